@@ -1,0 +1,153 @@
+// The event classes of the Workers runtime, and `ExecutionContext`.
+//
+// `FetchEvent` and `ScheduledEvent` serve service-worker syntax
+// (`addEventListener("fetch", ...)`); module Workers get the same request or
+// schedule plus an `ExecutionContext` as the handler's third argument. Both
+// share one list of `waitUntil` promises per invocation.
+
+import {
+  event as eventNs,
+  primordials,
+  reportUncaught,
+} from "ext:isola_polyfills/00_infra.js";
+
+const {
+  ObjectFreeze,
+  PromisePrototypeThen,
+  PromiseResolve,
+  Symbol,
+  TypeError,
+} = primordials;
+const { Event } = eventNs;
+
+const constructKey = Symbol("isola.construct");
+const _waitUntil = Symbol("waitUntil");
+const _passThrough = Symbol("passThrough");
+const _response = Symbol("response");
+const _request = Symbol("request");
+
+/** Per-invocation state shared by the event object and `ExecutionContext`. */
+export class Invocation {
+  constructor() {
+    this.pending = 0;
+    this.passThroughOnException = false;
+    this.onSettled = null;
+  }
+
+  /** Keeps `promise` running after the response; logs it if it rejects. */
+  waitUntil(promise) {
+    this.pending++;
+    PromisePrototypeThen(
+      PromiseResolve(promise),
+      () => this.#settle(),
+      (error) => {
+        reportUncaught("Uncaught (in waitUntil)", error);
+        this.#settle();
+      },
+    );
+  }
+
+  #settle() {
+    this.pending--;
+    if (this.pending === 0 && this.onSettled !== null) {
+      this.onSettled();
+    }
+  }
+}
+
+export class ExtendableEvent extends Event {
+  constructor(type, init = undefined, key = undefined) {
+    if (key !== constructKey) {
+      throw new TypeError("Illegal constructor");
+    }
+    super(type, init);
+  }
+
+  waitUntil(promise) {
+    this[_waitUntil].waitUntil(promise);
+  }
+}
+
+export class FetchEvent extends ExtendableEvent {
+  constructor(request, invocation, key) {
+    super("fetch", undefined, key);
+    this[_request] = request;
+    this[_waitUntil] = invocation;
+    this[_response] = null;
+  }
+
+  get request() {
+    return this[_request];
+  }
+
+  respondWith(response) {
+    if (this[_response] !== null) {
+      throw new TypeError("respondWith() was already called for this event");
+    }
+    this[_response] = PromiseResolve(response);
+  }
+
+  passThroughOnException() {
+    this[_waitUntil].passThroughOnException = true;
+  }
+}
+
+export class ScheduledEvent extends ExtendableEvent {
+  #scheduledTime;
+  #cron;
+
+  constructor(scheduledTime, cron, invocation, key) {
+    super("scheduled", undefined, key);
+    this.#scheduledTime = scheduledTime;
+    this.#cron = cron;
+    this[_waitUntil] = invocation;
+  }
+
+  get scheduledTime() {
+    return this.#scheduledTime;
+  }
+
+  get cron() {
+    return this.#cron;
+  }
+
+  noRetry() {}
+}
+
+/** The `ctx` argument of module handlers. */
+export class ExecutionContext {
+  #invocation;
+
+  constructor(invocation, key) {
+    if (key !== constructKey) {
+      throw new TypeError("Illegal constructor");
+    }
+    this.#invocation = invocation;
+    this.props = ObjectFreeze({});
+  }
+
+  waitUntil(promise) {
+    this.#invocation.waitUntil(promise);
+  }
+
+  passThroughOnException() {
+    this.#invocation.passThroughOnException = true;
+  }
+}
+
+export function newFetchEvent(request, invocation) {
+  return new FetchEvent(request, invocation, constructKey);
+}
+
+export function newScheduledEvent(scheduledTime, cron, invocation) {
+  return new ScheduledEvent(scheduledTime, cron, invocation, constructKey);
+}
+
+export function newExecutionContext(invocation) {
+  return new ExecutionContext(invocation, constructKey);
+}
+
+/** The promise given to `respondWith()`, or null when no listener called it. */
+export function respondedWith(fetchEvent) {
+  return fetchEvent[_response];
+}

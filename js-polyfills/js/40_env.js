@@ -1,0 +1,26 @@
+// `env`: what a Worker's bindings look like from JavaScript.
+//
+// The host describes the bindings as JSON (see `isola::env`); each kind of
+// binding has an arm here that turns its description into the object Workers
+// code expects. Vars and secrets are plain values.
+
+import { primordials } from "ext:isola_polyfills/00_infra.js";
+
+const { ObjectEntries, TypeError } = primordials;
+
+/** Builds the `env` object from the host's description of the bindings. */
+export function makeEnv(description) {
+  const env = {};
+  for (const [name, binding] of ObjectEntries(description)) {
+    switch (binding.type) {
+      case "var":
+        env[name] = binding.value;
+        break;
+      default:
+        throw new TypeError(
+          `Binding "${name}" has a type this runtime does not know: ${binding.type}`,
+        );
+    }
+  }
+  return env;
+}

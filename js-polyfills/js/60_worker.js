@@ -1,0 +1,202 @@
+// Runs a loaded Worker: finds its handlers, then serves the host's requests.
+//
+// Both syntaxes end in one `fetch(request, invocation)` function:
+// - ES modules: `export default { fetch(request, env, ctx) }`, or a class
+//   (`export default class extends WorkerEntrypoint`) built per request;
+// - service worker: listeners added with `addEventListener("fetch", ...)`,
+//   given a `FetchEvent`, with bindings as globals.
+// Errors keep workerd's wording, since developers search for it.
+
+import {
+  op_isola_next_request,
+  op_isola_respond_error,
+} from "ext:core/ops";
+import {
+  describeError,
+  event as eventNs,
+  primordials,
+} from "ext:isola_polyfills/00_infra.js";
+import {
+  isResponse,
+  requestFromHost,
+  sendResponse,
+} from "ext:isola_polyfills/20_http.js";
+import {
+  Invocation,
+  newExecutionContext,
+  newFetchEvent,
+  respondedWith,
+} from "ext:isola_polyfills/30_events.js";
+import { makeEnv } from "ext:isola_polyfills/40_env.js";
+import { defineCloudflareGlobal } from "ext:isola_polyfills/90_global_scope.js";
+
+const {
+  ArrayPrototypeSlice,
+  Error,
+  FunctionPrototypeCall,
+  JSONParse,
+  ObjectDefineProperty,
+  ObjectEntries,
+  PromisePrototypeThen,
+  PromiseResolve,
+  TypeError,
+} = primordials;
+const { eventTargetData, setTarget } = eventNs;
+
+const NOT_A_RESPONSE =
+  "Incorrect type for Promise: the Promise did not resolve to 'Response'.";
+const NO_HANDLERS = "No event handlers were registered. This script does nothing.";
+
+/** Listeners of `type` registered on the global scope, in order. */
+function globalListeners(type) {
+  const listeners = globalThis[eventTargetData]?.listeners[type];
+  return listeners === undefined ? [] : ArrayPrototypeSlice(listeners);
+}
+
+/**
+ * Calls the global listeners of `event.type` the way workerd does: in order,
+ * with an exception from one of them failing the whole invocation (DOM
+ * dispatch would only report it).
+ */
+function invokeGlobalListeners(event) {
+  setTarget(event, globalThis);
+  for (const listener of globalListeners(event.type)) {
+    const callback = listener.callback;
+    if (typeof callback === "function") {
+      FunctionPrototypeCall(callback, globalThis, event);
+    } else if (typeof callback?.handleEvent === "function") {
+      callback.handleEvent(event);
+    }
+  }
+}
+
+/** The fetch handler of an ES module Worker's default export. */
+function moduleFetchHandler(exported, env) {
+  if (
+    typeof exported === "function" &&
+    typeof exported.prototype?.fetch === "function"
+  ) {
+    return (request, invocation) =>
+      new exported(newExecutionContext(invocation), env).fetch(request);
+  }
+  if (typeof exported?.fetch === "function") {
+    return (request, invocation) =>
+      exported.fetch(request, env, newExecutionContext(invocation));
+  }
+  return () => {
+    throw new Error("Handler does not export a fetch() function.");
+  };
+}
+
+/** The fetch handler of a service-worker script: its `fetch` listeners. */
+function serviceWorkerFetchHandler(request, invocation) {
+  const event = newFetchEvent(request, invocation);
+  invokeGlobalListeners(event);
+  const response = respondedWith(event);
+  if (response === null) {
+    throw new Error(
+      "No fetch handler responded and no upstream to proxy to specified.",
+    );
+  }
+  return response;
+}
+
+/** Service-worker Workers see their bindings as globals. */
+function defineGlobalBindings(env) {
+  for (const [name, value] of ObjectEntries(env)) {
+    ObjectDefineProperty(globalThis, name, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+}
+
+let fetchHandler = null;
+
+function fail(id, invocation, error) {
+  op_isola_respond_error(
+    id,
+    describeError(error),
+    invocation.passThroughOnException,
+  );
+}
+
+function finish(id, invocation, response) {
+  if (!isResponse(response)) {
+    fail(id, invocation, new TypeError(NOT_A_RESPONSE));
+    return;
+  }
+  try {
+    sendResponse(id, response);
+  } catch (error) {
+    fail(id, invocation, error);
+  }
+}
+
+function onRequest(id, method, url, hasBody) {
+  const invocation = new Invocation();
+  let result;
+  try {
+    result = fetchHandler(requestFromHost(id, method, url, hasBody), invocation);
+  } catch (error) {
+    fail(id, invocation, error);
+    return;
+  }
+  if (isResponse(result)) {
+    finish(id, invocation, result);
+    return;
+  }
+  PromisePrototypeThen(
+    PromiseResolve(result),
+    (response) => finish(id, invocation, response),
+    (error) => fail(id, invocation, error),
+  );
+}
+
+async function serveLoop() {
+  for (;;) {
+    const next = await op_isola_next_request();
+    if (next === null) {
+      return;
+    }
+    onRequest(next[0], next[1], next[2], next[3]);
+  }
+}
+
+let env = null;
+
+/**
+ * Called by the host before the Worker's code runs, with the JSON
+ * description of the Worker (`isola::worker::WorkerVersion::description`).
+ * Service-worker scripts see their bindings as globals.
+ */
+export function prepareWorker(isModule, description) {
+  const { bindings, compatibilityFlags } = JSONParse(description);
+  defineCloudflareGlobal(compatibilityFlags);
+  env = makeEnv(bindings);
+  if (!isModule) {
+    defineGlobalBindings(env);
+  }
+}
+
+/**
+ * Called by the host once the Worker's code has run: `namespace` is the main
+ * module's namespace (undefined for a service-worker script). Throws when the
+ * Worker has no handler.
+ */
+export function startWorker(namespace) {
+  if (namespace === undefined) {
+    if (globalListeners("fetch").length === 0) {
+      throw new Error(NO_HANDLERS);
+    }
+    fetchHandler = serviceWorkerFetchHandler;
+  } else {
+    if (namespace.default === undefined) {
+      throw new Error(NO_HANDLERS);
+    }
+    fetchHandler = moduleFetchHandler(namespace.default, env);
+  }
+  serveLoop();
+}

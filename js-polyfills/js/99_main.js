@@ -1,0 +1,13 @@
+// Entry point: runs once when an isolate is created, before any Worker code.
+// Installs the global scope and hands the host the two functions it calls to
+// load a Worker into this isolate.
+
+import { op_isola_set_entrypoints } from "ext:core/ops";
+import { installGlobalScope } from "ext:isola_polyfills/90_global_scope.js";
+import {
+  prepareWorker,
+  startWorker,
+} from "ext:isola_polyfills/60_worker.js";
+
+installGlobalScope();
+op_isola_set_entrypoints(prepareWorker, startWorker);

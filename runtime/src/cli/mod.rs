@@ -1,0 +1,62 @@
+//! The `isola` command line.
+
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Runs Cloudflare Workers scripts unchanged, and Rust-compiled WebAssembly.
+#[derive(Debug, Parser)]
+#[command(name = "isola", version, about)]
+pub struct Cli {
+    /// Where compiled JS bytecode is cached (default: $XDG_CACHE_HOME/isola).
+    #[arg(long, global = true, env = "ISOLA_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile JS from source on every start instead of caching bytecode.
+    #[arg(long, global = true)]
+    pub no_bytecode_cache: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a Worker over HTTP.
+    Serve(serve::ServeArgs),
+}
+
+impl Cli {
+    /// Points the QuickJS backend's bytecode cache at isola's cache
+    /// directory, or turns it off. The engine reads these variables once, so
+    /// this must run before the first isolate exists and before any thread
+    /// is spawned.
+    pub fn configure_bytecode_cache(&self) {
+        let dir = self.cache_dir.clone().or_else(default_cache_dir);
+        // SAFETY: called from `main` while the process is single-threaded.
+        unsafe {
+            if self.no_bytecode_cache {
+                std::env::set_var("V82JSC_NO_BC_CACHE", "1");
+            } else if let Some(dir) = dir {
+                std::env::set_var("V82JSC_BC_CACHE_DIR", dir.join("bytecode"));
+            }
+        }
+    }
+
+    /// Runs the chosen command; the error, if any, is for the user.
+    pub fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Serve(args) => serve::run(args),
+        }
+    }
+}
+
+/// `$XDG_CACHE_HOME/isola`, or `~/.cache/isola`.
+fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|base| base.join("isola"))
+}

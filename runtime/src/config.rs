@@ -1,0 +1,298 @@
+//! Worker configuration: a script, `wrangler.toml`, or `wrangler.json(c)`,
+//! read into one validated model.
+//!
+//! Field names and meanings follow wrangler's, so existing projects load as
+//! they are. Paths in the config are relative to the config file, as in
+//! wrangler. Fields this host does not use yet are reported by name, never
+//! rejected.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// One Worker, ready to load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerConfig {
+    /// The Worker's name (`name`), used in logs.
+    pub name: String,
+    /// Absolute path of the entry module or script (`main`).
+    pub main: PathBuf,
+    /// `compatibility_date`, when given.
+    pub compatibility_date: Option<String>,
+    /// `compatibility_flags`.
+    pub compatibility_flags: Vec<String>,
+    /// `[vars]`: strings, or any JSON value, as wrangler allows.
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// Top-level fields of the config file that this host ignores.
+    pub ignored_fields: Vec<String>,
+}
+
+/// What went wrong reading a config; always names the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(path: &Path, message: impl fmt::Display) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// The subset of wrangler's schema this host reads.
+#[derive(Debug, Deserialize)]
+struct RawConfig {
+    name: Option<String>,
+    main: Option<String>,
+    compatibility_date: Option<String>,
+    #[serde(default)]
+    compatibility_flags: Vec<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, serde_json::Value>,
+    #[serde(flatten)]
+    rest: BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+impl WorkerConfig {
+    /// Loads a Worker from a script (`.js`, `.mjs`, `.cjs`), a wrangler
+    /// config (`.toml`, `.json`, `.jsonc`), or a directory holding one.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let mut path = std::path::absolute(path).map_err(|e| ConfigError::new(path, e))?;
+        if path.is_dir() {
+            path = find_config(&path)?;
+        }
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("toml") => {
+                let text = read(&path)?;
+                let raw: RawConfig =
+                    toml::from_str(&text).map_err(|e| ConfigError::new(&path, e))?;
+                Self::from_raw(&path, raw)
+            }
+            Some("json" | "jsonc") => {
+                let text = read(&path)?;
+                let value = jsonc_parser::parse_to_serde_value(&text, &Default::default())
+                    .map_err(|e| ConfigError::new(&path, e))?
+                    .ok_or_else(|| ConfigError::new(&path, "the file is empty"))?;
+                let raw: RawConfig =
+                    serde_json::from_value(value).map_err(|e| ConfigError::new(&path, e))?;
+                Self::from_raw(&path, raw)
+            }
+            Some("js" | "mjs" | "cjs") => {
+                if !path.is_file() {
+                    return Err(ConfigError::new(&path, "no such file"));
+                }
+                Ok(Self::from_script(path))
+            }
+            _ => Err(ConfigError::new(
+                &path,
+                "expected a Worker script (.js, .mjs) or a wrangler config (.toml, .json, .jsonc)",
+            )),
+        }
+    }
+
+    /// A Worker made of one script and no config: named after the file.
+    fn from_script(main: PathBuf) -> Self {
+        let name = main
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("worker")
+            .to_string();
+        Self {
+            name,
+            main,
+            compatibility_date: None,
+            compatibility_flags: Vec::new(),
+            vars: BTreeMap::new(),
+            ignored_fields: Vec::new(),
+        }
+    }
+
+    fn from_raw(config_path: &Path, raw: RawConfig) -> Result<Self, ConfigError> {
+        let dir = config_path.parent().unwrap_or(Path::new("/"));
+        let main = raw.main.ok_or_else(|| {
+            ConfigError::new(
+                config_path,
+                "`main` is missing: name the Worker's entry script",
+            )
+        })?;
+        let main = dir.join(main);
+        if !main.is_file() {
+            return Err(ConfigError::new(
+                config_path,
+                format!("`main` names {}, which does not exist", main.display()),
+            ));
+        }
+        if let Some(date) = &raw.compatibility_date {
+            validate_date(date).map_err(|m| ConfigError::new(config_path, m))?;
+        }
+        let name = raw.name.unwrap_or_else(|| {
+            dir.file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or("worker")
+                .to_string()
+        });
+        Ok(Self {
+            name,
+            main,
+            compatibility_date: raw.compatibility_date,
+            compatibility_flags: raw.compatibility_flags,
+            vars: raw.vars,
+            ignored_fields: raw.rest.into_keys().collect(),
+        })
+    }
+}
+
+/// The config file in `dir`, looked for under wrangler's names in
+/// wrangler's order of preference.
+fn find_config(dir: &Path) -> Result<PathBuf, ConfigError> {
+    ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+        .ok_or_else(|| {
+            ConfigError::new(
+                dir,
+                "no wrangler.json, wrangler.jsonc or wrangler.toml in this directory",
+            )
+        })
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| ConfigError::new(path, e))
+}
+
+/// `compatibility_date` is `YYYY-MM-DD`, as wrangler requires.
+fn validate_date(date: &str) -> Result<(), String> {
+    let parts: Vec<&str> = date.split('-').collect();
+    let valid = parts.len() == 3
+        && [4, 2, 2]
+            .iter()
+            .zip(&parts)
+            .all(|(len, part)| part.len() == *len && part.bytes().all(|b| b.is_ascii_digit()));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`compatibility_date` must look like 2024-09-23, not {date:?}"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn reads_wrangler_toml() {
+        let dir = project(&[
+            ("index.js", "export default {}"),
+            (
+                "wrangler.toml",
+                r#"
+name = "shop"
+main = "index.js"
+compatibility_date = "2024-09-23"
+compatibility_flags = ["nodejs_compat"]
+workers_dev = true
+[vars]
+GREETING = "hi"
+LIMITS = { max = 3 }
+"#,
+            ),
+        ]);
+        let config = WorkerConfig::load(&dir.path().join("wrangler.toml")).unwrap();
+        assert_eq!(config.name, "shop");
+        assert_eq!(config.main, dir.path().join("index.js"));
+        assert_eq!(config.compatibility_date.as_deref(), Some("2024-09-23"));
+        assert_eq!(config.compatibility_flags, ["nodejs_compat"]);
+        assert_eq!(config.vars["GREETING"], "hi");
+        assert_eq!(config.vars["LIMITS"]["max"], 3);
+        assert_eq!(config.ignored_fields, ["workers_dev"]);
+    }
+
+    #[test]
+    fn reads_wrangler_jsonc_with_comments() {
+        let dir = project(&[
+            ("index.js", "export default {}"),
+            (
+                "wrangler.jsonc",
+                "{\n // a comment\n \"name\": \"api\", \"main\": \"index.js\",\n \"vars\": {\"A\": \"1\"},\n}",
+            ),
+        ]);
+        let config = WorkerConfig::load(&dir.path().join("wrangler.jsonc")).unwrap();
+        assert_eq!(config.name, "api");
+        assert_eq!(config.vars["A"], "1");
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_problem() {
+        let dir = project(&[("wrangler.toml", "name = \"x\"\n")]);
+        let err = WorkerConfig::load(&dir.path().join("wrangler.toml")).unwrap_err();
+        assert!(err.to_string().contains("wrangler.toml"), "{err}");
+        assert!(err.to_string().contains("`main` is missing"), "{err}");
+
+        let dir = project(&[("wrangler.toml", "main = \"gone.js\"\n")]);
+        let err = WorkerConfig::load(&dir.path().join("wrangler.toml")).unwrap_err();
+        assert!(err.to_string().contains("gone.js"), "{err}");
+
+        let dir = project(&[("index.js", ""), ("wrangler.toml", "main = 3\n")]);
+        let err = WorkerConfig::load(&dir.path().join("wrangler.toml")).unwrap_err();
+        assert!(err.to_string().contains("wrangler.toml"), "{err}");
+        assert!(err.to_string().contains("main"), "{err}");
+
+        let dir = project(&[
+            ("index.js", ""),
+            (
+                "wrangler.toml",
+                "main = \"index.js\"\ncompatibility_date = \"tomorrow\"\n",
+            ),
+        ]);
+        let err = WorkerConfig::load(&dir.path().join("wrangler.toml")).unwrap_err();
+        assert!(err.to_string().contains("compatibility_date"), "{err}");
+    }
+
+    #[test]
+    fn a_directory_means_its_wrangler_config() {
+        let dir = project(&[
+            ("index.js", ""),
+            (
+                "wrangler.toml",
+                "name = \"from-toml\"\nmain = \"index.js\"\n",
+            ),
+        ]);
+        assert_eq!(WorkerConfig::load(dir.path()).unwrap().name, "from-toml");
+        std::fs::write(
+            dir.path().join("wrangler.json"),
+            r#"{"name": "from-json", "main": "index.js"}"#,
+        )
+        .unwrap();
+        assert_eq!(WorkerConfig::load(dir.path()).unwrap().name, "from-json");
+
+        let empty = project(&[]);
+        let err = WorkerConfig::load(empty.path()).unwrap_err();
+        assert!(err.to_string().contains("no wrangler.json"), "{err}");
+    }
+
+    #[test]
+    fn a_script_alone_is_a_worker_named_after_it() {
+        let dir = project(&[("hello.js", "export default {}")]);
+        let config = WorkerConfig::load(&dir.path().join("hello.js")).unwrap();
+        assert_eq!(config.name, "hello");
+        assert!(config.vars.is_empty());
+    }
+}

@@ -1,0 +1,68 @@
+//! The body of a response on its way from a Worker to the client.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use tokio::sync::mpsc;
+
+use crate::exchange::BodyError;
+
+/// How many chunks a streaming body buffers before the Worker waits.
+pub const STREAM_BUFFER_CHUNKS: usize = 4;
+
+/// A response body: nothing, bytes known up front, or chunks as the Worker
+/// produces them (the first reach the client before the last exist).
+#[derive(Debug)]
+pub enum ResponseBody {
+    Empty,
+    Full(Option<Bytes>),
+    Stream(mpsc::Receiver<Result<Bytes, BodyError>>),
+}
+
+impl ResponseBody {
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        Self::Full(Some(bytes.into()))
+    }
+
+    /// A streaming body and the sender that feeds it.
+    pub fn channel() -> (mpsc::Sender<Result<Bytes, BodyError>>, Self) {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER_CHUNKS);
+        (tx, Self::Stream(rx))
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        match self.get_mut() {
+            Self::Empty => Poll::Ready(None),
+            Self::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Self::Stream(rx) => rx
+                .poll_recv(cx)
+                .map(|chunk| chunk.map(|r| r.map(Frame::data))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Self::Empty => true,
+            Self::Full(bytes) => bytes.is_none(),
+            Self::Stream(_) => false,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Self::Empty => SizeHint::with_exact(0),
+            Self::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Self::Stream(_) => SizeHint::default(),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! HTTP on the host's side: the server, response bodies, error pages.
+
+mod body;
+mod error_page;
+mod server;
+
+pub use body::ResponseBody;
+pub use error_page::{Failure, error_response};
+pub use server::{Server, bind};

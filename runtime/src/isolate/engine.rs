@@ -1,0 +1,91 @@
+//! Creating a JS isolate with the Workers global scope.
+//!
+//! An isolate is a `deno_core::JsRuntime` with Deno's Web API extensions,
+//! the host ops and the polyfills, whose entry module installs the global
+//! scope. Extension JS that deno_core would read from disk for every isolate
+//! is read once per process and shared (see [`share_sources`]).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use deno_core::{
+    Extension, ExtensionFileSource, ExtensionFileSourceCode, JsRuntime, ModuleLoader,
+    RuntimeOptions,
+};
+
+use super::ops::{HostState, isola_host};
+
+/// The `User-Agent` of outgoing `fetch()` requests, as on Cloudflare.
+const USER_AGENT: &str = "Cloudflare-Workers";
+
+/// Creates an isolate and runs the global scope's bootstrap in it.
+pub fn new_isolate(
+    host: HostState,
+    loader: Rc<dyn ModuleLoader>,
+) -> Result<JsRuntime, deno_core::error::CoreError> {
+    let mut extensions = vec![
+        deno_webidl::deno_webidl::init(),
+        deno_web::deno_web::init(
+            Arc::new(deno_web::BlobStore::default()),
+            None,
+            false,
+            deno_web::InMemoryBroadcastChannel::default(),
+        ),
+        deno_fetch::deno_fetch::init(deno_fetch::Options {
+            user_agent: USER_AGENT.to_string(),
+            ..Default::default()
+        }),
+        deno_crypto::deno_crypto::init(None),
+        isola_host::init(host),
+        isola_polyfills::isola_polyfills::init(),
+    ];
+    for extension in &mut extensions {
+        share_sources(extension);
+    }
+    let runtime = JsRuntime::try_new(RuntimeOptions {
+        extensions,
+        module_loader: Some(loader),
+        ..Default::default()
+    })?;
+    runtime.op_state().borrow_mut().put(outbound_permissions());
+    Ok(runtime)
+}
+
+/// Workers may `fetch()` any network address but read no local files.
+fn outbound_permissions() -> deno_permissions::PermissionsContainer {
+    let parser =
+        deno_permissions::RuntimePermissionDescriptorParser::new(sys_traits::impls::RealSys);
+    let mut permissions = deno_permissions::Permissions::none_without_prompt();
+    permissions.net = deno_permissions::UnaryPermission::allow_all();
+    deno_permissions::PermissionsContainer::new(Arc::new(parser), permissions)
+}
+
+/// Replaces extension sources that deno_core reads from disk on every
+/// isolate start with copies read once per process.
+fn share_sources(extension: &mut Extension) {
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<str>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let share = |files: &mut std::borrow::Cow<'static, [ExtensionFileSource]>| {
+        for file in files.to_mut() {
+            #[allow(deprecated, reason = "the variant deno_core's include macros produce")]
+            let ExtensionFileSourceCode::LoadedFromFsDuringSnapshot(path) = file.code else {
+                continue;
+            };
+            let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+            let code = match cache.get(path) {
+                Some(code) => code.clone(),
+                None => match std::fs::read_to_string(path) {
+                    Ok(text) => cache.entry(path).or_insert(text.into()).clone(),
+                    // Leave it to deno_core to report the missing file.
+                    Err(_) => continue,
+                },
+            };
+            *file = ExtensionFileSource::new_computed(file.specifier, code);
+        }
+    };
+    share(&mut extension.js_files);
+    share(&mut extension.esm_files);
+    share(&mut extension.lazy_loaded_esm_files);
+    share(&mut extension.lazy_loaded_js_files);
+}

@@ -1,0 +1,85 @@
+//! A Worker version ready to be loaded into isolates: its entry point, which
+//! syntax it is written in, its bindings, and its module sources.
+//!
+//! The entry script is parsed once here (with `deno_ast`), which both tells
+//! ES modules from service-worker scripts, as wrangler does, and turns a
+//! syntax error into a message with file, line and column before any isolate
+//! is involved.
+
+use std::sync::Arc;
+
+use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
+
+use crate::config::WorkerConfig;
+use crate::env;
+use crate::isolate::ModuleSources;
+
+/// How a Worker's entry script is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptKind {
+    /// `export default { fetch(request, env, ctx) }`.
+    Module,
+    /// `addEventListener("fetch", event => event.respondWith(...))`.
+    ServiceWorker,
+}
+
+/// One version of a Worker's code and configuration.
+pub struct WorkerVersion {
+    pub name: Arc<str>,
+    pub main: ModuleSpecifier,
+    pub kind: ScriptKind,
+    /// What the JS side needs to know of the Worker, as JSON:
+    /// `{ bindings, compatibilityDate, compatibilityFlags }`
+    /// (read by `prepareWorker` in `60_worker.js`).
+    pub description: String,
+    pub sources: Arc<ModuleSources>,
+}
+
+/// Why a Worker could not be loaded. The message names the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LoadError(pub String);
+
+impl WorkerVersion {
+    /// Reads and checks the entry script of `config`.
+    pub fn prepare(config: &WorkerConfig) -> Result<Arc<Self>, LoadError> {
+        let main = ModuleSpecifier::from_file_path(&config.main)
+            .map_err(|()| LoadError(format!("{}: not an absolute path", config.main.display())))?;
+        let sources = Arc::new(ModuleSources::default());
+        let text = sources
+            .read(&main)
+            .map_err(|e| LoadError(format!("{}: {e}", config.main.display())))?;
+        let kind = detect_kind(&main, text)?;
+        Ok(Arc::new(Self {
+            name: config.name.as_str().into(),
+            main,
+            kind,
+            description: serde_json::json!({
+                "bindings": env::bindings(config),
+                "compatibilityDate": config.compatibility_date,
+                "compatibilityFlags": config.compatibility_flags,
+            })
+            .to_string(),
+            sources,
+        }))
+    }
+}
+
+/// Parses the entry script: a module if it imports or exports anything.
+fn detect_kind(main: &ModuleSpecifier, text: Arc<str>) -> Result<ScriptKind, LoadError> {
+    let media_type = MediaType::from_specifier(main);
+    let parsed = deno_ast::parse_program(ParseParams {
+        specifier: main.clone(),
+        text,
+        media_type,
+        capture_tokens: false,
+        scope_analysis: false,
+        maybe_syntax: None,
+    })
+    .map_err(|diagnostic| LoadError(diagnostic.to_string()))?;
+    if !parsed.compute_is_script() || media_type == MediaType::Mjs {
+        Ok(ScriptKind::Module)
+    } else {
+        Ok(ScriptKind::ServiceWorker)
+    }
+}

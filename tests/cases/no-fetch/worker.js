@@ -1,0 +1,4 @@
+// A module Worker whose default export has no fetch handler.
+export default {
+  async scheduled() {},
+};

@@ -1,0 +1,2 @@
+// A service-worker script that registers nothing.
+const unused = 1;

@@ -1,0 +1,2 @@
+const config = JSON.parse("{}");
+throw new Error(`missing setting: ${config.setting}`);

@@ -1,0 +1,107 @@
+//! The global scope of a running Worker, compared name by name with
+//! workerd's (`tests/reference/`); `docs/compat.md` must list exactly the
+//! differences.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use support::{Isola, case, repo};
+
+fn reference_names(reference: &serde_json::Value) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = strings(&reference["own"]);
+    for proto in reference["protoChain"].as_array().unwrap() {
+        names.extend(strings(&proto["names"]));
+    }
+    names
+}
+
+fn strings(list: &serde_json::Value) -> BTreeSet<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The backticked names in the bullet list under `heading` in compat.md.
+fn listed_in_compat(heading: &str) -> BTreeSet<String> {
+    let doc = std::fs::read_to_string(repo().join("docs/compat.md")).unwrap();
+    let section = doc
+        .split("\n### ")
+        .find(|s| s.starts_with(heading))
+        .unwrap_or_else(|| panic!("docs/compat.md has no section {heading:?}"));
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix("- `"))
+        .map(|rest| rest.split('`').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_global_scope_matches_workerd_except_what_compat_md_lists() {
+    let isola = Isola::serve(&[case("globals").to_str().unwrap()]);
+    let ours = isola.get("/").json();
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/reference/workerd-globals-2026-11-17.json"))
+            .unwrap(),
+    )
+    .unwrap();
+
+    let ours_names = reference_names(&ours);
+    let workerd_names = reference_names(&reference);
+    let missing: BTreeSet<String> = workerd_names.difference(&ours_names).cloned().collect();
+    let extra: BTreeSet<String> = ours_names.difference(&workerd_names).cloned().collect();
+    assert_eq!(
+        missing,
+        listed_in_compat("Names workerd has that isola lacks")
+    );
+    assert_eq!(
+        extra,
+        listed_in_compat("Names isola has that workerd lacks")
+    );
+
+    // Names both have sit where workerd puts them: own or on the prototype.
+    let own = strings(&ours["own"]);
+    for name in strings(&reference["own"]) {
+        assert!(
+            own.contains(&name) || missing.contains(&name),
+            "{name} is not an own property"
+        );
+    }
+    let chain: Vec<&str> = ours["protoChain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["ctor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            "ServiceWorkerGlobalScope",
+            "WorkerGlobalScope",
+            "EventTarget"
+        ]
+    );
+    assert_eq!(ours["globalThisCtor"], "ServiceWorkerGlobalScope");
+}
+
+#[test]
+fn workers_see_workerd_values_not_denos() {
+    let isola = Isola::serve(&[case("globals").to_str().unwrap()]);
+    let ours = isola.get("/").json();
+    assert_eq!(ours["navigator"]["userAgent"], "Cloudflare-Workers");
+    assert_eq!(ours["navigator"]["hardwareConcurrency"], 1);
+    assert_eq!(ours["hasDeno"], false);
+    assert_eq!(ours["selfIsGlobal"], true);
+    assert_eq!(ours["btoa"], "aXNvbGE=");
+    assert_eq!(ours["structuredClone"]["a"][1], 2);
+    assert_eq!(ours["compatibilityFlags"]["nodejs_compat"], true);
+    assert_eq!(
+        ours["compatibilityFlags"]["streams_enable_constructors"],
+        true
+    );
+    let uuid = ours["uuid"].as_str().unwrap();
+    assert_eq!(uuid.len(), 36);
+    assert_eq!(&uuid[14..15], "4", "a version 4 UUID: {uuid}");
+}

@@ -1,0 +1,269 @@
+//! Running the real `isola` binary in tests: start it on a free loopback
+//! port, talk HTTP to it, read its log, and stop it when the test ends.
+
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+/// How long a test waits for the server to start or for a log line.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The repository's root directory.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A path under `tests/cases/`.
+pub fn case(name: &str) -> PathBuf {
+    repo().join("tests/cases").join(name)
+}
+
+/// A path under `guests/js/`.
+pub fn guest(name: &str) -> PathBuf {
+    repo().join("guests/js").join(name)
+}
+
+/// One bytecode cache for the whole test binary, so tests neither depend on
+/// nor write to the user's cache.
+fn cache_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("isola-test-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+fn isola_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_isola"));
+    command
+        .args(args)
+        .env("ISOLA_CACHE_DIR", cache_dir())
+        .env("ISOLA_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// A running `isola` process, killed when dropped.
+pub struct Isola {
+    child: Child,
+    pub addr: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Isola {
+    /// Runs `isola serve <args> --port 0` and waits until it is ready.
+    pub fn serve(args: &[&str]) -> Self {
+        let mut all = vec!["serve"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--port", "0", "--host", "127.0.0.1"]);
+        let mut child = isola_command(&all).spawn().expect("start isola");
+        let log = collect(child.stderr.take().unwrap());
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Ready on http://") {
+                    let addr = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = ready_tx.send(addr.to_string());
+                }
+            }
+        });
+        let deadline = Instant::now() + PATIENCE;
+        let addr = loop {
+            if let Ok(addr) = ready_rx.recv_timeout(Duration::from_millis(50)) {
+                break addr;
+            }
+            let exited = child.try_wait().unwrap().is_some();
+            if exited || Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                std::thread::sleep(Duration::from_millis(50));
+                panic!("isola did not start; its log:\n{}", log.lock().unwrap());
+            }
+        };
+        Self { child, addr, log }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Everything the server has written to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log contains `needle`; false if it never does.
+    pub fn wait_for_log(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        request("GET", &self.url(path), &[], None)
+    }
+
+    pub fn post(&self, path: &str, body: &[u8]) -> Reply {
+        request("POST", &self.url(path), &[], Some(body))
+    }
+
+    /// A raw TCP connection to the server.
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(&self.addr).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream
+    }
+}
+
+impl Drop for Isola {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads a pipe into a shared string on a thread of its own.
+fn collect(pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = text.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut text = sink.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+    text
+}
+
+/// What a command that exits printed.
+pub struct Exit {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `isola <args>` to completion (killing it after [`PATIENCE`]).
+pub fn run(args: &[&str]) -> Exit {
+    let mut child = isola_command(args).spawn().expect("start isola");
+    let stdout = collect(child.stdout.take().unwrap());
+    let stderr = collect(child.stderr.take().unwrap());
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("isola {args:?} did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Let the reader threads drain the pipes.
+    std::thread::sleep(Duration::from_millis(50));
+    let stdout = stdout.lock().unwrap().clone();
+    let stderr = stderr.lock().unwrap().clone();
+    Exit {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+/// An HTTP response, whatever its status.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends one HTTP request with ureq and returns the response, any status.
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+    let mut req = ureq::request(method, url).timeout(PATIENCE);
+    for (name, value) in headers {
+        req = req.set(name, value);
+    }
+    let result = match body {
+        Some(body) => req.send_bytes(body),
+        None => req.call(),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let status = response.status();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|name| {
+            let value = response.header(&name)?.to_string();
+            Some((name, value))
+        })
+        .collect();
+    let mut body = Vec::new();
+    response.into_reader().read_to_end(&mut body).unwrap();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Writes raw bytes to a connection (for framing ureq cannot produce).
+pub fn send_raw(stream: &mut TcpStream, bytes: &[u8]) {
+    stream.write_all(bytes).unwrap();
+    stream.flush().unwrap();
+}
+
+/// Reads from `stream` until the bytes read so far contain `needle`.
+pub fn read_until(stream: &mut TcpStream, needle: &str) -> String {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains(needle) {
+        let n = stream.read(&mut buf).expect("read from isola");
+        assert!(
+            n > 0,
+            "connection closed before {needle:?}; got {:?}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
