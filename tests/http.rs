@@ -48,6 +48,36 @@ fn echo_returns_method_url_headers_and_body() {
 }
 
 #[test]
+fn request_headers_read_as_workers_read_them() {
+    let isola = Isola::serve(&[case("request-api").join("worker.js").to_str().unwrap()]);
+    let reply = request(
+        "GET",
+        &isola.url("/path?q=1"),
+        &[
+            ("accept", "text/html"),
+            ("x-dup", "one"),
+            ("X-Dup", "two"),
+            ("x-custom", "1"),
+        ],
+        None,
+    );
+    let json = reply.json();
+    assert_eq!(json["accept"], "text/html");
+    assert_eq!(json["host"], isola.addr);
+    assert_eq!(json["duplicated"], "one, two");
+    assert_eq!(json["hasCustom"], true);
+    assert_eq!(json["missing"], serde_json::Value::Null);
+    assert_eq!(json["method"], "GET");
+    assert_eq!(json["url"], isola.url("/path?q=1"));
+    assert_eq!(json["cloneUrl"], isola.url("/path?q=1"));
+    assert_eq!(json["redirect"], "follow");
+    assert_eq!(
+        json["immutable"], true,
+        "incoming request headers are immutable"
+    );
+}
+
+#[test]
 fn a_chunked_request_body_is_streamed_into_the_worker() {
     let isola = Isola::serve(&[guest("echo").to_str().unwrap()]);
     let mut stream = isola.connect();

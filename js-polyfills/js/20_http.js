@@ -1,15 +1,16 @@
 // The bridge between the host's HTTP exchanges and `Request`/`Response`.
 //
-// A request arrives as an id plus its method and URL; its headers are read
-// from the host only when the Worker looks at them, and its body is a
+// A request arrives as an id, its method, URL and headers (names and values
+// in one flat array); the header list `Headers` works on is built only when
+// the Worker looks at more than the common headers, and the body is a
 // resource-backed `ReadableStream`. A response goes back in the cheapest form
 // it allows: a static string or bytes in one op, or a stream the host reads
 // from (directly, when it is itself resource-backed, such as a proxied body).
 
 import {
   op_isola_request_body,
-  op_isola_request_headers,
   op_isola_respond,
+  op_isola_respond_static,
   op_isola_respond_stream,
 } from "ext:core/ops";
 import {
@@ -20,9 +21,10 @@ import {
   streams,
 } from "ext:isola_polyfills/00_infra.js";
 
-const { ObjectPrototypeIsPrototypeOf, TypeError } = primordials;
+const { ArrayPrototypeJoin, ObjectPrototypeIsPrototypeOf, TypeError } =
+  primordials;
 const { InnerBody } = bodyNs;
-const { fromInnerRequest, newInnerRequest } = requestNs;
+const { fromInnerRequest } = requestNs;
 const {
   responseBodyUsed,
   ResponsePrototype,
@@ -30,8 +32,6 @@ const {
   serveFastContentTypeKey,
   serveFastHeaderKindKey,
   serveFastStatusKey,
-  SERVE_FAST_HEADER_CONTENT_TYPE,
-  SERVE_FAST_HEADER_DEFAULT_TEXT,
   toInnerResponse,
   wireHeaderList,
 } = responseNs;
@@ -43,22 +43,88 @@ const {
 } = streams;
 
 const USED_BODY = "The response body has already been used";
-const DEFAULT_TEXT_HEADERS = [["content-type", "text/plain;charset=UTF-8"]];
-const NO_HEADERS = [];
 
-/** Builds the `Request` a Worker sees for host exchange `id`. */
-export function requestFromHost(id, method, url, hasBody) {
+/**
+ * The inner request (deno_fetch's `InnerRequest` shape) of a request from
+ * the host. A class rather than deno's object literal: its accessors live
+ * on the prototype, which makes one per request much cheaper to create.
+ */
+class HostInnerRequest {
+  constructor(method, url, headers, body) {
+    this.method = method;
+    this.body = body;
+    this.redirectMode = "follow";
+    this.redirectCount = 0;
+    this.urlList = [() => url];
+    this.urlListProcessed = [url];
+    this.clientRid = null;
+    this.blobUrlEntry = null;
+    this.flatHeaders = headers;
+    this.headerListInner = null;
+  }
+
+  get headerList() {
+    if (this.headerListInner === null) {
+      const flat = this.flatHeaders;
+      const list = new Array(flat.length / 2);
+      for (let i = 0; i < flat.length; i += 2) {
+        list[i / 2] = [flat[i], flat[i + 1]];
+      }
+      this.headerListInner = list;
+    }
+    return this.headerListInner;
+  }
+
+  set headerList(list) {
+    this.headerListInner = list;
+  }
+
+  /** One header's value (all of its values, joined), by lower-case name. */
+  header(name) {
+    if (this.headerListInner !== null) {
+      return headerFromList(this.headerListInner, name);
+    }
+    const flat = this.flatHeaders;
+    let values = null;
+    for (let i = 0; i < flat.length; i += 2) {
+      if (flat[i] === name) {
+        values === null ? (values = [flat[i + 1]]) : values.push(flat[i + 1]);
+      }
+    }
+    return values === null ? null : ArrayPrototypeJoin(values, ", ");
+  }
+
+  url() {
+    return this.urlListProcessed[0];
+  }
+
+  currentUrl() {
+    return this.urlListProcessed[this.urlListProcessed.length - 1];
+  }
+}
+
+function headerFromList(list, name) {
+  let values = null;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i][0].toLowerCase() === name) {
+      values === null ? (values = [list[i][1]]) : values.push(list[i][1]);
+    }
+  }
+  return values === null ? null : ArrayPrototypeJoin(values, ", ");
+}
+
+/**
+ * Builds the `Request` a Worker sees for host exchange `id`; `headers` is
+ * `[name, value, name, value, ...]` with lower-case names.
+ */
+export function requestFromHost(id, method, url, headers, hasBody) {
   const body = hasBody
     ? new InnerBody(readableStreamForRid(op_isola_request_body(id)))
     : null;
-  const inner = newInnerRequest(
-    method,
-    url,
-    () => op_isola_request_headers(id),
-    body,
-    false,
+  return fromInnerRequest(
+    new HostInnerRequest(method, url, headers, body),
+    "immutable",
   );
-  return fromInnerRequest(inner, "immutable");
 }
 
 /** Whether `value` is a `Response` made by this isolate's `Response` class. */
@@ -76,14 +142,13 @@ export function sendResponse(id, response) {
   }
   const fastStatus = response[serveFastStatusKey];
   if (fastStatus !== 0) {
-    const kind = response[serveFastHeaderKindKey];
-    let headerList = NO_HEADERS;
-    if (kind === SERVE_FAST_HEADER_DEFAULT_TEXT) {
-      headerList = DEFAULT_TEXT_HEADERS;
-    } else if (kind === SERVE_FAST_HEADER_CONTENT_TYPE) {
-      headerList = [["content-type", response[serveFastContentTypeKey]]];
-    }
-    op_isola_respond(id, fastStatus, headerList, response[serveFastBodyKey]);
+    op_isola_respond_static(
+      id,
+      fastStatus,
+      response[serveFastHeaderKindKey],
+      response[serveFastContentTypeKey] ?? "",
+      response[serveFastBodyKey],
+    );
     return;
   }
 

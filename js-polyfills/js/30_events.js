@@ -114,6 +114,8 @@ export class ScheduledEvent extends ExtendableEvent {
   noRetry() {}
 }
 
+const NO_PROPS = ObjectFreeze({});
+
 /** The `ctx` argument of module handlers. */
 export class ExecutionContext {
   #invocation;
@@ -123,7 +125,7 @@ export class ExecutionContext {
       throw new TypeError("Illegal constructor");
     }
     this.#invocation = invocation;
-    this.props = ObjectFreeze({});
+    this.props = NO_PROPS;
   }
 
   waitUntil(promise) {

@@ -8,7 +8,7 @@
 // Errors keep workerd's wording, since developers search for it.
 
 import {
-  op_isola_next_request,
+  op_isola_next_requests,
   op_isola_respond_error,
 } from "ext:core/ops";
 import {
@@ -135,11 +135,14 @@ function finish(id, invocation, response) {
   }
 }
 
-function onRequest(id, method, url, hasBody) {
+function onRequest(id, method, url, headers, hasBody) {
   const invocation = new Invocation();
   let result;
   try {
-    result = fetchHandler(requestFromHost(id, method, url, hasBody), invocation);
+    result = fetchHandler(
+      requestFromHost(id, method, url, headers, hasBody),
+      invocation,
+    );
   } catch (error) {
     fail(id, invocation, error);
     return;
@@ -157,11 +160,14 @@ function onRequest(id, method, url, hasBody) {
 
 async function serveLoop() {
   for (;;) {
-    const next = await op_isola_next_request();
-    if (next === null) {
+    const batch = await op_isola_next_requests();
+    if (batch.length === 0) {
       return;
     }
-    onRequest(next[0], next[1], next[2], next[3]);
+    for (let i = 0; i < batch.length; i++) {
+      const next = batch[i];
+      onRequest(next[0], next[1], next[2], next[3], next[4]);
+    }
   }
 }
 

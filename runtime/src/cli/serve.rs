@@ -28,7 +28,10 @@ pub struct ServeArgs {
     pub isolates: Option<usize>,
 }
 
-#[allow(clippy::print_stdout, reason = "the ready line is the command's output")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the ready line is the command's output"
+)]
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = WorkerConfig::load(&args.worker)?;
     for field in &config.ignored_fields {

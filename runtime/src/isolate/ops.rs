@@ -24,6 +24,9 @@ use crate::http::{Failure, ResponseBody, error_response};
 /// Chunk size when the host reads a streamed response body.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// Most requests handed to JS by one `op_isola_next_requests` call.
+const BATCH: usize = 64;
+
 /// What an isolate's ops share: the queue of requests and those in flight.
 pub struct HostState {
     pub worker_name: Arc<str>,
@@ -38,8 +41,10 @@ pub struct Entrypoints {
     pub start: v8::Global<v8::Function>,
 }
 
+/// A request as JS receives it: id, method, URL, flat headers, has a body.
+type NewRequest = (u32, String, String, Vec<ByteString>, bool);
+
 struct InFlight {
-    headers: http::HeaderMap,
     body: Option<RequestBody>,
     reply: Reply,
 }
@@ -52,6 +57,25 @@ impl HostState {
             exchanges: slab::Slab::new(),
             entrypoints: None,
         }
+    }
+
+    /// Registers a new exchange; returns what JS needs to build its Request.
+    fn accept(&mut self, exchange: Exchange) -> NewRequest {
+        let Exchange {
+            method,
+            url,
+            headers,
+            body,
+            reply,
+        } = exchange;
+        let mut flat = Vec::with_capacity(headers.len() * 2);
+        for (name, value) in &headers {
+            flat.push(ByteString::from(name.as_str()));
+            flat.push(ByteString::from(value.as_bytes()));
+        }
+        let has_body = body.is_some();
+        let id = self.exchanges.insert(InFlight { body, reply });
+        (id as u32, method.to_string(), url, flat, has_body)
     }
 
     fn take(&mut self, id: u32) -> Result<InFlight, JsErrorBox> {
@@ -71,10 +95,10 @@ deno_core::extension!(
     isola_host,
     ops = [
         op_isola_set_entrypoints,
-        op_isola_next_request,
-        op_isola_request_headers,
+        op_isola_next_requests,
         op_isola_request_body,
         op_isola_respond,
+        op_isola_respond_static,
         op_isola_respond_stream,
         op_isola_respond_error,
         op_isola_log,
@@ -94,45 +118,29 @@ fn op_isola_set_entrypoints(
     state.borrow_mut::<HostState>().entrypoints = Some(Entrypoints { prepare, start });
 }
 
-/// Waits for the next request: `[id, method, url, hasBody]`, or null once
-/// the isolate is being shut down.
+/// Waits for requests and returns those queued, at most [`BATCH`], as
+/// `[id, method, url, headers, hasBody]` each (`headers` flat: name, value,
+/// name, value, ...); an empty list once the isolate is
+/// being shut down. Taking a batch saves a round trip through the event
+/// loop per request when requests arrive faster than they are served.
 #[op2]
 #[serde]
-async fn op_isola_next_request(state: Rc<RefCell<OpState>>) -> Option<(u32, String, String, bool)> {
+async fn op_isola_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewRequest> {
     let queue = state.borrow().borrow::<HostState>().queue.clone();
-    let exchange = RcRef::map(&queue, |q| q).borrow_mut().await.recv().await?;
-    let Exchange {
-        method,
-        url,
-        headers,
-        body,
-        reply,
-    } = exchange;
-    let has_body = body.is_some();
-    let id = state
-        .borrow_mut()
-        .borrow_mut::<HostState>()
-        .exchanges
-        .insert(InFlight {
-            headers,
-            body,
-            reply,
-        });
-    Some((id as u32, method.to_string(), url, has_body))
-}
-
-#[op2]
-#[serde]
-fn op_isola_request_headers(
-    state: &mut OpState,
-    #[smi] id: u32,
-) -> Result<Vec<(ByteString, ByteString)>, JsErrorBox> {
-    let exchange = state.borrow_mut::<HostState>().get(id)?;
-    Ok(exchange
-        .headers
-        .iter()
-        .map(|(name, value)| (name.as_str().into(), value.as_bytes().into()))
-        .collect())
+    let mut queue = RcRef::map(&queue, |q| q).borrow_mut().await;
+    let Some(first) = queue.recv().await else {
+        return Vec::new();
+    };
+    let mut state = state.borrow_mut();
+    let host = state.borrow_mut::<HostState>();
+    let mut batch = vec![host.accept(first)];
+    while batch.len() < BATCH {
+        match queue.try_recv() {
+            Ok(exchange) => batch.push(host.accept(exchange)),
+            Err(_) => break,
+        }
+    }
+    batch
 }
 
 #[op2(fast)]
@@ -157,12 +165,43 @@ fn op_isola_respond(
     #[serde] body: Option<StringOrBuffer>,
 ) -> Result<(), JsErrorBox> {
     let exchange = state.borrow_mut::<HostState>().take(id)?;
-    let body = match body {
+    send(exchange.reply, status, &headers, response_body(body));
+    Ok(())
+}
+
+fn response_body(body: Option<StringOrBuffer>) -> ResponseBody {
+    match body {
         None => ResponseBody::Empty,
         Some(StringOrBuffer::String(text)) => ResponseBody::full(text),
         Some(StringOrBuffer::Buffer(bytes)) => ResponseBody::full(Bytes::copy_from_slice(&bytes)),
+    }
+}
+
+/// Sends the commonest response, `new Response(text)` with at most a
+/// content type, without building a header list: `header_kind` is deno's
+/// `SERVE_FAST_HEADER_*` (0: none, 1: text/plain;charset=UTF-8,
+/// 2: `content_type`).
+#[op2]
+fn op_isola_respond_static(
+    state: &mut OpState,
+    #[smi] id: u32,
+    #[smi] status: u16,
+    #[smi] header_kind: u8,
+    #[string] content_type: &str,
+    #[serde] body: StringOrBuffer,
+) -> Result<(), JsErrorBox> {
+    let exchange = state.borrow_mut::<HostState>().take(id)?;
+    let content_type: &[u8] = match header_kind {
+        0 => b"",
+        1 => b"text/plain;charset=UTF-8",
+        _ => content_type.as_bytes(),
     };
-    send(exchange.reply, status, &headers, body);
+    let headers: &[(&[u8], &[u8])] = if content_type.is_empty() {
+        &[]
+    } else {
+        &[(b"content-type", content_type)]
+    };
+    send(exchange.reply, status, headers, response_body(Some(body)));
     Ok(())
 }
 
@@ -234,7 +273,12 @@ fn op_isola_log(state: &mut OpState, #[smi] level: i32, #[string] message: &str)
 
 /// Builds the response head; a status or header the client could not be
 /// sent becomes the host's error page (and a log line) instead.
-fn send(reply: Reply, status: u16, headers: &[(ByteString, ByteString)], body: ResponseBody) {
+fn send<N: AsRef<[u8]>, V: AsRef<[u8]>>(
+    reply: Reply,
+    status: u16,
+    headers: &[(N, V)],
+    body: ResponseBody,
+) {
     let response = build_response(status, headers, body).unwrap_or_else(|error| {
         tracing::error!("the Worker's response cannot be sent: {error}");
         error_response(Failure::Exception)
@@ -243,14 +287,14 @@ fn send(reply: Reply, status: u16, headers: &[(ByteString, ByteString)], body: R
     let _ = reply.send(response);
 }
 
-fn build_response(
+fn build_response<N: AsRef<[u8]>, V: AsRef<[u8]>>(
     status: u16,
-    headers: &[(ByteString, ByteString)],
+    headers: &[(N, V)],
     body: ResponseBody,
 ) -> Result<http::Response<ResponseBody>, http::Error> {
     let mut builder = http::Response::builder().status(status);
     for (name, value) in headers {
-        builder = builder.header(name.as_slice(), value.as_slice());
+        builder = builder.header(name.as_ref(), value.as_ref());
     }
     builder.body(body)
 }
