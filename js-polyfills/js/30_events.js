@@ -26,12 +26,26 @@ const _passThrough = Symbol("passThrough");
 const _response = Symbol("response");
 const _request = Symbol("request");
 
-/** Per-invocation state shared by the event object and `ExecutionContext`. */
+/**
+ * Per-invocation state shared by the event object and `ExecutionContext`.
+ * It is also the async context while the invocation's code runs, so that
+ * `fetch()` can count subrequests against the invocation that made them.
+ */
 export class Invocation {
+  /** `fetch()` calls allowed per invocation (set per Worker). */
+  static subrequestLimit = 50;
+
   constructor() {
     this.pending = 0;
+    this.subrequests = 0;
     this.passThroughOnException = false;
     this.onSettled = null;
+  }
+
+  /** Counts one subrequest; false once the limit is passed. */
+  takeSubrequest() {
+    this.subrequests++;
+    return this.subrequests <= Invocation.subrequestLimit;
   }
 
   /** Keeps `promise` running after the response; logs it if it rejects. */

@@ -12,6 +12,7 @@ import {
   op_isola_respond_error,
 } from "ext:core/ops";
 import {
+  core,
   describeError,
   event as eventNs,
   primordials,
@@ -137,6 +138,9 @@ function finish(id, invocation, response) {
 
 function onRequest(id, method, url, headers, hasBody) {
   const invocation = new Invocation();
+  // Everything this request's code starts (promises, timers) carries it.
+  const outer = core.getAsyncContext();
+  core.setAsyncContext(invocation);
   let result;
   try {
     result = fetchHandler(
@@ -146,6 +150,8 @@ function onRequest(id, method, url, headers, hasBody) {
   } catch (error) {
     fail(id, invocation, error);
     return;
+  } finally {
+    core.setAsyncContext(outer);
   }
   if (isResponse(result)) {
     finish(id, invocation, result);
@@ -178,8 +184,9 @@ let env = null;
  * description of the Worker (`isola::worker::WorkerVersion::description`).
  * Service-worker scripts see their bindings as globals.
  */
-export function prepareWorker(isModule, description) {
+export function prepareWorker(isModule, description, subrequestLimit) {
   const { bindings, compatibilityFlags } = JSONParse(description);
+  Invocation.subrequestLimit = subrequestLimit;
   defineCloudflareGlobal(compatibilityFlags);
   env = makeEnv(bindings);
   if (!isModule) {

@@ -40,6 +40,7 @@ import {
 import {
   ExtendableEvent,
   FetchEvent,
+  Invocation,
   ScheduledEvent,
 } from "ext:isola_polyfills/30_events.js";
 
@@ -52,10 +53,12 @@ const {
 } = timers;
 
 const {
+  Error,
   FunctionPrototypeApply,
   ObjectDefineProperties,
   ObjectDefineProperty,
   ObjectFreeze,
+  ObjectPrototypeIsPrototypeOf,
   ObjectSetPrototypeOf,
   Promise,
   PromiseReject,
@@ -150,6 +153,19 @@ function setImmediate(callback, ...args) {
   return webSetTimeout(guardCallback(callback), 0, ...args);
 }
 
+/** `fetch()`, counted against the calling invocation's subrequest limit. */
+function workerFetch(input, init = undefined) {
+  const invocation = core.getAsyncContext();
+  if (
+    ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) &&
+    !invocation.takeSubrequest()
+  ) {
+    return PromiseReject(new Error("Too many subrequests."));
+  }
+  return fetch.fetch(input, init);
+}
+ObjectDefineProperty(workerFetch, "name", { value: "fetch" });
+
 function queueMicrotask(callback) {
   core.queueMicrotask(guardCallback(callback));
 }
@@ -241,7 +257,7 @@ const prototypeProperties = {
   clearImmediate: writable(clearTimeout),
   clearInterval: writable(clearInterval),
   clearTimeout: writable(clearTimeout),
-  fetch: writable(fetch.fetch),
+  fetch: writable(workerFetch),
   queueMicrotask: writable(queueMicrotask),
   reportError: writable(event.reportError),
   setImmediate: writable(setImmediate),

@@ -7,7 +7,7 @@ use http_body_util::BodyExt;
 use http_body_util::combinators::BoxBody;
 use tokio::sync::oneshot;
 
-use crate::http::ResponseBody;
+use crate::http::{Failure, ResponseBody};
 
 /// Errors a request body can fail with while a Worker reads it.
 pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
@@ -15,8 +15,30 @@ pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
 /// A request body, from a client or another Worker.
 pub type RequestBody = BoxBody<Bytes, BodyError>;
 
+/// How a Worker answered a request.
+#[derive(Debug)]
+pub enum Outcome {
+    /// With a response of its own.
+    Response(http::Response<ResponseBody>),
+    /// It could not; `pass_through` is set when the script asked for the
+    /// request to go to the origin instead (`ctx.passThroughOnException()`).
+    Failed {
+        failure: Failure,
+        pass_through: bool,
+    },
+}
+
+impl Outcome {
+    pub fn failed(failure: Failure) -> Self {
+        Self::Failed {
+            failure,
+            pass_through: false,
+        }
+    }
+}
+
 /// The response half of an exchange.
-pub type Reply = oneshot::Sender<http::Response<ResponseBody>>;
+pub type Reply = oneshot::Sender<Outcome>;
 
 /// A request for a Worker and where to send its response.
 pub struct Exchange {
@@ -30,8 +52,10 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// Builds an exchange from a server request; `reply` receives the answer.
-    pub fn from_request<B>(request: http::Request<B>, reply: Reply) -> Self
+    /// Builds an exchange from a request; `reply` receives the answer. A
+    /// body longer than `max_body` bytes fails with an error as the Worker
+    /// reads past the limit.
+    pub fn from_request<B>(request: http::Request<B>, max_body: u64, reply: Reply) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
         B::Error: Into<BodyError>,
@@ -41,11 +65,16 @@ impl Exchange {
         let has_body = !http_body::Body::is_end_stream(&body)
             && parts.method != http::Method::GET
             && parts.method != http::Method::HEAD;
+        let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
         Self {
             method: parts.method,
             url,
             headers: parts.headers,
-            body: has_body.then(|| body.map_err(Into::into).boxed()),
+            body: has_body.then(|| {
+                http_body_util::Limited::new(body.map_err(Into::into), limit)
+                    .map_err(|e| e as BodyError)
+                    .boxed()
+            }),
             reply,
         }
     }

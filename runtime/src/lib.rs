@@ -1,13 +1,15 @@
 //! isola: a host for Cloudflare Workers scripts, run unchanged on
 //! `deno_core` isolates, served over HTTP by `hyper`.
 //!
-//! - [`config`]: wrangler.toml / wrangler.json(c) → [`WorkerConfig`]
+//! - [`config`]: wrangler configs and `isola.toml` → [`HostConfig`]
 //! - [`worker`]: a Worker version checked and ready to load
-//! - [`isolate`]: JS isolates on their own threads
-//! - [`host`]: which isolate answers a request
+//! - [`isolate`]: JS isolates on their own threads, the warm pool, limits
+//! - [`host`]: which Worker and isolate answer a request; hot swap; stats
 //! - [`http`]: the server, response bodies, error pages
+//! - [`admin`]: the loopback endpoint commands use to reach a server
 //! - [`cli`]: the `isola` command
 
+pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod env;
@@ -15,7 +17,8 @@ pub mod exchange;
 pub mod host;
 pub mod http;
 pub mod isolate;
+pub mod limits;
 pub mod worker;
 
-pub use config::WorkerConfig;
+pub use config::{HostConfig, WorkerConfig};
 pub use host::Host;

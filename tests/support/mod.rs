@@ -59,14 +59,18 @@ pub struct Isola {
     child: Child,
     pub addr: String,
     log: Arc<Mutex<String>>,
+    state: tempfile::TempDir,
 }
 
 impl Isola {
-    /// Runs `isola serve <args> --port 0` and waits until it is ready.
+    /// Runs `isola serve <args> --port 0` with a state directory of its own
+    /// and waits until it is ready.
     pub fn serve(args: &[&str]) -> Self {
+        let state = tempfile::tempdir().unwrap();
         let mut all = vec!["serve"];
         all.extend_from_slice(args);
-        all.extend_from_slice(&["--port", "0", "--host", "127.0.0.1"]);
+        all.extend_from_slice(&["--port", "0", "--host", "127.0.0.1", "--persist-to"]);
+        all.push(state.path().to_str().unwrap());
         let mut child = isola_command(&all).spawn().expect("start isola");
         let log = collect(child.stderr.take().unwrap());
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -92,7 +96,42 @@ impl Isola {
                 panic!("isola did not start; its log:\n{}", log.lock().unwrap());
             }
         };
-        Self { child, addr, log }
+        Self {
+            child,
+            addr,
+            log,
+            state,
+        }
+    }
+
+    /// The server's state directory.
+    pub fn state_dir(&self) -> &Path {
+        self.state.path()
+    }
+
+    /// Runs `isola <args> --persist-to <this server's state dir>`.
+    pub fn command(&self, args: &[&str]) -> Exit {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--persist-to", self.state.path().to_str().unwrap()]);
+        run(&all)
+    }
+
+    /// The server's stats, from `isola stats --json`.
+    pub fn stats(&self) -> serde_json::Value {
+        let exit = self.command(&["stats", "--json"]);
+        assert!(exit.status.success(), "isola stats failed: {}", exit.stderr);
+        serde_json::from_str(&exit.stdout).unwrap()
+    }
+
+    /// One Worker's entry in [`Isola::stats`].
+    pub fn worker_stats(&self, name: &str) -> serde_json::Value {
+        self.stats()["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .unwrap_or_else(|| panic!("no Worker {name} in the stats"))
+            .clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -266,4 +305,83 @@ pub fn read_until(stream: &mut TcpStream, needle: &str) -> String {
         seen.extend_from_slice(&buf[..n]);
     }
     String::from_utf8_lossy(&seen).into_owned()
+}
+
+/// A plain HTTP server on loopback standing in for the origin behind a
+/// Worker: it answers every request with `origin: METHOD PATH BODY` and
+/// counts them.
+pub struct Origin {
+    pub addr: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Origin {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let seen = seen.clone();
+                std::thread::spawn(move || serve_origin(stream, &seen));
+            }
+        });
+        Self { addr, requests }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// What each request was: `METHOD PATH BODY`.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn serve_origin(stream: TcpStream, seen: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut length = 0;
+        let mut host = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                match name.to_ascii_lowercase().as_str() {
+                    "content-length" => length = value.trim().parse().unwrap_or(0),
+                    "host" => host = value.trim().to_string(),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let mut parts = request_line.split_whitespace();
+        let summary = format!(
+            "{} {} {}",
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            String::from_utf8_lossy(&body)
+        );
+        seen.lock().unwrap().push(summary.clone());
+        let answer = format!("origin: {summary} host={host}");
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nx-served-by: origin\r\n\r\n{answer}",
+            answer.len()
+        );
+        if reader.get_mut().write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
 }

@@ -1,10 +1,12 @@
 //! The `isola` command line.
 
+mod reload;
 mod serve;
+mod stats;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Runs Cloudflare Workers scripts unchanged, and Rust-compiled WebAssembly.
 #[derive(Debug, Parser)]
@@ -24,8 +26,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve a Worker over HTTP.
+    /// Serve Workers over HTTP.
     Serve(serve::ServeArgs),
+    /// Show what a running server's Workers are doing.
+    Stats(stats::StatsArgs),
+    /// Reload a running Worker from its files, without dropping a request.
+    Reload(reload::ReloadArgs),
+}
+
+/// Where a server keeps its state (and how commands find a running one).
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    /// The state directory.
+    #[arg(long, default_value = ".isola/state")]
+    pub persist_to: PathBuf,
 }
 
 impl Cli {
@@ -49,6 +63,8 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Serve(args) => serve::run(args),
+            Command::Stats(args) => stats::run(args),
+            Command::Reload(args) => reload::run(args),
         }
     }
 }
@@ -59,4 +75,12 @@ fn default_cache_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
         .map(|base| base.join("isola"))
+}
+
+/// Runs a future for a command that has no runtime of its own.
+fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(future)
 }

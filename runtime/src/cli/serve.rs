@@ -1,4 +1,4 @@
-//! `isola serve`: load a Worker and serve it over HTTP.
+//! `isola serve`: load Workers and serve them over HTTP.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -6,14 +6,18 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::config::WorkerConfig;
+use super::StateArgs;
+use crate::config::HostConfig;
 use crate::host::Host;
-use crate::http;
+use crate::limits::LimitsConfig;
+use crate::{admin, http};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// A Worker script, or a wrangler.toml / wrangler.json / wrangler.jsonc.
-    pub worker: PathBuf,
+    /// Workers to serve: scripts, wrangler.toml / wrangler.json(c) files or
+    /// directories holding one; or a single isola.toml.
+    #[arg(required = true)]
+    pub workers: Vec<PathBuf>,
 
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8787)]
@@ -23,9 +27,32 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
 
-    /// Isolates running the Worker (default: one per CPU core).
+    /// Most isolates one Worker runs on (default: one per CPU core).
     #[arg(long)]
     pub isolates: Option<usize>,
+
+    /// Bootstrapped isolates kept ready for Workers (default: one per core).
+    #[arg(long)]
+    pub warm: Option<usize>,
+
+    /// Requests one isolate serves at once before another is started.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+
+    /// Memory per isolate, in MB (default 128).
+    #[arg(long)]
+    pub memory_mb: Option<usize>,
+
+    /// CPU time per request, in ms (default 50, at most 30000).
+    #[arg(long)]
+    pub cpu_ms: Option<u64>,
+
+    /// fetch() calls per request (default 50).
+    #[arg(long)]
+    pub subrequests: Option<u32>,
+
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 #[allow(
@@ -33,27 +60,47 @@ pub struct ServeArgs {
     reason = "the ready line is the command's output"
 )]
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let config = WorkerConfig::load(&args.worker)?;
-    for field in &config.ignored_fields {
-        tracing::warn!(
-            "{}: `{field}` is not supported yet and is ignored",
-            args.worker.display()
-        );
+    let limits = LimitsConfig {
+        cpu_ms: args.cpu_ms,
+        subrequests: args.subrequests,
+        ..Default::default()
+    };
+    let mut config = HostConfig::load(&args.workers, &limits)?;
+    if let Some(isolates) = args.isolates {
+        anyhow::ensure!(isolates > 0, "--isolates must be at least 1");
+        config.pool.isolates_per_worker = isolates;
     }
-    let isolates = args
-        .isolates
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if let Some(concurrency) = args.concurrency {
+        anyhow::ensure!(concurrency > 0, "--concurrency must be at least 1");
+        config.pool.concurrency = concurrency;
+    }
+    config.pool.warm = args.warm.unwrap_or(config.pool.warm);
+    if let Some(mb) = args.memory_mb {
+        config.pool.memory_bytes = mb * 1024 * 1024;
+    }
+    for worker in &config.workers {
+        for field in &worker.config.ignored_fields {
+            tracing::warn!(
+                "{}: `{field}` is not supported yet and is ignored",
+                worker.config.source.display()
+            );
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let host = Host::start(&config, isolates).await?;
+        let host = Host::start(config).await?;
         let server = http::bind(SocketAddr::new(args.host, args.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        let _admin = admin::start(host.clone(), &args.state.persist_to).await?;
         let addr = server.local_addr()?;
-        println!("Ready on http://{addr} ({})", host.worker_name());
+        println!(
+            "Ready on http://{addr} ({})",
+            host.worker_names().join(", ")
+        );
         tokio::select! {
             served = server.serve(host) => served?,
             _ = tokio::signal::ctrl_c() => {}

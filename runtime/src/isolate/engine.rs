@@ -11,18 +11,19 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use deno_core::{
     Extension, ExtensionFileSource, ExtensionFileSourceCode, JsRuntime, ModuleLoader,
-    RuntimeOptions,
+    RuntimeOptions, v8,
 };
 
-use super::ops::{HostState, isola_host};
+use super::ops::isola_host;
 
 /// The `User-Agent` of outgoing `fetch()` requests, as on Cloudflare.
 const USER_AGENT: &str = "Cloudflare-Workers";
 
-/// Creates an isolate and runs the global scope's bootstrap in it.
+/// Creates an isolate whose heap may grow to `memory_bytes`, and runs the
+/// global scope's bootstrap in it.
 pub fn new_isolate(
-    host: HostState,
     loader: Rc<dyn ModuleLoader>,
+    memory_bytes: usize,
 ) -> Result<JsRuntime, deno_core::error::CoreError> {
     let mut extensions = vec![
         deno_webidl::deno_webidl::init(),
@@ -37,7 +38,7 @@ pub fn new_isolate(
             ..Default::default()
         }),
         deno_crypto::deno_crypto::init(None),
-        isola_host::init(host),
+        isola_host::init(),
         isola_polyfills::isola_polyfills::init(),
     ];
     for extension in &mut extensions {
@@ -46,6 +47,7 @@ pub fn new_isolate(
     let runtime = JsRuntime::try_new(RuntimeOptions {
         extensions,
         module_loader: Some(loader),
+        create_params: Some(v8::CreateParams::default().heap_limits(0, memory_bytes)),
         ..Default::default()
     })?;
     runtime.op_state().borrow_mut().put(outbound_permissions());

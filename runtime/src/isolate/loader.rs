@@ -4,6 +4,7 @@
 //! wrangler's bundler would reach them. Every isolate of one Worker version
 //! shares one [`ModuleSources`], so each file is read from disk once.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -40,14 +41,17 @@ impl ModuleSources {
     }
 }
 
-/// The module loader of one isolate running one Worker.
+/// The module loader of one isolate. It loads nothing until the isolate is
+/// given a Worker ([`WorkerModuleLoader::set_sources`]): isolates are
+/// created before anyone knows which Worker they will run.
+#[derive(Default)]
 pub struct WorkerModuleLoader {
-    sources: Arc<ModuleSources>,
+    sources: RefCell<Option<Arc<ModuleSources>>>,
 }
 
 impl WorkerModuleLoader {
-    pub fn new(sources: Arc<ModuleSources>) -> Self {
-        Self { sources }
+    pub fn set_sources(&self, sources: Arc<ModuleSources>) {
+        *self.sources.borrow_mut() = Some(sources);
     }
 }
 
@@ -102,7 +106,10 @@ impl WorkerModuleLoader {
             }
             _ => ModuleType::JavaScript,
         };
-        let text = self.sources.read(specifier)?;
+        let sources = self.sources.borrow().clone().ok_or_else(|| {
+            JsErrorBox::type_error(format!("No Worker is loaded to import {specifier} for"))
+        })?;
+        let text = sources.read(specifier)?;
         Ok(ModuleSource::new(
             module_type,
             ModuleSourceCode::String(text.to_string().into()),

@@ -1,37 +1,41 @@
 //! The ops through which a Worker's JavaScript serves HTTP: take the next
-//! request, read its headers and body, send the response.
+//! requests, read their bodies, send the responses.
 //!
 //! The JS side is `js-polyfills/js/20_http.js` and `60_worker.js`. Requests
-//! wait in a queue fed by the server; each one taken gets a small integer id
-//! (a slab slot) that JS uses until it responds.
+//! wait in a queue fed by the host; each one taken gets an id that JS uses
+//! until it responds. Ids are not reused while a request could still be
+//! answered, so a late response from JS that the host already answered (say,
+//! with a CPU limit error) is dropped rather than sent to another client.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes};
-use deno_core::{
-    AsyncRefCell, AsyncResult, BufView, ByteString, OpState, RcRef, Resource, ResourceId,
-    StringOrBuffer, op2, v8,
-};
+use bytes::Bytes;
+use deno_core::{AsyncRefCell, ByteString, OpState, RcRef, ResourceId, StringOrBuffer, op2, v8};
 use deno_error::JsErrorBox;
-use http_body_util::BodyExt;
 use tokio::sync::mpsc;
 
-use crate::exchange::{Exchange, Reply, RequestBody};
-use crate::http::{Failure, ResponseBody, error_response};
-
-/// Chunk size when the host reads a streamed response body.
-const READ_CHUNK: usize = 64 * 1024;
+use super::streams::{RequestBodyResource, pump_response_body};
+use crate::exchange::{Exchange, Outcome, Reply, RequestBody};
+use crate::http::{Failure, ResponseBody};
+use crate::limits::Limits;
 
 /// Most requests handed to JS by one `op_isola_next_requests` call.
 const BATCH: usize = 64;
 
-/// What an isolate's ops share: the queue of requests and those in flight.
+/// What an isolate's ops share: the Worker it runs, its queue of requests
+/// and those in flight.
+#[derive(Default)]
 pub struct HostState {
     pub worker_name: Arc<str>,
-    queue: Rc<AsyncRefCell<mpsc::UnboundedReceiver<Exchange>>>,
-    exchanges: slab::Slab<InFlight>,
+    pub limits: Limits,
+    queue: Option<Rc<AsyncRefCell<mpsc::UnboundedReceiver<Exchange>>>>,
+    exchanges: HashMap<u32, InFlight>,
+    next_id: u32,
+    /// Set once the host has retired the isolate and its queue is empty.
+    retired: bool,
     pub entrypoints: Option<Entrypoints>,
 }
 
@@ -47,15 +51,61 @@ type NewRequest = (u32, String, String, Vec<ByteString>, bool);
 struct InFlight {
     body: Option<RequestBody>,
     reply: Reply,
+    /// CPU time charged to this request so far, in nanoseconds.
+    cpu_ns: u64,
 }
 
 impl HostState {
-    pub fn new(worker_name: Arc<str>, queue: mpsc::UnboundedReceiver<Exchange>) -> Self {
-        Self {
-            worker_name,
-            queue: Rc::new(AsyncRefCell::new(queue)),
-            exchanges: slab::Slab::new(),
-            entrypoints: None,
+    /// Makes this isolate serve `worker_name`'s requests from `queue`.
+    pub fn serve(
+        &mut self,
+        worker_name: Arc<str>,
+        limits: Limits,
+        queue: mpsc::UnboundedReceiver<Exchange>,
+    ) {
+        self.worker_name = worker_name;
+        self.limits = limits;
+        self.queue = Some(Rc::new(AsyncRefCell::new(queue)));
+    }
+
+    /// Whether the host has retired this isolate: no request will come.
+    pub fn is_retired(&self) -> bool {
+        self.retired
+    }
+
+    /// Requests taken by JS and not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.exchanges.len()
+    }
+
+    /// Shares `used_ns` of CPU time among the requests in flight and fails
+    /// those over the CPU limit. Returns whether any failed.
+    pub fn charge(&mut self, used_ns: u64) -> bool {
+        if self.exchanges.is_empty() {
+            return false;
+        }
+        let share = used_ns / self.exchanges.len() as u64;
+        let limit = u64::try_from(self.limits.cpu.as_nanos()).unwrap_or(u64::MAX);
+        let over: Vec<u32> = self
+            .exchanges
+            .iter_mut()
+            .filter_map(|(id, exchange)| {
+                exchange.cpu_ns += share;
+                (exchange.cpu_ns > limit).then_some(*id)
+            })
+            .collect();
+        for id in &over {
+            if let Some(exchange) = self.exchanges.remove(id) {
+                let _ = exchange.reply.send(Outcome::failed(Failure::CpuLimit));
+            }
+        }
+        !over.is_empty()
+    }
+
+    /// Answers every request in flight with `failure`.
+    pub fn fail_all(&mut self, failure: Failure) {
+        for (_, exchange) in self.exchanges.drain() {
+            let _ = exchange.reply.send(Outcome::failed(failure));
         }
     }
 
@@ -74,20 +124,32 @@ impl HostState {
             flat.push(ByteString::from(value.as_bytes()));
         }
         let has_body = body.is_some();
-        let id = self.exchanges.insert(InFlight { body, reply });
-        (id as u32, method.to_string(), url, flat, has_body)
+        while self.exchanges.contains_key(&self.next_id) {
+            self.next_id = self.next_id.wrapping_add(1);
+        }
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        self.exchanges.insert(
+            id,
+            InFlight {
+                body,
+                reply,
+                cpu_ns: 0,
+            },
+        );
+        (id, method.to_string(), url, flat, has_body)
     }
 
-    fn take(&mut self, id: u32) -> Result<InFlight, JsErrorBox> {
-        self.exchanges
-            .try_remove(id as usize)
-            .ok_or_else(|| JsErrorBox::type_error("This request has already been answered"))
-    }
-
-    fn get(&mut self, id: u32) -> Result<&mut InFlight, JsErrorBox> {
-        self.exchanges
-            .get_mut(id as usize)
-            .ok_or_else(|| JsErrorBox::type_error("This request has already been answered"))
+    /// Sends `outcome` for request `id`; false if it was answered already.
+    fn answer(&mut self, id: u32, outcome: Outcome) -> bool {
+        match self.exchanges.remove(&id) {
+            // The client may have gone away; nothing is left to do then.
+            Some(exchange) => {
+                let _ = exchange.reply.send(outcome);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -103,9 +165,8 @@ deno_core::extension!(
         op_isola_respond_error,
         op_isola_log,
     ],
-    options = { state: HostState },
-    state = |state, options| {
-        state.put(options.state);
+    state = |state| {
+        state.put(HostState::default());
     },
 );
 
@@ -120,15 +181,18 @@ fn op_isola_set_entrypoints(
 
 /// Waits for requests and returns those queued, at most [`BATCH`], as
 /// `[id, method, url, headers, hasBody]` each (`headers` flat: name, value,
-/// name, value, ...); an empty list once the isolate is
-/// being shut down. Taking a batch saves a round trip through the event
-/// loop per request when requests arrive faster than they are served.
+/// name, value, ...); an empty list once the isolate is being retired.
+/// Taking a batch saves a round trip through the event loop per request
+/// when requests arrive faster than they are served.
 #[op2]
 #[serde]
 async fn op_isola_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewRequest> {
-    let queue = state.borrow().borrow::<HostState>().queue.clone();
+    let Some(queue) = state.borrow().borrow::<HostState>().queue.clone() else {
+        return Vec::new();
+    };
     let mut queue = RcRef::map(&queue, |q| q).borrow_mut().await;
     let Some(first) = queue.recv().await else {
+        state.borrow_mut().borrow_mut::<HostState>().retired = true;
         return Vec::new();
     };
     let mut state = state.borrow_mut();
@@ -148,14 +212,15 @@ async fn op_isola_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewRequest> 
 fn op_isola_request_body(state: &mut OpState, #[smi] id: u32) -> Result<ResourceId, JsErrorBox> {
     let body = state
         .borrow_mut::<HostState>()
-        .get(id)?
-        .body
-        .take()
-        .ok_or_else(|| JsErrorBox::type_error("The request body was already taken"))?;
+        .exchanges
+        .get_mut(&id)
+        .and_then(|exchange| exchange.body.take())
+        .ok_or_else(|| JsErrorBox::type_error("The request body is no longer available"))?;
     Ok(state.resource_table.add(RequestBodyResource::new(body)))
 }
 
-/// Sends a response whose body is known now (or absent).
+/// Sends a response whose body is known now (or absent). Returns false if
+/// the host had already answered the request.
 #[op2]
 fn op_isola_respond(
     state: &mut OpState,
@@ -163,18 +228,15 @@ fn op_isola_respond(
     #[smi] status: u16,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[serde] body: Option<StringOrBuffer>,
-) -> Result<(), JsErrorBox> {
-    let exchange = state.borrow_mut::<HostState>().take(id)?;
-    send(exchange.reply, status, &headers, response_body(body));
-    Ok(())
-}
-
-fn response_body(body: Option<StringOrBuffer>) -> ResponseBody {
-    match body {
-        None => ResponseBody::Empty,
-        Some(StringOrBuffer::String(text)) => ResponseBody::full(text),
-        Some(StringOrBuffer::Buffer(bytes)) => ResponseBody::full(Bytes::copy_from_slice(&bytes)),
-    }
+) -> bool {
+    let host = state.borrow_mut::<HostState>();
+    let outcome = response(
+        status,
+        &headers,
+        static_body(body),
+        host.limits.response_bytes,
+    );
+    host.answer(id, outcome)
 }
 
 /// Sends the commonest response, `new Response(text)` with at most a
@@ -189,8 +251,7 @@ fn op_isola_respond_static(
     #[smi] header_kind: u8,
     #[string] content_type: &str,
     #[serde] body: StringOrBuffer,
-) -> Result<(), JsErrorBox> {
-    let exchange = state.borrow_mut::<HostState>().take(id)?;
+) -> bool {
     let content_type: &[u8] = match header_kind {
         0 => b"",
         1 => b"text/plain;charset=UTF-8",
@@ -201,8 +262,14 @@ fn op_isola_respond_static(
     } else {
         &[(b"content-type", content_type)]
     };
-    send(exchange.reply, status, headers, response_body(Some(body)));
-    Ok(())
+    let host = state.borrow_mut::<HostState>();
+    let outcome = response(
+        status,
+        headers,
+        static_body(Some(body)),
+        host.limits.response_bytes,
+    );
+    host.answer(id, outcome)
 }
 
 /// Sends a response whose body the host reads from resource `rid` (a
@@ -214,48 +281,43 @@ fn op_isola_respond_stream(
     #[smi] status: u16,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[smi] rid: ResourceId,
-) -> Result<(), JsErrorBox> {
-    let exchange = state.borrow_mut::<HostState>().take(id)?;
+) -> Result<bool, JsErrorBox> {
     let resource = state
         .resource_table
         .take_any(rid)
         .map_err(JsErrorBox::from_err)?;
-    let (tx, body) = ResponseBody::channel();
-    send(exchange.reply, status, &headers, body);
-    deno_core::unsync::spawn(async move {
-        loop {
-            match resource.clone().read(READ_CHUNK).await {
-                Ok(chunk) if chunk.is_empty() => break,
-                Ok(mut chunk) => {
-                    let bytes = chunk.copy_to_bytes(chunk.remaining());
-                    if tx.send(Ok(bytes)).await.is_err() {
-                        break; // the client went away
-                    }
-                }
-                Err(error) => {
-                    let _ = tx.send(Err(error.to_string().into())).await;
-                    break;
-                }
-            }
-        }
+    let host = state.borrow_mut::<HostState>();
+    let (sender, body) = ResponseBody::channel();
+    if !host.answer(id, response(status, &headers, body, None)) {
         resource.close();
-    });
-    Ok(())
+        return Ok(false);
+    }
+    deno_core::unsync::spawn(pump_response_body(
+        resource,
+        sender,
+        host.limits.response_bytes,
+    ));
+    Ok(true)
 }
 
-/// Answers with the host's error page because the Worker failed; logs why.
+/// The Worker failed to answer (it threw, or returned no Response); the
+/// host answers instead. Logs the error with the Worker's name.
 #[op2(fast)]
 fn op_isola_respond_error(
     state: &mut OpState,
     #[smi] id: u32,
     #[string] error: &str,
-    _pass_through: bool,
-) -> Result<(), JsErrorBox> {
+    pass_through: bool,
+) -> bool {
     let host = state.borrow_mut::<HostState>();
-    let exchange = host.take(id)?;
     tracing::error!(target: "worker", worker = %host.worker_name, "Uncaught {error}");
-    let _ = exchange.reply.send(error_response(Failure::Exception));
-    Ok(())
+    host.answer(
+        id,
+        Outcome::Failed {
+            failure: Failure::Exception,
+            pass_through,
+        },
+    )
 }
 
 /// `console.*` from a Worker: one log line per call, tagged with its name.
@@ -271,83 +333,40 @@ fn op_isola_log(state: &mut OpState, #[smi] level: i32, #[string] message: &str)
     }
 }
 
-/// Builds the response head; a status or header the client could not be
-/// sent becomes the host's error page (and a log line) instead.
-fn send<N: AsRef<[u8]>, V: AsRef<[u8]>>(
-    reply: Reply,
-    status: u16,
-    headers: &[(N, V)],
-    body: ResponseBody,
-) {
-    let response = build_response(status, headers, body).unwrap_or_else(|error| {
-        tracing::error!("the Worker's response cannot be sent: {error}");
-        error_response(Failure::Exception)
-    });
-    // The client may have gone away; nothing is left to do then.
-    let _ = reply.send(response);
+fn static_body(body: Option<StringOrBuffer>) -> ResponseBody {
+    match body {
+        None => ResponseBody::Empty,
+        Some(StringOrBuffer::String(text)) => ResponseBody::full(text),
+        Some(StringOrBuffer::Buffer(bytes)) => ResponseBody::full(Bytes::copy_from_slice(&bytes)),
+    }
 }
 
-fn build_response<N: AsRef<[u8]>, V: AsRef<[u8]>>(
+/// The outcome for a response the Worker made: the response, or a failure
+/// when its status or headers cannot be sent or its body is over the limit.
+fn response<N: AsRef<[u8]>, V: AsRef<[u8]>>(
     status: u16,
     headers: &[(N, V)],
     body: ResponseBody,
-) -> Result<http::Response<ResponseBody>, http::Error> {
+    max_body: Option<u64>,
+) -> Outcome {
+    if let (Some(max), ResponseBody::Full(Some(bytes))) = (max_body, &body)
+        && bytes.len() as u64 > max
+    {
+        tracing::error!(
+            "the Worker's response body ({} bytes) is over the limit of {max} bytes",
+            bytes.len()
+        );
+        return Outcome::failed(Failure::Exception);
+    }
     let mut builder = http::Response::builder().status(status);
     for (name, value) in headers {
         builder = builder.header(name.as_ref(), value.as_ref());
     }
-    builder.body(body)
-}
-
-/// A request body as a deno_core resource, so that `request.body` is a
-/// resource-backed ReadableStream and a proxied body never enters JS.
-struct RequestBodyResource {
-    state: AsyncRefCell<BodyReader>,
-}
-
-struct BodyReader {
-    body: RequestBody,
-    pending: Bytes,
-}
-
-impl RequestBodyResource {
-    fn new(body: RequestBody) -> Self {
-        Self {
-            state: AsyncRefCell::new(BodyReader {
-                body,
-                pending: Bytes::new(),
-            }),
+    match builder.body(body) {
+        Ok(response) => Outcome::Response(response),
+        Err(error) => {
+            tracing::error!("the Worker's response cannot be sent: {error}");
+            Outcome::failed(Failure::Exception)
         }
-    }
-}
-
-impl Resource for RequestBodyResource {
-    fn name(&self) -> std::borrow::Cow<'_, str> {
-        "requestBody".into()
-    }
-
-    fn read(self: Rc<Self>, limit: usize) -> AsyncResult<BufView> {
-        Box::pin(async move {
-            let mut reader = RcRef::map(&self, |r| &r.state).borrow_mut().await;
-            loop {
-                if !reader.pending.is_empty() {
-                    let n = limit.min(reader.pending.len());
-                    return Ok(BufView::from(reader.pending.split_to(n)));
-                }
-                match reader.body.frame().await {
-                    None => return Ok(BufView::empty()),
-                    Some(Ok(frame)) => {
-                        if let Ok(data) = frame.into_data() {
-                            reader.pending = data;
-                        }
-                    }
-                    Some(Err(error)) => {
-                        return Err(JsErrorBox::type_error(format!(
-                            "The request body could not be read: {error}"
-                        )));
-                    }
-                }
-            }
-        })
     }
 }

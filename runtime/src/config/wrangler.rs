@@ -1,5 +1,5 @@
-//! Worker configuration: a script, `wrangler.toml`, or `wrangler.json(c)`,
-//! read into one validated model.
+//! A Worker's configuration: a script, `wrangler.toml`, or
+//! `wrangler.json(c)`, read into one validated model.
 //!
 //! Field names and meanings follow wrangler's, so existing projects load as
 //! they are. Paths in the config are relative to the config file, as in
@@ -7,14 +7,18 @@
 //! rejected.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::ConfigError;
+use crate::limits::LimitsConfig;
+
 /// One Worker, ready to load.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkerConfig {
+    /// The file this was read from: the config, or the script itself.
+    pub source: PathBuf,
     /// The Worker's name (`name`), used in logs.
     pub name: String,
     /// Absolute path of the entry module or script (`main`).
@@ -25,25 +29,12 @@ pub struct WorkerConfig {
     pub compatibility_flags: Vec<String>,
     /// `[vars]`: strings, or any JSON value, as wrangler allows.
     pub vars: BTreeMap<String, serde_json::Value>,
+    /// Route patterns from `routes` / `route`.
+    pub routes: Vec<String>,
+    /// `[limits]`.
+    pub limits: LimitsConfig,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
-}
-
-/// What went wrong reading a config; always names the file.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct ConfigError {
-    pub path: PathBuf,
-    pub message: String,
-}
-
-impl ConfigError {
-    fn new(path: &Path, message: impl fmt::Display) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            message: message.to_string(),
-        }
-    }
 }
 
 /// The subset of wrangler's schema this host reads.
@@ -56,8 +47,29 @@ struct RawConfig {
     compatibility_flags: Vec<String>,
     #[serde(default)]
     vars: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    routes: Vec<RawRoute>,
+    route: Option<RawRoute>,
+    #[serde(default)]
+    limits: LimitsConfig,
     #[serde(flatten)]
     rest: BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+/// A route as wrangler writes it: a pattern, or a table with one.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawRoute {
+    Pattern(String),
+    Table { pattern: String },
+}
+
+impl RawRoute {
+    fn pattern(self) -> String {
+        match self {
+            Self::Pattern(pattern) | Self::Table { pattern } => pattern,
+        }
+    }
 }
 
 impl WorkerConfig {
@@ -105,11 +117,14 @@ impl WorkerConfig {
             .unwrap_or("worker")
             .to_string();
         Self {
+            source: main.clone(),
             name,
             main,
             compatibility_date: None,
             compatibility_flags: Vec::new(),
             vars: BTreeMap::new(),
+            routes: Vec::new(),
+            limits: LimitsConfig::default(),
             ignored_fields: Vec::new(),
         }
     }
@@ -139,11 +154,19 @@ impl WorkerConfig {
                 .to_string()
         });
         Ok(Self {
+            source: config_path.to_path_buf(),
             name,
             main,
             compatibility_date: raw.compatibility_date,
             compatibility_flags: raw.compatibility_flags,
             vars: raw.vars,
+            routes: raw
+                .routes
+                .into_iter()
+                .chain(raw.route)
+                .map(RawRoute::pattern)
+                .collect(),
+            limits: raw.limits,
             ignored_fields: raw.rest.into_keys().collect(),
         })
     }
@@ -164,7 +187,7 @@ fn find_config(dir: &Path) -> Result<PathBuf, ConfigError> {
         })
 }
 
-fn read(path: &Path) -> Result<String, ConfigError> {
+pub(super) fn read(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|e| ConfigError::new(path, e))
 }
 
@@ -209,6 +232,9 @@ main = "index.js"
 compatibility_date = "2024-09-23"
 compatibility_flags = ["nodejs_compat"]
 workers_dev = true
+routes = ["shop.example.com/*", { pattern = "api.example.com/v1/*", zone_name = "example.com" }]
+[limits]
+cpu_ms = 100
 [vars]
 GREETING = "hi"
 LIMITS = { max = 3 }
@@ -223,6 +249,11 @@ LIMITS = { max = 3 }
         assert_eq!(config.vars["GREETING"], "hi");
         assert_eq!(config.vars["LIMITS"]["max"], 3);
         assert_eq!(config.ignored_fields, ["workers_dev"]);
+        assert_eq!(
+            config.routes,
+            ["shop.example.com/*", "api.example.com/v1/*"]
+        );
+        assert_eq!(config.limits.cpu_ms, Some(100));
     }
 
     #[test]

@@ -1,0 +1,371 @@
+//! What one host serves: Workers, their routes and failure policy, limits,
+//! and the isolate pool.
+//!
+//! `isola serve a/ b.js` serves each Worker on the routes its own config
+//! declares. An `isola.toml` says more:
+//!
+//! ```toml
+//! [pool]
+//! warm = 2                 # bootstrapped isolates kept ready
+//! isolates_per_worker = 2  # most isolates one Worker may run on
+//! concurrency = 64         # requests one isolate serves at once
+//! memory_mb = 128          # memory per isolate
+//!
+//! [limits]                 # defaults for every Worker
+//! cpu_ms = 50
+//! subrequests = 50
+//!
+//! [[workers]]
+//! path = "shop"                       # script, wrangler config or directory
+//! routes = ["shop.localhost/*"]       # replaces the Worker's own routes
+//! origin = "http://127.0.0.1:9000"    # where passed-through requests go
+//! fail_open = true                    # pass through on exceptions and limits
+//! limits = { cpu_ms = 100 }
+//! ```
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{ConfigError, RoutePattern, WorkerConfig};
+use crate::limits::{Limits, LimitsConfig};
+
+/// How isolates are pooled and shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Bootstrapped isolates kept ready for Workers to load into.
+    pub warm: usize,
+    /// Most isolates one Worker runs on at once.
+    pub isolates_per_worker: usize,
+    /// Requests one isolate serves at once before another is started.
+    pub concurrency: usize,
+    /// Memory one isolate may use (its JS heap and what the engine allocates).
+    pub memory_bytes: usize,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            warm: cores,
+            isolates_per_worker: cores,
+            concurrency: 64,
+            memory_bytes: 128 * 1024 * 1024,
+        }
+    }
+}
+
+/// One Worker as the host runs it.
+#[derive(Debug, Clone)]
+pub struct WorkerEntry {
+    pub config: WorkerConfig,
+    /// Most specific first; empty for the host's default Worker.
+    pub routes: Vec<RoutePattern>,
+    /// The origin behind the Worker, for passed-through requests.
+    pub origin: Option<url::Url>,
+    /// Whether an exception or exceeded limit passes the request through to
+    /// the origin instead of answering with an error.
+    pub fail_open: bool,
+    pub limits: Limits,
+}
+
+/// Everything one `isola serve` runs.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    pub workers: Vec<WorkerEntry>,
+    pub pool: PoolConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHostConfig {
+    #[serde(default)]
+    pool: RawPool,
+    #[serde(default)]
+    limits: LimitsConfig,
+    #[serde(default)]
+    workers: Vec<RawWorker>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPool {
+    warm: Option<usize>,
+    isolates_per_worker: Option<usize>,
+    concurrency: Option<usize>,
+    memory_mb: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorker {
+    path: PathBuf,
+    routes: Option<Vec<String>>,
+    origin: Option<String>,
+    #[serde(default)]
+    fail_open: bool,
+    #[serde(default)]
+    limits: LimitsConfig,
+}
+
+impl HostConfig {
+    /// The host for `isola serve <paths>`: one `isola.toml`, or Worker
+    /// paths (scripts, wrangler configs, directories). `limits` are the
+    /// defaults the command line set.
+    pub fn load(paths: &[PathBuf], limits: &LimitsConfig) -> Result<Self, ConfigError> {
+        if let [path] = paths
+            && path.file_name().is_some_and(|name| name == "isola.toml")
+        {
+            return Self::from_file(path, limits);
+        }
+        let defaults = limits
+            .apply(Limits::default())
+            .map_err(|m| ConfigError::new(Path::new("command line"), m))?;
+        let workers = paths
+            .iter()
+            .map(|path| {
+                let config = WorkerConfig::load(path)?;
+                let routes = config.routes.clone();
+                entry(
+                    path,
+                    config,
+                    &routes,
+                    None,
+                    false,
+                    defaults,
+                    &LimitsConfig::default(),
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Self::validated(workers, PoolConfig::default(), Path::new("command line"))
+    }
+
+    fn from_file(path: &Path, cli_limits: &LimitsConfig) -> Result<Self, ConfigError> {
+        let text = super::wrangler::read(path)?;
+        let raw: RawHostConfig = toml::from_str(&text).map_err(|e| ConfigError::new(path, e))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let defaults = raw
+            .limits
+            .apply(Limits::default())
+            .and_then(|limits| cli_limits.apply(limits))
+            .map_err(|m| ConfigError::new(path, m))?;
+        let mut pool = PoolConfig::default();
+        pool.warm = raw.pool.warm.unwrap_or(pool.warm);
+        pool.isolates_per_worker = raw
+            .pool
+            .isolates_per_worker
+            .unwrap_or(pool.isolates_per_worker);
+        pool.concurrency = raw.pool.concurrency.unwrap_or(pool.concurrency);
+        pool.memory_bytes = raw
+            .pool
+            .memory_mb
+            .map_or(pool.memory_bytes, |mb| mb * 1024 * 1024);
+        if pool.isolates_per_worker == 0 || pool.concurrency == 0 {
+            return Err(ConfigError::new(
+                path,
+                "`isolates_per_worker` and `concurrency` must be at least 1",
+            ));
+        }
+        let workers = raw
+            .workers
+            .into_iter()
+            .map(|worker| {
+                let worker_path = dir.join(&worker.path);
+                let config = WorkerConfig::load(&worker_path)?;
+                let routes = worker.routes.unwrap_or_else(|| config.routes.clone());
+                entry(
+                    path,
+                    config,
+                    &routes,
+                    worker.origin.as_deref(),
+                    worker.fail_open,
+                    defaults,
+                    &worker.limits,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if workers.is_empty() {
+            return Err(ConfigError::new(
+                path,
+                "no [[workers]]: name at least one Worker",
+            ));
+        }
+        Self::validated(workers, pool, path)
+    }
+
+    /// Checks what concerns several Workers at once.
+    fn validated(
+        workers: Vec<WorkerEntry>,
+        pool: PoolConfig,
+        source: &Path,
+    ) -> Result<Self, ConfigError> {
+        let mut names: HashMap<&str, &Path> = HashMap::new();
+        for worker in &workers {
+            if let Some(other) = names.insert(&worker.config.name, &worker.config.main) {
+                return Err(ConfigError::new(
+                    source,
+                    format!(
+                        "two Workers are named {:?} ({} and {}): names must differ",
+                        worker.config.name,
+                        other.display(),
+                        worker.config.main.display()
+                    ),
+                ));
+            }
+        }
+        let unrouted: Vec<&str> = workers
+            .iter()
+            .filter(|w| w.routes.is_empty())
+            .map(|w| w.config.name.as_str())
+            .collect();
+        if unrouted.len() > 1 {
+            return Err(ConfigError::new(
+                source,
+                format!(
+                    "Workers {} have no routes; all but one (the default) need `routes`",
+                    unrouted.join(", ")
+                ),
+            ));
+        }
+        Ok(Self { workers, pool })
+    }
+}
+
+fn entry(
+    source: &Path,
+    config: WorkerConfig,
+    routes: &[String],
+    origin: Option<&str>,
+    fail_open: bool,
+    defaults: Limits,
+    overrides: &LimitsConfig,
+) -> Result<WorkerEntry, ConfigError> {
+    let name = config.name.clone();
+    let fail = |message: String| ConfigError::new(source, format!("Worker {name:?}: {message}"));
+    let mut routes = routes
+        .iter()
+        .map(|text| RoutePattern::parse(text))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    routes.sort_by(RoutePattern::specificity);
+    let origin = origin
+        .map(|text| match url::Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
+            _ => Err(fail(format!("`origin` {text:?} is not an http(s) URL"))),
+        })
+        .transpose()?;
+    if fail_open && origin.is_none() {
+        return Err(fail(
+            "`fail_open` needs an `origin` to pass requests to".into(),
+        ));
+    }
+    let limits = config
+        .limits
+        .apply(defaults)
+        .and_then(|limits| overrides.apply(limits))
+        .map_err(fail)?;
+    Ok(WorkerEntry {
+        config,
+        routes,
+        origin,
+        fail_open,
+        limits,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn an_isola_toml_lists_workers_with_routes_origins_and_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/index.js", "export default {}");
+        write(
+            dir.path(),
+            "a/wrangler.toml",
+            "name = \"a\"\nmain = \"index.js\"\nroutes = [\"a.localhost/*\"]\n[limits]\ncpu_ms = 20\n",
+        );
+        write(dir.path(), "b.js", "export default {}");
+        let host = write(
+            dir.path(),
+            "isola.toml",
+            r#"
+[pool]
+warm = 3
+concurrency = 8
+[limits]
+subrequests = 10
+[[workers]]
+path = "a"
+[[workers]]
+path = "b.js"
+routes = ["*/b/*"]
+origin = "http://127.0.0.1:9000"
+fail_open = true
+limits = { cpu_ms = 200 }
+"#,
+        );
+        let config = HostConfig::load(&[host], &LimitsConfig::default()).unwrap();
+        assert_eq!(config.pool.warm, 3);
+        assert_eq!(config.pool.concurrency, 8);
+        let [a, b] = &config.workers[..] else {
+            panic!()
+        };
+        assert_eq!(a.routes[0].to_string(), "a.localhost/*");
+        assert_eq!(a.limits.cpu, std::time::Duration::from_millis(20));
+        assert_eq!(a.limits.subrequests, 10);
+        assert!(!a.fail_open);
+        assert_eq!(b.config.name, "b");
+        assert_eq!(b.limits.cpu, std::time::Duration::from_millis(200));
+        assert_eq!(
+            b.origin.as_ref().unwrap().as_str(),
+            "http://127.0.0.1:9000/"
+        );
+        assert!(b.fail_open);
+    }
+
+    #[test]
+    fn mistakes_are_reported_naming_the_file_and_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.js", "export default {}");
+        write(dir.path(), "b.js", "export default {}");
+
+        let host = write(
+            dir.path(),
+            "isola.toml",
+            "[[workers]]\npath = \"a.js\"\nfail_open = true\n",
+        );
+        let err = HostConfig::load(&[host], &LimitsConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("isola.toml"), "{err}");
+        assert!(err.to_string().contains("\"a\""), "{err}");
+        assert!(err.to_string().contains("needs an `origin`"), "{err}");
+
+        let host = write(
+            dir.path(),
+            "isola.toml",
+            "[[workers]]\npath = \"a.js\"\nroute = 1\n",
+        );
+        let err = HostConfig::load(&[host], &LimitsConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("route"), "{err}");
+
+        let paths = [dir.path().join("a.js"), dir.path().join("b.js")];
+        let err = HostConfig::load(&paths, &LimitsConfig::default()).unwrap_err();
+        assert!(err.to_string().contains("a, b have no routes"), "{err}");
+
+        let paths = [dir.path().join("a.js"), dir.path().join("a.js")];
+        let err = HostConfig::load(&paths, &LimitsConfig::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("two Workers are named \"a\""),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! Configuration: each Worker's wrangler config, and the host's.
+//!
+//! - [`WorkerConfig`]: one Worker, from a script, `wrangler.toml` or
+//!   `wrangler.json(c)` (wrangler's field names and meanings).
+//! - [`HostConfig`]: what one `isola serve` runs: its Workers with their
+//!   routes, origins and limits, and the isolate pool; from the command line
+//!   or an `isola.toml`.
+
+mod host;
+mod route;
+mod wrangler;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use host::{HostConfig, PoolConfig, WorkerEntry};
+pub use route::RoutePattern;
+pub use wrangler::WorkerConfig;
+
+/// What went wrong reading a config; always names the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(path: &Path, message: impl fmt::Display) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! One Worker in the host: its current version, the isolates running it,
+//! and what happens to each of its requests.
+//!
+//! Isolates are added from the pool when every running one already serves
+//! `concurrency` requests, up to `isolates_per_worker`. A new version
+//! (hot swap) is loaded into a fresh isolate first; only once it has loaded
+//! does it take new requests, while the old isolates finish theirs.
+
+use std::sync::{Arc, Mutex};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use tokio::sync::oneshot;
+
+use super::metrics::{IsolateReport, Metrics, WorkerStats};
+use super::origin::{OriginClient, Replayable};
+use crate::config::{PoolConfig, WorkerEntry};
+use crate::exchange::{Exchange, Outcome};
+use crate::http::{Failure, ResponseBody, error_response};
+use crate::isolate::{Isolate, Pool};
+use crate::worker::{LoadError, WorkerVersion};
+
+pub struct WorkerSlot {
+    pub entry: WorkerEntry,
+    pool: PoolConfig,
+    state: Mutex<State>,
+    /// Held while an isolate is being added, so that a burst of requests
+    /// starts one isolate rather than one each.
+    scaling: tokio::sync::Mutex<()>,
+    pub metrics: Metrics,
+}
+
+struct State {
+    version: Arc<WorkerVersion>,
+    isolates: Vec<Arc<Isolate>>,
+}
+
+impl WorkerSlot {
+    /// Loads `version` into one isolate from `pool`: the slot exists only if
+    /// the Worker loads.
+    pub async fn start(
+        entry: WorkerEntry,
+        pool_config: PoolConfig,
+        pool: &Arc<Pool>,
+        version: Arc<WorkerVersion>,
+    ) -> Result<Self, LoadError> {
+        let isolate = pool.load(version.clone(), entry.limits).await?;
+        Ok(Self {
+            entry,
+            pool: pool_config,
+            state: Mutex::new(State {
+                version,
+                isolates: vec![Arc::new(isolate)],
+            }),
+            scaling: tokio::sync::Mutex::new(()),
+            metrics: Metrics::default(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.entry.config.name
+    }
+
+    /// Replaces the Worker's code with `version` once it has loaded; until
+    /// then, and if it fails to load, the current version keeps serving.
+    pub async fn swap(
+        &self,
+        pool: &Arc<Pool>,
+        version: Arc<WorkerVersion>,
+    ) -> Result<(), LoadError> {
+        let _scaling = self.scaling.lock().await;
+        let isolate = pool.load(version.clone(), self.entry.limits).await?;
+        let retired = {
+            let mut state = self.lock();
+            state.version = version;
+            std::mem::replace(&mut state.isolates, vec![Arc::new(isolate)])
+        };
+        for isolate in retired {
+            self.metrics
+                .retired_cpu(isolate.monitor().cpu_total().as_nanos() as u64);
+        }
+        Ok(())
+    }
+
+    /// Answers one request with this Worker: its response, the origin's if
+    /// it fails and may pass through, or an error page.
+    pub async fn handle(
+        &self,
+        pool: &Arc<Pool>,
+        origin_client: &OriginClient,
+        request: hyper::Request<Incoming>,
+    ) -> http::Response<ResponseBody> {
+        self.metrics.request();
+        let max_body = self.entry.limits.request_bytes;
+        let declared = request
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > max_body) {
+            return self.fail(Failure::RequestTooLarge);
+        }
+        let Some(origin) = self.entry.origin.clone() else {
+            let (reply, outcome) = oneshot::channel();
+            let exchange = Exchange::from_request(request, max_body, reply);
+            return match self.run(pool, exchange, outcome).await {
+                Outcome::Response(response) => response,
+                Outcome::Failed { failure, .. } => self.fail(failure),
+            };
+        };
+        // A Worker in front of an origin may pass the request through, so
+        // its body is kept whole to be sent again.
+        let (head, body) = request.into_parts();
+        let limit = usize::try_from(max_body).unwrap_or(usize::MAX);
+        let Ok(body) = Limited::new(body, limit)
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+        else {
+            return self.fail(Failure::RequestTooLarge);
+        };
+        let kept = Replayable {
+            head: clone_head(&head),
+            body: body.clone(),
+        };
+        let (reply, outcome) = oneshot::channel();
+        let exchange = Exchange::from_request(
+            http::Request::from_parts(head, Full::new(body)),
+            max_body,
+            reply,
+        );
+        match self.run(pool, exchange, outcome).await {
+            Outcome::Response(response) => response,
+            Outcome::Failed {
+                failure,
+                pass_through,
+            } => {
+                if !(pass_through || self.entry.fail_open) {
+                    return self.fail(failure);
+                }
+                tracing::warn!(
+                    worker = %self.name(),
+                    reason = failure.name(),
+                    "the Worker failed; passing the request through to {origin}"
+                );
+                self.metrics.failure(failure);
+                self.metrics.passed_through();
+                origin_client
+                    .forward(&origin, kept)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::error!(worker = %self.name(), "passing through failed: {error}");
+                        error_response(Failure::Unavailable)
+                    })
+            }
+        }
+    }
+
+    fn fail(&self, failure: Failure) -> http::Response<ResponseBody> {
+        self.metrics.failure(failure);
+        error_response(failure)
+    }
+
+    /// Sends `exchange` to an isolate and waits for its outcome.
+    async fn run(
+        &self,
+        pool: &Arc<Pool>,
+        exchange: Exchange,
+        outcome: oneshot::Receiver<Outcome>,
+    ) -> Outcome {
+        let isolate = match self.isolate(pool).await {
+            Ok(isolate) => isolate,
+            Err(error) => {
+                tracing::error!(worker = %self.name(), "cannot start an isolate: {error}");
+                return Outcome::failed(Failure::Unavailable);
+            }
+        };
+        let Ok(_in_flight) = isolate.dispatch(exchange) else {
+            return Outcome::failed(Failure::Unavailable);
+        };
+        drop(isolate);
+        outcome
+            .await
+            .unwrap_or_else(|_| Outcome::failed(Failure::Unavailable))
+    }
+
+    /// The isolate for the next request: the least busy one with room, or a
+    /// new one while the Worker may have more.
+    async fn isolate(&self, pool: &Arc<Pool>) -> Result<Arc<Isolate>, LoadError> {
+        if let Some(isolate) = self.pick(false) {
+            return Ok(isolate);
+        }
+        let _scaling = self.scaling.lock().await;
+        if let Some(isolate) = self.pick(false) {
+            return Ok(isolate);
+        }
+        if let Some(isolate) = self.pick(true) {
+            return Ok(isolate);
+        }
+        let version = self.lock().version.clone();
+        let isolate = Arc::new(pool.load(version.clone(), self.entry.limits).await?);
+        let mut state = self.lock();
+        if Arc::ptr_eq(&state.version, &version) {
+            state.isolates.push(isolate.clone());
+        }
+        Ok(isolate)
+    }
+
+    /// Drops stopped isolates, then picks the least busy one with room, or
+    /// (when `at_capacity` and no more may be added) the least busy of all.
+    fn pick(&self, at_capacity: bool) -> Option<Arc<Isolate>> {
+        let mut state = self.lock();
+        let metrics = &self.metrics;
+        state.isolates.retain(|isolate| {
+            let keep = isolate.is_available();
+            if !keep {
+                metrics.retired_cpu(isolate.monitor().cpu_total().as_nanos() as u64);
+            }
+            keep
+        });
+        let least = state.isolates.iter().min_by_key(|i| i.in_flight())?;
+        let full = state.isolates.len() >= self.pool.isolates_per_worker;
+        if least.in_flight() < self.pool.concurrency || (at_capacity && full) {
+            Some(least.clone())
+        } else {
+            None
+        }
+    }
+
+    pub fn stats(&self) -> WorkerStats {
+        let live: Vec<IsolateReport> = self
+            .lock()
+            .isolates
+            .iter()
+            .map(|isolate| IsolateReport {
+                in_flight: isolate.in_flight(),
+                cpu_ns: isolate.monitor().cpu_total().as_nanos() as u64,
+                heap_bytes: isolate.monitor().heap_bytes(),
+            })
+            .collect();
+        self.metrics.report(self.name(), &live)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn clone_head(head: &http::request::Parts) -> http::request::Parts {
+    let mut request = http::Request::builder()
+        .method(head.method.clone())
+        .uri(head.uri.clone())
+        .version(head.version)
+        .body(())
+        .expect("parts of a valid request make a valid request");
+    *request.headers_mut() = head.headers.clone();
+    request.into_parts().0
+}

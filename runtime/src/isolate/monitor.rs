@@ -1,0 +1,208 @@
+//! Watching isolates from outside: CPU time, memory, and the watchdog that
+//! stops JS running past its CPU limit.
+//!
+//! Each isolate thread marks when it starts and stops running JS (one poll
+//! of its event loop) in its [`Monitor`], in CPU time of its own thread. The
+//! watchdog thread reads each busy isolate's thread CPU clock every few
+//! milliseconds and terminates execution once a single stretch of JS has
+//! used more than the limit, which is what stops `while (true) {}`. CPU time
+//! (not wall time) is what Cloudflare limits; a thread's CPU clock can be
+//! read from another thread on Linux (`pthread_getcpuclockid`).
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
+
+use deno_core::v8;
+
+/// How often the watchdog looks at busy isolates.
+const WATCHDOG_TICK: Duration = Duration::from_millis(5);
+
+/// Why an isolate was stopped from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exceeded {
+    Cpu = 1,
+    Memory = 2,
+}
+
+/// What the host knows of one isolate while it runs.
+pub struct Monitor {
+    /// CPU clock of the isolate's thread.
+    clock: libc::clockid_t,
+    /// Thread CPU time (ns) when the current stretch of JS began; 0 when idle.
+    busy_since: AtomicU64,
+    /// CPU time (ns) spent running JS, in total.
+    cpu_total: AtomicU64,
+    /// Bytes of JS heap, refreshed by the isolate now and then.
+    heap_bytes: AtomicU64,
+    cpu_limit_ns: AtomicU64,
+    exceeded: AtomicU8,
+    /// Set when the isolate should take no more requests.
+    retiring: AtomicBool,
+    handle: OnceLock<v8::IsolateHandle>,
+}
+
+impl Monitor {
+    /// A monitor for the calling thread, registered with the watchdog. The
+    /// CPU limit is set when a Worker is loaded ([`Monitor::set_cpu_limit`]).
+    pub fn for_current_thread() -> Arc<Self> {
+        let mut clock: libc::clockid_t = 0;
+        // SAFETY: pthread_self() is the calling thread; `clock` is written.
+        let ok = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) } == 0;
+        let monitor = Arc::new(Self {
+            clock: if ok {
+                clock
+            } else {
+                libc::CLOCK_THREAD_CPUTIME_ID
+            },
+            busy_since: AtomicU64::new(0),
+            cpu_total: AtomicU64::new(0),
+            heap_bytes: AtomicU64::new(0),
+            cpu_limit_ns: AtomicU64::new(u64::MAX),
+            exceeded: AtomicU8::new(0),
+            retiring: AtomicBool::new(false),
+            handle: OnceLock::new(),
+        });
+        if ok {
+            watchdog().watch(&monitor);
+        }
+        monitor
+    }
+
+    /// Sets how much CPU time one stretch of JS may use.
+    pub fn set_cpu_limit(&self, limit: Duration) {
+        let ns = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+        self.cpu_limit_ns.store(ns, Ordering::Relaxed);
+    }
+
+    /// Asks the host to send this isolate no more requests.
+    pub fn retire(&self) {
+        self.retiring.store(true, Ordering::Release);
+    }
+
+    pub fn is_retiring(&self) -> bool {
+        self.retiring.load(Ordering::Acquire)
+    }
+
+    /// Gives the watchdog the means to stop this isolate's JS.
+    pub fn set_handle(&self, handle: v8::IsolateHandle) {
+        let _ = self.handle.set(handle);
+    }
+
+    /// CPU time this thread has used; call it on the isolate's own thread.
+    pub fn now(&self) -> u64 {
+        cpu_time(self.clock)
+    }
+
+    /// Marks the start of a stretch of JS at thread CPU time `now`.
+    pub fn enter(&self, now: u64) {
+        self.busy_since.store(now.max(1), Ordering::Release);
+    }
+
+    /// Marks its end; returns the CPU time it took.
+    pub fn leave(&self, started: u64) -> u64 {
+        self.busy_since.store(0, Ordering::Release);
+        let used = self.now().saturating_sub(started);
+        self.cpu_total.fetch_add(used, Ordering::Relaxed);
+        used
+    }
+
+    pub fn cpu_total(&self) -> Duration {
+        Duration::from_nanos(self.cpu_total.load(Ordering::Relaxed))
+    }
+
+    pub fn heap_bytes(&self) -> u64 {
+        self.heap_bytes.load(Ordering::Relaxed)
+    }
+
+    pub fn set_heap_bytes(&self, bytes: u64) {
+        self.heap_bytes.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Why the isolate was stopped, if it was.
+    pub fn exceeded(&self) -> Option<Exceeded> {
+        match self.exceeded.load(Ordering::Acquire) {
+            1 => Some(Exceeded::Cpu),
+            2 => Some(Exceeded::Memory),
+            _ => None,
+        }
+    }
+
+    /// Stops the isolate's JS, recording why, and retires the isolate.
+    /// Safe from any thread.
+    pub fn terminate(&self, reason: Exceeded) {
+        self.retire();
+        let _ =
+            self.exceeded
+                .compare_exchange(0, reason as u8, Ordering::AcqRel, Ordering::Acquire);
+        if let Some(handle) = self.handle.get() {
+            handle.terminate_execution();
+        }
+    }
+
+    /// Called by the watchdog: terminates a stretch of JS over the limit.
+    fn check(&self) {
+        let since = self.busy_since.load(Ordering::Acquire);
+        if since == 0 {
+            return;
+        }
+        if cpu_time(self.clock).saturating_sub(since) > self.cpu_limit_ns.load(Ordering::Relaxed) {
+            self.terminate(Exceeded::Cpu);
+        }
+    }
+}
+
+fn cpu_time(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec to write to.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return 0;
+    }
+    (ts.tv_sec as u64) * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// The process's one watchdog thread and the isolates it watches.
+struct Watchdog {
+    monitors: Mutex<Vec<Weak<Monitor>>>,
+}
+
+impl Watchdog {
+    fn watch(&self, monitor: &Arc<Monitor>) {
+        self.monitors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::downgrade(monitor));
+    }
+
+    fn run(&self) {
+        loop {
+            std::thread::sleep(WATCHDOG_TICK);
+            let mut monitors = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
+            monitors.retain(|weak| match weak.upgrade() {
+                Some(monitor) => {
+                    monitor.check();
+                    true
+                }
+                None => false,
+            });
+        }
+    }
+}
+
+fn watchdog() -> &'static Watchdog {
+    static WATCHDOG: OnceLock<&'static Watchdog> = OnceLock::new();
+    WATCHDOG.get_or_init(|| {
+        let watchdog: &'static Watchdog = Box::leak(Box::new(Watchdog {
+            monitors: Mutex::new(Vec::new()),
+        }));
+        std::thread::Builder::new()
+            .name("isola-watchdog".into())
+            .spawn(|| watchdog.run())
+            .expect("cannot start the watchdog thread");
+        watchdog
+    })
+}

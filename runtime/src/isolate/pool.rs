@@ -1,0 +1,76 @@
+//! The pool of warm isolates: bootstrapped (engine and global scope ready)
+//! before any Worker needs them, so that loading a Worker never waits for an
+//! isolate to be created. Each one taken is replaced in the background.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+use super::Isolate;
+use super::thread::{self, WarmIsolate};
+use crate::limits::Limits;
+use crate::worker::{LoadError, WorkerVersion};
+
+/// Warm isolates, ready to load a Worker.
+pub struct Pool {
+    warm: Mutex<Vec<WarmIsolate>>,
+    target: usize,
+    memory_bytes: usize,
+}
+
+impl Pool {
+    /// A pool that keeps `target` warm isolates of `memory_bytes` each.
+    /// They are created in the background, starting now.
+    pub fn new(target: usize, memory_bytes: usize) -> Arc<Self> {
+        let pool = Arc::new(Self {
+            warm: Mutex::new(Vec::with_capacity(target)),
+            target,
+            memory_bytes,
+        });
+        for _ in 0..target {
+            pool.spawn_warm();
+        }
+        pool
+    }
+
+    /// Warm isolates ready now.
+    pub fn warm(&self) -> usize {
+        self.warm.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Loads `worker` into a warm isolate (or, if none is ready, a new one).
+    pub async fn load(
+        self: &Arc<Self>,
+        worker: Arc<WorkerVersion>,
+        limits: Limits,
+    ) -> Result<Isolate, LoadError> {
+        let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let warm = match warm {
+            Some(warm) => warm,
+            None => {
+                let (tx, rx) = oneshot::channel();
+                thread::spawn(self.memory_bytes, move |warm| {
+                    let _ = tx.send(warm);
+                });
+                rx.await
+                    .map_err(|_| LoadError("an isolate could not be created".into()))?
+            }
+        };
+        if self.target > 0 {
+            self.spawn_warm();
+        }
+        warm.load(worker, limits).await
+    }
+
+    fn spawn_warm(self: &Arc<Self>) {
+        let pool = Arc::downgrade(self);
+        thread::spawn(self.memory_bytes, move |warm| {
+            if let Some(pool) = pool.upgrade() {
+                let mut list = pool.warm.lock().unwrap_or_else(|e| e.into_inner());
+                if list.len() < pool.target {
+                    list.push(warm);
+                }
+            }
+        });
+    }
+}

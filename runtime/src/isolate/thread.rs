@@ -1,0 +1,342 @@
+//! The life of one isolate thread: bootstrap, wait to be given a Worker,
+//! load it, serve it, and end.
+
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use deno_core::{JsRuntime, PollEventLoopOptions, v8};
+use tokio::sync::{mpsc, oneshot};
+
+use super::engine;
+use super::loader::WorkerModuleLoader;
+use super::monitor::{Exceeded, Monitor};
+use super::ops::HostState;
+use super::{DRAIN_GRACE, Isolate};
+use crate::exchange::Exchange;
+use crate::http::Failure;
+use crate::limits::Limits;
+use crate::worker::{LoadError, ScriptKind, WorkerVersion};
+
+/// How often a serving isolate refreshes its heap size for metrics.
+const HEAP_STATS_EVERY: Duration = Duration::from_secs(1);
+
+/// A bootstrapped isolate waiting for a Worker.
+pub struct WarmIsolate {
+    load: oneshot::Sender<Load>,
+    monitor: Arc<Monitor>,
+}
+
+struct Load {
+    worker: Arc<WorkerVersion>,
+    limits: Limits,
+    requests: mpsc::UnboundedReceiver<Exchange>,
+    ready: oneshot::Sender<Result<(), LoadError>>,
+}
+
+impl WarmIsolate {
+    /// Loads `worker` into this isolate; resolves once the Worker's
+    /// top-level code has run (or failed).
+    pub async fn load(
+        self,
+        worker: Arc<WorkerVersion>,
+        limits: Limits,
+    ) -> Result<Isolate, LoadError> {
+        let (queue, requests) = mpsc::unbounded_channel();
+        let (ready, loaded) = oneshot::channel();
+        self.load
+            .send(Load {
+                worker,
+                limits,
+                requests,
+                ready,
+            })
+            .map_err(|_| LoadError("the isolate stopped before loading the Worker".into()))?;
+        loaded
+            .await
+            .map_err(|_| LoadError("the isolate stopped while loading the Worker".into()))??;
+        Ok(Isolate {
+            queue,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            monitor: self.monitor,
+        })
+    }
+}
+
+/// Starts an isolate thread; `warm` receives it once bootstrapped.
+pub fn spawn(memory_bytes: usize, warm: impl FnOnce(WarmIsolate) + Send + 'static) {
+    let started = std::thread::Builder::new()
+        .name("isolate".into())
+        .spawn(move || run(memory_bytes, warm));
+    if let Err(e) = started {
+        tracing::error!("cannot start an isolate thread: {e}");
+    }
+}
+
+fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!("cannot start an isolate's runtime: {e}");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let monitor = Monitor::for_current_thread();
+        let loader = Rc::new(WorkerModuleLoader::default());
+        let mut js = match engine::new_isolate(loader.clone(), memory_bytes) {
+            Ok(js) => js,
+            Err(e) => {
+                tracing::error!("cannot create an isolate: {e}");
+                return;
+            }
+        };
+        monitor.set_handle(js.v8_isolate().thread_safe_handle());
+        let on_heap_limit = monitor.clone();
+        js.add_near_heap_limit_callback(move |current, _initial| {
+            on_heap_limit.terminate(Exceeded::Memory);
+            // Room to unwind the JS that is being terminated.
+            current.saturating_mul(2)
+        });
+
+        let (load_tx, load_rx) = oneshot::channel();
+        warm(WarmIsolate {
+            load: load_tx,
+            monitor: monitor.clone(),
+        });
+        let Ok(load) = load_rx.await else {
+            return; // the pool was dropped
+        };
+        let name = load.worker.name.clone();
+        monitor.set_cpu_limit(load.limits.cpu);
+        loader.set_sources(load.worker.sources.clone());
+        {
+            let state = js.op_state();
+            let mut state = state.borrow_mut();
+            state
+                .borrow_mut::<HostState>()
+                .serve(name.clone(), load.limits, load.requests);
+        }
+        let loaded = load_worker(&mut js, &monitor, &load.worker, load.limits).await;
+        let failed = loaded.is_err();
+        let _ = load.ready.send(loaded);
+        if failed {
+            return;
+        }
+        if let Err(error) = serve(&mut js, &monitor).await {
+            let failure = match error {
+                Stopped::Exceeded(Exceeded::Cpu) => {
+                    tracing::error!(target: "worker", worker = %name, "exceeded its CPU time limit; its isolate was stopped");
+                    Failure::CpuLimit
+                }
+                Stopped::Exceeded(Exceeded::Memory) => {
+                    tracing::error!(target: "worker", worker = %name, "exceeded its memory limit; its isolate was stopped");
+                    Failure::MemoryLimit
+                }
+                Stopped::Broken(error) => {
+                    tracing::error!(target: "worker", worker = %name, "its isolate stopped: {error}");
+                    Failure::Unavailable
+                }
+            };
+            monitor.retire();
+            let state = js.op_state();
+            let mut state = state.borrow_mut();
+            state.borrow_mut::<HostState>().fail_all(failure);
+        }
+    });
+}
+
+/// Runs one call into JS (`f`) as a stretch of JS the watchdog watches.
+fn watched<R>(js: &mut JsRuntime, monitor: &Monitor, f: impl FnOnce(&mut JsRuntime) -> R) -> R {
+    let started = monitor.now();
+    monitor.enter(started);
+    let result = f(js);
+    let used = monitor.leave(started);
+    let state = js.op_state();
+    let mut state = state.borrow_mut();
+    if state.borrow_mut::<HostState>().charge(used) {
+        // A request ran out of CPU time over several turns; its JS may be
+        // still running, so no new request comes here.
+        monitor.retire();
+    }
+    result
+}
+
+/// Drives the event loop until `future` resolves, each turn watched.
+async fn run_until<T, E>(
+    js: &mut JsRuntime,
+    monitor: &Monitor,
+    future: impl Future<Output = Result<T, E>>,
+) -> Result<T, LoadError>
+where
+    E: std::fmt::Display,
+{
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Poll::Ready(result) = future.as_mut().poll(cx) {
+            return Poll::Ready(result.map_err(|e| load_error(monitor, e)));
+        }
+        match watched(js, monitor, |js| js.poll_event_loop(cx, PollEventLoopOptions::default())) {
+            Poll::Ready(Err(e)) => Poll::Ready(Err(load_error(monitor, e))),
+            Poll::Ready(Ok(())) => match future.as_mut().poll(cx) {
+                Poll::Ready(result) => Poll::Ready(result.map_err(|e| load_error(monitor, e))),
+                Poll::Pending => Poll::Ready(Err(LoadError(
+                    "the Worker's top-level code never finished (it awaits something that cannot happen)"
+                        .into(),
+                ))),
+            },
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+fn load_error(monitor: &Monitor, error: impl std::fmt::Display) -> LoadError {
+    match monitor.exceeded() {
+        Some(Exceeded::Cpu) => {
+            LoadError("the Worker's top-level code exceeded its CPU time limit".into())
+        }
+        Some(Exceeded::Memory) => {
+            LoadError("the Worker's top-level code exceeded its memory limit".into())
+        }
+        None => LoadError(error.to_string()),
+    }
+}
+
+/// Why an isolate stopped serving before it was retired.
+enum Stopped {
+    /// It went over a limit and was terminated.
+    Exceeded(Exceeded),
+    /// An error escaped its event loop.
+    Broken(String),
+}
+
+/// Serves requests until the host retires the isolate and it has finished
+/// its work (or [`DRAIN_GRACE`] has passed). An error means the isolate can
+/// serve no more: it was terminated, or an error escaped its event loop.
+async fn serve(js: &mut JsRuntime, monitor: &Monitor) -> Result<(), Stopped> {
+    let mut next_stats = Instant::now();
+    let mut drained_since: Option<Instant> = None;
+    let mut grace = pin!(tokio::time::sleep(DRAIN_GRACE));
+    poll_fn(|cx| {
+        let poll = watched(js, monitor, |js| {
+            js.poll_event_loop(cx, PollEventLoopOptions::default())
+        });
+        // A terminated isolate's event loop may look finished or idle:
+        // what the watchdog recorded is what happened.
+        if let Some(exceeded) = monitor.exceeded() {
+            return Poll::Ready(Err(Stopped::Exceeded(exceeded)));
+        }
+        let poll = poll.map_err(|e| Stopped::Broken(e.to_string()));
+        if Instant::now() >= next_stats {
+            next_stats = Instant::now() + HEAP_STATS_EVERY;
+            let heap = js.v8_isolate().get_heap_statistics().total_heap_size();
+            monitor.set_heap_bytes(heap as u64);
+        }
+        if poll.is_ready() {
+            return poll;
+        }
+        let state = js.op_state();
+        let idle_and_retired = {
+            let state = state.borrow();
+            let host = state.borrow::<HostState>();
+            host.is_retired() && host.in_flight() == 0
+        };
+        if idle_and_retired {
+            let since = *drained_since.get_or_insert_with(|| {
+                grace
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + DRAIN_GRACE);
+                Instant::now()
+            });
+            if grace.as_mut().poll(cx).is_ready() {
+                tracing::debug!(
+                    "stopping an isolate {:?} after it was retired",
+                    since.elapsed()
+                );
+                return Poll::Ready(Ok(()));
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Runs the Worker's top-level code in `js` and starts its request loop.
+async fn load_worker(
+    js: &mut JsRuntime,
+    monitor: &Monitor,
+    worker: &WorkerVersion,
+    limits: Limits,
+) -> Result<(), LoadError> {
+    let (prepare, start) = {
+        let state = js.op_state();
+        let state = state.borrow();
+        let entrypoints = state
+            .borrow::<HostState>()
+            .entrypoints
+            .as_ref()
+            .ok_or_else(|| LoadError("the global scope did not initialise".into()))?;
+        (entrypoints.prepare.clone(), entrypoints.start.clone())
+    };
+    let args = {
+        deno_core::scope!(scope, js);
+        let is_module = v8::Boolean::new(scope, worker.kind == ScriptKind::Module);
+        let description = v8::String::new(scope, &worker.description)
+            .ok_or_else(|| LoadError("the Worker's description is too large".into()))?;
+        let subrequests = v8::Integer::new_from_unsigned(scope, limits.subrequests);
+        [
+            v8::Global::new(scope, v8::Local::<v8::Value>::from(is_module)),
+            v8::Global::new(scope, v8::Local::<v8::Value>::from(description)),
+            v8::Global::new(scope, v8::Local::<v8::Value>::from(subrequests)),
+        ]
+    };
+    call(js, monitor, &prepare, &args).await?;
+
+    let namespace = match worker.kind {
+        ScriptKind::Module => {
+            let id = js
+                .load_main_es_module(&worker.main)
+                .await
+                .map_err(|e| LoadError(e.to_string()))?;
+            let evaluation = watched(js, monitor, |js| js.mod_evaluate(id));
+            run_until(js, monitor, evaluation).await?;
+            let namespace = js
+                .get_module_namespace(id)
+                .map_err(|e| LoadError(e.to_string()))?;
+            deno_core::scope!(scope, js);
+            let namespace = v8::Local::new(scope, namespace);
+            v8::Global::new(scope, v8::Local::<v8::Value>::from(namespace))
+        }
+        ScriptKind::ServiceWorker => {
+            let text = worker
+                .sources
+                .read(&worker.main)
+                .map_err(|e| LoadError(e.to_string()))?;
+            let name = worker.main.to_string();
+            watched(js, monitor, |js| js.execute_script(name, text.to_string()))
+                .map_err(|e| load_error(monitor, e))?;
+            deno_core::scope!(scope, js);
+            let undefined = v8::undefined(scope);
+            v8::Global::new(scope, v8::Local::<v8::Value>::from(undefined))
+        }
+    };
+    call(js, monitor, &start, &[namespace]).await
+}
+
+async fn call(
+    js: &mut JsRuntime,
+    monitor: &Monitor,
+    function: &v8::Global<v8::Function>,
+    args: &[v8::Global<v8::Value>],
+) -> Result<(), LoadError> {
+    let result = watched(js, monitor, |js| js.call_with_args(function, args));
+    run_until(js, monitor, result).await.map(drop)
+}

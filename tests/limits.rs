@@ -1,0 +1,133 @@
+//! Resource limits: a Worker that loops forever, allocates without bound or
+//! makes too many subrequests is stopped with Cloudflare's errors, while the
+//! host keeps serving its other Workers.
+
+mod support;
+
+use std::path::Path;
+
+use support::{Isola, Origin, case};
+
+/// An isola.toml in a temporary directory, naming files by absolute path.
+fn host_config(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("isola.toml"), text).unwrap();
+    dir
+}
+
+fn file(name: &str) -> String {
+    case("limits").join(name).to_str().unwrap().to_string()
+}
+
+fn serve(dir: &Path) -> Isola {
+    Isola::serve(&[dir.join("isola.toml").to_str().unwrap()])
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_at_its_cpu_limit_while_others_answer() {
+    let dir = host_config(&format!(
+        r#"
+[limits]
+cpu_ms = 50
+[[workers]]
+path = "{}"
+routes = ["*/loop/*"]
+[[workers]]
+path = "{}"
+"#,
+        file("loop.js"),
+        file("hello.js")
+    ));
+    let isola = serve(dir.path());
+    let url = isola.url("/loop/spin");
+    let spinning = std::thread::spawn(move || support::request("GET", &url, &[], None));
+    // The other Worker answers while the loop runs.
+    for _ in 0..20 {
+        let reply = isola.get("/");
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.text(), "hello\n");
+    }
+    let stopped = spinning.join().unwrap();
+    assert_eq!(stopped.status, 503);
+    assert!(stopped.text().contains("Error 1102"), "{}", stopped.text());
+    assert!(
+        stopped.text().contains("exceeded resource limits"),
+        "{}",
+        stopped.text()
+    );
+    assert!(
+        isola.wait_for_log("exceeded its CPU time limit"),
+        "{}",
+        isola.log()
+    );
+
+    // The loop used about its limit of CPU time, not more.
+    let stats = isola.worker_stats("loop");
+    let cpu_ms = stats["cpu_ms"].as_f64().unwrap();
+    assert!(
+        (50.0..100.0).contains(&cpu_ms),
+        "the loop ran {cpu_ms} ms of CPU"
+    );
+    assert_eq!(stats["errors"]["cpu_limit"], 1);
+
+    // The Worker gets a fresh isolate and serves again.
+    assert_eq!(isola.get("/loop/ok").text(), "still here\n");
+    assert_eq!(isola.get("/loop/spin").status, 503);
+    assert_eq!(isola.worker_stats("loop")["errors"]["cpu_limit"], 2);
+}
+
+#[test]
+fn an_allocation_bomb_is_stopped_at_the_memory_limit() {
+    let dir = host_config(&format!(
+        r#"
+[pool]
+memory_mb = 64
+[[workers]]
+path = "{}"
+routes = ["*/bomb/*"]
+limits = {{ cpu_ms = 20000 }}
+[[workers]]
+path = "{}"
+"#,
+        file("bomb.js"),
+        file("hello.js")
+    ));
+    let isola = serve(dir.path());
+    let reply = isola.get("/bomb/");
+    assert_eq!(reply.status, 503);
+    assert!(reply.text().contains("Error 1102"), "{}", reply.text());
+    assert!(
+        isola.wait_for_log("exceeded its memory limit"),
+        "{}",
+        isola.log()
+    );
+    assert_eq!(isola.worker_stats("bomb")["errors"]["memory_limit"], 1);
+    assert_eq!(isola.get("/").text(), "hello\n");
+}
+
+#[test]
+fn too_many_subrequests_throw_cloudflares_error() {
+    let origin = Origin::start();
+    let dir = host_config(&format!(
+        "[[workers]]\npath = \"{}\"\nlimits = {{ subrequests = 3 }}\n",
+        file("fetcher.js")
+    ));
+    let isola = serve(dir.path());
+    let within = isola.get(&format!("/?n=3&target={}", origin.url()));
+    assert_eq!(within.text(), "fetched 3\n");
+    let over = isola.get(&format!("/?n=5&target={}", origin.url()));
+    assert_eq!(over.text(), "fetched 3, then Too many subrequests.\n");
+    assert_eq!(origin.requests().len(), 6, "{:?}", origin.requests());
+}
+
+#[test]
+fn an_oversized_request_body_is_refused() {
+    let dir = host_config(&format!(
+        "[[workers]]\npath = \"{}\"\nlimits = {{ request_mb = 1 }}\n",
+        file("hello.js")
+    ));
+    let isola = serve(dir.path());
+    let reply = isola.post("/", &vec![b'x'; 2 * 1024 * 1024]);
+    assert_eq!(reply.status, 413);
+    assert_eq!(isola.post("/", b"small").status, 200);
+}
