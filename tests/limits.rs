@@ -131,3 +131,30 @@ fn an_oversized_request_body_is_refused() {
     assert_eq!(reply.status, 413);
     assert_eq!(isola.post("/", b"small").status, 200);
 }
+
+#[test]
+fn sustained_load_on_a_healthy_worker_never_trips_the_cpu_limit() {
+    let isola = Isola::serve(&[
+        case("limits").join("hello.js").to_str().unwrap(),
+        "--isolates",
+        "1",
+        "--concurrency",
+        "64",
+    ]);
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let url = isola.url("/");
+            std::thread::spawn(move || {
+                (0..300)
+                    .map(|_| support::request("GET", &url, &[], None).status)
+                    .filter(|status| *status != 200)
+                    .count()
+            })
+        })
+        .collect();
+    let failed: usize = clients.into_iter().map(|c| c.join().unwrap()).sum();
+    assert_eq!(failed, 0);
+    let stats = isola.worker_stats("hello");
+    assert_eq!(stats["requests"], 2400);
+    assert_eq!(stats["errors"], serde_json::json!({}));
+}

@@ -21,8 +21,12 @@ import {
   streams,
 } from "ext:isola_polyfills/00_infra.js";
 
-const { ArrayPrototypeJoin, ObjectPrototypeIsPrototypeOf, TypeError } =
-  primordials;
+const {
+  ArrayPrototypeJoin,
+  ObjectAssign,
+  ObjectPrototypeIsPrototypeOf,
+  TypeError,
+} = primordials;
 const { InnerBody } = bodyNs;
 const { fromInnerRequest } = requestNs;
 const {
@@ -46,21 +50,16 @@ const USED_BODY = "The response body has already been used";
 
 /**
  * The inner request (deno_fetch's `InnerRequest` shape) of a request from
- * the host. A class rather than deno's object literal: its accessors live
- * on the prototype, which makes one per request much cheaper to create.
+ * the host. A class rather than deno's object literal: its accessors and
+ * defaults live on the prototype, so that one per request costs four
+ * fields.
  */
 class HostInnerRequest {
   constructor(method, url, headers, body) {
     this.method = method;
     this.body = body;
-    this.redirectMode = "follow";
-    this.redirectCount = 0;
-    this.urlList = [() => url];
-    this.urlListProcessed = [url];
-    this.clientRid = null;
-    this.blobUrlEntry = null;
+    this.urlValue = url;
     this.flatHeaders = headers;
-    this.headerListInner = null;
   }
 
   get headerList() {
@@ -79,6 +78,23 @@ class HostInnerRequest {
     this.headerListInner = list;
   }
 
+  get urlList() {
+    const url = this.urlValue;
+    return (this.urlListInner ??= [() => url]);
+  }
+
+  set urlList(list) {
+    this.urlListInner = list;
+  }
+
+  get urlListProcessed() {
+    return (this.urlListProcessedInner ??= [this.urlValue]);
+  }
+
+  set urlListProcessed(list) {
+    this.urlListProcessedInner = list;
+  }
+
   /** One header's value (all of its values, joined), by lower-case name. */
   header(name) {
     if (this.headerListInner !== null) {
@@ -95,13 +111,28 @@ class HostInnerRequest {
   }
 
   url() {
-    return this.urlListProcessed[0];
+    return this.urlListProcessedInner === null
+      ? this.urlValue
+      : this.urlListProcessedInner[0];
   }
 
   currentUrl() {
-    return this.urlListProcessed[this.urlListProcessed.length - 1];
+    const list = this.urlListProcessedInner;
+    return list === null ? this.urlValue : list[list.length - 1];
   }
 }
+
+// Fields every request starts with, shared on the prototype rather than
+// created per request; a request that changes one gets its own.
+ObjectAssign(HostInnerRequest.prototype, {
+  redirectMode: "follow",
+  redirectCount: 0,
+  clientRid: null,
+  blobUrlEntry: null,
+  headerListInner: null,
+  urlListInner: null,
+  urlListProcessedInner: null,
+});
 
 function headerFromList(list, name) {
   let values = null;

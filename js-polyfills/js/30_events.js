@@ -13,7 +13,7 @@ import {
 
 const {
   ObjectFreeze,
-  PromisePrototypeThen,
+  PromisePrototypeCatch,
   PromiseResolve,
   Symbol,
   TypeError,
@@ -36,10 +36,8 @@ export class Invocation {
   static subrequestLimit = 50;
 
   constructor() {
-    this.pending = 0;
     this.subrequests = 0;
     this.passThroughOnException = false;
-    this.onSettled = null;
   }
 
   /** Counts one subrequest; false once the limit is passed. */
@@ -48,24 +46,15 @@ export class Invocation {
     return this.subrequests <= Invocation.subrequestLimit;
   }
 
-  /** Keeps `promise` running after the response; logs it if it rejects. */
+  /**
+   * Lets `promise` run on after the response (the isolate lives on anyway);
+   * logs it if it rejects.
+   */
   waitUntil(promise) {
-    this.pending++;
-    PromisePrototypeThen(
+    PromisePrototypeCatch(
       PromiseResolve(promise),
-      () => this.#settle(),
-      (error) => {
-        reportUncaught("Uncaught (in waitUntil)", error);
-        this.#settle();
-      },
+      (error) => reportUncaught("Uncaught (in waitUntil)", error),
     );
-  }
-
-  #settle() {
-    this.pending--;
-    if (this.pending === 0 && this.onSettled !== null) {
-      this.onSettled();
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 //! The `isola` command line.
 
+mod bench;
 mod reload;
 mod serve;
 mod stats;
@@ -32,6 +33,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Reload a running Worker from its files, without dropping a request.
     Reload(reload::ReloadArgs),
+    /// Measure the host: cold starts, memory per isolate.
+    Bench(bench::BenchArgs),
 }
 
 /// Where a server keeps its state (and how commands find a running one).
@@ -65,6 +68,7 @@ impl Cli {
             Command::Serve(args) => serve::run(args),
             Command::Stats(args) => stats::run(args),
             Command::Reload(args) => reload::run(args),
+            Command::Bench(args) => bench::run(args),
         }
     }
 }

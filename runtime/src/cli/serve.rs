@@ -31,7 +31,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub isolates: Option<usize>,
 
-    /// Bootstrapped isolates kept ready for Workers (default: one per core).
+    /// Bootstrapped isolates kept ready for Workers (default 1).
     #[arg(long)]
     pub warm: Option<usize>,
 

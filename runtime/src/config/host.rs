@@ -6,9 +6,9 @@
 //!
 //! ```toml
 //! [pool]
-//! warm = 2                 # bootstrapped isolates kept ready
+//! warm = 1                 # bootstrapped isolates kept ready
 //! isolates_per_worker = 2  # most isolates one Worker may run on
-//! concurrency = 64         # requests one isolate serves at once
+//! concurrency = 16         # requests one isolate serves at once
 //! memory_mb = 128          # memory per isolate
 //!
 //! [limits]                 # defaults for every Worker
@@ -45,12 +45,14 @@ pub struct PoolConfig {
 }
 
 impl Default for PoolConfig {
+    /// One warm isolate (each costs memory while it waits) and as many
+    /// isolates per Worker as there are cores.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
-            warm: cores,
+            warm: 1,
             isolates_per_worker: cores,
-            concurrency: 64,
+            concurrency: 16,
             memory_bytes: 128 * 1024 * 1024,
         }
     }

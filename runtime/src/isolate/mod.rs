@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 pub use loader::ModuleSources;
 pub use monitor::{Exceeded, Monitor};
 pub use pool::Pool;
+pub use thread::WarmIsolate;
 
 use crate::exchange::Exchange;
 

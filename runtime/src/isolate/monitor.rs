@@ -1,13 +1,17 @@
 //! Watching isolates from outside: CPU time, memory, and the watchdog that
 //! stops JS running past its CPU limit.
 //!
-//! Each isolate thread marks when it starts and stops running JS (one poll
+//! Each isolate thread marks when it starts and stops running JS (one turn
 //! of its event loop) in its [`Monitor`], in CPU time of its own thread. The
 //! watchdog thread reads each busy isolate's thread CPU clock every few
-//! milliseconds and terminates execution once a single stretch of JS has
-//! used more than the limit, which is what stops `while (true) {}`. CPU time
-//! (not wall time) is what Cloudflare limits; a thread's CPU clock can be
-//! read from another thread on Linux (`pthread_getcpuclockid`).
+//! milliseconds and terminates execution once a turn has used more than the
+//! CPU limit of every request it serves together, which is what stops
+//! `while (true) {}`: a lone request gets its own limit; a turn shared by
+//! `n` requests may use `n` times as much, since JS continuations cannot be
+//! told apart by request from outside. (Each request's own share is checked
+//! after every turn; see `HostState::charge`.) CPU time, not wall time, is
+//! what Cloudflare limits; a thread's CPU clock can be read from another
+//! thread on Linux (`pthread_getcpuclockid`).
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -30,8 +34,11 @@ pub enum Exceeded {
 pub struct Monitor {
     /// CPU clock of the isolate's thread.
     clock: libc::clockid_t,
-    /// Thread CPU time (ns) when the current stretch of JS began; 0 when idle.
+    /// Thread CPU time (ns) when the current turn of JS began; 0 when idle.
     busy_since: AtomicU64,
+    /// Requests the current turn serves (in flight when it began, plus those
+    /// taken during it).
+    turn_requests: AtomicU64,
     /// CPU time (ns) spent running JS, in total.
     cpu_total: AtomicU64,
     /// Bytes of JS heap, refreshed by the isolate now and then.
@@ -57,6 +64,7 @@ impl Monitor {
                 libc::CLOCK_THREAD_CPUTIME_ID
             },
             busy_since: AtomicU64::new(0),
+            turn_requests: AtomicU64::new(0),
             cpu_total: AtomicU64::new(0),
             heap_bytes: AtomicU64::new(0),
             cpu_limit_ns: AtomicU64::new(u64::MAX),
@@ -70,7 +78,7 @@ impl Monitor {
         monitor
     }
 
-    /// Sets how much CPU time one stretch of JS may use.
+    /// Sets how much CPU time one request may use.
     pub fn set_cpu_limit(&self, limit: Duration) {
         let ns = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
         self.cpu_limit_ns.store(ns, Ordering::Relaxed);
@@ -95,9 +103,16 @@ impl Monitor {
         cpu_time(self.clock)
     }
 
-    /// Marks the start of a stretch of JS at thread CPU time `now`.
-    pub fn enter(&self, now: u64) {
+    /// Marks the start of a turn of JS at thread CPU time `now`, with
+    /// `requests` in flight.
+    pub fn enter(&self, now: u64, requests: usize) {
+        self.turn_requests.store(requests as u64, Ordering::Relaxed);
         self.busy_since.store(now.max(1), Ordering::Release);
+    }
+
+    /// Counts a request taken during the current turn.
+    pub fn add_turn_request(&self) {
+        self.turn_requests.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Marks its end; returns the CPU time it took.
@@ -141,13 +156,18 @@ impl Monitor {
         }
     }
 
-    /// Called by the watchdog: terminates a stretch of JS over the limit.
+    /// Called by the watchdog: terminates a turn of JS over its budget.
     fn check(&self) {
         let since = self.busy_since.load(Ordering::Acquire);
         if since == 0 {
             return;
         }
-        if cpu_time(self.clock).saturating_sub(since) > self.cpu_limit_ns.load(Ordering::Relaxed) {
+        let requests = self.turn_requests.load(Ordering::Relaxed).max(1);
+        let budget = self
+            .cpu_limit_ns
+            .load(Ordering::Relaxed)
+            .saturating_mul(requests);
+        if cpu_time(self.clock).saturating_sub(since) > budget {
             self.terminate(Exceeded::Cpu);
         }
     }

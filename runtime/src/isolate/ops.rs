@@ -17,6 +17,7 @@ use deno_core::{AsyncRefCell, ByteString, OpState, RcRef, ResourceId, StringOrBu
 use deno_error::JsErrorBox;
 use tokio::sync::mpsc;
 
+use super::monitor::Monitor;
 use super::streams::{RequestBodyResource, pump_response_body};
 use crate::exchange::{Exchange, Outcome, Reply, RequestBody};
 use crate::http::{Failure, ResponseBody};
@@ -34,6 +35,7 @@ pub struct HostState {
     queue: Option<Rc<AsyncRefCell<mpsc::UnboundedReceiver<Exchange>>>>,
     exchanges: HashMap<u32, InFlight>,
     next_id: u32,
+    monitor: Option<Arc<Monitor>>,
     /// Set once the host has retired the isolate and its queue is empty.
     retired: bool,
     pub entrypoints: Option<Entrypoints>,
@@ -62,10 +64,12 @@ impl HostState {
         worker_name: Arc<str>,
         limits: Limits,
         queue: mpsc::UnboundedReceiver<Exchange>,
+        monitor: Arc<Monitor>,
     ) {
         self.worker_name = worker_name;
         self.limits = limits;
         self.queue = Some(Rc::new(AsyncRefCell::new(queue)));
+        self.monitor = Some(monitor);
     }
 
     /// Whether the host has retired this isolate: no request will come.
@@ -124,6 +128,9 @@ impl HostState {
             flat.push(ByteString::from(value.as_bytes()));
         }
         let has_body = body.is_some();
+        if let Some(monitor) = &self.monitor {
+            monitor.add_turn_request();
+        }
         while self.exchanges.contains_key(&self.next_id) {
             self.next_id = self.next_id.wrapping_add(1);
         }
@@ -183,8 +190,10 @@ fn op_isola_set_entrypoints(
 /// `[id, method, url, headers, hasBody]` each (`headers` flat: name, value,
 /// name, value, ...); an empty list once the isolate is being retired.
 /// Taking a batch saves a round trip through the event loop per request
-/// when requests arrive faster than they are served.
-#[op2]
+/// when requests arrive faster than they are served; resolving lazily (in
+/// the next turn, never in the one that asked) keeps one turn of the event
+/// loop to one batch under sustained load.
+#[op2(async(lazy), fast)]
 #[serde]
 async fn op_isola_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewRequest> {
     let Some(queue) = state.borrow().borrow::<HostState>().queue.clone() else {

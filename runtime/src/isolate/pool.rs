@@ -47,19 +47,22 @@ impl Pool {
         let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let warm = match warm {
             Some(warm) => warm,
-            None => {
-                let (tx, rx) = oneshot::channel();
-                thread::spawn(self.memory_bytes, move |warm| {
-                    let _ = tx.send(warm);
-                });
-                rx.await
-                    .map_err(|_| LoadError("an isolate could not be created".into()))?
-            }
+            None => self.fresh().await?,
         };
         if self.target > 0 {
             self.spawn_warm();
         }
         warm.load(worker, limits).await
+    }
+
+    /// Creates an isolate now, bypassing the warm ones.
+    pub async fn fresh(&self) -> Result<WarmIsolate, LoadError> {
+        let (tx, rx) = oneshot::channel();
+        thread::spawn(self.memory_bytes, move |warm| {
+            let _ = tx.send(warm);
+        });
+        rx.await
+            .map_err(|_| LoadError("an isolate could not be created".into()))
     }
 
     fn spawn_warm(self: &Arc<Self>) {

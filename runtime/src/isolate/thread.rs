@@ -120,9 +120,12 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
         {
             let state = js.op_state();
             let mut state = state.borrow_mut();
-            state
-                .borrow_mut::<HostState>()
-                .serve(name.clone(), load.limits, load.requests);
+            state.borrow_mut::<HostState>().serve(
+                name.clone(),
+                load.limits,
+                load.requests,
+                monitor.clone(),
+            );
         }
         let loaded = load_worker(&mut js, &monitor, &load.worker, load.limits).await;
         let failed = loaded.is_err();
@@ -153,10 +156,12 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
     });
 }
 
-/// Runs one call into JS (`f`) as a stretch of JS the watchdog watches.
+/// Runs one call into JS (`f`) as a turn the watchdog watches, and charges
+/// its CPU time to the requests in flight.
 fn watched<R>(js: &mut JsRuntime, monitor: &Monitor, f: impl FnOnce(&mut JsRuntime) -> R) -> R {
+    let in_flight = js.op_state().borrow().borrow::<HostState>().in_flight();
     let started = monitor.now();
-    monitor.enter(started);
+    monitor.enter(started, in_flight);
     let result = f(js);
     let used = monitor.leave(started);
     let state = js.op_state();
