@@ -8,7 +8,15 @@ use support::{Isola, case, run};
 
 fn serve_fails(case_name: &str) -> support::Exit {
     let script = case(case_name).join("worker.js");
-    let exit = run(&["serve", script.to_str().unwrap(), "--port", "0"]);
+    let state = tempfile::tempdir().unwrap();
+    let exit = run(&[
+        "serve",
+        script.to_str().unwrap(),
+        "--port",
+        "0",
+        "--persist-to",
+        state.path().to_str().unwrap(),
+    ]);
     assert!(
         !exit.status.success(),
         "isola served a broken Worker: {}",

@@ -5,6 +5,7 @@
 // code expects. Vars and secrets are plain values.
 
 import { primordials } from "ext:isola_polyfills/00_infra.js";
+import { KVNamespace } from "ext:isola_polyfills/41_kv.js";
 
 const { ObjectEntries, TypeError } = primordials;
 
@@ -15,6 +16,9 @@ export function makeEnv(description) {
     switch (binding.type) {
       case "var":
         env[name] = binding.value;
+        break;
+      case "kv_namespace":
+        env[name] = new KVNamespace(name);
         break;
       default:
         throw new TypeError(

@@ -24,6 +24,7 @@ deno_core::extension!(
     "20_http.js",
     "30_events.js",
     "40_env.js",
+    "41_kv.js",
     "60_worker.js",
     "90_global_scope.js",
     "99_main.js",

@@ -10,6 +10,7 @@
 //! | --- | --- |
 //! | `GET /stats` | [`HostStats`] as JSON |
 //! | `POST /workers/{name}/reload` | reloads a Worker from its files (hot swap) |
+//! | `POST /kv` | runs a [`KvCommand`] (JSON) on the server's KV store |
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -23,6 +24,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
+
+use isola_kv::kv::KvCommand;
 
 use crate::host::{Host, HostStats};
 
@@ -105,6 +108,31 @@ async fn answer(
             Ok(()) => reply(http::StatusCode::OK, format!("reloaded {name}\n")),
             Err(e) => reply(http::StatusCode::UNPROCESSABLE_ENTITY, format!("{e}\n")),
         },
+        ("POST", ["kv"]) => {
+            let body = match request.into_body().collect().await {
+                Ok(body) => body.to_bytes(),
+                Err(e) => return reply(http::StatusCode::BAD_REQUEST, e.to_string()),
+            };
+            let command: KvCommand = match serde_json::from_slice(&body) {
+                Ok(command) => command,
+                Err(e) => {
+                    return reply(
+                        http::StatusCode::BAD_REQUEST,
+                        format!("not a KV command: {e}\n"),
+                    );
+                }
+            };
+            let store = host.stores().kv.clone();
+            let ran = tokio::task::spawn_blocking(move || command.run(&store, unix_now())).await;
+            match ran {
+                Ok(Ok(output)) => match serde_json::to_string(&output) {
+                    Ok(json) => reply(http::StatusCode::OK, json),
+                    Err(e) => reply(http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+                },
+                Ok(Err(e)) => reply(http::StatusCode::UNPROCESSABLE_ENTITY, format!("{e}\n")),
+                Err(e) => reply(http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            }
+        }
         _ => reply(
             http::StatusCode::NOT_FOUND,
             format!("no admin route {path}\n"),
@@ -118,9 +146,21 @@ fn reply(status: http::StatusCode, body: impl Into<Bytes>) -> http::Response<Ful
     response
 }
 
+/// Seconds since the epoch.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Sends one request to the admin endpoint of the server using
 /// `state_dir`; returns the status and body.
-pub async fn call(state_dir: &Path, method: &str, path: &str) -> anyhow::Result<(u16, String)> {
+pub async fn call(
+    state_dir: &Path,
+    method: &str,
+    path: &str,
+    body: Bytes,
+) -> anyhow::Result<(u16, String)> {
     let file = info_path(state_dir);
     let info: ServerInfo = match std::fs::read(&file) {
         Ok(bytes) => serde_json::from_slice(&bytes)
@@ -151,7 +191,7 @@ pub async fn call(state_dir: &Path, method: &str, path: &str) -> anyhow::Result<
             http::header::AUTHORIZATION,
             format!("Bearer {}", info.token),
         )
-        .body(Full::new(Bytes::new()))?;
+        .body(Full::new(body))?;
     let response = sender.send_request(request).await?;
     let status = response.status().as_u16();
     let body = response.into_body().collect().await?.to_bytes();
@@ -160,7 +200,7 @@ pub async fn call(state_dir: &Path, method: &str, path: &str) -> anyhow::Result<
 
 /// Fetches a running server's stats.
 pub async fn stats(state_dir: &Path) -> anyhow::Result<HostStats> {
-    let (status, body) = call(state_dir, "GET", "/stats").await?;
+    let (status, body) = call(state_dir, "GET", "/stats", Bytes::new()).await?;
     anyhow::ensure!(status == 200, "the server answered {status}: {body}");
     Ok(serde_json::from_str(&body)?)
 }

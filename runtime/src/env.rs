@@ -13,5 +13,8 @@ pub fn bindings(config: &WorkerConfig) -> Value {
     for (name, value) in &config.vars {
         bindings.insert(name.clone(), json!({ "type": "var", "value": value }));
     }
+    for kv in &config.kv_namespaces {
+        bindings.insert(kv.binding.clone(), json!({ "type": "kv_namespace" }));
+    }
     Value::Object(bindings)
 }

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
+use isola_bindings::KvBinding;
 
 use crate::config::WorkerConfig;
 use crate::env;
@@ -32,6 +33,8 @@ pub struct WorkerVersion {
     /// `{ bindings, compatibilityDate, compatibilityFlags }`
     /// (read by `prepareWorker` in `60_worker.js`).
     pub description: String,
+    /// The KV namespaces it binds.
+    pub kv: Vec<KvBinding>,
     pub sources: Arc<ModuleSources>,
 }
 
@@ -60,6 +63,7 @@ impl WorkerVersion {
                 "compatibilityFlags": config.compatibility_flags,
             })
             .to_string(),
+            kv: config.kv_namespaces.clone(),
             sources,
         }))
     }

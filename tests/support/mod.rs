@@ -59,14 +59,37 @@ pub struct Isola {
     child: Child,
     pub addr: String,
     log: Arc<Mutex<String>>,
-    state: tempfile::TempDir,
+    state: StateDir,
+}
+
+/// Where a server under test keeps its state.
+enum StateDir {
+    Temporary(tempfile::TempDir),
+    Given(PathBuf),
+}
+
+impl StateDir {
+    fn path(&self) -> &Path {
+        match self {
+            Self::Temporary(dir) => dir.path(),
+            Self::Given(path) => path,
+        }
+    }
 }
 
 impl Isola {
     /// Runs `isola serve <args> --port 0` with a state directory of its own
     /// and waits until it is ready.
     pub fn serve(args: &[&str]) -> Self {
-        let state = tempfile::tempdir().unwrap();
+        Self::serve_with_state(args, StateDir::Temporary(tempfile::tempdir().unwrap()))
+    }
+
+    /// Like [`Isola::serve`], keeping state in `dir` (which outlives it).
+    pub fn serve_in(args: &[&str], dir: &Path) -> Self {
+        Self::serve_with_state(args, StateDir::Given(dir.to_path_buf()))
+    }
+
+    fn serve_with_state(args: &[&str], state: StateDir) -> Self {
         let mut all = vec!["serve"];
         all.extend_from_slice(args);
         all.extend_from_slice(&["--port", "0", "--host", "127.0.0.1", "--persist-to"]);
@@ -114,6 +137,12 @@ impl Isola {
         let mut all = args.to_vec();
         all.extend_from_slice(&["--persist-to", self.state.path().to_str().unwrap()]);
         run(&all)
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// The server's stats, from `isola stats --json`.
@@ -178,18 +207,25 @@ impl Drop for Isola {
     }
 }
 
-/// Reads a pipe into a shared string on a thread of its own.
+/// Reads a pipe into a shared string on a thread of its own; the thread
+/// ends when the pipe closes.
 fn collect(pipe: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    collect_joinable(pipe).0
+}
+
+fn collect_joinable(
+    pipe: impl Read + Send + 'static,
+) -> (Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
     let text = Arc::new(Mutex::new(String::new()));
     let sink = text.clone();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {
             let mut text = sink.lock().unwrap();
             text.push_str(&line);
             text.push('\n');
         }
     });
-    text
+    (text, reader)
 }
 
 /// What a command that exits printed.
@@ -202,8 +238,8 @@ pub struct Exit {
 /// Runs `isola <args>` to completion (killing it after [`PATIENCE`]).
 pub fn run(args: &[&str]) -> Exit {
     let mut child = isola_command(args).spawn().expect("start isola");
-    let stdout = collect(child.stdout.take().unwrap());
-    let stderr = collect(child.stderr.take().unwrap());
+    let (stdout, stdout_reader) = collect_joinable(child.stdout.take().unwrap());
+    let (stderr, stderr_reader) = collect_joinable(child.stderr.take().unwrap());
     let deadline = Instant::now() + PATIENCE;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -215,8 +251,9 @@ pub fn run(args: &[&str]) -> Exit {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    // Let the reader threads drain the pipes.
-    std::thread::sleep(Duration::from_millis(50));
+    // The pipes close when the process exits: everything has been read then.
+    let _ = stdout_reader.join();
+    let _ = stderr_reader.join();
     let stdout = stdout.lock().unwrap().clone();
     let stderr = stderr.lock().unwrap().clone();
     Exit {

@@ -15,6 +15,8 @@ use anyhow::Context;
 use bytes::Bytes;
 use clap::{Args, Subcommand};
 use http_body_util::{BodyExt, Full};
+use isola_bindings::Stores;
+use isola_kv::KvStore;
 use tokio::sync::oneshot;
 
 use crate::config::WorkerConfig;
@@ -61,7 +63,10 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let memory_per_isolate = 128 * 1024 * 1024;
     let rss_before = rss_bytes();
-    let pool = Pool::new(warm, memory_per_isolate);
+    let stores = Stores {
+        kv: KvStore::memory()?,
+    };
+    let pool = Pool::new(warm, memory_per_isolate, stores);
     wait_until_warm(&pool, warm).await?;
     let rss_warm = rss_bytes();
 

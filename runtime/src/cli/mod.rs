@@ -1,6 +1,7 @@
 //! The `isola` command line.
 
 mod bench;
+mod kv;
 mod reload;
 mod serve;
 mod stats;
@@ -33,6 +34,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Reload a running Worker from its files, without dropping a request.
     Reload(reload::ReloadArgs),
+    /// Read and write Workers KV (directly, or through a running server).
+    Kv(kv::KvArgs),
     /// Measure the host: cold starts, memory per isolate.
     Bench(bench::BenchArgs),
 }
@@ -68,6 +71,7 @@ impl Cli {
             Command::Serve(args) => serve::run(args),
             Command::Stats(args) => stats::run(args),
             Command::Reload(args) => reload::run(args),
+            Command::Kv(args) => kv::run(args),
             Command::Bench(args) => bench::run(args),
         }
     }

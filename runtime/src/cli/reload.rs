@@ -17,7 +17,12 @@ pub struct ReloadArgs {
 #[allow(clippy::print_stdout, reason = "the result is the command's output")]
 pub fn run(args: ReloadArgs) -> anyhow::Result<()> {
     let path = format!("/workers/{}/reload", args.worker);
-    let (status, body) = super::block_on(admin::call(&args.state.persist_to, "POST", &path))?;
+    let (status, body) = super::block_on(admin::call(
+        &args.state.persist_to,
+        "POST",
+        &path,
+        bytes::Bytes::new(),
+    ))?;
     anyhow::ensure!(status == 200, "{}", body.trim_end());
     print!("{body}");
     Ok(())

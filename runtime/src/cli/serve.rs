@@ -7,6 +7,9 @@ use anyhow::Context;
 use clap::Args;
 
 use super::StateArgs;
+use isola_bindings::Stores;
+use isola_kv::KvStore;
+
 use crate::config::HostConfig;
 use crate::host::Host;
 use crate::limits::LimitsConfig;
@@ -51,6 +54,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub subrequests: Option<u32>,
 
+    /// Keep KV and other state in memory only, not in --persist-to.
+    #[arg(long)]
+    pub no_persist: bool,
+
     #[command(flatten)]
     pub state: StateArgs,
 }
@@ -90,8 +97,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let kv = if args.no_persist {
+        KvStore::memory()?
+    } else {
+        KvStore::open(&args.state.persist_to)?
+    };
     runtime.block_on(async move {
-        let host = Host::start(config).await?;
+        tokio::spawn(sweep_expired_kv(kv.clone()));
+        let host = Host::start(config, Stores { kv }).await?;
         let server = http::bind(SocketAddr::new(args.host, args.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
@@ -107,4 +120,21 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// Removes expired KV entries now and then (they are invisible from the
+/// moment they expire; this reclaims their space).
+async fn sweep_expired_kv(kv: KvStore) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        let kv = kv.clone();
+        let swept = tokio::task::spawn_blocking(move || kv.sweep_expired(admin::unix_now())).await;
+        match swept {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::debug!("removed {n} expired KV entries"),
+            Ok(Err(e)) => tracing::warn!("sweeping expired KV entries failed: {e}"),
+            Err(e) => tracing::warn!("sweeping expired KV entries failed: {e}"),
+        }
+    }
 }

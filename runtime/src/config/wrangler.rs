@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use isola_bindings::KvBinding;
+
 use super::ConfigError;
 use crate::limits::LimitsConfig;
 
@@ -33,6 +35,8 @@ pub struct WorkerConfig {
     pub routes: Vec<String>,
     /// `[limits]`.
     pub limits: LimitsConfig,
+    /// `[[kv_namespaces]]`.
+    pub kv_namespaces: Vec<KvBinding>,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
 }
@@ -52,8 +56,24 @@ struct RawConfig {
     route: Option<RawRoute>,
     #[serde(default)]
     limits: LimitsConfig,
+    #[serde(default)]
+    kv_namespaces: Vec<RawKvNamespace>,
     #[serde(flatten)]
     rest: BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+/// A `[[kv_namespaces]]` entry. Locally the namespace is named by its `id`
+/// (or the binding's name when there is none, as wrangler allows for local
+/// development).
+#[derive(Debug, Deserialize)]
+struct RawKvNamespace {
+    binding: String,
+    id: Option<String>,
+    #[allow(
+        dead_code,
+        reason = "accepted as wrangler accepts it; local state has one id"
+    )]
+    preview_id: Option<String>,
 }
 
 /// A route as wrangler writes it: a pattern, or a table with one.
@@ -125,6 +145,7 @@ impl WorkerConfig {
             vars: BTreeMap::new(),
             routes: Vec::new(),
             limits: LimitsConfig::default(),
+            kv_namespaces: Vec::new(),
             ignored_fields: Vec::new(),
         }
     }
@@ -167,6 +188,14 @@ impl WorkerConfig {
                 .map(RawRoute::pattern)
                 .collect(),
             limits: raw.limits,
+            kv_namespaces: raw
+                .kv_namespaces
+                .into_iter()
+                .map(|ns| KvBinding {
+                    id: ns.id.unwrap_or_else(|| ns.binding.clone()),
+                    binding: ns.binding,
+                })
+                .collect(),
             ignored_fields: raw.rest.into_keys().collect(),
         })
     }
@@ -233,6 +262,7 @@ compatibility_date = "2024-09-23"
 compatibility_flags = ["nodejs_compat"]
 workers_dev = true
 routes = ["shop.example.com/*", { pattern = "api.example.com/v1/*", zone_name = "example.com" }]
+kv_namespaces = [{ binding = "CACHE", id = "abc123" }, { binding = "LOCAL" }]
 [limits]
 cpu_ms = 100
 [vars]
@@ -254,6 +284,19 @@ LIMITS = { max = 3 }
             ["shop.example.com/*", "api.example.com/v1/*"]
         );
         assert_eq!(config.limits.cpu_ms, Some(100));
+        assert_eq!(
+            config.kv_namespaces,
+            [
+                KvBinding {
+                    binding: "CACHE".into(),
+                    id: "abc123".into()
+                },
+                KvBinding {
+                    binding: "LOCAL".into(),
+                    id: "LOCAL".into()
+                }
+            ]
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hyper::body::Incoming;
+use isola_bindings::Stores;
 
 pub use metrics::{HostStats, WorkerStats};
 
@@ -30,13 +31,15 @@ pub struct Host {
     /// The Worker without routes, if any: it gets what no route matches.
     default: Option<usize>,
     origin_client: OriginClient,
+    stores: Stores,
 }
 
 impl Host {
-    /// Starts the pool and loads every Worker of `config` into an isolate.
-    /// Fails, naming the Worker, if one does not load.
-    pub async fn start(config: HostConfig) -> Result<Arc<Self>, LoadError> {
-        let pool = Pool::new(config.pool.warm, config.pool.memory_bytes);
+    /// Starts the pool and loads every Worker of `config` into an isolate;
+    /// the Workers' bindings use `stores`. Fails, naming the Worker, if one
+    /// does not load.
+    pub async fn start(config: HostConfig, stores: Stores) -> Result<Arc<Self>, LoadError> {
+        let pool = Pool::new(config.pool.warm, config.pool.memory_bytes, stores.clone());
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {
             let version = WorkerVersion::prepare(&entry.config)?;
@@ -61,6 +64,7 @@ impl Host {
             routes,
             default,
             origin_client: OriginClient::default(),
+            stores,
         }))
     }
 
@@ -107,6 +111,11 @@ impl Host {
         slot.swap(&self.pool, version).await?;
         tracing::info!(worker = %name, "reloaded");
         Ok(())
+    }
+
+    /// The stores the Workers bind to (for the admin endpoint).
+    pub fn stores(&self) -> &Stores {
+        &self.stores
     }
 
     pub fn stats(&self) -> HostStats {

@@ -39,6 +39,7 @@ pub fn new_isolate(
         }),
         deno_crypto::deno_crypto::init(None),
         isola_host::init(),
+        isola_bindings::isola_bindings::init(),
         isola_polyfills::isola_polyfills::init(),
     ];
     for extension in &mut extensions {

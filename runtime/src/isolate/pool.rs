@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
+use isola_bindings::Stores;
+
 use super::Isolate;
 use super::thread::{self, WarmIsolate};
 use crate::limits::Limits;
@@ -16,16 +18,20 @@ pub struct Pool {
     warm: Mutex<Vec<WarmIsolate>>,
     target: usize,
     memory_bytes: usize,
+    /// What the Workers loaded from this pool bind to.
+    stores: Stores,
 }
 
 impl Pool {
-    /// A pool that keeps `target` warm isolates of `memory_bytes` each.
-    /// They are created in the background, starting now.
-    pub fn new(target: usize, memory_bytes: usize) -> Arc<Self> {
+    /// A pool that keeps `target` warm isolates of `memory_bytes` each,
+    /// whose Workers bind to `stores`. The isolates are created in the
+    /// background, starting now.
+    pub fn new(target: usize, memory_bytes: usize, stores: Stores) -> Arc<Self> {
         let pool = Arc::new(Self {
             warm: Mutex::new(Vec::with_capacity(target)),
             target,
             memory_bytes,
+            stores,
         });
         for _ in 0..target {
             pool.spawn_warm();
@@ -52,7 +58,7 @@ impl Pool {
         if self.target > 0 {
             self.spawn_warm();
         }
-        warm.load(worker, limits).await
+        warm.load(worker, limits, &self.stores).await
     }
 
     /// Creates an isolate now, bypassing the warm ones.

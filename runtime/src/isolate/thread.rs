@@ -10,6 +10,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use deno_core::{JsRuntime, PollEventLoopOptions, v8};
+use isola_bindings::{Stores, WorkerBindings};
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine;
@@ -34,6 +35,7 @@ pub struct WarmIsolate {
 struct Load {
     worker: Arc<WorkerVersion>,
     limits: Limits,
+    bindings: WorkerBindings,
     requests: mpsc::UnboundedReceiver<Exchange>,
     ready: oneshot::Sender<Result<(), LoadError>>,
 }
@@ -45,13 +47,17 @@ impl WarmIsolate {
         self,
         worker: Arc<WorkerVersion>,
         limits: Limits,
+        stores: &Stores,
     ) -> Result<Isolate, LoadError> {
+        let bindings = WorkerBindings::new(stores, &worker.kv)
+            .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))?;
         let (queue, requests) = mpsc::unbounded_channel();
         let (ready, loaded) = oneshot::channel();
         self.load
             .send(Load {
                 worker,
                 limits,
+                bindings,
                 requests,
                 ready,
             })
@@ -126,6 +132,7 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
                 load.requests,
                 monitor.clone(),
             );
+            state.put(load.bindings);
         }
         let loaded = load_worker(&mut js, &monitor, &load.worker, load.limits).await;
         let failed = loaded.is_err();

@@ -1,0 +1,10 @@
+//! isola's state layer: what Workers bindings store, on disk.
+//!
+//! - [`kv`]: Workers KV on sled, with Cloudflare's limits and messages.
+//!
+//! The bindings crate exposes these to Workers; the `isola` command reaches
+//! them directly or through a running server.
+
+pub mod kv;
+
+pub use kv::{KvError, KvStore, StoreError};
