@@ -1,16 +1,20 @@
 //! What a Worker sees in `env`, on the host's side: the deno_core ops behind
-//! each binding, named `op_<binding>_<verb>`. Their JavaScript faces are in
-//! `js-polyfills/js/4x_*.js`; their storage is `isola-kv`.
+//! each binding (KV, D1), named `op_<binding>_<verb>`. Their JavaScript faces
+//! are in `js-polyfills/js/4x_*.js`; their storage is `isola-kv`.
 //!
 //! Isolates are created before anyone knows which Worker they will run, so
 //! the extension starts with no bindings; loading a Worker puts its
 //! [`WorkerBindings`] in the isolate's op state. An op can only reach the
 //! stores its Worker binds, by binding name.
 
+mod d1;
 mod kv;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
+use isola_kv::d1::{D1Database, D1Error};
 use isola_kv::kv::Namespace;
 use isola_kv::{KvStore, StoreError};
 
@@ -18,6 +22,77 @@ use isola_kv::{KvStore, StoreError};
 #[derive(Clone)]
 pub struct Stores {
     pub kv: KvStore,
+    pub d1: D1Databases,
+}
+
+impl Stores {
+    /// Stores kept in `state_dir` (`kv/`, `d1/`).
+    pub fn open(state_dir: &std::path::Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            kv: KvStore::open(state_dir)?,
+            d1: D1Databases::in_dir(state_dir.join("d1")),
+        })
+    }
+
+    /// Stores that keep nothing on disk.
+    pub fn memory() -> Result<Self, StoreError> {
+        Ok(Self {
+            kv: KvStore::memory()?,
+            d1: D1Databases::default(),
+        })
+    }
+}
+
+/// The D1 databases of a host, opened on first use and shared by every
+/// isolate (one connection per database).
+#[derive(Clone, Default)]
+pub struct D1Databases {
+    /// Where database files live; in memory when None.
+    dir: Option<PathBuf>,
+    open: Arc<Mutex<HashMap<String, D1Database>>>,
+}
+
+impl D1Databases {
+    pub fn in_dir(dir: PathBuf) -> Self {
+        Self {
+            dir: Some(dir),
+            open: Arc::default(),
+        }
+    }
+
+    /// The file of database `id` (`<dir>/<id>.sqlite`), if on disk.
+    pub fn path(&self, id: &str) -> Option<PathBuf> {
+        self.dir
+            .as_ref()
+            .map(|dir| dir.join(format!("{id}.sqlite")))
+    }
+
+    /// Database `id`, opened (or created) if this is its first use.
+    pub fn get(&self, id: &str) -> Result<D1Database, D1Error> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(db) = open.get(id) {
+            return Ok(db.clone());
+        }
+        let db = match self.path(id) {
+            Some(path) => D1Database::open(&path)?,
+            None => D1Database::memory()?,
+        };
+        open.insert(id.to_string(), db.clone());
+        Ok(db)
+    }
+}
+
+/// A D1 database binding from a Worker's config (`[[d1_databases]]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct D1Binding {
+    pub binding: String,
+    /// `database_name`, what `isola d1` commands take.
+    pub name: String,
+    /// `database_id` (or the name when there is none): names the file.
+    pub id: String,
+    /// Where its migrations live (absolute).
+    pub migrations_dir: PathBuf,
+    pub migrations_table: String,
 }
 
 /// A KV namespace binding from a Worker's config (`[[kv_namespaces]]`).
@@ -31,15 +106,23 @@ pub struct KvBinding {
 #[derive(Default)]
 pub struct WorkerBindings {
     kv: HashMap<String, Namespace>,
+    d1: HashMap<String, D1Database>,
 }
 
 impl WorkerBindings {
-    pub fn new(stores: &Stores, kv: &[KvBinding]) -> Result<Self, StoreError> {
+    /// Opens what `kv` and `d1` bind, in `stores`; an error names the store.
+    pub fn new(stores: &Stores, kv: &[KvBinding], d1: &[D1Binding]) -> Result<Self, String> {
         let kv = kv
             .iter()
             .map(|b| Ok((b.binding.clone(), stores.kv.namespace(&b.id)?)))
-            .collect::<Result<_, StoreError>>()?;
-        Ok(Self { kv })
+            .collect::<Result<_, StoreError>>()
+            .map_err(|e| e.to_string())?;
+        let d1 = d1
+            .iter()
+            .map(|b| Ok((b.binding.clone(), stores.d1.get(&b.id)?)))
+            .collect::<Result<_, D1Error>>()
+            .map_err(|e| e.to_string())?;
+        Ok(Self { kv, d1 })
     }
 }
 
@@ -51,6 +134,9 @@ deno_core::extension!(
         kv::op_kv_put,
         kv::op_kv_delete,
         kv::op_kv_list,
+        d1::op_d1_batch,
+        d1::op_d1_exec,
+        d1::op_d1_dump,
     ],
     state = |state| {
         state.put(WorkerBindings::default());

@@ -8,6 +8,7 @@ import { core, internals, primordials } from "ext:core/mod.js";
 import { op_isola_log } from "ext:core/ops";
 
 const {
+  ArrayBufferPrototypeSlice,
   ArrayPrototypeFilter,
   ArrayPrototypeJoin,
   ObjectFreeze,
@@ -15,6 +16,9 @@ const {
   StringPrototypeSplit,
   StringPrototypeStartsWith,
   StringPrototypeTrim,
+  TypedArrayPrototypeGetBuffer,
+  TypedArrayPrototypeGetByteLength,
+  TypedArrayPrototypeGetByteOffset,
 } = primordials;
 
 const load = core.loadExtScript;
@@ -44,6 +48,16 @@ export const eventSource = load("ext:deno_fetch/27_eventsource.js");
 export const crypto = load("ext:deno_crypto/00_crypto.js");
 
 export { core, internals, primordials };
+
+/** The bytes of a Uint8Array as an ArrayBuffer of their own. */
+export function bytesToArrayBuffer(bytes) {
+  const offset = TypedArrayPrototypeGetByteOffset(bytes);
+  return ArrayBufferPrototypeSlice(
+    TypedArrayPrototypeGetBuffer(bytes),
+    offset,
+    offset + TypedArrayPrototypeGetByteLength(bytes),
+  );
+}
 
 /** Console levels as the host's log understands them. */
 export const LogLevel = ObjectFreeze({

@@ -6,6 +6,7 @@
 
 import { primordials } from "ext:isola_polyfills/00_infra.js";
 import { KVNamespace } from "ext:isola_polyfills/41_kv.js";
+import { D1Database } from "ext:isola_polyfills/42_d1.js";
 
 const { ObjectEntries, TypeError } = primordials;
 
@@ -19,6 +20,9 @@ export function makeEnv(description) {
         break;
       case "kv_namespace":
         env[name] = new KVNamespace(name);
+        break;
+      case "d1":
+        env[name] = new D1Database(name);
         break;
       default:
         throw new TypeError(

@@ -13,6 +13,7 @@ import {
   op_kv_put,
 } from "ext:core/ops";
 import {
+  bytesToArrayBuffer,
   encoding,
   primordials,
   response as responseNs,
@@ -22,7 +23,6 @@ import {
 const {
   ArrayBufferIsView,
   ArrayBufferPrototype,
-  ArrayBufferPrototypeSlice,
   ArrayIsArray,
   Error,
   JSONParse,
@@ -64,12 +64,7 @@ function decodeValue(bytes, type) {
     case "json":
       return JSONParse(decoder.decode(bytes));
     case "arrayBuffer":
-      return ArrayBufferPrototypeSlice(
-        TypedArrayPrototypeGetBuffer(bytes),
-        TypedArrayPrototypeGetByteOffset(bytes),
-        TypedArrayPrototypeGetByteOffset(bytes) +
-          TypedArrayPrototypeGetByteLength(bytes),
-      );
+      return bytesToArrayBuffer(bytes);
     case "stream":
       return new ReadableStream({
         start(controller) {

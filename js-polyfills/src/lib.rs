@@ -25,6 +25,7 @@ deno_core::extension!(
     "30_events.js",
     "40_env.js",
     "41_kv.js",
+    "42_d1.js",
     "60_worker.js",
     "90_global_scope.js",
     "99_main.js",

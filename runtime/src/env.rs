@@ -16,5 +16,8 @@ pub fn bindings(config: &WorkerConfig) -> Value {
     for kv in &config.kv_namespaces {
         bindings.insert(kv.binding.clone(), json!({ "type": "kv_namespace" }));
     }
+    for d1 in &config.d1_databases {
+        bindings.insert(d1.binding.clone(), json!({ "type": "d1" }));
+    }
     Value::Object(bindings)
 }

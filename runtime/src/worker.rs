@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
-use isola_bindings::KvBinding;
+use isola_bindings::{D1Binding, KvBinding};
 
 use crate::config::WorkerConfig;
 use crate::env;
@@ -35,6 +35,8 @@ pub struct WorkerVersion {
     pub description: String,
     /// The KV namespaces it binds.
     pub kv: Vec<KvBinding>,
+    /// The D1 databases it binds.
+    pub d1: Vec<D1Binding>,
     pub sources: Arc<ModuleSources>,
 }
 
@@ -64,6 +66,7 @@ impl WorkerVersion {
             })
             .to_string(),
             kv: config.kv_namespaces.clone(),
+            d1: config.d1_databases.clone(),
             sources,
         }))
     }

@@ -16,7 +16,6 @@ use bytes::Bytes;
 use clap::{Args, Subcommand};
 use http_body_util::{BodyExt, Full};
 use isola_bindings::Stores;
-use isola_kv::KvStore;
 use tokio::sync::oneshot;
 
 use crate::config::WorkerConfig;
@@ -63,10 +62,7 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let memory_per_isolate = 128 * 1024 * 1024;
     let rss_before = rss_bytes();
-    let stores = Stores {
-        kv: KvStore::memory()?,
-    };
-    let pool = Pool::new(warm, memory_per_isolate, stores);
+    let pool = Pool::new(warm, memory_per_isolate, Stores::memory()?);
     wait_until_warm(&pool, warm).await?;
     let rss_warm = rss_bytes();
 

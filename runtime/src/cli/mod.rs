@@ -1,6 +1,7 @@
 //! The `isola` command line.
 
 mod bench;
+mod d1;
 mod kv;
 mod reload;
 mod serve;
@@ -36,6 +37,8 @@ pub enum Command {
     Reload(reload::ReloadArgs),
     /// Read and write Workers KV (directly, or through a running server).
     Kv(kv::KvArgs),
+    /// Query, migrate and export D1 databases.
+    D1(d1::D1Args),
     /// Measure the host: cold starts, memory per isolate.
     Bench(bench::BenchArgs),
 }
@@ -72,6 +75,7 @@ impl Cli {
             Command::Stats(args) => stats::run(args),
             Command::Reload(args) => reload::run(args),
             Command::Kv(args) => kv::run(args),
+            Command::D1(args) => d1::run(args),
             Command::Bench(args) => bench::run(args),
         }
     }

@@ -54,7 +54,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub subrequests: Option<u32>,
 
-    /// Keep KV and other state in memory only, not in --persist-to.
+    /// Keep KV, D1 and other state in memory only, not in --persist-to.
     #[arg(long)]
     pub no_persist: bool,
 
@@ -97,14 +97,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let kv = if args.no_persist {
-        KvStore::memory()?
+    let stores = if args.no_persist {
+        Stores::memory()?
     } else {
-        KvStore::open(&args.state.persist_to)?
+        Stores::open(&args.state.persist_to)?
     };
     runtime.block_on(async move {
-        tokio::spawn(sweep_expired_kv(kv.clone()));
-        let host = Host::start(config, Stores { kv }).await?;
+        tokio::spawn(sweep_expired_kv(stores.kv.clone()));
+        let host = Host::start(config, stores).await?;
         let server = http::bind(SocketAddr::new(args.host, args.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use isola_bindings::KvBinding;
+use isola_bindings::{D1Binding, KvBinding};
 
 use super::ConfigError;
 use crate::limits::LimitsConfig;
@@ -37,6 +37,8 @@ pub struct WorkerConfig {
     pub limits: LimitsConfig,
     /// `[[kv_namespaces]]`.
     pub kv_namespaces: Vec<KvBinding>,
+    /// `[[d1_databases]]`.
+    pub d1_databases: Vec<D1Binding>,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
 }
@@ -58,6 +60,8 @@ struct RawConfig {
     limits: LimitsConfig,
     #[serde(default)]
     kv_namespaces: Vec<RawKvNamespace>,
+    #[serde(default)]
+    d1_databases: Vec<RawD1Database>,
     #[serde(flatten)]
     rest: BTreeMap<String, serde::de::IgnoredAny>,
 }
@@ -74,6 +78,22 @@ struct RawKvNamespace {
         reason = "accepted as wrangler accepts it; local state has one id"
     )]
     preview_id: Option<String>,
+}
+
+/// A `[[d1_databases]]` entry. The local file is named by `database_id`
+/// (or `database_name`, or the binding, whichever is given first).
+#[derive(Debug, Deserialize)]
+struct RawD1Database {
+    binding: String,
+    database_name: Option<String>,
+    database_id: Option<String>,
+    migrations_dir: Option<String>,
+    migrations_table: Option<String>,
+    #[allow(
+        dead_code,
+        reason = "accepted as wrangler accepts it; local state has one id"
+    )]
+    preview_database_id: Option<String>,
 }
 
 /// A route as wrangler writes it: a pattern, or a table with one.
@@ -146,6 +166,7 @@ impl WorkerConfig {
             routes: Vec::new(),
             limits: LimitsConfig::default(),
             kv_namespaces: Vec::new(),
+            d1_databases: Vec::new(),
             ignored_fields: Vec::new(),
         }
     }
@@ -194,6 +215,23 @@ impl WorkerConfig {
                 .map(|ns| KvBinding {
                     id: ns.id.unwrap_or_else(|| ns.binding.clone()),
                     binding: ns.binding,
+                })
+                .collect(),
+            d1_databases: raw
+                .d1_databases
+                .into_iter()
+                .map(|db| {
+                    let name = db.database_name.unwrap_or_else(|| db.binding.clone());
+                    D1Binding {
+                        id: db.database_id.unwrap_or_else(|| name.clone()),
+                        migrations_dir: dir
+                            .join(db.migrations_dir.as_deref().unwrap_or("migrations")),
+                        migrations_table: db
+                            .migrations_table
+                            .unwrap_or_else(|| "d1_migrations".into()),
+                        binding: db.binding,
+                        name,
+                    }
                 })
                 .collect(),
             ignored_fields: raw.rest.into_keys().collect(),
@@ -263,6 +301,7 @@ compatibility_flags = ["nodejs_compat"]
 workers_dev = true
 routes = ["shop.example.com/*", { pattern = "api.example.com/v1/*", zone_name = "example.com" }]
 kv_namespaces = [{ binding = "CACHE", id = "abc123" }, { binding = "LOCAL" }]
+d1_databases = [{ binding = "DB", database_name = "shop-db", database_id = "0f1e", migrations_dir = "sql" }]
 [limits]
 cpu_ms = 100
 [vars]
@@ -296,6 +335,16 @@ LIMITS = { max = 3 }
                     id: "LOCAL".into()
                 }
             ]
+        );
+        assert_eq!(
+            config.d1_databases,
+            [D1Binding {
+                binding: "DB".into(),
+                name: "shop-db".into(),
+                id: "0f1e".into(),
+                migrations_dir: dir.path().join("sql"),
+                migrations_table: "d1_migrations".into(),
+            }]
         );
     }
 

@@ -1,0 +1,103 @@
+//! D1's errors, worded as D1 words them: `D1_ERROR: ` and SQLite's message
+//! with the primary result code's name (`no such table: x: SQLITE_ERROR`).
+
+use std::path::{Path, PathBuf};
+
+/// A D1 statement, batch or database that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum D1Error {
+    /// A statement failed; the message is SQLite's, with its code.
+    #[error("D1_ERROR: {0}")]
+    Sqlite(String),
+    #[error("D1_ERROR: Wrong number of parameter bindings for SQL query.")]
+    WrongParameterCount,
+    #[error("D1_ERROR: No SQL statements detected.")]
+    NoStatements,
+    #[error(
+        "D1_ERROR: When executing multiple SQL statements in a single call, only the last statement can have parameters."
+    )]
+    ParametersNotLast,
+    /// `exec` failed; D1 names the first line of the input.
+    #[error("D1_EXEC_ERROR: Error in line 1: {line}: {message}")]
+    Exec { line: String, message: String },
+    #[error("the D1 database {path} cannot be opened: {message}")]
+    Open { path: PathBuf, message: String },
+    /// A migration file or the migrations directory is unusable.
+    #[error("{0}")]
+    Migration(String),
+}
+
+impl D1Error {
+    pub(crate) fn sqlite(error: rusqlite::Error) -> Self {
+        Self::Sqlite(describe(&error))
+    }
+
+    pub(crate) fn open(path: &Path, error: impl std::fmt::Display) -> Self {
+        Self::Open {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        }
+    }
+
+    /// The message without the `D1_ERROR: ` prefix (what D1 puts in
+    /// `cause`).
+    pub fn cause(&self) -> String {
+        let text = self.to_string();
+        text.split_once(": ")
+            .filter(|(prefix, _)| prefix.starts_with("D1_"))
+            .map_or(text.clone(), |(_, rest)| rest.to_string())
+    }
+}
+
+/// SQLite's message for `error`, as D1 reports it.
+fn describe(error: &rusqlite::Error) -> String {
+    match error {
+        rusqlite::Error::SqliteFailure(failure, message) => {
+            let message = message.clone().unwrap_or_else(|| failure.to_string());
+            format!("{message}: {}", code_name(failure.extended_code))
+        }
+        rusqlite::Error::SqlInputError {
+            error, msg, offset, ..
+        } => format!(
+            "{msg} at offset {offset}: {}",
+            code_name(error.extended_code)
+        ),
+        rusqlite::Error::InvalidParameterCount(..) => {
+            "Wrong number of parameter bindings for SQL query.".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The name of SQLite's primary result code within `code`.
+fn code_name(code: i32) -> &'static str {
+    match code & 0xff {
+        1 => "SQLITE_ERROR",
+        2 => "SQLITE_INTERNAL",
+        3 => "SQLITE_PERM",
+        4 => "SQLITE_ABORT",
+        5 => "SQLITE_BUSY",
+        6 => "SQLITE_LOCKED",
+        7 => "SQLITE_NOMEM",
+        8 => "SQLITE_READONLY",
+        9 => "SQLITE_INTERRUPT",
+        10 => "SQLITE_IOERR",
+        11 => "SQLITE_CORRUPT",
+        12 => "SQLITE_NOTFOUND",
+        13 => "SQLITE_FULL",
+        14 => "SQLITE_CANTOPEN",
+        15 => "SQLITE_PROTOCOL",
+        16 => "SQLITE_EMPTY",
+        17 => "SQLITE_SCHEMA",
+        18 => "SQLITE_TOOBIG",
+        19 => "SQLITE_CONSTRAINT",
+        20 => "SQLITE_MISMATCH",
+        21 => "SQLITE_MISUSE",
+        22 => "SQLITE_NOLFS",
+        23 => "SQLITE_AUTH",
+        24 => "SQLITE_FORMAT",
+        25 => "SQLITE_RANGE",
+        26 => "SQLITE_NOTADB",
+        _ => "SQLITE_ERROR",
+    }
+}

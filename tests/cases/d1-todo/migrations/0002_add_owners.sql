@@ -1,0 +1,4 @@
+-- Migration number: 0002 	 2026-11-20T11:00:00.000Z
+CREATE TABLE owners (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+ALTER TABLE todos ADD COLUMN owner_id INTEGER REFERENCES owners(id);
+ALTER TABLE todos ADD COLUMN attachment BLOB;
