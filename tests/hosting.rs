@@ -134,7 +134,7 @@ fn a_fail_open_route_passes_a_failing_request_to_the_origin_untouched() {
         isola.log()
     );
     assert!(
-        isola.log().contains("reason=\"exception\""),
+        isola.log().contains("[worker] failed (exception)"),
         "{}",
         isola.log()
     );

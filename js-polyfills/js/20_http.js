@@ -24,11 +24,14 @@ import {
 const {
   ArrayPrototypeJoin,
   ObjectAssign,
+  ObjectDefineProperty,
+  ObjectFreeze,
+  ObjectKeys,
   ObjectPrototypeIsPrototypeOf,
   TypeError,
 } = primordials;
 const { InnerBody } = bodyNs;
-const { fromInnerRequest } = requestNs;
+const { fromInnerRequest, RequestPrototype, toInnerRequest } = requestNs;
 const {
   responseBodyUsed,
   ResponsePrototype,
@@ -143,6 +146,33 @@ function headerFromList(list, name) {
   }
   return values === null ? null : ArrayPrototypeJoin(values, ", ");
 }
+
+/** Freezes `value` and everything in it. */
+function deepFreeze(value) {
+  if (value !== null && typeof value === "object") {
+    for (const key of ObjectKeys(value)) {
+      deepFreeze(value[key]);
+    }
+    ObjectFreeze(value);
+  }
+  return value;
+}
+
+/**
+ * Sets `request.cf` for every incoming request (one frozen object, shared).
+ * `request.cf` is the inner request's; requests a Worker makes have none.
+ */
+export function setIncomingCf(cf) {
+  HostInnerRequest.prototype.cf = deepFreeze(cf ?? null);
+}
+
+ObjectDefineProperty(RequestPrototype, "cf", {
+  get() {
+    return toInnerRequest(this)?.cf;
+  },
+  enumerable: false,
+  configurable: true,
+});
 
 /**
  * Builds the `Request` a Worker sees for host exchange `id`; `headers` is

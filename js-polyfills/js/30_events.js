@@ -15,6 +15,7 @@ const {
   ObjectFreeze,
   PromisePrototypeCatch,
   PromiseResolve,
+  SafePromiseAll,
   Symbol,
   TypeError,
 } = primordials;
@@ -38,6 +39,7 @@ export class Invocation {
   constructor() {
     this.subrequests = 0;
     this.passThroughOnException = false;
+    this.waiting = null;
   }
 
   /** Counts one subrequest; false once the limit is passed. */
@@ -51,10 +53,16 @@ export class Invocation {
    * logs it if it rejects.
    */
   waitUntil(promise) {
-    PromisePrototypeCatch(
+    const settled = PromisePrototypeCatch(
       PromiseResolve(promise),
       (error) => reportUncaught("Uncaught (in waitUntil)", error),
     );
+    (this.waiting ??= []).push(settled);
+  }
+
+  /** Resolves once every `waitUntil` promise so far has settled. */
+  settled() {
+    return this.waiting === null ? PromiseResolve() : SafePromiseAll(this.waiting);
   }
 }
 
@@ -93,6 +101,38 @@ export class FetchEvent extends ExtendableEvent {
   passThroughOnException() {
     this[_waitUntil].passThroughOnException = true;
   }
+}
+
+/** The `controller` argument of a module's `scheduled` handler. */
+export class ScheduledController {
+  #scheduledTime;
+  #cron;
+
+  constructor(scheduledTime, cron, key) {
+    if (key !== constructKey) {
+      throw new TypeError("Illegal constructor");
+    }
+    this.#scheduledTime = scheduledTime;
+    this.#cron = cron;
+  }
+
+  get scheduledTime() {
+    return this.#scheduledTime;
+  }
+
+  get cron() {
+    return this.#cron;
+  }
+
+  get type() {
+    return "scheduled";
+  }
+
+  noRetry() {}
+}
+
+export function newScheduledController(scheduledTime, cron) {
+  return new ScheduledController(scheduledTime, cron, constructKey);
 }
 
 export class ScheduledEvent extends ExtendableEvent {

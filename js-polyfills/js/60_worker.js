@@ -9,6 +9,7 @@
 
 import {
   op_isola_next_requests,
+  op_isola_respond,
   op_isola_respond_error,
 } from "ext:core/ops";
 import {
@@ -21,11 +22,14 @@ import {
   isResponse,
   requestFromHost,
   sendResponse,
+  setIncomingCf,
 } from "ext:isola_polyfills/20_http.js";
 import {
   Invocation,
   newExecutionContext,
   newFetchEvent,
+  newScheduledController,
+  newScheduledEvent,
   respondedWith,
 } from "ext:isola_polyfills/30_events.js";
 import { makeEnv } from "ext:isola_polyfills/40_env.js";
@@ -69,6 +73,37 @@ function invokeGlobalListeners(event) {
       callback.handleEvent(event);
     }
   }
+}
+
+/** The scheduled handler of an ES module Worker's default export. */
+function moduleScheduledHandler(exported, env) {
+  if (
+    typeof exported === "function" &&
+    typeof exported.prototype?.scheduled === "function"
+  ) {
+    return (controller, invocation) =>
+      new exported(newExecutionContext(invocation), env).scheduled(controller);
+  }
+  if (typeof exported?.scheduled === "function") {
+    return (controller, invocation) =>
+      exported.scheduled(controller, env, newExecutionContext(invocation));
+  }
+  return () => {
+    throw new Error("Handler does not export a scheduled() function.");
+  };
+}
+
+/** The scheduled handler of a service-worker script: its listeners. */
+function serviceWorkerScheduledHandler(controller, invocation) {
+  const event = newScheduledEvent(
+    controller.scheduledTime,
+    controller.cron,
+    invocation,
+  );
+  if (globalListeners("scheduled").length === 0) {
+    throw new Error("No scheduled event listener was registered.");
+  }
+  invokeGlobalListeners(event);
 }
 
 /** The fetch handler of an ES module Worker's default export. */
@@ -115,6 +150,7 @@ function defineGlobalBindings(env) {
 }
 
 let fetchHandler = null;
+let scheduledHandler = null;
 
 function fail(id, invocation, error) {
   op_isola_respond_error(
@@ -164,6 +200,33 @@ function onRequest(id, method, url, headers, hasBody) {
   );
 }
 
+/**
+ * Runs the scheduled handler; succeeds once it and its `waitUntil` work
+ * have, as a cron trigger's outcome does on Cloudflare.
+ */
+function onScheduled(id, cron, scheduledTime) {
+  const invocation = new Invocation();
+  const outer = core.getAsyncContext();
+  core.setAsyncContext(invocation);
+  let result;
+  try {
+    result = scheduledHandler(
+      newScheduledController(scheduledTime, cron),
+      invocation,
+    );
+  } catch (error) {
+    fail(id, invocation, error);
+    return;
+  } finally {
+    core.setAsyncContext(outer);
+  }
+  PromisePrototypeThen(
+    PromisePrototypeThen(PromiseResolve(result), () => invocation.settled()),
+    () => op_isola_respond(id, 200, [], null),
+    (error) => fail(id, invocation, error),
+  );
+}
+
 async function serveLoop() {
   for (;;) {
     const batch = await op_isola_next_requests();
@@ -172,7 +235,11 @@ async function serveLoop() {
     }
     for (let i = 0; i < batch.length; i++) {
       const next = batch[i];
-      onRequest(next[0], next[1], next[2], next[3], next[4]);
+      if (next.length === 3) {
+        onScheduled(next[0], next[1], next[2]);
+      } else {
+        onRequest(next[0], next[1], next[2], next[3], next[4]);
+      }
     }
   }
 }
@@ -185,7 +252,8 @@ let env = null;
  * Service-worker scripts see their bindings as globals.
  */
 export function prepareWorker(isModule, description, subrequestLimit) {
-  const { bindings, compatibilityFlags } = JSONParse(description);
+  const { bindings, compatibilityFlags, cf } = JSONParse(description);
+  setIncomingCf(cf);
   Invocation.subrequestLimit = subrequestLimit;
   defineCloudflareGlobal(compatibilityFlags);
   env = makeEnv(bindings);
@@ -201,15 +269,20 @@ export function prepareWorker(isModule, description, subrequestLimit) {
  */
 export function startWorker(namespace) {
   if (namespace === undefined) {
-    if (globalListeners("fetch").length === 0) {
+    if (
+      globalListeners("fetch").length === 0 &&
+      globalListeners("scheduled").length === 0
+    ) {
       throw new Error(NO_HANDLERS);
     }
     fetchHandler = serviceWorkerFetchHandler;
+    scheduledHandler = serviceWorkerScheduledHandler;
   } else {
     if (namespace.default === undefined) {
       throw new Error(NO_HANDLERS);
     }
     fetchHandler = moduleFetchHandler(namespace.default, env);
+    scheduledHandler = moduleScheduledHandler(namespace.default, env);
   }
   serveLoop();
 }

@@ -1,6 +1,6 @@
-//! One HTTP request on its way into a Worker, with the channel its response
-//! comes back on. This is what the server hands an isolate, and all an
-//! isolate knows of HTTP.
+//! What a Worker is asked to do: answer an HTTP request, or run its
+//! `scheduled` handler; each with the channel its outcome comes back on.
+//! This is what the host hands an isolate, and all an isolate knows of HTTP.
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -21,10 +21,12 @@ pub enum Outcome {
     /// With a response of its own.
     Response(http::Response<ResponseBody>),
     /// It could not; `pass_through` is set when the script asked for the
-    /// request to go to the origin instead (`ctx.passThroughOnException()`).
+    /// request to go to the origin instead (`ctx.passThroughOnException()`),
+    /// and `detail` holds the error and its stack when there is one.
     Failed {
         failure: Failure,
         pass_through: bool,
+        detail: Option<String>,
     },
 }
 
@@ -33,12 +35,28 @@ impl Outcome {
         Self::Failed {
             failure,
             pass_through: false,
+            detail: None,
         }
     }
 }
 
 /// The response half of an exchange.
 pub type Reply = oneshot::Sender<Outcome>;
+
+/// One invocation of a Worker.
+pub enum Event {
+    Fetch(Exchange),
+    Scheduled(Scheduled),
+}
+
+/// A run of the `scheduled` handler (a cron trigger). Its outcome is an
+/// empty response when the handler and its `waitUntil` work succeeded.
+pub struct Scheduled {
+    pub cron: String,
+    /// When it was scheduled, in milliseconds since the epoch.
+    pub scheduled_time: f64,
+    pub reply: Reply,
+}
 
 /// A request for a Worker and where to send its response.
 pub struct Exchange {

@@ -3,6 +3,7 @@
 //!
 //! - [`config`]: wrangler configs and `isola.toml` → [`HostConfig`]
 //! - [`worker`]: a Worker version checked and ready to load
+//! - [`modules`]: a Worker's modules: resolution, TypeScript, JSON
 //! - [`isolate`]: JS isolates on their own threads, the warm pool, limits
 //! - [`host`]: which Worker and isolate answer a request; hot swap; stats
 //! - [`http`]: the server, response bodies, error pages
@@ -18,6 +19,7 @@ pub mod host;
 pub mod http;
 pub mod isolate;
 pub mod limits;
+pub mod modules;
 pub mod worker;
 
 pub use config::{HostConfig, WorkerConfig};

@@ -13,7 +13,7 @@ use isola_bindings::{D1Binding, KvBinding};
 
 use crate::config::WorkerConfig;
 use crate::env;
-use crate::isolate::ModuleSources;
+use crate::modules::ModuleSources;
 
 /// How a Worker's entry script is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct WorkerVersion {
     pub main: ModuleSpecifier,
     pub kind: ScriptKind,
     /// What the JS side needs to know of the Worker, as JSON:
-    /// `{ bindings, compatibilityDate, compatibilityFlags }`
+    /// `{ bindings, compatibilityDate, compatibilityFlags, cf }`
     /// (read by `prepareWorker` in `60_worker.js`).
     pub description: String,
     /// The KV namespaces it binds.
@@ -46,15 +46,15 @@ pub struct WorkerVersion {
 pub struct LoadError(pub String);
 
 impl WorkerVersion {
-    /// Reads and checks the entry script of `config`.
-    pub fn prepare(config: &WorkerConfig) -> Result<Arc<Self>, LoadError> {
+    /// Reads and checks the entry script of `config`; its incoming requests
+    /// will carry `cf` as `request.cf`.
+    pub fn prepare(config: &WorkerConfig, cf: &serde_json::Value) -> Result<Arc<Self>, LoadError> {
         let main = ModuleSpecifier::from_file_path(&config.main)
             .map_err(|()| LoadError(format!("{}: not an absolute path", config.main.display())))?;
         let sources = Arc::new(ModuleSources::default());
-        let text = sources
-            .read(&main)
+        let text = std::fs::read_to_string(&config.main)
             .map_err(|e| LoadError(format!("{}: {e}", config.main.display())))?;
-        let kind = detect_kind(&main, text)?;
+        let kind = detect_kind(&main, text.into())?;
         Ok(Arc::new(Self {
             name: config.name.as_str().into(),
             main,
@@ -63,6 +63,7 @@ impl WorkerVersion {
                 "bindings": env::bindings(config),
                 "compatibilityDate": config.compatibility_date,
                 "compatibilityFlags": config.compatibility_flags,
+                "cf": cf,
             })
             .to_string(),
             kv: config.kv_namespaces.clone(),

@@ -19,7 +19,7 @@ use isola_bindings::Stores;
 use tokio::sync::oneshot;
 
 use crate::config::WorkerConfig;
-use crate::exchange::{Exchange, Outcome};
+use crate::exchange::{Event, Exchange, Outcome};
 use crate::isolate::{Isolate, Pool};
 use crate::limits::Limits;
 use crate::worker::WorkerVersion;
@@ -138,14 +138,17 @@ fn prepare(dir: &Path, i: usize) -> anyhow::Result<Arc<WorkerVersion>> {
         format!("export default {{ fetch: () => new Response('worker {i}') }}\n"),
     )?;
     let config = WorkerConfig::load(&path)?;
-    Ok(WorkerVersion::prepare(&config)?)
+    Ok(WorkerVersion::prepare(
+        &config,
+        &crate::config::default_cf(),
+    )?)
 }
 
 async fn first_response(isolate: &Isolate) -> anyhow::Result<String> {
     let (reply, outcome) = oneshot::channel();
     let request = http::Request::get("http://localhost/").body(Full::new(Bytes::new()))?;
     let _in_flight = isolate
-        .dispatch(Exchange::from_request(request, 0, reply))
+        .dispatch(Event::Fetch(Exchange::from_request(request, 0, reply)))
         .map_err(|_| anyhow::anyhow!("the isolate stopped"))?;
     match outcome.await.context("no answer")? {
         Outcome::Response(response) => {

@@ -72,11 +72,73 @@ pub struct WorkerEntry {
     pub limits: Limits,
 }
 
-/// Everything one `isola serve` runs.
+/// Everything one `isola serve` (or `isola dev`) runs.
 #[derive(Debug, Clone)]
 pub struct HostConfig {
     pub workers: Vec<WorkerEntry>,
     pub pool: PoolConfig,
+    pub options: HostOptions,
+}
+
+/// How the host behaves beyond its Workers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostOptions {
+    /// Development: error pages show the error and its stack, and
+    /// `/cdn-cgi/handler/scheduled` runs a Worker's `scheduled` handler.
+    pub dev: bool,
+    /// `/__scheduled?cron=` runs the `scheduled` handler too
+    /// (`--test-scheduled`, as in wrangler).
+    pub test_scheduled: bool,
+    /// Log one line per request: method, path, status, time.
+    pub log_requests: bool,
+    /// `request.cf` of every incoming request.
+    pub cf: serde_json::Value,
+}
+
+impl Default for HostOptions {
+    fn default() -> Self {
+        Self {
+            dev: false,
+            test_scheduled: false,
+            log_requests: false,
+            cf: default_cf(),
+        }
+    }
+}
+
+/// A plausible `request.cf` for a request that never crossed Cloudflare:
+/// the placeholder wrangler's local simulator uses.
+pub fn default_cf() -> serde_json::Value {
+    serde_json::json!({
+        "asOrganization": "",
+        "asn": 395747,
+        "colo": "DFW",
+        "city": "Austin",
+        "region": "Texas",
+        "regionCode": "TX",
+        "metroCode": "635",
+        "postalCode": "78701",
+        "country": "US",
+        "continent": "NA",
+        "timezone": "America/Chicago",
+        "latitude": "30.27130",
+        "longitude": "-97.74260",
+        "clientTcpRtt": 0,
+        "httpProtocol": "HTTP/1.1",
+        "requestPriority": "weight=192;exclusive=0",
+        "tlsCipher": "AEAD-AES128-GCM-SHA256",
+        "tlsVersion": "TLSv1.3",
+        "edgeRequestKeepAliveStatus": 0,
+        "clientTrustScore": 99,
+        "botManagement": {
+            "corporateProxy": false,
+            "verifiedBot": false,
+            "ja3Hash": "25b4882c2bcb50cd6b469ff28c596742",
+            "staticResource": false,
+            "detectionIds": [],
+            "score": 99
+        }
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,7 +292,11 @@ impl HostConfig {
                 ),
             ));
         }
-        Ok(Self { workers, pool })
+        Ok(Self {
+            workers,
+            pool,
+            options: HostOptions::default(),
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 //!   routes, origins and limits, and the isolate pool; from the command line
 //!   or an `isola.toml`.
 
+mod environment;
 mod host;
 mod route;
 mod wrangler;
@@ -13,7 +14,7 @@ mod wrangler;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use host::{HostConfig, PoolConfig, WorkerEntry};
+pub use host::{HostConfig, HostOptions, PoolConfig, WorkerEntry, default_cf};
 pub use route::RoutePattern;
 pub use wrangler::WorkerConfig;
 

@@ -3,8 +3,9 @@
 //!
 //! Field names and meanings follow wrangler's, so existing projects load as
 //! they are. Paths in the config are relative to the config file, as in
-//! wrangler. Fields this host does not use yet are reported by name, never
-//! rejected.
+//! wrangler. `[env.NAME]` sections are chosen as wrangler chooses them (see
+//! [`super::environment`]). Fields this host does not use are reported by
+//! name, never rejected.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,8 @@ pub struct WorkerConfig {
     pub kv_namespaces: Vec<KvBinding>,
     /// `[[d1_databases]]`.
     pub d1_databases: Vec<D1Binding>,
+    /// `[triggers] crons`: cron expressions for the `scheduled` handler.
+    pub crons: Vec<String>,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
 }
@@ -62,8 +65,16 @@ struct RawConfig {
     kv_namespaces: Vec<RawKvNamespace>,
     #[serde(default)]
     d1_databases: Vec<RawD1Database>,
+    #[serde(default)]
+    triggers: RawTriggers,
     #[serde(flatten)]
     rest: BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawTriggers {
+    #[serde(default)]
+    crons: Vec<String>,
 }
 
 /// A `[[kv_namespaces]]` entry. Locally the namespace is named by its `id`
@@ -113,40 +124,39 @@ impl RawRoute {
 }
 
 impl WorkerConfig {
-    /// Loads a Worker from a script (`.js`, `.mjs`, `.cjs`), a wrangler
+    /// Loads a Worker from a script (`.js`, `.mjs`, `.ts`, ...), a wrangler
     /// config (`.toml`, `.json`, `.jsonc`), or a directory holding one.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let mut path = std::path::absolute(path).map_err(|e| ConfigError::new(path, e))?;
-        if path.is_dir() {
-            path = find_config(&path)?;
-        }
-        match path.extension().and_then(|e| e.to_str()) {
+        Self::load_env(path, None)
+    }
+
+    /// Like [`WorkerConfig::load`], with the `[env.NAME]` section `env`.
+    pub fn load_env(path: &Path, env: Option<&str>) -> Result<Self, ConfigError> {
+        let path = config_path(path)?;
+        let document = match path.extension().and_then(|e| e.to_str()) {
             Some("toml") => {
-                let text = read(&path)?;
-                let raw: RawConfig =
-                    toml::from_str(&text).map_err(|e| ConfigError::new(&path, e))?;
-                Self::from_raw(&path, raw)
+                let value: toml::Value =
+                    toml::from_str(&read(&path)?).map_err(|e| ConfigError::new(&path, e))?;
+                serde_json::to_value(value).map_err(|e| ConfigError::new(&path, e))?
             }
             Some("json" | "jsonc") => {
-                let text = read(&path)?;
-                let value = jsonc_parser::parse_to_serde_value(&text, &Default::default())
+                jsonc_parser::parse_to_serde_value(&read(&path)?, &Default::default())
                     .map_err(|e| ConfigError::new(&path, e))?
-                    .ok_or_else(|| ConfigError::new(&path, "the file is empty"))?;
-                let raw: RawConfig =
-                    serde_json::from_value(value).map_err(|e| ConfigError::new(&path, e))?;
-                Self::from_raw(&path, raw)
+                    .ok_or_else(|| ConfigError::new(&path, "the file is empty"))?
             }
-            Some("js" | "mjs" | "cjs") => {
-                if !path.is_file() {
-                    return Err(ConfigError::new(&path, "no such file"));
+            _ => {
+                if env.is_some() {
+                    return Err(ConfigError::new(&path, "--env needs a wrangler config"));
                 }
-                Ok(Self::from_script(path))
+                return Ok(Self::from_script(path));
             }
-            _ => Err(ConfigError::new(
-                &path,
-                "expected a Worker script (.js, .mjs) or a wrangler config (.toml, .json, .jsonc)",
-            )),
-        }
+        };
+        let document = super::environment::select(&path, document, env)?;
+        let raw: RawConfig = serde_path_to_error::deserialize(document).map_err(|e| {
+            let field = e.path().to_string();
+            ConfigError::new(&path, format!("`{field}`: {}", e.into_inner()))
+        })?;
+        Self::from_raw(&path, raw)
     }
 
     /// A Worker made of one script and no config: named after the file.
@@ -167,6 +177,7 @@ impl WorkerConfig {
             limits: LimitsConfig::default(),
             kv_namespaces: Vec::new(),
             d1_databases: Vec::new(),
+            crons: Vec::new(),
             ignored_fields: Vec::new(),
         }
     }
@@ -234,9 +245,33 @@ impl WorkerConfig {
                     }
                 })
                 .collect(),
+            crons: raw.triggers.crons,
             ignored_fields: raw.rest.into_keys().collect(),
         })
     }
+}
+
+/// The file `path` means: itself, or the wrangler config in a directory.
+fn config_path(path: &Path) -> Result<PathBuf, ConfigError> {
+    let path = std::path::absolute(path).map_err(|e| ConfigError::new(path, e))?;
+    if path.is_dir() {
+        return find_config(&path);
+    }
+    let known = ["toml", "json", "jsonc", "js", "mjs", "cjs", "ts", "mts"];
+    if !path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| known.contains(&e))
+    {
+        return Err(ConfigError::new(
+            &path,
+            "expected a Worker script (.js, .mjs, .ts) or a wrangler config (.toml, .json, .jsonc)",
+        ));
+    }
+    if !path.is_file() {
+        return Err(ConfigError::new(&path, "no such file"));
+    }
+    Ok(path)
 }
 
 /// The config file in `dir`, looked for under wrangler's names in

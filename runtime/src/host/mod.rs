@@ -1,6 +1,7 @@
 //! The host: the Workers it serves, how a request finds its Worker, the
 //! shared isolate pool, and what the admin endpoint reports and changes.
 
+mod cron;
 mod metrics;
 mod origin;
 mod slot;
@@ -8,12 +9,14 @@ mod slot;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::time::Instant;
+
 use hyper::body::Incoming;
 use isola_bindings::Stores;
 
 pub use metrics::{HostStats, WorkerStats};
 
-use crate::config::{HostConfig, WorkerConfig};
+use crate::config::{HostConfig, HostOptions, WorkerConfig};
 use crate::http::{Failure, ResponseBody, error_response};
 use crate::isolate::Pool;
 use crate::worker::{LoadError, WorkerVersion};
@@ -32,6 +35,7 @@ pub struct Host {
     default: Option<usize>,
     origin_client: OriginClient,
     stores: Stores,
+    options: HostOptions,
 }
 
 impl Host {
@@ -42,8 +46,9 @@ impl Host {
         let pool = Pool::new(config.pool.warm, config.pool.memory_bytes, stores.clone());
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {
-            let version = WorkerVersion::prepare(&entry.config)?;
-            let slot = WorkerSlot::start(entry, config.pool, &pool, version).await?;
+            let version = WorkerVersion::prepare(&entry.config, &config.options.cf)?;
+            let slot =
+                WorkerSlot::start(entry, config.pool, config.options.dev, &pool, version).await?;
             workers.push(Arc::new(slot));
         }
         let mut routes: Vec<_> = workers
@@ -57,7 +62,21 @@ impl Host {
             .iter()
             .map(|slot| (slot.name().to_string(), slot.clone()))
             .collect();
-        Ok(Arc::new(Self {
+        let mut schedules = Vec::new();
+        for slot in &workers {
+            let parsed = slot
+                .entry
+                .config
+                .crons
+                .iter()
+                .map(|c| c.parse::<cron::Schedule>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| LoadError(format!("{}: {e}", slot.entry.config.source.display())))?;
+            if !parsed.is_empty() {
+                schedules.push((slot.name().to_string(), parsed));
+            }
+        }
+        let host = Arc::new(Self {
             pool,
             workers,
             by_name,
@@ -65,7 +84,12 @@ impl Host {
             default,
             origin_client: OriginClient::default(),
             stores,
-        }))
+            options: config.options,
+        });
+        for (worker, parsed) in schedules {
+            tokio::spawn(cron::run(Arc::downgrade(&host), worker, parsed));
+        }
+        Ok(host)
     }
 
     /// Names of the Workers served, in the order of the config.
@@ -73,8 +97,31 @@ impl Host {
         self.workers.iter().map(|slot| slot.name()).collect()
     }
 
-    /// Answers one HTTP request with the Worker its route leads to.
+    /// Answers one HTTP request (and logs it, if asked to).
     pub async fn handle(&self, request: hyper::Request<Incoming>) -> http::Response<ResponseBody> {
+        if !self.options.log_requests {
+            return self.answer(request).await;
+        }
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.uri().path().to_string();
+        let response = self.answer(request).await;
+        let status = response.status();
+        tracing::info!(
+            "{method} {path} {} {} ({}ms)",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or(""),
+            started.elapsed().as_millis()
+        );
+        response
+    }
+
+    /// Answers one HTTP request with the Worker its route leads to, or with
+    /// a development endpoint.
+    async fn answer(&self, request: hyper::Request<Incoming>) -> http::Response<ResponseBody> {
+        if let Some(response) = self.dev_endpoint(&request).await {
+            return response;
+        }
         let host = request
             .headers()
             .get(http::header::HOST)
@@ -97,6 +144,66 @@ impl Host {
         }
     }
 
+    /// `/cdn-cgi/handler/scheduled` (in development) and `/__scheduled`
+    /// (with `--test-scheduled`) run the `scheduled` handler, as wrangler's
+    /// do: `?cron=` picks the cron, `?time=` (milliseconds) the time.
+    async fn dev_endpoint(
+        &self,
+        request: &hyper::Request<Incoming>,
+    ) -> Option<http::Response<ResponseBody>> {
+        let path = request.uri().path();
+        let handler = (self.options.dev && path == "/cdn-cgi/handler/scheduled")
+            || (self.options.test_scheduled && path == "/__scheduled");
+        if !handler {
+            return None;
+        }
+        let query: HashMap<String, String> =
+            url::form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        let cron = query.get("cron").map_or("", String::as_str);
+        let time = query
+            .get("time")
+            .and_then(|t| t.parse::<f64>().ok())
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis() as f64);
+        let outcome = self.scheduled(None, cron, time).await;
+        let (status, body) = match (&outcome, path) {
+            (Ok(()), "/__scheduled") => (http::StatusCode::OK, "Ran scheduled event".to_string()),
+            (Ok(()), _) => (http::StatusCode::OK, "ok".to_string()),
+            (Err(failure), _) => (http::StatusCode::INTERNAL_SERVER_ERROR, failure.clone()),
+        };
+        let mut response = http::Response::new(ResponseBody::full(body));
+        *response.status_mut() = status;
+        Some(response)
+    }
+
+    /// Runs the `scheduled` handler of Worker `name` (or of the only or
+    /// default Worker when `name` is None) for `cron`, scheduled at
+    /// `scheduled_time` (milliseconds since the epoch).
+    pub async fn scheduled(
+        &self,
+        name: Option<&str>,
+        cron: &str,
+        scheduled_time: f64,
+    ) -> Result<(), String> {
+        let slot = match name {
+            Some(name) => self.by_name.get(name),
+            None => self
+                .default
+                .or((self.workers.len() == 1).then_some(0))
+                .map(|i| &self.workers[i]),
+        }
+        .ok_or_else(|| {
+            format!(
+                "no Worker {} to run a scheduled event on",
+                name.unwrap_or("(default)")
+            )
+        })?;
+        slot.scheduled(&self.pool, cron, scheduled_time)
+            .await
+            .map_err(|failure| failure.name().to_string())
+    }
+
     /// Reloads the Worker `name` from its files (hot swap): once the new
     /// version has loaded it takes every new request, while requests in
     /// flight finish on the old one. On error the old version keeps serving.
@@ -107,9 +214,9 @@ impl Host {
             .ok_or_else(|| LoadError(format!("no Worker is named {name:?}")))?;
         let config =
             WorkerConfig::load(&slot.entry.config.source).map_err(|e| LoadError(e.to_string()))?;
-        let version = WorkerVersion::prepare(&config)?;
+        let version = WorkerVersion::prepare(&config, &self.options.cf)?;
         slot.swap(&self.pool, version).await?;
-        tracing::info!(worker = %name, "reloaded");
+        tracing::info!("[{name}] reloaded");
         Ok(())
     }
 

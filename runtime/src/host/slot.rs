@@ -15,14 +15,16 @@ use tokio::sync::oneshot;
 use super::metrics::{IsolateReport, Metrics, WorkerStats};
 use super::origin::{OriginClient, Replayable};
 use crate::config::{PoolConfig, WorkerEntry};
-use crate::exchange::{Exchange, Outcome};
-use crate::http::{Failure, ResponseBody, error_response};
+use crate::exchange::{Event, Exchange, Outcome, Scheduled};
+use crate::http::{Failure, RequestSummary, ResponseBody, dev_error_response, error_response};
 use crate::isolate::{Isolate, Pool};
 use crate::worker::{LoadError, WorkerVersion};
 
 pub struct WorkerSlot {
     pub entry: WorkerEntry,
     pool: PoolConfig,
+    /// Whether error pages show the error (development).
+    dev: bool,
     state: Mutex<State>,
     /// Held while an isolate is being added, so that a burst of requests
     /// starts one isolate rather than one each.
@@ -41,6 +43,7 @@ impl WorkerSlot {
     pub async fn start(
         entry: WorkerEntry,
         pool_config: PoolConfig,
+        dev: bool,
         pool: &Arc<Pool>,
         version: Arc<WorkerVersion>,
     ) -> Result<Self, LoadError> {
@@ -48,6 +51,7 @@ impl WorkerSlot {
         Ok(Self {
             entry,
             pool: pool_config,
+            dev,
             state: Mutex::new(State {
                 version,
                 isolates: vec![Arc::new(isolate)],
@@ -99,12 +103,15 @@ impl WorkerSlot {
         if declared.is_some_and(|len| len > max_body) {
             return self.fail(Failure::RequestTooLarge);
         }
+        let summary = self.dev.then(|| RequestSummary::of(&request));
         let Some(origin) = self.entry.origin.clone() else {
             let (reply, outcome) = oneshot::channel();
             let exchange = Exchange::from_request(request, max_body, reply);
-            return match self.run(pool, exchange, outcome).await {
+            return match self.run(pool, Event::Fetch(exchange), outcome).await {
                 Outcome::Response(response) => response,
-                Outcome::Failed { failure, .. } => self.fail(failure),
+                Outcome::Failed {
+                    failure, detail, ..
+                } => self.fail_with(failure, detail, summary.as_ref()),
             };
         };
         // A Worker in front of an origin may pass the request through, so
@@ -128,19 +135,20 @@ impl WorkerSlot {
             max_body,
             reply,
         );
-        match self.run(pool, exchange, outcome).await {
+        match self.run(pool, Event::Fetch(exchange), outcome).await {
             Outcome::Response(response) => response,
             Outcome::Failed {
                 failure,
                 pass_through,
+                detail,
             } => {
                 if !(pass_through || self.entry.fail_open) {
-                    return self.fail(failure);
+                    return self.fail_with(failure, detail, summary.as_ref());
                 }
                 tracing::warn!(
-                    worker = %self.name(),
-                    reason = failure.name(),
-                    "the Worker failed; passing the request through to {origin}"
+                    "[{}] failed ({}); passing the request through to {origin}",
+                    self.name(),
+                    failure.name()
                 );
                 self.metrics.failure(failure);
                 self.metrics.passed_through();
@@ -148,7 +156,7 @@ impl WorkerSlot {
                     .forward(&origin, kept)
                     .await
                     .unwrap_or_else(|error| {
-                        tracing::error!(worker = %self.name(), "passing through failed: {error}");
+                        tracing::error!("[{}] passing through failed: {error}", self.name());
                         error_response(Failure::Unavailable)
                     })
             }
@@ -156,25 +164,62 @@ impl WorkerSlot {
     }
 
     fn fail(&self, failure: Failure) -> http::Response<ResponseBody> {
-        self.metrics.failure(failure);
-        error_response(failure)
+        self.fail_with(failure, None, None)
     }
 
-    /// Sends `exchange` to an isolate and waits for its outcome.
+    /// The host's answer for a failed request: in development, with the
+    /// error itself when there is one.
+    fn fail_with(
+        &self,
+        failure: Failure,
+        detail: Option<String>,
+        request: Option<&RequestSummary>,
+    ) -> http::Response<ResponseBody> {
+        self.metrics.failure(failure);
+        match (detail, request) {
+            (Some(detail), Some(request)) => dev_error_response(failure, &detail, request),
+            _ => error_response(failure),
+        }
+    }
+
+    /// Runs the Worker's `scheduled` handler for `cron`; an error says why
+    /// it failed.
+    pub async fn scheduled(
+        &self,
+        pool: &Arc<Pool>,
+        cron: &str,
+        scheduled_time: f64,
+    ) -> Result<(), Failure> {
+        let (reply, outcome) = oneshot::channel();
+        let event = Event::Scheduled(Scheduled {
+            cron: cron.to_string(),
+            scheduled_time,
+            reply,
+        });
+        match self.run(pool, event, outcome).await {
+            Outcome::Response(_) => Ok(()),
+            Outcome::Failed { failure, .. } => {
+                self.metrics.failure(failure);
+                Err(failure)
+            }
+        }
+    }
+
+    /// Sends `event` to an isolate and waits for its outcome.
     async fn run(
         &self,
         pool: &Arc<Pool>,
-        exchange: Exchange,
+        event: Event,
         outcome: oneshot::Receiver<Outcome>,
     ) -> Outcome {
         let isolate = match self.isolate(pool).await {
             Ok(isolate) => isolate,
             Err(error) => {
-                tracing::error!(worker = %self.name(), "cannot start an isolate: {error}");
+                tracing::error!("[{}] cannot start an isolate: {error}", self.name());
                 return Outcome::failed(Failure::Unavailable);
             }
         };
-        let Ok(_in_flight) = isolate.dispatch(exchange) else {
+        let Ok(_in_flight) = isolate.dispatch(event) else {
             return Outcome::failed(Failure::Unavailable);
         };
         drop(isolate);

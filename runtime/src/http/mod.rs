@@ -5,5 +5,5 @@ mod error_page;
 mod server;
 
 pub use body::ResponseBody;
-pub use error_page::{Failure, error_response};
+pub use error_page::{Failure, RequestSummary, dev_error_response, error_response};
 pub use server::{Server, bind};

@@ -28,12 +28,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-pub use loader::ModuleSources;
 pub use monitor::{Exceeded, Monitor};
 pub use pool::Pool;
 pub use thread::WarmIsolate;
 
-use crate::exchange::Exchange;
+use crate::exchange::Event;
 
 /// How long a retired isolate may keep running (for `waitUntil` work and
 /// the like) once it has answered its last request.
@@ -42,7 +41,7 @@ pub const DRAIN_GRACE: Duration = Duration::from_secs(30);
 /// A running isolate with a Worker loaded, seen from other threads.
 /// Dropping it retires the isolate.
 pub struct Isolate {
-    queue: mpsc::UnboundedSender<Exchange>,
+    queue: mpsc::UnboundedSender<Event>,
     in_flight: Arc<AtomicUsize>,
     monitor: Arc<Monitor>,
 }
@@ -63,10 +62,10 @@ impl Isolate {
         &self.monitor
     }
 
-    /// Queues `exchange` for this isolate. Fails if the isolate has stopped
-    /// (the exchange is dropped, so its reply channel closes).
-    pub fn dispatch(&self, exchange: Exchange) -> Result<InFlightGuard, IsolateGone> {
-        self.queue.send(exchange).map_err(|_| IsolateGone)?;
+    /// Queues `event` for this isolate. Fails if the isolate has stopped
+    /// (the event is dropped, so its reply channel closes).
+    pub fn dispatch(&self, event: Event) -> Result<InFlightGuard, IsolateGone> {
+        self.queue.send(event).map_err(|_| IsolateGone)?;
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         Ok(InFlightGuard(self.in_flight.clone()))
     }

@@ -19,9 +19,10 @@ use tokio::sync::mpsc;
 
 use super::monitor::Monitor;
 use super::streams::{RequestBodyResource, pump_response_body};
-use crate::exchange::{Exchange, Outcome, Reply, RequestBody};
+use crate::exchange::{Event, Exchange, Outcome, Reply, RequestBody, Scheduled};
 use crate::http::{Failure, ResponseBody};
 use crate::limits::Limits;
+use crate::modules::ModuleSources;
 
 /// Most requests handed to JS by one `op_isola_next_requests` call.
 const BATCH: usize = 64;
@@ -32,10 +33,12 @@ const BATCH: usize = 64;
 pub struct HostState {
     pub worker_name: Arc<str>,
     pub limits: Limits,
-    queue: Option<Rc<AsyncRefCell<mpsc::UnboundedReceiver<Exchange>>>>,
+    queue: Option<Rc<AsyncRefCell<mpsc::UnboundedReceiver<Event>>>>,
     exchanges: HashMap<u32, InFlight>,
     next_id: u32,
     monitor: Option<Arc<Monitor>>,
+    /// The Worker's modules, to map stack traces back to its files.
+    sources: Option<Arc<ModuleSources>>,
     /// Set once the host has retired the isolate and its queue is empty.
     retired: bool,
     pub entrypoints: Option<Entrypoints>,
@@ -47,8 +50,15 @@ pub struct Entrypoints {
     pub start: v8::Global<v8::Function>,
 }
 
-/// A request as JS receives it: id, method, URL, flat headers, has a body.
-type NewRequest = (u32, String, String, Vec<ByteString>, bool);
+/// An event as JS receives it (`60_worker.js` tells them apart by length).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum NewEvent {
+    /// `[id, method, url, flat headers, has a body]`.
+    Fetch(u32, String, String, Vec<ByteString>, bool),
+    /// `[id, cron, scheduled time]`.
+    Scheduled(u32, String, f64),
+}
 
 struct InFlight {
     body: Option<RequestBody>,
@@ -63,9 +73,11 @@ impl HostState {
         &mut self,
         worker_name: Arc<str>,
         limits: Limits,
-        queue: mpsc::UnboundedReceiver<Exchange>,
+        queue: mpsc::UnboundedReceiver<Event>,
         monitor: Arc<Monitor>,
+        sources: Arc<ModuleSources>,
     ) {
+        self.sources = Some(sources);
         self.worker_name = worker_name;
         self.limits = limits;
         self.queue = Some(Rc::new(AsyncRefCell::new(queue)));
@@ -113,24 +125,38 @@ impl HostState {
         }
     }
 
-    /// Registers a new exchange; returns what JS needs to build its Request.
-    fn accept(&mut self, exchange: Exchange) -> NewRequest {
-        let Exchange {
-            method,
-            url,
-            headers,
-            body,
-            reply,
-        } = exchange;
-        let mut flat = Vec::with_capacity(headers.len() * 2);
-        for (name, value) in &headers {
-            flat.push(ByteString::from(name.as_str()));
-            flat.push(ByteString::from(value.as_bytes()));
-        }
-        let has_body = body.is_some();
+    /// Registers a new event; returns what JS needs to run it.
+    fn accept(&mut self, event: Event) -> NewEvent {
         if let Some(monitor) = &self.monitor {
             monitor.add_turn_request();
         }
+        match event {
+            Event::Fetch(Exchange {
+                method,
+                url,
+                headers,
+                body,
+                reply,
+            }) => {
+                let mut flat = Vec::with_capacity(headers.len() * 2);
+                for (name, value) in &headers {
+                    flat.push(ByteString::from(name.as_str()));
+                    flat.push(ByteString::from(value.as_bytes()));
+                }
+                let has_body = body.is_some();
+                let id = self.register(body, reply);
+                NewEvent::Fetch(id, method.to_string(), url, flat, has_body)
+            }
+            Event::Scheduled(Scheduled {
+                cron,
+                scheduled_time,
+                reply,
+            }) => NewEvent::Scheduled(self.register(None, reply), cron, scheduled_time),
+        }
+    }
+
+    /// A fresh id for an event in flight.
+    fn register(&mut self, body: Option<RequestBody>, reply: Reply) -> u32 {
         while self.exchanges.contains_key(&self.next_id) {
             self.next_id = self.next_id.wrapping_add(1);
         }
@@ -144,7 +170,7 @@ impl HostState {
                 cpu_ns: 0,
             },
         );
-        (id, method.to_string(), url, flat, has_body)
+        id
     }
 
     /// Sends `outcome` for request `id`; false if it was answered already.
@@ -186,16 +212,17 @@ fn op_isola_set_entrypoints(
     state.borrow_mut::<HostState>().entrypoints = Some(Entrypoints { prepare, start });
 }
 
-/// Waits for requests and returns those queued, at most [`BATCH`], as
-/// `[id, method, url, headers, hasBody]` each (`headers` flat: name, value,
-/// name, value, ...); an empty list once the isolate is being retired.
+/// Waits for events and returns those queued, at most [`BATCH`], each as a
+/// [`NewEvent`] array; an empty list once the isolate is being retired. A
+/// `scheduled` run is answered like a request: an empty response when it
+/// succeeded, `op_isola_respond_error` when it failed.
 /// Taking a batch saves a round trip through the event loop per request
 /// when requests arrive faster than they are served; resolving lazily (in
 /// the next turn, never in the one that asked) keeps one turn of the event
 /// loop to one batch under sustained load.
 #[op2(async(lazy), fast)]
 #[serde]
-async fn op_isola_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewRequest> {
+async fn op_isola_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewEvent> {
     let Some(queue) = state.borrow().borrow::<HostState>().queue.clone() else {
         return Vec::new();
     };
@@ -319,12 +346,17 @@ fn op_isola_respond_error(
     pass_through: bool,
 ) -> bool {
     let host = state.borrow_mut::<HostState>();
-    tracing::error!(target: "worker", worker = %host.worker_name, "Uncaught {error}");
+    let error = match &host.sources {
+        Some(sources) => sources.map_stack(error),
+        None => error.to_string(),
+    };
+    tracing::error!(target: "worker", "[{}] Uncaught {error}", host.worker_name);
     host.answer(
         id,
         Outcome::Failed {
             failure: Failure::Exception,
             pass_through,
+            detail: Some(error),
         },
     )
 }
@@ -335,10 +367,10 @@ fn op_isola_log(state: &mut OpState, #[smi] level: i32, #[string] message: &str)
     let worker = &state.borrow::<HostState>().worker_name;
     let message = message.strip_suffix('\n').unwrap_or(message);
     match level {
-        0 => tracing::debug!(target: "worker", worker = %worker, "{message}"),
-        1 => tracing::info!(target: "worker", worker = %worker, "{message}"),
-        2 => tracing::warn!(target: "worker", worker = %worker, "{message}"),
-        _ => tracing::error!(target: "worker", worker = %worker, "{message}"),
+        0 => tracing::debug!(target: "worker", "[{worker}] {message}"),
+        1 => tracing::info!(target: "worker", "[{worker}] {message}"),
+        2 => tracing::warn!(target: "worker", "[{worker}] {message}"),
+        _ => tracing::error!(target: "worker", "[{worker}] {message}"),
     }
 }
 

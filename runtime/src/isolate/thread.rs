@@ -18,7 +18,7 @@ use super::loader::WorkerModuleLoader;
 use super::monitor::{Exceeded, Monitor};
 use super::ops::HostState;
 use super::{DRAIN_GRACE, Isolate};
-use crate::exchange::Exchange;
+use crate::exchange::Event;
 use crate::http::Failure;
 use crate::limits::Limits;
 use crate::worker::{LoadError, ScriptKind, WorkerVersion};
@@ -36,7 +36,7 @@ struct Load {
     worker: Arc<WorkerVersion>,
     limits: Limits,
     bindings: WorkerBindings,
-    requests: mpsc::UnboundedReceiver<Exchange>,
+    requests: mpsc::UnboundedReceiver<Event>,
     ready: oneshot::Sender<Result<(), LoadError>>,
 }
 
@@ -131,6 +131,7 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
                 load.limits,
                 load.requests,
                 monitor.clone(),
+                load.worker.sources.clone(),
             );
             state.put(load.bindings);
         }
@@ -143,15 +144,15 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
         if let Err(error) = serve(&mut js, &monitor).await {
             let failure = match error {
                 Stopped::Exceeded(Exceeded::Cpu) => {
-                    tracing::error!(target: "worker", worker = %name, "exceeded its CPU time limit; its isolate was stopped");
+                    tracing::error!(target: "worker", "[{name}] exceeded its CPU time limit; its isolate was stopped");
                     Failure::CpuLimit
                 }
                 Stopped::Exceeded(Exceeded::Memory) => {
-                    tracing::error!(target: "worker", worker = %name, "exceeded its memory limit; its isolate was stopped");
+                    tracing::error!(target: "worker", "[{name}] exceeded its memory limit; its isolate was stopped");
                     Failure::MemoryLimit
                 }
                 Stopped::Broken(error) => {
-                    tracing::error!(target: "worker", worker = %name, "its isolate stopped: {error}");
+                    tracing::error!(target: "worker", "[{name}] its isolate stopped: {error}");
                     Failure::Unavailable
                 }
             };
@@ -328,13 +329,12 @@ async fn load_worker(
             v8::Global::new(scope, v8::Local::<v8::Value>::from(namespace))
         }
         ScriptKind::ServiceWorker => {
-            let text = worker
-                .sources
-                .read(&worker.main)
-                .map_err(|e| LoadError(e.to_string()))?;
+            let text = worker.sources.read(&worker.main).map_err(LoadError)?;
             let name = worker.main.to_string();
-            watched(js, monitor, |js| js.execute_script(name, text.to_string()))
-                .map_err(|e| load_error(monitor, e))?;
+            watched(js, monitor, |js| {
+                js.execute_script(name, text.code.to_string())
+            })
+            .map_err(|e| load_error(monitor, e))?;
             deno_core::scope!(scope, js);
             let undefined = v8::undefined(scope);
             v8::Global::new(scope, v8::Local::<v8::Value>::from(undefined))

@@ -1,0 +1,127 @@
+//! A Worker's modules: finding them (relative imports, and packages in
+//! `node_modules` as a bundler would find them) and reading them
+//! (TypeScript without a build step, JSON).
+//!
+//! Every isolate of one Worker version shares one [`ModuleSources`], so each
+//! file is read and converted once.
+
+mod resolve;
+mod typescript;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use deno_ast::{MediaType, ModuleSpecifier};
+use deno_core::sourcemap::SourceMap;
+
+pub use resolve::Resolver;
+
+/// What a module file holds, ready for the engine.
+pub struct ModuleText {
+    pub code: Arc<str>,
+    pub kind: ModuleKind,
+    /// Maps the code back to the file when converting moved positions.
+    source_map: Option<SourceMap>,
+}
+
+/// How the engine should treat a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleKind {
+    JavaScript,
+    Json,
+}
+
+/// The modules of a Worker version, read once and shared.
+#[derive(Default)]
+pub struct ModuleSources {
+    files: Mutex<HashMap<ModuleSpecifier, Arc<ModuleText>>>,
+    resolver: Resolver,
+}
+
+impl ModuleSources {
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// The module at `specifier`, read (and converted) on first use.
+    pub fn read(&self, specifier: &ModuleSpecifier) -> Result<Arc<ModuleText>, String> {
+        if let Some(text) = self.lock().get(specifier) {
+            return Ok(text.clone());
+        }
+        let path = specifier
+            .to_file_path()
+            .map_err(|()| format!("Workers can only import files: {specifier}"))?;
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| format!("Cannot load module {}: {e}", path.display()))?;
+        let text = Arc::new(convert(specifier, &path, source)?);
+        self.lock().insert(specifier.clone(), text.clone());
+        Ok(text)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ModuleSpecifier, Arc<ModuleText>>> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Rewrites the `file:` locations in a stack trace from converted code
+    /// back to the lines and columns of the files as written.
+    pub fn map_stack(&self, stack: &str) -> String {
+        let files = self.lock();
+        let mut out = String::with_capacity(stack.len());
+        let mut rest = stack;
+        while let Some(start) = rest.find("file://") {
+            out.push_str(&rest[..start]);
+            rest = &rest[start..];
+            let end = rest
+                .find(|c: char| c == ')' || c.is_whitespace())
+                .unwrap_or(rest.len());
+            let location = &rest[..end];
+            out.push_str(&map_location(&files, location).unwrap_or_else(|| location.to_string()));
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// `file:///x.ts:LINE:COL` mapped through that module's source map.
+fn map_location(
+    files: &HashMap<ModuleSpecifier, Arc<ModuleText>>,
+    location: &str,
+) -> Option<String> {
+    let (rest, column) = location.rsplit_once(':')?;
+    let (file, line) = rest.rsplit_once(':')?;
+    let (line, column): (u32, u32) = (line.parse().ok()?, column.parse().ok()?);
+    let specifier = ModuleSpecifier::parse(file).ok()?;
+    let map = files.get(&specifier)?.source_map.as_ref()?;
+    let token = map.lookup_token(line.checked_sub(1)?, column.saturating_sub(1))?;
+    Some(format!(
+        "{file}:{}:{}",
+        token.get_src_line() + 1,
+        token.get_src_col() + 1
+    ))
+}
+
+fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<ModuleText, String> {
+    let media_type = MediaType::from_path(path);
+    let (code, kind, source_map) = match media_type {
+        MediaType::Json => (source, ModuleKind::Json, None),
+        MediaType::TypeScript
+        | MediaType::Mts
+        | MediaType::Cts
+        | MediaType::Tsx
+        | MediaType::Jsx => {
+            let js = typescript::to_javascript(specifier, media_type, &source)?;
+            let map = js
+                .source_map
+                .and_then(|map| SourceMap::from_slice(map.as_bytes()).ok());
+            (js.code, ModuleKind::JavaScript, map)
+        }
+        _ => (source, ModuleKind::JavaScript, None),
+    };
+    Ok(ModuleText {
+        code: code.into(),
+        kind,
+        source_map,
+    })
+}

@@ -1,0 +1,128 @@
+//! Finding the module an `import` names, as wrangler's bundler would:
+//! relative paths against the importing file, and bare names (`hono`,
+//! `hono/cors`) in `node_modules`, by each package's `exports` (with the
+//! `workerd`, `worker` and `browser` conditions first), `module` or `main`.
+
+use deno_ast::ModuleSpecifier;
+use oxc_resolver::{ResolveOptions, Resolver as PackageResolver};
+
+/// Resolves a Worker's import specifiers.
+pub struct Resolver {
+    packages: PackageResolver,
+}
+
+impl Default for Resolver {
+    fn default() -> Self {
+        let conditions = [
+            "workerd", "worker", "browser", "import", "module", "default",
+        ];
+        Self {
+            packages: PackageResolver::new(ResolveOptions {
+                condition_names: conditions.iter().map(|c| c.to_string()).collect(),
+                main_fields: vec!["module".into(), "main".into()],
+                extensions: [".js", ".mjs", ".ts", ".mts", ".json"]
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect(),
+                ..ResolveOptions::default()
+            }),
+        }
+    }
+}
+
+impl Resolver {
+    /// The module `specifier` names when imported from `referrer`.
+    pub fn resolve(&self, specifier: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
+        if specifier.starts_with("file:") {
+            return ModuleSpecifier::parse(specifier)
+                .map_err(|e| format!("bad module URL {specifier}: {e}"));
+        }
+        if let Some(builtin) = specifier.strip_prefix("node:") {
+            return Err(format!(
+                "Cannot import \"{specifier}\" from {referrer}: Node.js built-in modules \
+                 (node:{builtin}) are not provided"
+            ));
+        }
+        let relative = specifier.starts_with("./")
+            || specifier.starts_with("../")
+            || specifier.starts_with('/');
+        if relative {
+            let base = ModuleSpecifier::parse(referrer)
+                .map_err(|e| format!("bad referrer {referrer}: {e}"))?;
+            return base
+                .join(specifier)
+                .map_err(|e| format!("Cannot resolve {specifier:?} from {referrer}: {e}"));
+        }
+        let dir = ModuleSpecifier::parse(referrer)
+            .ok()
+            .and_then(|url| url.to_file_path().ok())
+            .and_then(|path| path.parent().map(|p| p.to_path_buf()))
+            .ok_or_else(|| format!("Cannot resolve {specifier:?} from {referrer}"))?;
+        let resolution = self.packages.resolve(&dir, specifier).map_err(|e| {
+            format!(
+                "Cannot resolve \"{specifier}\" from {referrer}: {e} (is the package installed in node_modules?)"
+            )
+        })?;
+        ModuleSpecifier::from_file_path(resolution.full_path())
+            .map_err(|()| format!("Cannot resolve {specifier:?}: not a file path"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &std::path::Path, name: &str, text: &str) {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn bare_imports_follow_package_exports_and_conditions() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        write(&root, "src/index.ts", "");
+        write(
+            &root,
+            "node_modules/router/package.json",
+            r#"{"name": "router", "exports": {
+                ".": {"workerd": "./dist/workerd.js", "node": "./dist/node.js", "default": "./dist/index.js"},
+                "./middleware": {"import": "./dist/mw.mjs", "require": "./dist/mw.cjs"}
+            }}"#,
+        );
+        write(&root, "node_modules/router/dist/workerd.js", "");
+        write(&root, "node_modules/router/dist/mw.mjs", "");
+        write(
+            &root,
+            "node_modules/old/package.json",
+            r#"{"name": "old", "module": "esm.js", "main": "cjs.js"}"#,
+        );
+        write(&root, "node_modules/old/esm.js", "");
+
+        let resolver = Resolver::default();
+        let referrer = ModuleSpecifier::from_file_path(root.join("src/index.ts")).unwrap();
+        let resolve = |s: &str| {
+            resolver
+                .resolve(s, referrer.as_str())
+                .unwrap()
+                .to_file_path()
+                .unwrap()
+        };
+        assert_eq!(
+            resolve("router"),
+            root.join("node_modules/router/dist/workerd.js")
+        );
+        assert_eq!(
+            resolve("router/middleware"),
+            root.join("node_modules/router/dist/mw.mjs")
+        );
+        assert_eq!(resolve("old"), root.join("node_modules/old/esm.js"));
+        assert_eq!(resolve("./util.ts"), root.join("src/util.ts"));
+
+        let missing = resolver.resolve("nope", referrer.as_str()).unwrap_err();
+        assert!(missing.contains("is the package installed"), "{missing}");
+        let node = resolver.resolve("node:fs", referrer.as_str()).unwrap_err();
+        assert!(node.contains("not provided"), "{node}");
+    }
+}
