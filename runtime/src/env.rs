@@ -13,6 +13,9 @@ pub fn bindings(config: &WorkerConfig) -> Value {
     for (name, value) in &config.vars {
         bindings.insert(name.clone(), json!({ "type": "var", "value": value }));
     }
+    for (name, value) in &config.secrets {
+        bindings.insert(name.clone(), json!({ "type": "var", "value": value }));
+    }
     for kv in &config.kv_namespaces {
         bindings.insert(kv.binding.clone(), json!({ "type": "kv_namespace" }));
     }

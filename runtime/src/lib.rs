@@ -7,12 +7,14 @@
 //! - [`isolate`]: JS isolates on their own threads, the warm pool, limits
 //! - [`host`]: which Worker and isolate answer a request; hot swap; stats
 //! - [`http`]: the server, response bodies, error pages
+//! - [`dev`]: what `isola dev` adds: the banner, live reload
 //! - [`admin`]: the loopback endpoint commands use to reach a server
 //! - [`cli`]: the `isola` command
 
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod dev;
 pub mod env;
 pub mod exchange;
 pub mod host;

@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
-use isola_bindings::{D1Binding, KvBinding};
 
 use crate::config::WorkerConfig;
 use crate::env;
@@ -33,10 +32,8 @@ pub struct WorkerVersion {
     /// `{ bindings, compatibilityDate, compatibilityFlags, cf }`
     /// (read by `prepareWorker` in `60_worker.js`).
     pub description: String,
-    /// The KV namespaces it binds.
-    pub kv: Vec<KvBinding>,
-    /// The D1 databases it binds.
-    pub d1: Vec<D1Binding>,
+    /// The config it was made from: bindings, schedules, ...
+    pub config: WorkerConfig,
     pub sources: Arc<ModuleSources>,
 }
 
@@ -48,7 +45,7 @@ pub struct LoadError(pub String);
 impl WorkerVersion {
     /// Reads and checks the entry script of `config`; its incoming requests
     /// will carry `cf` as `request.cf`.
-    pub fn prepare(config: &WorkerConfig, cf: &serde_json::Value) -> Result<Arc<Self>, LoadError> {
+    pub fn prepare(config: WorkerConfig, cf: &serde_json::Value) -> Result<Arc<Self>, LoadError> {
         let main = ModuleSpecifier::from_file_path(&config.main)
             .map_err(|()| LoadError(format!("{}: not an absolute path", config.main.display())))?;
         let sources = Arc::new(ModuleSources::default());
@@ -60,14 +57,13 @@ impl WorkerVersion {
             main,
             kind,
             description: serde_json::json!({
-                "bindings": env::bindings(config),
+                "bindings": env::bindings(&config),
                 "compatibilityDate": config.compatibility_date,
                 "compatibilityFlags": config.compatibility_flags,
                 "cf": cf,
             })
             .to_string(),
-            kv: config.kv_namespaces.clone(),
-            d1: config.d1_databases.clone(),
+            config,
             sources,
         }))
     }

@@ -31,6 +31,25 @@ pub fn guest(name: &str) -> PathBuf {
     repo().join("guests/js").join(name)
 }
 
+/// A copy of `tests/cases/<name>` in a temporary directory, to edit.
+pub fn copy_case(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&case(name), dir.path());
+    dir
+}
+
 /// One bytecode cache for the whole test binary, so tests neither depend on
 /// nor write to the user's cache.
 fn cache_dir() -> &'static Path {
@@ -94,12 +113,29 @@ impl Isola {
         all.extend_from_slice(args);
         all.extend_from_slice(&["--port", "0", "--host", "127.0.0.1", "--persist-to"]);
         all.push(state.path().to_str().unwrap());
-        let mut child = isola_command(&all).spawn().expect("start isola");
+        Self::start(isola_command(&all), state)
+    }
+
+    /// Runs `isola dev <project> <args> --port 0` in `project`, keeping
+    /// state where `isola dev` keeps it by default, and waits until it is
+    /// ready. Its stdout (the banner) goes to [`Isola::log`] too.
+    pub fn dev(project: &Path, args: &[&str]) -> Self {
+        let mut all = vec!["dev", project.to_str().unwrap(), "--port", "0"];
+        all.extend_from_slice(args);
+        let mut command = isola_command(&all);
+        command.current_dir(project);
+        Self::start(command, StateDir::Given(project.join(".isola/state")))
+    }
+
+    fn start(mut command: Command, state: StateDir) -> Self {
+        let mut child = command.spawn().expect("start isola");
         let log = collect(child.stderr.take().unwrap());
         let (ready_tx, ready_rx) = mpsc::channel();
         let stdout = child.stdout.take().unwrap();
+        let banner = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                banner.lock().unwrap().push_str(&format!("{line}\n"));
                 if let Some(rest) = line.strip_prefix("Ready on http://") {
                     let addr = rest.split_whitespace().next().unwrap_or_default();
                     let _ = ready_tx.send(addr.to_string());
@@ -237,7 +273,18 @@ pub struct Exit {
 
 /// Runs `isola <args>` to completion (killing it after [`PATIENCE`]).
 pub fn run(args: &[&str]) -> Exit {
-    let mut child = isola_command(args).spawn().expect("start isola");
+    run_command(isola_command(args))
+}
+
+/// Runs `isola <args>` in directory `dir`, like [`run`].
+pub fn run_in(dir: &Path, args: &[&str]) -> Exit {
+    let mut command = isola_command(args);
+    command.current_dir(dir);
+    run_command(command)
+}
+
+fn run_command(mut command: Command) -> Exit {
+    let mut child = command.spawn().expect("start isola");
     let (stdout, stdout_reader) = collect_joinable(child.stdout.take().unwrap());
     let (stderr, stderr_reader) = collect_joinable(child.stderr.take().unwrap());
     let deadline = Instant::now() + PATIENCE;
@@ -247,7 +294,7 @@ pub fn run(args: &[&str]) -> Exit {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("isola {args:?} did not exit");
+            panic!("isola {command:?} did not exit");
         }
         std::thread::sleep(Duration::from_millis(20));
     };

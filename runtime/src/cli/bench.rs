@@ -139,7 +139,7 @@ fn prepare(dir: &Path, i: usize) -> anyhow::Result<Arc<WorkerVersion>> {
     )?;
     let config = WorkerConfig::load(&path)?;
     Ok(WorkerVersion::prepare(
-        &config,
+        config,
         &crate::config::default_cf(),
     )?)
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod d1;
+mod dev;
 mod kv;
 mod reload;
 mod serve;
@@ -31,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve Workers over HTTP.
     Serve(serve::ServeArgs),
+    /// Run a Workers project for development, reloading it on every edit.
+    Dev(dev::DevArgs),
     /// Show what a running server's Workers are doing.
     Stats(stats::StatsArgs),
     /// Reload a running Worker from its files, without dropping a request.
@@ -72,6 +75,7 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Serve(args) => serve::run(args),
+            Command::Dev(args) => dev::run(args),
             Command::Stats(args) => stats::run(args),
             Command::Reload(args) => reload::run(args),
             Command::Kv(args) => kv::run(args),

@@ -1,7 +1,8 @@
 //! `isola serve`: load Workers and serve them over HTTP.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
@@ -10,7 +11,7 @@ use super::StateArgs;
 use isola_bindings::Stores;
 use isola_kv::KvStore;
 
-use crate::config::HostConfig;
+use crate::config::{HostConfig, LoadOptions};
 use crate::host::Host;
 use crate::limits::LimitsConfig;
 use crate::{admin, http};
@@ -72,7 +73,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         subrequests: args.subrequests,
         ..Default::default()
     };
-    let mut config = HostConfig::load(&args.workers, &limits)?;
+    let mut config = HostConfig::load(&args.workers, &limits, &LoadOptions::default())?;
     if let Some(isolates) = args.isolates {
         anyhow::ensure!(isolates > 0, "--isolates must be at least 1");
         config.pool.isolates_per_worker = isolates;
@@ -86,34 +87,54 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.pool.memory_bytes = mb * 1024 * 1024;
     }
     for worker in &config.workers {
-        for field in &worker.config.ignored_fields {
-            tracing::warn!(
-                "{}: `{field}` is not supported yet and is ignored",
-                worker.config.source.display()
-            );
+        for warning in worker.config.warnings() {
+            tracing::warn!("{warning}");
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let stores = if args.no_persist {
         Stores::memory()?
     } else {
         Stores::open(&args.state.persist_to)?
     };
+    let addr = SocketAddr::new(args.host, args.port);
+    run_host(
+        config,
+        stores,
+        &args.state.persist_to,
+        addr,
+        |host, addr| {
+            println!(
+                "Ready on http://{addr} ({})",
+                host.worker_names().join(", ")
+            );
+            Ok(())
+        },
+    )
+}
+
+/// Starts `config`'s Workers on `stores`, listens on `addr`, calls `ready`
+/// with the address bound (what it returns lives as long as the server),
+/// and serves until Ctrl-C. The admin endpoint is found through
+/// `state_dir`.
+pub(super) fn run_host<T>(
+    config: HostConfig,
+    stores: Stores,
+    state_dir: &Path,
+    addr: SocketAddr,
+    ready: impl FnOnce(&Arc<Host>, SocketAddr) -> anyhow::Result<T>,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         tokio::spawn(sweep_expired_kv(stores.kv.clone()));
         let host = Host::start(config, stores).await?;
-        let server = http::bind(SocketAddr::new(args.host, args.port))
+        let server = http::bind(addr)
             .await
-            .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
-        let _admin = admin::start(host.clone(), &args.state.persist_to).await?;
-        let addr = server.local_addr()?;
-        println!(
-            "Ready on http://{addr} ({})",
-            host.worker_names().join(", ")
-        );
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let _admin = admin::start(host.clone(), state_dir).await?;
+        let _ready = ready(&host, server.local_addr()?)?;
         tokio::select! {
             served = server.serve(host) => served?,
             _ = tokio::signal::ctrl_c() => {}

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{ConfigError, RoutePattern, WorkerConfig};
+use super::{ConfigError, LoadOptions, RoutePattern, WorkerConfig};
 use crate::limits::{Limits, LimitsConfig};
 
 /// How isolates are pooled and shared.
@@ -70,6 +70,8 @@ pub struct WorkerEntry {
     /// the origin instead of answering with an error.
     pub fail_open: bool,
     pub limits: Limits,
+    /// How its config is read again when it is reloaded.
+    pub load: LoadOptions,
 }
 
 /// Everything one `isola serve` (or `isola dev`) runs.
@@ -175,13 +177,17 @@ struct RawWorker {
 
 impl HostConfig {
     /// The host for `isola serve <paths>`: one `isola.toml`, or Worker
-    /// paths (scripts, wrangler configs, directories). `limits` are the
-    /// defaults the command line set.
-    pub fn load(paths: &[PathBuf], limits: &LimitsConfig) -> Result<Self, ConfigError> {
+    /// paths (scripts, wrangler configs, directories), each read as `load`
+    /// says. `limits` are the defaults the command line set.
+    pub fn load(
+        paths: &[PathBuf],
+        limits: &LimitsConfig,
+        load: &LoadOptions,
+    ) -> Result<Self, ConfigError> {
         if let [path] = paths
             && path.file_name().is_some_and(|name| name == "isola.toml")
         {
-            return Self::from_file(path, limits);
+            return Self::from_file(path, limits, load);
         }
         let defaults = limits
             .apply(Limits::default())
@@ -189,7 +195,7 @@ impl HostConfig {
         let workers = paths
             .iter()
             .map(|path| {
-                let config = WorkerConfig::load(path)?;
+                let config = WorkerConfig::load_with(path, load)?;
                 let routes = config.routes.clone();
                 entry(
                     path,
@@ -199,13 +205,18 @@ impl HostConfig {
                     false,
                     defaults,
                     &LimitsConfig::default(),
+                    load,
                 )
             })
             .collect::<Result<_, _>>()?;
         Self::validated(workers, PoolConfig::default(), Path::new("command line"))
     }
 
-    fn from_file(path: &Path, cli_limits: &LimitsConfig) -> Result<Self, ConfigError> {
+    fn from_file(
+        path: &Path,
+        cli_limits: &LimitsConfig,
+        load: &LoadOptions,
+    ) -> Result<Self, ConfigError> {
         let text = super::wrangler::read(path)?;
         let raw: RawHostConfig = toml::from_str(&text).map_err(|e| ConfigError::new(path, e))?;
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -236,7 +247,7 @@ impl HostConfig {
             .into_iter()
             .map(|worker| {
                 let worker_path = dir.join(&worker.path);
-                let config = WorkerConfig::load(&worker_path)?;
+                let config = WorkerConfig::load_with(&worker_path, load)?;
                 let routes = worker.routes.unwrap_or_else(|| config.routes.clone());
                 entry(
                     path,
@@ -246,6 +257,7 @@ impl HostConfig {
                     worker.fail_open,
                     defaults,
                     &worker.limits,
+                    load,
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -300,6 +312,10 @@ impl HostConfig {
     }
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each argument is one field of the entry, named at the call"
+)]
 fn entry(
     source: &Path,
     config: WorkerConfig,
@@ -308,6 +324,7 @@ fn entry(
     fail_open: bool,
     defaults: Limits,
     overrides: &LimitsConfig,
+    load: &LoadOptions,
 ) -> Result<WorkerEntry, ConfigError> {
     let name = config.name.clone();
     let fail = |message: String| ConfigError::new(source, format!("Worker {name:?}: {message}"));
@@ -339,6 +356,7 @@ fn entry(
         origin,
         fail_open,
         limits,
+        load: load.clone(),
     })
 }
 
@@ -382,7 +400,8 @@ fail_open = true
 limits = { cpu_ms = 200 }
 "#,
         );
-        let config = HostConfig::load(&[host], &LimitsConfig::default()).unwrap();
+        let config =
+            HostConfig::load(&[host], &LimitsConfig::default(), &LoadOptions::default()).unwrap();
         assert_eq!(config.pool.warm, 3);
         assert_eq!(config.pool.concurrency, 8);
         let [a, b] = &config.workers[..] else {
@@ -412,7 +431,8 @@ limits = { cpu_ms = 200 }
             "isola.toml",
             "[[workers]]\npath = \"a.js\"\nfail_open = true\n",
         );
-        let err = HostConfig::load(&[host], &LimitsConfig::default()).unwrap_err();
+        let err = HostConfig::load(&[host], &LimitsConfig::default(), &LoadOptions::default())
+            .unwrap_err();
         assert!(err.to_string().contains("isola.toml"), "{err}");
         assert!(err.to_string().contains("\"a\""), "{err}");
         assert!(err.to_string().contains("needs an `origin`"), "{err}");
@@ -422,15 +442,18 @@ limits = { cpu_ms = 200 }
             "isola.toml",
             "[[workers]]\npath = \"a.js\"\nroute = 1\n",
         );
-        let err = HostConfig::load(&[host], &LimitsConfig::default()).unwrap_err();
+        let err = HostConfig::load(&[host], &LimitsConfig::default(), &LoadOptions::default())
+            .unwrap_err();
         assert!(err.to_string().contains("route"), "{err}");
 
         let paths = [dir.path().join("a.js"), dir.path().join("b.js")];
-        let err = HostConfig::load(&paths, &LimitsConfig::default()).unwrap_err();
+        let err = HostConfig::load(&paths, &LimitsConfig::default(), &LoadOptions::default())
+            .unwrap_err();
         assert!(err.to_string().contains("a, b have no routes"), "{err}");
 
         let paths = [dir.path().join("a.js"), dir.path().join("a.js")];
-        let err = HostConfig::load(&paths, &LimitsConfig::default()).unwrap_err();
+        let err = HostConfig::load(&paths, &LimitsConfig::default(), &LoadOptions::default())
+            .unwrap_err();
         assert!(
             err.to_string().contains("two Workers are named \"a\""),
             "{err}"

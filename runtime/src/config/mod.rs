@@ -6,6 +6,8 @@
 //!   routes, origins and limits, and the isolate pool; from the command line
 //!   or an `isola.toml`.
 
+mod cron;
+mod dev_vars;
 mod environment;
 mod host;
 mod route;
@@ -14,9 +16,10 @@ mod wrangler;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use cron::Schedule;
 pub use host::{HostConfig, HostOptions, PoolConfig, WorkerEntry, default_cf};
 pub use route::RoutePattern;
-pub use wrangler::WorkerConfig;
+pub use wrangler::{DevSettings, LoadOptions, WorkerConfig};
 
 /// What went wrong reading a config; always names the file.
 #[derive(Debug, thiserror::Error)]

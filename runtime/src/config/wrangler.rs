@@ -14,7 +14,8 @@ use serde::Deserialize;
 
 use isola_bindings::{D1Binding, KvBinding};
 
-use super::ConfigError;
+use super::cron::Schedule;
+use super::{ConfigError, dev_vars};
 use crate::limits::LimitsConfig;
 
 /// One Worker, ready to load.
@@ -32,6 +33,8 @@ pub struct WorkerConfig {
     pub compatibility_flags: Vec<String>,
     /// `[vars]`: strings, or any JSON value, as wrangler allows.
     pub vars: BTreeMap<String, serde_json::Value>,
+    /// Secrets for local development, from `.dev.vars` or `.env` files.
+    pub secrets: BTreeMap<String, String>,
     /// Route patterns from `routes` / `route`.
     pub routes: Vec<String>,
     /// `[limits]`.
@@ -40,11 +43,87 @@ pub struct WorkerConfig {
     pub kv_namespaces: Vec<KvBinding>,
     /// `[[d1_databases]]`.
     pub d1_databases: Vec<D1Binding>,
-    /// `[triggers] crons`: cron expressions for the `scheduled` handler.
-    pub crons: Vec<String>,
+    /// `[triggers] crons`: when the `scheduled` handler runs.
+    pub crons: Vec<Schedule>,
+    /// `[dev]`: settings for `isola dev`.
+    pub dev: DevSettings,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
 }
+
+/// `[dev]`, as wrangler reads it for `wrangler dev`, plus `cf`: what
+/// `request.cf` holds locally (merged over the placeholder values).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct DevSettings {
+    /// An address, or `localhost`.
+    pub ip: Option<String>,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub cf: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Fields of wrangler's schema that only matter when deploying.
+const DEPLOY_ONLY: &[&str] = &[
+    "$schema",
+    "account_id",
+    "workers_dev",
+    "preview_urls",
+    "usage_model",
+    "placement",
+    "observability",
+    "logpush",
+    "upload_source_maps",
+    "minify",
+    "keep_names",
+    "keep_vars",
+    "tail_consumers",
+    "send_metrics",
+    "first_party_worker",
+    "legacy_env",
+    "no_bundle",
+    "find_additional_modules",
+    "base_dir",
+    "preserve_file_names",
+    "tsconfig",
+    "node_compat",
+];
+
+/// Fields of wrangler's schema (bindings, features) this host does not
+/// provide yet.
+const UNSUPPORTED: &[&str] = &[
+    "services",
+    "rules",
+    "build",
+    "define",
+    "alias",
+    "durable_objects",
+    "migrations",
+    "r2_buckets",
+    "queues",
+    "assets",
+    "site",
+    "ai",
+    "browser",
+    "vectorize",
+    "hyperdrive",
+    "analytics_engine_datasets",
+    "dispatch_namespaces",
+    "mtls_certificates",
+    "send_email",
+    "workflows",
+    "pipelines",
+    "images",
+    "secrets_store_secrets",
+    "containers",
+    "version_metadata",
+    "ratelimits",
+    "unsafe",
+    "wasm_modules",
+    "text_blobs",
+    "data_blobs",
+    "jsx_factory",
+    "jsx_fragment",
+];
 
 /// The subset of wrangler's schema this host reads.
 #[derive(Debug, Deserialize)]
@@ -67,6 +146,8 @@ struct RawConfig {
     d1_databases: Vec<RawD1Database>,
     #[serde(default)]
     triggers: RawTriggers,
+    #[serde(default)]
+    dev: DevSettings,
     #[serde(flatten)]
     rest: BTreeMap<String, serde::de::IgnoredAny>,
 }
@@ -123,15 +204,44 @@ impl RawRoute {
     }
 }
 
+/// How a Worker's config is read beyond its file: what `isola dev` adds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The `[env.NAME]` section to use (`--env`).
+    pub env: Option<String>,
+    /// Read secrets from `.dev.vars` or `.env` files beside the config.
+    pub dev_vars: bool,
+    /// Vars given on the command line (`--var KEY:VALUE`); they override the
+    /// config's and the secrets of the same name.
+    pub vars: BTreeMap<String, String>,
+}
+
 impl WorkerConfig {
     /// Loads a Worker from a script (`.js`, `.mjs`, `.ts`, ...), a wrangler
     /// config (`.toml`, `.json`, `.jsonc`), or a directory holding one.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        Self::load_env(path, None)
+        Self::load_with(path, &LoadOptions::default())
     }
 
-    /// Like [`WorkerConfig::load`], with the `[env.NAME]` section `env`.
-    pub fn load_env(path: &Path, env: Option<&str>) -> Result<Self, ConfigError> {
+    /// Like [`WorkerConfig::load`], as `options` say.
+    pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Self, ConfigError> {
+        let mut config = Self::read(path, options.env.as_deref())?;
+        if options.dev_vars {
+            let dir = config.source.parent().unwrap_or(Path::new("/"));
+            config.secrets = dev_vars::read(dir, options.env.as_deref())?;
+            for name in config.secrets.keys() {
+                config.vars.remove(name);
+            }
+        }
+        for (name, value) in &options.vars {
+            config.secrets.remove(name);
+            config.vars.insert(name.clone(), value.clone().into());
+        }
+        Ok(config)
+    }
+
+    /// The config in `path`, with its `[env.NAME]` section `env`.
+    fn read(path: &Path, env: Option<&str>) -> Result<Self, ConfigError> {
         let path = config_path(path)?;
         let document = match path.extension().and_then(|e| e.to_str()) {
             Some("toml") => {
@@ -173,11 +283,13 @@ impl WorkerConfig {
             compatibility_date: None,
             compatibility_flags: Vec::new(),
             vars: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             routes: Vec::new(),
             limits: LimitsConfig::default(),
             kv_namespaces: Vec::new(),
             d1_databases: Vec::new(),
             crons: Vec::new(),
+            dev: DevSettings::default(),
             ignored_fields: Vec::new(),
         }
     }
@@ -213,6 +325,7 @@ impl WorkerConfig {
             compatibility_date: raw.compatibility_date,
             compatibility_flags: raw.compatibility_flags,
             vars: raw.vars,
+            secrets: BTreeMap::new(),
             routes: raw
                 .routes
                 .into_iter()
@@ -245,9 +358,43 @@ impl WorkerConfig {
                     }
                 })
                 .collect(),
-            crons: raw.triggers.crons,
+            crons: raw
+                .triggers
+                .crons
+                .iter()
+                .map(|c| c.parse())
+                .collect::<Result<_, String>>()
+                .map_err(|m| ConfigError::new(config_path, format!("`triggers.crons`: {m}")))?,
+            dev: raw.dev,
             ignored_fields: raw.rest.into_keys().collect(),
         })
+    }
+
+    /// What to tell the user about fields this host ignores: nothing for
+    /// those that only matter when deploying; that a binding or feature is
+    /// not supported; that a field is unknown, as wrangler says it.
+    pub fn warnings(&self) -> Vec<String> {
+        let file = self.source.display();
+        let unsupported = self
+            .ignored_fields
+            .iter()
+            .filter(|field| UNSUPPORTED.contains(&field.as_str()))
+            .map(|field| format!("{file}: `{field}` is not supported yet and is ignored"));
+        let unknown: Vec<String> = self
+            .ignored_fields
+            .iter()
+            .filter(|field| {
+                !UNSUPPORTED.contains(&field.as_str()) && !DEPLOY_ONLY.contains(&field.as_str())
+            })
+            .map(|field| format!("{field:?}"))
+            .collect();
+        let unknown = (!unknown.is_empty()).then(|| {
+            format!(
+                "{file}: Unexpected fields found in top-level field: {}",
+                unknown.join(",")
+            )
+        });
+        unsupported.chain(unknown).collect()
     }
 }
 
@@ -353,6 +500,7 @@ LIMITS = { max = 3 }
         assert_eq!(config.vars["GREETING"], "hi");
         assert_eq!(config.vars["LIMITS"]["max"], 3);
         assert_eq!(config.ignored_fields, ["workers_dev"]);
+        assert!(config.warnings().is_empty(), "{:?}", config.warnings());
         assert_eq!(
             config.routes,
             ["shop.example.com/*", "api.example.com/v1/*"]
@@ -452,5 +600,68 @@ LIMITS = { max = 3 }
         let config = WorkerConfig::load(&dir.path().join("hello.js")).unwrap();
         assert_eq!(config.name, "hello");
         assert!(config.vars.is_empty());
+    }
+
+    #[test]
+    fn unsupported_and_unknown_fields_are_named() {
+        let dir = project(&[
+            ("index.js", "export default {}"),
+            (
+                "wrangler.toml",
+                "main = \"index.js\"\naccount_id = \"x\"\nfoo = 1\nbar = 2\n\
+                 [[services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n",
+            ),
+        ]);
+        let warnings = WorkerConfig::load(dir.path()).unwrap().warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].ends_with("`services` is not supported yet and is ignored"));
+        assert!(
+            warnings[1].ends_with("Unexpected fields found in top-level field: \"bar\",\"foo\""),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn dev_options_add_secrets_and_override_vars() {
+        let dir = project(&[
+            ("index.js", "export default {}"),
+            (
+                "wrangler.toml",
+                "main = \"index.js\"\n[vars]\nA = \"config\"\nB = \"config\"\n\
+                 [triggers]\ncrons = [\"*/5 * * * *\"]\n[dev]\nport = 9000\ncf = { country = \"DE\" }\n",
+            ),
+            (".dev.vars", "B=secret\nC=secret\n"),
+        ]);
+        let options = LoadOptions {
+            env: None,
+            dev_vars: true,
+            vars: [("C".to_string(), "cli".to_string())].into(),
+        };
+        let config = WorkerConfig::load_with(dir.path(), &options).unwrap();
+        assert_eq!(config.vars["A"], "config");
+        assert!(!config.vars.contains_key("B"));
+        assert_eq!(config.secrets["B"], "secret");
+        assert_eq!(config.vars["C"], "cli");
+        assert!(!config.secrets.contains_key("C"));
+        assert_eq!(config.crons[0].expression, "*/5 * * * *");
+        assert_eq!(config.dev.port, Some(9000));
+        assert_eq!(config.dev.cf["country"], "DE");
+
+        // Without dev options, no secrets are read.
+        assert!(WorkerConfig::load(dir.path()).unwrap().secrets.is_empty());
+    }
+
+    #[test]
+    fn a_bad_cron_names_the_file() {
+        let dir = project(&[
+            ("index.js", "export default {}"),
+            (
+                "wrangler.toml",
+                "main = \"index.js\"\n[triggers]\ncrons = [\"61 * * * *\"]\n",
+            ),
+        ]);
+        let err = WorkerConfig::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("wrangler.toml"), "{err}");
+        assert!(err.contains("triggers.crons"), "{err}");
     }
 }

@@ -1,68 +1,39 @@
-//! Cron triggers: running each Worker's `scheduled` handler on the schedules
-//! its config lists (`[triggers] crons`).
-//!
-//! Expressions follow Cloudflare's syntax: five fields, UTC, Quartz-style
-//! weekdays (1 is Sunday; `L`, `W` and `#` allowed), parsed by `croner` in
-//! its Quartz weekday mode.
+//! Cron triggers: runs a Worker's `scheduled` handler whenever one of the
+//! schedules of its current version is due. A new version (a hot swap, an
+//! edit under `isola dev`) may bring other schedules; the runner follows it.
 
-use std::str::FromStr;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
 use chrono::Utc;
-use croner::Cron;
-use croner::parser::{CronParser, Seconds};
 
 use super::Host;
+use super::slot::WorkerSlot;
 
-/// A cron expression, checked.
-#[derive(Debug, Clone)]
-pub struct Schedule {
-    pub expression: String,
-    cron: Cron,
-}
-
-impl FromStr for Schedule {
-    type Err = String;
-
-    fn from_str(expression: &str) -> Result<Self, String> {
-        let cron = CronParser::builder()
-            .seconds(Seconds::Disallowed)
-            .alternative_weekdays(true)
-            .build()
-            .parse(expression)
-            .map_err(|e| format!("invalid cron expression {expression:?}: {e}"))?;
-        Ok(Self {
-            expression: expression.to_string(),
-            cron,
-        })
-    }
-}
-
-impl Schedule {
-    /// The next time this fires after `after`.
-    pub fn next_after(&self, after: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
-        self.cron.find_next_occurrence(&after, false).ok()
-    }
-}
-
-/// Fires `schedules` of Worker `worker` for as long as the host lives.
-pub async fn run(host: Weak<Host>, worker: String, schedules: Vec<Schedule>) {
+/// Fires the schedules of `slot`'s Worker for as long as the host lives.
+pub async fn run(host: Weak<Host>, slot: Arc<WorkerSlot>) {
     loop {
+        let swapped = slot.swapped();
         let now = Utc::now();
-        let Some((at, due)) = schedules
+        let next = slot
+            .version()
+            .config
+            .crons
             .iter()
-            .filter_map(|s| Some((s.next_after(now)?, s)))
-            .min_by_key(|(at, _)| *at)
-        else {
-            return;
+            .filter_map(|s| Some((s.next_after(now)?, s.expression.clone())))
+            .min_by_key(|(at, _)| *at);
+        let Some((at, expression)) = next else {
+            swapped.await;
+            continue;
         };
         let wait = (at - now).to_std().unwrap_or_default();
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = swapped => continue,
+        }
         let Some(host) = host.upgrade() else {
             return;
         };
-        let expression = due.expression.clone();
-        let worker = worker.clone();
+        let worker = slot.name().to_string();
         let time = at.timestamp_millis() as f64;
         tokio::spawn(async move {
             match host.scheduled(Some(&worker), &expression, time).await {
@@ -72,38 +43,5 @@ pub async fn run(host: Weak<Host>, worker: String, schedules: Vec<Schedule>) {
                 }
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::{Datelike, TimeZone, Timelike};
-
-    use super::*;
-
-    #[test]
-    fn cloudflare_cron_syntax() {
-        let start = Utc.with_ymd_and_hms(2026, 11, 21, 10, 7, 30).unwrap(); // a Saturday
-        let every_five: Schedule = "*/5 * * * *".parse().unwrap();
-        let next = every_five.next_after(start).unwrap();
-        assert_eq!((next.hour(), next.minute()), (10, 10));
-
-        // 1 is Sunday in Cloudflare's (Quartz's) numbering.
-        let sundays: Schedule = "0 17 * * 1".parse().unwrap();
-        assert_eq!(
-            sundays.next_after(start).unwrap().weekday(),
-            chrono::Weekday::Sun
-        );
-        let by_name: Schedule = "0 17 * * sun".parse().unwrap();
-        assert_eq!(
-            by_name.next_after(start).unwrap(),
-            sundays.next_after(start).unwrap()
-        );
-
-        let bad = "61 * * * *".parse::<Schedule>().unwrap_err();
-        assert!(
-            bad.contains("invalid cron expression \"61 * * * *\""),
-            "{bad}"
-        );
     }
 }

@@ -46,7 +46,7 @@ impl Host {
         let pool = Pool::new(config.pool.warm, config.pool.memory_bytes, stores.clone());
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {
-            let version = WorkerVersion::prepare(&entry.config, &config.options.cf)?;
+            let version = WorkerVersion::prepare(entry.config.clone(), &config.options.cf)?;
             let slot =
                 WorkerSlot::start(entry, config.pool, config.options.dev, &pool, version).await?;
             workers.push(Arc::new(slot));
@@ -62,20 +62,6 @@ impl Host {
             .iter()
             .map(|slot| (slot.name().to_string(), slot.clone()))
             .collect();
-        let mut schedules = Vec::new();
-        for slot in &workers {
-            let parsed = slot
-                .entry
-                .config
-                .crons
-                .iter()
-                .map(|c| c.parse::<cron::Schedule>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| LoadError(format!("{}: {e}", slot.entry.config.source.display())))?;
-            if !parsed.is_empty() {
-                schedules.push((slot.name().to_string(), parsed));
-            }
-        }
         let host = Arc::new(Self {
             pool,
             workers,
@@ -86,8 +72,8 @@ impl Host {
             stores,
             options: config.options,
         });
-        for (worker, parsed) in schedules {
-            tokio::spawn(cron::run(Arc::downgrade(&host), worker, parsed));
+        for slot in &host.workers {
+            tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
         }
         Ok(host)
     }
@@ -212,11 +198,20 @@ impl Host {
             .by_name
             .get(name)
             .ok_or_else(|| LoadError(format!("no Worker is named {name:?}")))?;
-        let config =
-            WorkerConfig::load(&slot.entry.config.source).map_err(|e| LoadError(e.to_string()))?;
-        let version = WorkerVersion::prepare(&config, &self.options.cf)?;
+        let entry = &slot.entry;
+        let config = WorkerConfig::load_with(&entry.config.source, &entry.load)
+            .map_err(|e| LoadError(e.to_string()))?;
+        let kept = [
+            ("name", config.name != entry.config.name),
+            ("routes", config.routes != entry.config.routes),
+            ("limits", config.limits != entry.config.limits),
+        ];
+        for (field, _) in kept.iter().filter(|(_, changed)| *changed) {
+            tracing::warn!("[{name}] `{field}` changed: restart to apply it");
+        }
+        let version = WorkerVersion::prepare(config, &self.options.cf)?;
         slot.swap(&self.pool, version).await?;
-        tracing::info!("[{name}] reloaded");
+        tracing::debug!("[{name}] reloaded");
         Ok(())
     }
 

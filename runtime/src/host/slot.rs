@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, futures::Notified, oneshot};
 
 use super::metrics::{IsolateReport, Metrics, WorkerStats};
 use super::origin::{OriginClient, Replayable};
@@ -29,6 +29,8 @@ pub struct WorkerSlot {
     /// Held while an isolate is being added, so that a burst of requests
     /// starts one isolate rather than one each.
     scaling: tokio::sync::Mutex<()>,
+    /// Woken when a new version takes over.
+    swapped: Notify,
     pub metrics: Metrics,
 }
 
@@ -57,12 +59,23 @@ impl WorkerSlot {
                 isolates: vec![Arc::new(isolate)],
             }),
             scaling: tokio::sync::Mutex::new(()),
+            swapped: Notify::new(),
             metrics: Metrics::default(),
         })
     }
 
     pub fn name(&self) -> &str {
         &self.entry.config.name
+    }
+
+    /// The version that takes new requests.
+    pub fn version(&self) -> Arc<WorkerVersion> {
+        self.lock().version.clone()
+    }
+
+    /// Completes when a new version takes over (after this call).
+    pub fn swapped(&self) -> Notified<'_> {
+        self.swapped.notified()
     }
 
     /// Replaces the Worker's code with `version` once it has loaded; until
@@ -79,6 +92,7 @@ impl WorkerSlot {
             state.version = version;
             std::mem::replace(&mut state.isolates, vec![Arc::new(isolate)])
         };
+        self.swapped.notify_waiters();
         for isolate in retired {
             self.metrics
                 .retired_cpu(isolate.monitor().cpu_total().as_nanos() as u64);
@@ -241,7 +255,7 @@ impl WorkerSlot {
         if let Some(isolate) = self.pick(true) {
             return Ok(isolate);
         }
-        let version = self.lock().version.clone();
+        let version = self.version();
         let isolate = Arc::new(pool.load(version.clone(), self.entry.limits).await?);
         let mut state = self.lock();
         if Arc::ptr_eq(&state.version, &version) {

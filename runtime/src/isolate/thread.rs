@@ -49,8 +49,12 @@ impl WarmIsolate {
         limits: Limits,
         stores: &Stores,
     ) -> Result<Isolate, LoadError> {
-        let bindings = WorkerBindings::new(stores, &worker.kv, &worker.d1)
-            .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))?;
+        let bindings = WorkerBindings::new(
+            stores,
+            &worker.config.kv_namespaces,
+            &worker.config.d1_databases,
+        )
+        .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))?;
         let (queue, requests) = mpsc::unbounded_channel();
         let (ready, loaded) = oneshot::channel();
         self.load

@@ -1,7 +1,9 @@
 //! Finding the module an `import` names, as wrangler's bundler would:
-//! relative paths against the importing file, and bare names (`hono`,
-//! `hono/cors`) in `node_modules`, by each package's `exports` (with the
-//! `workerd`, `worker` and `browser` conditions first), `module` or `main`.
+//! relative paths against the importing file (`./util` may mean `util.ts`
+//! or `util/index.js`, and `./util.js` may mean `util.ts`, as TypeScript
+//! projects write it), and bare names (`hono`, `hono/cors`) in
+//! `node_modules`, by each package's `exports` (with the `workerd`,
+//! `worker` and `browser` conditions first), `module` or `main`.
 
 use deno_ast::ModuleSpecifier;
 use oxc_resolver::{ResolveOptions, Resolver as PackageResolver};
@@ -24,6 +26,10 @@ impl Default for Resolver {
                     .iter()
                     .map(|e| e.to_string())
                     .collect(),
+                extension_alias: vec![
+                    (".js".into(), vec![".js".into(), ".ts".into()]),
+                    (".mjs".into(), vec![".mjs".into(), ".mts".into()]),
+                ],
                 ..ResolveOptions::default()
             }),
         }
@@ -49,9 +55,12 @@ impl Resolver {
         if relative {
             let base = ModuleSpecifier::parse(referrer)
                 .map_err(|e| format!("bad referrer {referrer}: {e}"))?;
-            return base
+            let joined = base
                 .join(specifier)
-                .map_err(|e| format!("Cannot resolve {specifier:?} from {referrer}: {e}"));
+                .map_err(|e| format!("Cannot resolve {specifier:?} from {referrer}: {e}"))?;
+            if joined.to_file_path().is_ok_and(|path| path.is_file()) {
+                return Ok(joined);
+            }
         }
         let dir = ModuleSpecifier::parse(referrer)
             .ok()
@@ -60,7 +69,12 @@ impl Resolver {
             .ok_or_else(|| format!("Cannot resolve {specifier:?} from {referrer}"))?;
         let resolution = self.packages.resolve(&dir, specifier).map_err(|e| {
             format!(
-                "Cannot resolve \"{specifier}\" from {referrer}: {e} (is the package installed in node_modules?)"
+                "Cannot resolve \"{specifier}\" from {referrer}: {e}{}",
+                if relative {
+                    ""
+                } else {
+                    " (is the package installed in node_modules?)"
+                }
             )
         })?;
         ModuleSpecifier::from_file_path(resolution.full_path())
@@ -99,6 +113,8 @@ mod tests {
             r#"{"name": "old", "module": "esm.js", "main": "cjs.js"}"#,
         );
         write(&root, "node_modules/old/esm.js", "");
+        write(&root, "src/util.ts", "");
+        write(&root, "src/lib/index.js", "");
 
         let resolver = Resolver::default();
         let referrer = ModuleSpecifier::from_file_path(root.join("src/index.ts")).unwrap();
@@ -119,6 +135,11 @@ mod tests {
         );
         assert_eq!(resolve("old"), root.join("node_modules/old/esm.js"));
         assert_eq!(resolve("./util.ts"), root.join("src/util.ts"));
+        assert_eq!(resolve("./util"), root.join("src/util.ts"));
+        assert_eq!(resolve("./util.js"), root.join("src/util.ts"));
+        assert_eq!(resolve("./lib"), root.join("src/lib/index.js"));
+        let gone = resolver.resolve("./gone", referrer.as_str()).unwrap_err();
+        assert!(gone.contains("Cannot resolve \"./gone\""), "{gone}");
 
         let missing = resolver.resolve("nope", referrer.as_str()).unwrap_err();
         assert!(missing.contains("is the package installed"), "{missing}");
