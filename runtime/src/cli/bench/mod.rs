@@ -1,11 +1,15 @@
-//! `isola bench`: measurements of the host itself, run in-process so that
-//! they time exactly one thing. HTTP throughput is measured from outside
-//! with `wrk` instead (`scripts/bench-http`).
+//! `isola bench`: measurements of the host itself. HTTP throughput is
+//! measured from outside with `wrk` instead (`scripts/bench-http`).
 //!
-//! - `isola bench workers`: how long a Worker that has no isolate yet takes
-//!   from its first request to its response while the pool is warm (the
-//!   cold start a user sees), over many Workers; and the memory each idle
-//!   isolate costs.
+//! - `isola bench workers` (in-process, so that it times exactly one
+//!   thing): how long a Worker that has no isolate yet takes from its first
+//!   request to its response while the pool is warm (the cold start a user
+//!   sees), over many Workers; and the memory each idle isolate costs.
+//! - `isola bench dev`: the development loop as a user lives it, from
+//!   outside: `isola dev` started to its first 200, an edit saved to the
+//!   first response that shows it.
+
+mod dev;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -42,6 +46,8 @@ pub enum Bench {
         #[arg(long, default_value_t = 2)]
         warm: usize,
     },
+    /// `isola dev` on a project: start to first 200, edit to new response.
+    Dev(dev::DevBenchArgs),
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -50,6 +56,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         .build()?;
     match args.bench {
         Bench::Workers { count, warm } => runtime.block_on(workers(count, warm)),
+        Bench::Dev(args) => dev::run(&args),
     }
 }
 
@@ -61,10 +68,10 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
     );
     let dir = tempfile::tempdir()?;
     let memory_per_isolate = 128 * 1024 * 1024;
-    let rss_before = rss_bytes();
+    let rss_before = rss_bytes("self");
     let pool = Pool::new(warm, memory_per_isolate, Stores::memory()?);
     wait_until_warm(&pool, warm).await?;
-    let rss_warm = rss_bytes();
+    let rss_warm = rss_bytes("self");
 
     let mut creations = Vec::with_capacity(count.min(20));
     for _ in 0..count.min(20) {
@@ -90,7 +97,7 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
         isolates.push(isolate);
     }
     wait_until_warm(&pool, warm).await?;
-    let rss_loaded = rss_bytes();
+    let rss_loaded = rss_bytes("self");
 
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -172,9 +179,9 @@ async fn wait_until_warm(pool: &Pool, warm: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// This process's resident memory, from /proc.
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+/// The resident memory of process `pid` (or `self`), from /proc.
+fn rss_bytes(pid: &str) -> u64 {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).unwrap_or_default();
     let pages: u64 = statm
         .split_whitespace()
         .nth(1)
