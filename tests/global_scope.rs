@@ -31,6 +31,7 @@ fn listed_in_compat(heading: &str) -> BTreeSet<String> {
         .split("\n### ")
         .find(|s| s.starts_with(heading))
         .unwrap_or_else(|| panic!("docs/compat.md has no section {heading:?}"));
+    let section = section.split("\n## ").next().unwrap();
     section
         .lines()
         .filter_map(|line| line.strip_prefix("- `"))

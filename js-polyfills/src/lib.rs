@@ -28,6 +28,7 @@ deno_core::extension!(
     "42_d1.js",
     "60_worker.js",
     "90_global_scope.js",
+    "92_webassembly.js",
     "99_main.js",
   ],
   lazy_loaded_js = [

@@ -12,7 +12,7 @@ use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
 
 use crate::config::WorkerConfig;
 use crate::env;
-use crate::modules::ModuleSources;
+use crate::modules::{ModuleRules, ModuleSources};
 
 /// How a Worker's entry script is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,10 +48,20 @@ impl WorkerVersion {
     pub fn prepare(config: WorkerConfig, cf: &serde_json::Value) -> Result<Arc<Self>, LoadError> {
         let main = ModuleSpecifier::from_file_path(&config.main)
             .map_err(|()| LoadError(format!("{}: not an absolute path", config.main.display())))?;
-        let sources = Arc::new(ModuleSources::default());
+        let base = config.main.parent().unwrap_or(std::path::Path::new("/"));
+        let rules = ModuleRules::new(base, &config.rules, &config.blobs)
+            .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;
+        let sources = Arc::new(ModuleSources::new(rules));
         let text = std::fs::read_to_string(&config.main)
             .map_err(|e| LoadError(format!("{}: {e}", config.main.display())))?;
         let kind = detect_kind(&main, text.into())?;
+        if kind == ScriptKind::Module && !config.blobs.is_empty() {
+            return Err(LoadError(format!(
+                "{}: [wasm_modules], [text_blobs] and [data_blobs] are for service-worker \
+                 scripts; an ES module Worker imports the files instead",
+                config.source.display()
+            )));
+        }
         Ok(Arc::new(Self {
             name: config.name.as_str().into(),
             main,

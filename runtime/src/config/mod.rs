@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub use cron::Schedule;
 pub use host::{HostConfig, HostOptions, PoolConfig, WorkerEntry, default_cf};
 pub use route::RoutePattern;
-pub use wrangler::{DevSettings, LoadOptions, WorkerConfig};
+pub use wrangler::{Blob, DevSettings, LoadOptions, ModuleRule, RuleKind, WorkerConfig};
 
 /// What went wrong reading a config; always names the file.
 #[derive(Debug, thiserror::Error)]

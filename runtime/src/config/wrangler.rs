@@ -45,10 +45,51 @@ pub struct WorkerConfig {
     pub d1_databases: Vec<D1Binding>,
     /// `[triggers] crons`: when the `scheduled` handler runs.
     pub crons: Vec<Schedule>,
+    /// `[[rules]]`: which imports are text, data or Wasm modules.
+    pub rules: Vec<ModuleRule>,
+    /// `[wasm_modules]`, `[text_blobs]`, `[data_blobs]`: files a
+    /// service-worker script gets as globals, by name.
+    pub blobs: Vec<Blob>,
     /// `[dev]`: settings for `isola dev`.
     pub dev: DevSettings,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
+}
+
+/// A `[[rules]]` entry: imports of files matching `globs` (relative to the
+/// entry module's directory) are modules of `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleRule {
+    #[serde(rename = "type")]
+    pub kind: RuleKind,
+    pub globs: Vec<String>,
+    /// Whether the default rule for the same type still applies after this.
+    #[serde(default)]
+    pub fallthrough: bool,
+}
+
+/// What an imported file becomes, as wrangler names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum RuleKind {
+    /// JavaScript (ES module).
+    ESModule,
+    /// CommonJS (`require`): not supported.
+    CommonJS,
+    /// A `WebAssembly.Module`.
+    CompiledWasm,
+    /// A string.
+    Text,
+    /// An `ArrayBuffer`.
+    Data,
+}
+
+/// A file bound to a global name of a service-worker script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob {
+    pub name: String,
+    pub kind: RuleKind,
+    pub path: PathBuf,
 }
 
 /// `[dev]`, as wrangler reads it for `wrangler dev`, plus `cf`: what
@@ -92,7 +133,6 @@ const DEPLOY_ONLY: &[&str] = &[
 /// provide yet.
 const UNSUPPORTED: &[&str] = &[
     "services",
-    "rules",
     "build",
     "define",
     "alias",
@@ -118,9 +158,6 @@ const UNSUPPORTED: &[&str] = &[
     "version_metadata",
     "ratelimits",
     "unsafe",
-    "wasm_modules",
-    "text_blobs",
-    "data_blobs",
     "jsx_factory",
     "jsx_fragment",
 ];
@@ -146,6 +183,14 @@ struct RawConfig {
     d1_databases: Vec<RawD1Database>,
     #[serde(default)]
     triggers: RawTriggers,
+    #[serde(default)]
+    rules: Vec<ModuleRule>,
+    #[serde(default)]
+    wasm_modules: BTreeMap<String, String>,
+    #[serde(default)]
+    text_blobs: BTreeMap<String, String>,
+    #[serde(default)]
+    data_blobs: BTreeMap<String, String>,
     #[serde(default)]
     dev: DevSettings,
     #[serde(flatten)]
@@ -289,6 +334,8 @@ impl WorkerConfig {
             kv_namespaces: Vec::new(),
             d1_databases: Vec::new(),
             crons: Vec::new(),
+            rules: Vec::new(),
+            blobs: Vec::new(),
             dev: DevSettings::default(),
             ignored_fields: Vec::new(),
         }
@@ -365,6 +412,21 @@ impl WorkerConfig {
                 .map(|c| c.parse())
                 .collect::<Result<_, String>>()
                 .map_err(|m| ConfigError::new(config_path, format!("`triggers.crons`: {m}")))?,
+            rules: raw.rules,
+            blobs: [
+                (raw.wasm_modules, RuleKind::CompiledWasm),
+                (raw.text_blobs, RuleKind::Text),
+                (raw.data_blobs, RuleKind::Data),
+            ]
+            .into_iter()
+            .flat_map(|(files, kind)| {
+                files.into_iter().map(move |(name, path)| Blob {
+                    name,
+                    kind,
+                    path: dir.join(path),
+                })
+            })
+            .collect(),
             dev: raw.dev,
             ignored_fields: raw.rest.into_keys().collect(),
         })

@@ -1,5 +1,11 @@
 //! The module loader of an isolate: the Worker's own modules, found and
 //! read by [`crate::modules`].
+//!
+//! A JSON, text, data or Wasm module imported without an attribute (as
+//! Workers code imports them) is a small JavaScript module that imports the
+//! file again with the attribute the engine knows (`json`, `text`,
+//! `bytes`) and exports what Workers expect: the value, the string, an
+//! `ArrayBuffer`, a `WebAssembly.Module`.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -11,7 +17,7 @@ use deno_core::{
 };
 use deno_error::JsErrorBox;
 
-use crate::modules::{ModuleKind, ModuleSources};
+use crate::modules::{Content, Module, ModuleKind, ModuleSources};
 
 /// The module loader of one isolate. It loads nothing until the isolate is
 /// given a Worker ([`WorkerModuleLoader::set_sources`]): isolates are
@@ -62,29 +68,81 @@ impl WorkerModuleLoader {
         specifier: &ModuleSpecifier,
         requested: &RequestedModuleType,
     ) -> Result<ModuleSource, JsErrorBox> {
-        let text = self
+        let module = self
             .sources(specifier.as_str())?
             .read(specifier)
             .map_err(JsErrorBox::type_error)?;
-        let module_type = match (text.kind, requested) {
-            (ModuleKind::Json, RequestedModuleType::Json) => ModuleType::Json,
-            (ModuleKind::Json, _) => {
+        let (module_type, code) = match (module.kind, requested) {
+            (ModuleKind::JavaScript, RequestedModuleType::None) => {
+                (ModuleType::JavaScript, text(specifier, &module)?)
+            }
+            (ModuleKind::Json, RequestedModuleType::Json) => {
+                (ModuleType::Json, text(specifier, &module)?)
+            }
+            (ModuleKind::Text, RequestedModuleType::Text) => {
+                (ModuleType::Text, text(specifier, &module)?)
+            }
+            (ModuleKind::Data | ModuleKind::CompiledWasm, RequestedModuleType::Bytes) => {
+                let Content::Bytes(bytes) = &module.content else {
+                    unreachable!("data and Wasm modules are read as bytes");
+                };
+                (
+                    ModuleType::Bytes,
+                    ModuleSourceCode::Bytes(bytes.clone().into()),
+                )
+            }
+            (kind, RequestedModuleType::None) => (
+                ModuleType::JavaScript,
+                ModuleSourceCode::String(wrapper(specifier, kind).into()),
+            ),
+            (_, requested) => {
                 return Err(JsErrorBox::type_error(format!(
-                    "{specifier} is JSON: import it with {{ type: \"json\" }}"
+                    "{specifier} cannot be imported with {{ type: \"{requested}\" }}: it is {}",
+                    describe(module.kind)
                 )));
             }
-            (_, RequestedModuleType::Json) => {
-                return Err(JsErrorBox::type_error(format!(
-                    "{specifier} was imported as JSON but is not a .json file"
-                )));
-            }
-            (ModuleKind::JavaScript, _) => ModuleType::JavaScript,
         };
-        Ok(ModuleSource::new(
-            module_type,
-            ModuleSourceCode::String(text.code.to_string().into()),
-            specifier,
-            None,
-        ))
+        Ok(ModuleSource::new(module_type, code, specifier, None))
+    }
+}
+
+fn text(specifier: &ModuleSpecifier, module: &Module) -> Result<ModuleSourceCode, JsErrorBox> {
+    match &module.content {
+        Content::Text(text) => Ok(ModuleSourceCode::String(text.to_string().into())),
+        Content::Bytes(_) => Err(JsErrorBox::type_error(format!("{specifier} is not text"))),
+    }
+}
+
+fn describe(kind: ModuleKind) -> &'static str {
+    match kind {
+        ModuleKind::JavaScript => "JavaScript",
+        ModuleKind::Json => "JSON",
+        ModuleKind::Text => "a Text module",
+        ModuleKind::Data => "a Data module",
+        ModuleKind::CompiledWasm => "a CompiledWasm module",
+    }
+}
+
+/// The JavaScript module that gives Workers code what a `kind` file is.
+fn wrapper(specifier: &ModuleSpecifier, kind: ModuleKind) -> String {
+    let file = serde_json::Value::from(specifier.as_str());
+    match kind {
+        ModuleKind::JavaScript => unreachable!("JavaScript needs no wrapper"),
+        ModuleKind::Json => {
+            format!("import value from {file} with {{ type: \"json\" }};\nexport default value;\n")
+        }
+        ModuleKind::Text => {
+            format!("import text from {file} with {{ type: \"text\" }};\nexport default text;\n")
+        }
+        ModuleKind::Data => format!(
+            "import bytes from {file} with {{ type: \"bytes\" }};\nexport default bytes.buffer;\n"
+        ),
+        ModuleKind::CompiledWasm => format!(
+            "import bytes from {file} with {{ type: \"bytes\" }};\n\
+             let module;\n\
+             try {{\n  module = new WebAssembly.Module(bytes);\n}} catch (error) {{\n  \
+             throw new WebAssembly.CompileError(`${{{file}}}: ${{error.message}}`);\n}}\n\
+             export default module;\n"
+        ),
     }
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicUsize;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use deno_core::{JsRuntime, PollEventLoopOptions, v8};
+use deno_core::{JsRuntime, ModuleSpecifier, PollEventLoopOptions, v8};
 use isola_bindings::{Stores, WorkerBindings};
 use tokio::sync::{mpsc, oneshot};
 
@@ -18,9 +18,11 @@ use super::loader::WorkerModuleLoader;
 use super::monitor::{Exceeded, Monitor};
 use super::ops::HostState;
 use super::{DRAIN_GRACE, Isolate};
+use crate::config::Blob;
 use crate::exchange::Event;
 use crate::http::Failure;
 use crate::limits::Limits;
+use crate::modules::Content;
 use crate::worker::{LoadError, ScriptKind, WorkerVersion};
 
 /// How often a serving isolate refreshes its heap size for metrics.
@@ -333,18 +335,51 @@ async fn load_worker(
             v8::Global::new(scope, v8::Local::<v8::Value>::from(namespace))
         }
         ScriptKind::ServiceWorker => {
-            let text = worker.sources.read(&worker.main).map_err(LoadError)?;
+            for blob in &worker.config.blobs {
+                define_blob(js, monitor, blob).await?;
+            }
+            let module = worker.sources.read(&worker.main).map_err(LoadError)?;
+            let Content::Text(code) = &module.content else {
+                return Err(LoadError(format!("{} is not a script", worker.main)));
+            };
             let name = worker.main.to_string();
-            watched(js, monitor, |js| {
-                js.execute_script(name, text.code.to_string())
-            })
-            .map_err(|e| load_error(monitor, e))?;
+            let code = code.to_string();
+            watched(js, monitor, |js| js.execute_script(name, code))
+                .map_err(|e| load_error(monitor, e))?;
             deno_core::scope!(scope, js);
             let undefined = v8::undefined(scope);
             v8::Global::new(scope, v8::Local::<v8::Value>::from(undefined))
         }
     };
     call(js, monitor, &start, &[namespace]).await
+}
+
+/// Makes a file of `[wasm_modules]`, `[text_blobs]` or `[data_blobs]` the
+/// global its table names, by importing it as a module.
+async fn define_blob(js: &mut JsRuntime, monitor: &Monitor, blob: &Blob) -> Result<(), LoadError> {
+    let file = || blob.path.display().to_string();
+    let specifier = ModuleSpecifier::from_file_path(&blob.path)
+        .map_err(|()| LoadError(format!("{}: not an absolute path", file())))?;
+    let id = js
+        .load_side_es_module(&specifier)
+        .await
+        .map_err(|e| LoadError(format!("{}: {e}", file())))?;
+    let evaluation = watched(js, monitor, |js| js.mod_evaluate(id));
+    run_until(js, monitor, evaluation).await?;
+    let namespace = js
+        .get_module_namespace(id)
+        .map_err(|e| LoadError(e.to_string()))?;
+    deno_core::scope!(scope, js);
+    let namespace = v8::Local::new(scope, namespace);
+    let default = v8::String::new(scope, "default").expect("a short string");
+    let name = v8::String::new(scope, &blob.name)
+        .ok_or_else(|| LoadError(format!("the name {:?} is too long", blob.name)))?;
+    let value = namespace
+        .get(scope, default.into())
+        .ok_or_else(|| LoadError(format!("{}: no default export", file())))?;
+    let global = scope.get_current_context().global(scope);
+    global.set(scope, name.into(), value);
+    Ok(())
 }
 
 async fn call(

@@ -1,11 +1,13 @@
 //! A Worker's modules: finding them (relative imports, and packages in
 //! `node_modules` as a bundler would find them) and reading them
-//! (TypeScript without a build step, JSON).
+//! (TypeScript without a build step, JSON, and the text, data and Wasm
+//! modules of wrangler's module rules).
 //!
 //! Every isolate of one Worker version shares one [`ModuleSources`], so each
 //! file is read and converted once.
 
 mod resolve;
+mod rules;
 mod typescript;
 
 use std::collections::HashMap;
@@ -16,50 +18,99 @@ use deno_ast::{MediaType, ModuleSpecifier};
 use deno_core::sourcemap::SourceMap;
 
 pub use resolve::Resolver;
+pub use rules::ModuleRules;
+
+use crate::config::RuleKind;
 
 /// What a module file holds, ready for the engine.
-pub struct ModuleText {
-    pub code: Arc<str>,
+pub struct Module {
     pub kind: ModuleKind,
+    pub content: Content,
     /// Maps the code back to the file when converting moved positions.
     source_map: Option<SourceMap>,
 }
 
-/// How the engine should treat a module.
+/// A module's content: JavaScript (converted), JSON or text as written,
+/// or the bytes of a data or Wasm module.
+pub enum Content {
+    Text(Arc<str>),
+    Bytes(Arc<[u8]>),
+}
+
+/// What a module is to the Worker that imports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModuleKind {
     JavaScript,
     Json,
+    /// A string (`Text` rule).
+    Text,
+    /// An `ArrayBuffer` (`Data` rule).
+    Data,
+    /// A `WebAssembly.Module` (`CompiledWasm` rule).
+    CompiledWasm,
 }
 
 /// The modules of a Worker version, read once and shared.
-#[derive(Default)]
 pub struct ModuleSources {
-    files: Mutex<HashMap<ModuleSpecifier, Arc<ModuleText>>>,
+    files: Mutex<HashMap<ModuleSpecifier, Arc<Module>>>,
     resolver: Resolver,
+    rules: ModuleRules,
 }
 
 impl ModuleSources {
+    pub fn new(rules: ModuleRules) -> Self {
+        Self {
+            files: Mutex::default(),
+            resolver: Resolver::default(),
+            rules,
+        }
+    }
+
     pub fn resolver(&self) -> &Resolver {
         &self.resolver
     }
 
     /// The module at `specifier`, read (and converted) on first use.
-    pub fn read(&self, specifier: &ModuleSpecifier) -> Result<Arc<ModuleText>, String> {
-        if let Some(text) = self.lock().get(specifier) {
-            return Ok(text.clone());
+    pub fn read(&self, specifier: &ModuleSpecifier) -> Result<Arc<Module>, String> {
+        if let Some(module) = self.lock().get(specifier) {
+            return Ok(module.clone());
         }
         let path = specifier
             .to_file_path()
             .map_err(|()| format!("Workers can only import files: {specifier}"))?;
-        let source = std::fs::read_to_string(&path)
-            .map_err(|e| format!("Cannot load module {}: {e}", path.display()))?;
-        let text = Arc::new(convert(specifier, &path, source)?);
-        self.lock().insert(specifier.clone(), text.clone());
-        Ok(text)
+        let failed = |e: std::io::Error| format!("Cannot load module {}: {e}", path.display());
+        let bytes = |kind| -> Result<Module, String> {
+            Ok(Module {
+                kind,
+                content: Content::Bytes(std::fs::read(&path).map_err(failed)?.into()),
+                source_map: None,
+            })
+        };
+        let module = match self.rules.kind_of(&path) {
+            Some(RuleKind::CompiledWasm) => bytes(ModuleKind::CompiledWasm)?,
+            Some(RuleKind::Data) => bytes(ModuleKind::Data)?,
+            Some(RuleKind::Text) => Module {
+                kind: ModuleKind::Text,
+                content: Content::Text(std::fs::read_to_string(&path).map_err(failed)?.into()),
+                source_map: None,
+            },
+            Some(RuleKind::CommonJS) => {
+                return Err(format!(
+                    "{}: CommonJS modules are not supported: write it as an ES module",
+                    path.display()
+                ));
+            }
+            Some(RuleKind::ESModule) | None => {
+                let source = std::fs::read_to_string(&path).map_err(failed)?;
+                convert(specifier, &path, source)?
+            }
+        };
+        let module = Arc::new(module);
+        self.lock().insert(specifier.clone(), module.clone());
+        Ok(module)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ModuleSpecifier, Arc<ModuleText>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ModuleSpecifier, Arc<Module>>> {
         self.files.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -85,10 +136,7 @@ impl ModuleSources {
 }
 
 /// `file:///x.ts:LINE:COL` mapped through that module's source map.
-fn map_location(
-    files: &HashMap<ModuleSpecifier, Arc<ModuleText>>,
-    location: &str,
-) -> Option<String> {
+fn map_location(files: &HashMap<ModuleSpecifier, Arc<Module>>, location: &str) -> Option<String> {
     let (rest, column) = location.rsplit_once(':')?;
     let (file, line) = rest.rsplit_once(':')?;
     let (line, column): (u32, u32) = (line.parse().ok()?, column.parse().ok()?);
@@ -102,7 +150,7 @@ fn map_location(
     ))
 }
 
-fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<ModuleText, String> {
+fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<Module, String> {
     let media_type = MediaType::from_path(path);
     let (code, kind, source_map) = match media_type {
         MediaType::Json => (source, ModuleKind::Json, None),
@@ -119,9 +167,9 @@ fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<M
         }
         _ => (source, ModuleKind::JavaScript, None),
     };
-    Ok(ModuleText {
-        code: code.into(),
+    Ok(Module {
         kind,
+        content: Content::Text(code.into()),
         source_map,
     })
 }

@@ -1,0 +1,123 @@
+//! WebAssembly from JS Workers: `.wasm` (and text, data, JSON) imports by
+//! wrangler's module rules, calls both ways, memory views, traps, missing
+//! imports, invalid modules; service-worker globals from `[wasm_modules]`.
+
+mod support;
+
+use std::path::Path;
+
+use support::{Isola, copy_case, run};
+
+/// The test cases with `math.wasm` compiled from `math.wat` beside each
+/// Worker (built `.wasm` files are not committed).
+fn wasm_case() -> tempfile::TempDir {
+    let dir = copy_case("wasm");
+    let binary = wat::parse_file(dir.path().join("math.wat")).unwrap();
+    for worker in ["module", "service-worker"] {
+        std::fs::write(dir.path().join(worker).join("math.wasm"), &binary).unwrap();
+    }
+    dir
+}
+
+fn serve(dir: &Path, worker: &str) -> Isola {
+    Isola::serve(&[dir.join(worker).to_str().unwrap()])
+}
+
+#[test]
+fn module_rules_give_wasm_text_data_and_json() {
+    let dir = wasm_case();
+    let isola = serve(dir.path(), "module");
+    let modules = isola.get("/modules").json();
+    assert_eq!(modules["isModule"], true, "{modules}");
+    assert_eq!(
+        modules["exports"],
+        serde_json::json!([
+            "memory:memory",
+            "add:function",
+            "double_and_report:function",
+            "sum:function",
+            "grow:function",
+            "crash:function"
+        ])
+    );
+    assert_eq!(modules["greeting"], "Hello from a text module");
+    assert_eq!(modules["notes"], "# A Markdown file\n", "[[rules]] Text");
+    assert_eq!(modules["blob"], serde_json::json!([true, 0, 1, 2, 255]));
+    assert_eq!(modules["settings"]["answer"], 42);
+}
+
+#[test]
+fn js_and_wasm_call_each_other_and_share_memory() {
+    let dir = wasm_case();
+    let isola = serve(dir.path(), "module");
+    assert_eq!(isola.get("/add?a=40&b=2").json(), 42);
+    assert_eq!(isola.get("/callback").json(), serde_json::json!([42]));
+    let memory = isola.get("/memory?text=abc").json();
+    assert_eq!(memory["sum"], 97 + 98 + 99, "{memory}");
+    assert_eq!(memory["grown"], 65536);
+    assert_eq!(memory["previous"], true);
+    assert_eq!(memory["pastMaximum"], -1);
+    let instantiated = isola.get("/instantiate").json();
+    assert_eq!(instantiated["add"], 5);
+    assert!(
+        instantiated["rejected"]
+            .as_str()
+            .unwrap()
+            .starts_with("TypeError: WebAssembly.instantiate(): Import #0 \"host\""),
+        "{instantiated}"
+    );
+}
+
+#[test]
+fn traps_missing_imports_and_bad_modules_are_exceptions() {
+    let dir = wasm_case();
+    let isola = serve(dir.path(), "module");
+    let caught = isola.get("/trap-caught").json();
+    assert_eq!(caught["runtimeError"], true, "{caught}");
+    assert_eq!(caught["message"], "unreachable");
+
+    let uncaught = isola.get("/trap");
+    assert_eq!(uncaught.status, 500);
+    assert!(isola.wait_for_log("Uncaught RuntimeError: unreachable"));
+    assert_eq!(
+        isola.get("/add?a=1&b=1").json(),
+        2,
+        "the Worker keeps serving"
+    );
+
+    let missing = isola.get("/missing-import").json();
+    assert_eq!(missing["linkError"], true, "{missing}");
+    assert_eq!(
+        missing["message"],
+        "WebAssembly.Instance(): Import #0 \"host\" \"report\": function import requires a callable"
+    );
+    assert_eq!(isola.get("/invalid").json()["compileError"], true);
+}
+
+#[test]
+fn an_invalid_wasm_file_fails_the_load_naming_it() {
+    let dir = wasm_case();
+    std::fs::write(dir.path().join("module/math.wasm"), b"not wasm at all").unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let exit = run(&[
+        "serve",
+        dir.path().join("module").to_str().unwrap(),
+        "--port",
+        "0",
+        "--persist-to",
+        state.path().to_str().unwrap(),
+    ]);
+    assert!(!exit.status.success());
+    assert!(exit.stderr.contains("CompileError"), "{}", exit.stderr);
+    assert!(exit.stderr.contains("math.wasm"), "{}", exit.stderr);
+}
+
+#[test]
+fn service_workers_get_wasm_modules_and_blobs_as_globals() {
+    let dir = wasm_case();
+    let isola = serve(dir.path(), "service-worker");
+    let reply = isola.get("/").json();
+    assert_eq!(reply["add"], 42, "{reply}");
+    assert_eq!(reply["greeting"], "hi");
+    assert_eq!(reply["bytes"], 3);
+}
