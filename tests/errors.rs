@@ -106,6 +106,21 @@ fn a_throwing_handler_gets_a_500_and_the_next_request_is_served() {
 }
 
 #[test]
+fn an_exception_in_a_timer_or_microtask_fails_its_request() {
+    let isola = Isola::serve(&[case("throws").join("worker.js").to_str().unwrap()]);
+    assert_eq!(
+        isola.get("/microtask-order").json(),
+        serde_json::json!(["sync", "microtask", "after await"])
+    );
+    let reply = isola.get("/microtask");
+    assert_eq!(reply.status, 500, "{}", reply.text());
+    assert!(isola.wait_for_log("Uncaught RangeError: thrown in a microtask"));
+    assert_eq!(isola.get("/timer").status, 500);
+    assert!(isola.wait_for_log("Uncaught Error: boom from the worker"));
+    assert_eq!(isola.get("/").text(), "ok");
+}
+
+#[test]
 fn a_rejected_promise_gets_a_500() {
     let isola = Isola::serve(&[case("throws").join("worker.js").to_str().unwrap()]);
     assert_eq!(isola.get("/reject").status, 500);

@@ -1,12 +1,15 @@
 //! WebAssembly from JS Workers: `.wasm` (and text, data, JSON) imports by
 //! wrangler's module rules, calls both ways, memory views, traps, missing
-//! imports, invalid modules; service-worker globals from `[wasm_modules]`.
+//! imports, invalid modules; service-worker globals from `[wasm_modules]`;
+//! a Rust Worker built with wasm-bindgen as workers-rs builds one.
 
 mod support;
 
 use std::path::Path;
+use std::process::Command;
+use std::sync::Once;
 
-use support::{Isola, copy_case, run};
+use support::{Isola, copy_case, repo, request, run};
 
 /// The test cases with `math.wasm` compiled from `math.wat` beside each
 /// Worker (built `.wasm` files are not committed).
@@ -120,4 +123,67 @@ fn service_workers_get_wasm_modules_and_blobs_as_globals() {
     assert_eq!(reply["add"], 42, "{reply}");
     assert_eq!(reply["greeting"], "hi");
     assert_eq!(reply["bytes"], 3);
+}
+
+/// Builds the wasm-bindgen Workers in guests/wasm-bindgen/ (once).
+fn build_guests() {
+    static BUILT: Once = Once::new();
+    BUILT.call_once(|| {
+        let status = Command::new("bash")
+            .arg(repo().join("scripts/build-guests"))
+            .status()
+            .expect("run scripts/build-guests");
+        assert!(status.success(), "scripts/build-guests failed");
+    });
+}
+
+#[test]
+fn a_wasm_bindgen_worker_runs_unchanged() {
+    build_guests();
+    let worker = repo().join("guests/wasm-bindgen/markdown");
+    let isola = Isola::serve(&[worker.to_str().unwrap()]);
+    let markdown = "# Title\n\nSome *emphasis*, a [link](https://example.com) and `code`.\n\n## Part two\n\n- one\n- two\n";
+    let body = serde_json::json!({ "markdown": markdown }).to_string();
+    let reply = request(
+        "POST",
+        &isola.url("/render"),
+        &[("content-type", "application/json")],
+        Some(body.as_bytes()),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let rendered = reply.json();
+    let html = rendered["html"].as_str().unwrap();
+    assert!(html.contains("<h1>Title</h1>"), "{html}");
+    assert!(html.contains("<em>emphasis</em>"), "{html}");
+    assert!(
+        html.contains("<a href=\"https://example.com\">link</a>"),
+        "{html}"
+    );
+    assert!(html.contains("<li>two</li>"), "{html}");
+    assert_eq!(
+        rendered["headings"],
+        serde_json::json!(["Title", "Part two"])
+    );
+    assert_eq!(rendered["words"], 13);
+
+    let bad = request("POST", &isola.url("/render"), &[], Some(b"not json"));
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad request body")
+    );
+    assert_eq!(isola.get("/elsewhere").status, 404);
+
+    // A Rust panic is a Wasm trap: that request fails, the Worker goes on.
+    assert_eq!(isola.get("/panic").status, 500);
+    assert!(
+        isola.wait_for_log("RuntimeError: unreachable"),
+        "{}",
+        isola.log()
+    );
+    let again = request("POST", &isola.url("/render"), &[], Some(body.as_bytes()));
+    assert_eq!(again.status, 200);
 }

@@ -40,6 +40,23 @@ export class Invocation {
     this.subrequests = 0;
     this.passThroughOnException = false;
     this.waiting = null;
+    /** Whether the host has its answer (a response or a failure). */
+    this.answered = false;
+    /** Fails the invocation's request (set by whoever started it). */
+    this.failRequest = null;
+  }
+
+  /**
+   * Fails the request with `error`, thrown by its code where nothing could
+   * catch it (a timer, a microtask), unless it was answered already. True
+   * if the error became the request's.
+   */
+  failUnanswered(error) {
+    if (this.answered || this.failRequest === null) {
+      return false;
+    }
+    this.failRequest(error);
+    return true;
   }
 
   /** Counts one subrequest; false once the limit is passed. */

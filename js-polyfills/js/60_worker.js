@@ -17,6 +17,7 @@ import {
   describeError,
   event as eventNs,
   primordials,
+  reportUncaught,
 } from "ext:isola_polyfills/00_infra.js";
 import {
   isResponse,
@@ -153,6 +154,11 @@ let fetchHandler = null;
 let scheduledHandler = null;
 
 function fail(id, invocation, error) {
+  if (invocation.answered) {
+    reportUncaught("Uncaught", error);
+    return;
+  }
+  invocation.answered = true;
   op_isola_respond_error(
     id,
     describeError(error),
@@ -161,12 +167,16 @@ function fail(id, invocation, error) {
 }
 
 function finish(id, invocation, response) {
+  if (invocation.answered) {
+    return;
+  }
   if (!isResponse(response)) {
     fail(id, invocation, new TypeError(NOT_A_RESPONSE));
     return;
   }
   try {
     sendResponse(id, response);
+    invocation.answered = true;
   } catch (error) {
     fail(id, invocation, error);
   }
@@ -174,6 +184,7 @@ function finish(id, invocation, response) {
 
 function onRequest(id, method, url, headers, hasBody) {
   const invocation = new Invocation();
+  invocation.failRequest = (error) => fail(id, invocation, error);
   // Everything this request's code starts (promises, timers) carries it.
   const outer = core.getAsyncContext();
   core.setAsyncContext(invocation);
@@ -206,6 +217,7 @@ function onRequest(id, method, url, headers, hasBody) {
  */
 function onScheduled(id, cron, scheduledTime) {
   const invocation = new Invocation();
+  invocation.failRequest = (error) => fail(id, invocation, error);
   const outer = core.getAsyncContext();
   core.setAsyncContext(invocation);
   let result;

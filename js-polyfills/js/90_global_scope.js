@@ -128,6 +128,11 @@ const scheduler = ObjectFreeze({
  * Wraps a timer callback so that an exception is logged instead of tearing
  * down the isolate's event loop, as workerd does.
  */
+/**
+ * `callback`, for a timer or microtask: what it throws fails the request
+ * whose code queued it, if that request is still waiting for its response
+ * (else it is logged).
+ */
 function guardCallback(callback) {
   if (typeof callback !== "function") {
     throw new TypeError("The callback must be a function");
@@ -136,7 +141,12 @@ function guardCallback(callback) {
     try {
       return FunctionPrototypeApply(callback, this, args);
     } catch (error) {
-      reportUncaught("Uncaught (in timer)", error);
+      const invocation = core.getAsyncContext();
+      const failed = ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) &&
+        invocation.failUnanswered(error);
+      if (!failed) {
+        reportUncaught("Uncaught (in timer)", error);
+      }
     }
   };
 }
@@ -166,8 +176,12 @@ function workerFetch(input, init = undefined) {
 }
 ObjectDefineProperty(workerFetch, "name", { value: "fetch" });
 
+// deno_core's own, which reports what a callback throws; a callback of a
+// Worker is reported with the Worker's name instead.
+const coreQueueMicrotask = primordials.queueMicrotask;
+
 function queueMicrotask(callback) {
-  core.queueMicrotask(guardCallback(callback));
+  coreQueueMicrotask(guardCallback(callback));
 }
 
 const workerConsole = new consoleNs.Console((message, level) =>
