@@ -6,10 +6,8 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
-use std::sync::Once;
 
-use support::{Isola, copy_case, repo, request, run};
+use support::{Isola, build_guests, copy_case, repo, request, run};
 
 /// The test cases with `math.wasm` compiled from `math.wat` beside each
 /// Worker (built `.wasm` files are not committed).
@@ -123,18 +121,6 @@ fn service_workers_get_wasm_modules_and_blobs_as_globals() {
     assert_eq!(reply["add"], 42, "{reply}");
     assert_eq!(reply["greeting"], "hi");
     assert_eq!(reply["bytes"], 3);
-}
-
-/// Builds the wasm-bindgen Workers in guests/wasm-bindgen/ (once).
-fn build_guests() {
-    static BUILT: Once = Once::new();
-    BUILT.call_once(|| {
-        let status = Command::new("bash")
-            .arg(repo().join("scripts/build-guests"))
-            .status()
-            .expect("run scripts/build-guests");
-        assert!(status.success(), "scripts/build-guests failed");
-    });
 }
 
 #[test]

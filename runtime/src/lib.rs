@@ -4,6 +4,7 @@
 //! - [`config`]: wrangler configs and `isola.toml` → [`HostConfig`]
 //! - [`worker`]: a Worker version checked and ready to load
 //! - [`modules`]: a Worker's modules: resolution, TypeScript, JSON
+//! - [`wasm`]: pure-Wasm guests (wasi:http components) on wasmtime
 //! - [`isolate`]: JS isolates on their own threads, the warm pool, limits
 //! - [`host`]: which Worker and isolate answer a request; hot swap; stats
 //! - [`http`]: the server, response bodies, error pages
@@ -22,6 +23,7 @@ pub mod http;
 pub mod isolate;
 pub mod limits;
 pub mod modules;
+pub mod wasm;
 pub mod worker;
 
 pub use config::{HostConfig, WorkerConfig};

@@ -15,6 +15,9 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     cli.configure_bytecode_cache();
+    // Two TLS providers are linked in (Deno's fetch and wasmtime's
+    // wasi:http each bring one): say which one outbound HTTPS uses.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     match cli.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -13,6 +13,7 @@ use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
 use crate::config::WorkerConfig;
 use crate::env;
 use crate::modules::{ModuleRules, ModuleSources};
+use crate::wasm::Guest;
 
 /// How a Worker's entry script is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub enum ScriptKind {
     Module,
     /// `addEventListener("fetch", event => event.respondWith(...))`.
     ServiceWorker,
+    /// A WASI 0.2 component exporting `wasi:http/incoming-handler`.
+    Wasm,
 }
 
 /// One version of a Worker's code and configuration.
@@ -34,6 +37,8 @@ pub struct WorkerVersion {
     pub description: String,
     /// The config it was made from: bindings, schedules, ...
     pub config: WorkerConfig,
+    /// The compiled guest, for a Wasm Worker.
+    pub guest: Option<Arc<Guest>>,
     pub sources: Arc<ModuleSources>,
 }
 
@@ -48,6 +53,18 @@ impl WorkerVersion {
     pub fn prepare(config: WorkerConfig, cf: &serde_json::Value) -> Result<Arc<Self>, LoadError> {
         let main = ModuleSpecifier::from_file_path(&config.main)
             .map_err(|()| LoadError(format!("{}: not an absolute path", config.main.display())))?;
+        if config.main.extension().is_some_and(|e| e == "wasm") {
+            let guest = Guest::load(&config.name, &config.main)?;
+            return Ok(Arc::new(Self {
+                name: config.name.as_str().into(),
+                main,
+                kind: ScriptKind::Wasm,
+                description: String::new(),
+                guest: Some(Arc::new(guest)),
+                config,
+                sources: Arc::new(ModuleSources::new(ModuleRules::default())),
+            }));
+        }
         let base = config.main.parent().unwrap_or(std::path::Path::new("/"));
         let rules = ModuleRules::new(base, &config.rules, &config.blobs)
             .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;
@@ -74,6 +91,7 @@ impl WorkerVersion {
             })
             .to_string(),
             config,
+            guest: None,
             sources,
         }))
     }

@@ -31,6 +31,26 @@ pub fn guest(name: &str) -> PathBuf {
     repo().join("guests/js").join(name)
 }
 
+/// Builds the Rust guests (scripts/build-guests), once per test binary.
+pub fn build_guests() {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let status = Command::new("bash")
+            .arg(repo().join("scripts/build-guests"))
+            .status()
+            .expect("run scripts/build-guests");
+        assert!(status.success(), "scripts/build-guests failed");
+    });
+}
+
+/// A wasi:http component built from `guests/rust/<name>`.
+pub fn rust_guest(name: &str) -> PathBuf {
+    build_guests();
+    repo()
+        .join("target/guests/wasm32-wasip2/release")
+        .join(format!("{name}.wasm"))
+}
+
 /// A copy of `tests/cases/<name>` in a temporary directory, to edit.
 pub fn copy_case(name: &str) -> tempfile::TempDir {
     fn copy(from: &Path, to: &Path) {

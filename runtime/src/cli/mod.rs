@@ -55,8 +55,8 @@ pub struct StateArgs {
 }
 
 impl Cli {
-    /// Points the QuickJS backend's bytecode cache at isola's cache
-    /// directory, or turns it off. The engine reads these variables once, so
+    /// Points the QuickJS backend's bytecode cache, and wasmtime's cache of
+    /// compiled guests, at isola's cache directory, or turns them off. The engine reads these variables once, so
     /// this must run before the first isolate exists and before any thread
     /// is spawned.
     pub fn configure_bytecode_cache(&self) {
@@ -65,9 +65,12 @@ impl Cli {
         unsafe {
             if self.no_bytecode_cache {
                 std::env::set_var("V82JSC_NO_BC_CACHE", "1");
-            } else if let Some(dir) = dir {
+            } else if let Some(dir) = &dir {
                 std::env::set_var("V82JSC_BC_CACHE_DIR", dir.join("bytecode"));
             }
+        }
+        if let (false, Some(dir)) = (self.no_bytecode_cache, dir) {
+            crate::wasm::set_cache_dir(dir.join("wasm"));
         }
     }
 

@@ -466,7 +466,9 @@ fn config_path(path: &Path) -> Result<PathBuf, ConfigError> {
     if path.is_dir() {
         return find_config(&path);
     }
-    let known = ["toml", "json", "jsonc", "js", "mjs", "cjs", "ts", "mts"];
+    let known = [
+        "toml", "json", "jsonc", "js", "mjs", "cjs", "ts", "mts", "wasm",
+    ];
     if !path
         .extension()
         .and_then(|e| e.to_str())
@@ -474,7 +476,7 @@ fn config_path(path: &Path) -> Result<PathBuf, ConfigError> {
     {
         return Err(ConfigError::new(
             &path,
-            "expected a Worker script (.js, .mjs, .ts) or a wrangler config (.toml, .json, .jsonc)",
+            "expected a Worker script (.js, .mjs, .ts), a Wasm component (.wasm) or a wrangler config (.toml, .json, .jsonc)",
         ));
     }
     if !path.is_file() {

@@ -43,6 +43,7 @@ impl Host {
     /// the Workers' bindings use `stores`. Fails, naming the Worker, if one
     /// does not load.
     pub async fn start(config: HostConfig, stores: Stores) -> Result<Arc<Self>, LoadError> {
+        crate::wasm::set_memory_limit(config.pool.memory_bytes);
         let pool = Pool::new(config.pool.warm, config.pool.memory_bytes, stores.clone());
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {

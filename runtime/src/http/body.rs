@@ -5,6 +5,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
 use tokio::sync::mpsc;
 
 use crate::exchange::BodyError;
@@ -12,13 +13,25 @@ use crate::exchange::BodyError;
 /// How many chunks a streaming body buffers before the Worker waits.
 pub const STREAM_BUFFER_CHUNKS: usize = 4;
 
-/// A response body: nothing, bytes known up front, or chunks as the Worker
-/// produces them (the first reach the client before the last exist).
-#[derive(Debug)]
+/// A response body: nothing, bytes known up front, chunks as a JS Worker
+/// produces them (the first reach the client before the last exist), or a
+/// Wasm guest's own streaming body.
 pub enum ResponseBody {
     Empty,
     Full(Option<Bytes>),
     Stream(mpsc::Receiver<Result<Bytes, BodyError>>),
+    Boxed(UnsyncBoxBody<Bytes, BodyError>),
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "ResponseBody::Empty",
+            Self::Full(_) => "ResponseBody::Full",
+            Self::Stream(_) => "ResponseBody::Stream",
+            Self::Boxed(_) => "ResponseBody::Boxed",
+        })
+    }
 }
 
 impl ResponseBody {
@@ -47,6 +60,7 @@ impl Body for ResponseBody {
             Self::Stream(rx) => rx
                 .poll_recv(cx)
                 .map(|chunk| chunk.map(|r| r.map(Frame::data))),
+            Self::Boxed(body) => Pin::new(body).poll_frame(cx),
         }
     }
 
@@ -55,6 +69,7 @@ impl Body for ResponseBody {
             Self::Empty => true,
             Self::Full(bytes) => bytes.is_none(),
             Self::Stream(_) => false,
+            Self::Boxed(body) => body.is_end_stream(),
         }
     }
 
@@ -63,6 +78,7 @@ impl Body for ResponseBody {
             Self::Empty => SizeHint::with_exact(0),
             Self::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
             Self::Stream(_) => SizeHint::default(),
+            Self::Boxed(body) => body.size_hint(),
         }
     }
 }

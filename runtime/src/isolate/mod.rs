@@ -47,6 +47,16 @@ pub struct Isolate {
 }
 
 impl Isolate {
+    /// A handle on something that serves the requests sent to `queue` (a
+    /// Wasm guest), watched by `monitor`.
+    pub fn new(queue: mpsc::UnboundedSender<Event>, monitor: Arc<Monitor>) -> Self {
+        Self {
+            queue,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            monitor,
+        }
+    }
+
     /// Requests sent to this isolate that have not been answered yet.
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Relaxed)

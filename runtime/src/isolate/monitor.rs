@@ -78,6 +78,28 @@ impl Monitor {
         monitor
     }
 
+    /// A monitor for something that is not an isolate thread (a Wasm
+    /// guest): no watchdog, CPU time added as it is used.
+    pub fn detached() -> Arc<Self> {
+        Arc::new(Self {
+            clock: libc::CLOCK_THREAD_CPUTIME_ID,
+            busy_since: AtomicU64::new(0),
+            turn_requests: AtomicU64::new(0),
+            cpu_total: AtomicU64::new(0),
+            heap_bytes: AtomicU64::new(0),
+            cpu_limit_ns: AtomicU64::new(u64::MAX),
+            exceeded: AtomicU8::new(0),
+            retiring: AtomicBool::new(false),
+            handle: OnceLock::new(),
+        })
+    }
+
+    /// Counts `used` as CPU time spent.
+    pub fn add_cpu(&self, used: Duration) {
+        let ns = u64::try_from(used.as_nanos()).unwrap_or(u64::MAX);
+        self.cpu_total.fetch_add(ns, Ordering::Relaxed);
+    }
+
     /// Sets how much CPU time one request may use.
     pub fn set_cpu_limit(&self, limit: Duration) {
         let ns = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);

@@ -44,12 +44,16 @@ impl Pool {
         self.warm.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// Loads `worker` into a warm isolate (or, if none is ready, a new one).
+    /// Loads `worker` into a warm isolate (or, if none is ready, a new one);
+    /// a Wasm guest needs no isolate and starts serving at once.
     pub async fn load(
         self: &Arc<Self>,
         worker: Arc<WorkerVersion>,
         limits: Limits,
     ) -> Result<Isolate, LoadError> {
+        if let Some(guest) = &worker.guest {
+            return Ok(crate::wasm::start(guest.clone(), limits));
+        }
         let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let warm = match warm {
             Some(warm) => warm,

@@ -334,6 +334,7 @@ async fn load_worker(
             let namespace = v8::Local::new(scope, namespace);
             v8::Global::new(scope, v8::Local::<v8::Value>::from(namespace))
         }
+        ScriptKind::Wasm => unreachable!("a Wasm guest is never loaded into an isolate"),
         ScriptKind::ServiceWorker => {
             for blob in &worker.config.blobs {
                 define_blob(js, monitor, blob).await?;

@@ -1,0 +1,78 @@
+//! Echoes the request back as JSON: method, URL, headers and body. Paths
+//! under `/trap` and `/loop` misbehave on purpose, to show how the host
+//! contains a guest that traps or never returns.
+
+use std::io::{Read as _, Write as _};
+
+use wasip2::http::types::{
+    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse,
+    ResponseOutparam, Scheme,
+};
+
+struct Echo;
+
+wasip2::http::proxy::export!(Echo);
+
+impl wasip2::exports::http::incoming_handler::Guest for Echo {
+    fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
+        let path = request.path_with_query().unwrap_or_default();
+        if path.starts_with("/trap") {
+            panic!("the guest trapped on purpose");
+        }
+        if path.starts_with("/loop") {
+            #[allow(clippy::empty_loop, reason = "a guest that never returns")]
+            loop {}
+        }
+        let method = match request.method() {
+            Method::Get => "GET".to_string(),
+            Method::Head => "HEAD".to_string(),
+            Method::Post => "POST".to_string(),
+            Method::Put => "PUT".to_string(),
+            Method::Delete => "DELETE".to_string(),
+            Method::Patch => "PATCH".to_string(),
+            Method::Options => "OPTIONS".to_string(),
+            Method::Connect => "CONNECT".to_string(),
+            Method::Trace => "TRACE".to_string(),
+            Method::Other(other) => other,
+        };
+        let scheme = match request.scheme() {
+            Some(Scheme::Https) => "https",
+            _ => "http",
+        };
+        let authority = request.authority().unwrap_or_default();
+        let headers: Vec<(String, String)> = request
+            .headers()
+            .entries()
+            .into_iter()
+            .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
+            .collect();
+        let mut body = Vec::new();
+        let incoming = request.consume().expect("the body, once");
+        {
+            let mut stream = incoming.stream().expect("the body's stream, once");
+            stream.read_to_end(&mut body).expect("read the body");
+        }
+        IncomingBody::finish(incoming);
+
+        let reply = serde_json::json!({
+            "method": method,
+            "url": format!("{scheme}://{authority}{path}"),
+            "headers": headers,
+            "body": String::from_utf8_lossy(&body),
+        })
+        .to_string();
+        let headers = Fields::from_list(&[(
+            "content-type".to_string(),
+            b"application/json".to_vec(),
+        )])
+        .expect("a valid header");
+        let response = OutgoingResponse::new(headers);
+        let out_body = response.body().expect("the body, once");
+        ResponseOutparam::set(response_out, Ok(response));
+        let mut out = out_body.write().expect("the body's stream, once");
+        out.write_all(reply.as_bytes()).expect("write the body");
+        out.flush().expect("flush the body");
+        drop(out);
+        OutgoingBody::finish(out_body, None).expect("finish the body");
+    }
+}

@@ -1,0 +1,179 @@
+//! Pure-Wasm guests: WASI 0.2 components that export
+//! `wasi:http/incoming-handler` (the proxy world), run on wasmtime the way
+//! Fastly Compute runs them. A guest is compiled once per version (and
+//! cached on disk by wasmtime's cache), linked once (`ProxyPre`), and
+//! instantiated afresh for every request from the pooling allocator, whose
+//! copy-on-write memory images make that cost microseconds.
+//!
+//! Limits: a request's CPU budget is an epoch deadline (the engine's epoch
+//! ticks every millisecond), so a guest that loops forever traps at its
+//! limit; wall time spent waiting on the host (reading the request body)
+//! counts too. Each instance's memory is capped by the pooling allocator
+//! (`--memory-mb`, 128 MB by default); a guest that wants more sees
+//! `memory.grow` fail, as on Fastly.
+//!
+//! To the host a guest looks like an isolate: [`start`] returns an
+//! [`Isolate`] handle whose requests run as instances, so routing, limits,
+//! fail-open, hot swap and metrics are the same for JS and Wasm Workers.
+
+mod serve;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+pub use serve::start;
+
+use crate::worker::LoadError;
+
+/// How often the engine's epoch advances: the granularity of CPU limits.
+const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// Instances the pooling allocator keeps room for at once.
+const POOL_INSTANCES: u32 = 256;
+
+/// Where compiled guests are cached (set once, before the first guest).
+static CACHE_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// Most memory one instance may use (set once, before the first guest).
+static MEMORY_BYTES: OnceLock<usize> = OnceLock::new();
+
+/// Caches compiled guests in `dir`.
+pub fn set_cache_dir(dir: PathBuf) {
+    let _ = CACHE_DIR.set(dir);
+}
+
+/// Caps the memory of each guest instance.
+pub fn set_memory_limit(bytes: usize) {
+    let _ = MEMORY_BYTES.set(bytes);
+}
+
+/// The one engine every guest runs on, with the WASI and `wasi:http`
+/// imports a guest may use.
+struct Runtime {
+    engine: Engine,
+    linker: Linker<GuestState>,
+}
+
+fn runtime() -> Result<&'static Runtime, LoadError> {
+    static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| Runtime::new().map_err(|e| format!("cannot start wasmtime: {e:#}")))
+        .as_ref()
+        .map_err(|e| LoadError(e.clone()))
+}
+
+impl Runtime {
+    fn new() -> wasmtime::Result<Self> {
+        let memory = *MEMORY_BYTES.get_or_init(|| 128 * 1024 * 1024);
+        let mut pooling = PoolingAllocationConfig::default();
+        pooling
+            .total_component_instances(POOL_INSTANCES)
+            .total_core_instances(POOL_INSTANCES)
+            .total_memories(POOL_INSTANCES)
+            .total_tables(POOL_INSTANCES)
+            .max_memory_size(memory);
+        let mut config = Config::new();
+        config
+            .epoch_interruption(true)
+            .memory_init_cow(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+        if let Some(dir) = CACHE_DIR.get() {
+            let mut cache = CacheConfig::new();
+            cache.with_directory(dir);
+            config.cache(Some(Cache::new(cache)?));
+        }
+        let engine = Engine::new(&config)?;
+        let ticking = engine.weak();
+        std::thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = ticking.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })?;
+        // All of WASI 0.2 (Rust's std imports the CLI interfaces too, as
+        // `wasmtime serve` provides them), with no files, sockets or
+        // environment granted, and `wasi:http`.
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        Ok(Self { engine, linker })
+    }
+}
+
+/// A compiled and linked guest, ready to instantiate.
+pub struct Guest {
+    pub name: Arc<str>,
+    pre: ProxyPre<GuestState>,
+}
+
+impl Guest {
+    /// Compiles the component at `path` and links it against the imports
+    /// the host provides; the error names the file and says what is wrong
+    /// (not a component, an import the host lacks, ...).
+    pub fn load(name: &str, path: &Path) -> Result<Self, LoadError> {
+        let runtime = runtime()?;
+        let failed = |what: &str, e: wasmtime::Error| {
+            LoadError(format!("{}: {what}: {e:#}", path.display()))
+        };
+        let component = Component::from_file(&runtime.engine, path)
+            .map_err(|e| failed("not a valid WebAssembly component", e))?;
+        let pre = runtime
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| failed("cannot be linked", e))?;
+        let pre = ProxyPre::new(pre)
+            .map_err(|e| failed("does not export wasi:http/incoming-handler", e))?;
+        Ok(Self {
+            name: name.into(),
+            pre,
+        })
+    }
+}
+
+/// What one instance (one request) owns.
+pub(crate) struct GuestState {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+}
+
+impl GuestState {
+    fn new() -> Self {
+        Self {
+            table: ResourceTable::new(),
+            wasi: WasiCtx::builder().inherit_stderr().build(),
+            http: WasiHttpCtx::new(),
+        }
+    }
+}
+
+impl WasiView for GuestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for GuestState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! A guest's requests: each one the host queues runs in an instance of its
+//! own, in a task of its own, so requests to one guest run in parallel.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use tokio::sync::{mpsc, oneshot};
+use wasmtime::{Store, Trap};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+
+use super::{EPOCH_TICK, Guest, GuestState};
+use crate::exchange::{BodyError, Event, Exchange, Outcome};
+use crate::http::{Failure, ResponseBody};
+use crate::isolate::{Isolate, Monitor};
+use crate::limits::Limits;
+
+/// Starts serving `guest` with `limits`; the handle takes its requests.
+pub fn start(guest: Arc<Guest>, limits: Limits) -> Isolate {
+    let (queue, mut events) = mpsc::unbounded_channel();
+    let monitor = Monitor::detached();
+    let busy = monitor.clone();
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::Fetch(exchange) => {
+                    tokio::spawn(answer(guest.clone(), limits, exchange, busy.clone()));
+                }
+                Event::Scheduled(scheduled) => {
+                    tracing::error!(
+                        target: "worker",
+                        "[{}] a Wasm guest has no scheduled handler",
+                        guest.name
+                    );
+                    let _ = scheduled.reply.send(Outcome::failed(Failure::Exception));
+                }
+            }
+        }
+    });
+    Isolate::new(queue, monitor)
+}
+
+async fn answer(guest: Arc<Guest>, limits: Limits, exchange: Exchange, monitor: Arc<Monitor>) {
+    let reply = exchange.reply;
+    let request = (
+        exchange.method,
+        exchange.url,
+        exchange.headers,
+        exchange.body,
+    );
+    let started = Instant::now();
+    let outcome = match run(&guest, limits, request).await {
+        Ok(response) => Outcome::Response(response),
+        Err((failure, detail)) => {
+            tracing::error!(target: "worker", "[{}] {detail}", guest.name);
+            Outcome::Failed {
+                failure,
+                pass_through: false,
+                detail: Some(detail),
+            }
+        }
+    };
+    monitor.add_cpu(started.elapsed());
+    let _ = reply.send(outcome);
+}
+
+type Request = (
+    http::Method,
+    String,
+    http::HeaderMap,
+    Option<crate::exchange::RequestBody>,
+);
+
+/// Runs one request in a fresh instance: its response, or why it failed.
+async fn run(
+    guest: &Guest,
+    limits: Limits,
+    (method, url, headers, body): Request,
+) -> Result<http::Response<ResponseBody>, (Failure, String)> {
+    let internal = |e: &dyn std::fmt::Display| (Failure::Unavailable, e.to_string());
+    let mut store = Store::new(guest.pre.engine(), GuestState::new());
+    let ticks = (limits.cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1);
+    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+    store.epoch_deadline_trap();
+
+    let scheme = if url.starts_with("https:") {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    };
+    let body = match body {
+        Some(body) => body
+            .map_err(|e| wasmtime_wasi_http::Error::InternalError(Some(e.to_string())))
+            .boxed_unsync(),
+        None => Empty::<Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    };
+    let mut request = http::Request::new(body);
+    *request.method_mut() = method;
+    *request.uri_mut() = url.parse().map_err(|e| internal(&e))?;
+    *request.headers_mut() = headers;
+    let request = store
+        .data_mut()
+        .http()
+        .new_incoming_request(scheme, request)
+        .map_err(|e| internal(&e))?;
+    let (sender, receiver) = oneshot::channel();
+    let out = store
+        .data_mut()
+        .http()
+        .new_response_outparam(sender)
+        .map_err(|e| internal(&e))?;
+
+    // The guest may go on writing the body after it has set the response,
+    // so it runs in a task of its own.
+    let pre = guest.pre.clone();
+    let task = tokio::spawn(async move {
+        let proxy = pre.instantiate_async(&mut store).await?;
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, request, out)
+            .await
+    });
+    match receiver.await {
+        Ok(Ok(response)) => Ok(response.map(|body| {
+            ResponseBody::Boxed(body.map_err(|e| Box::new(e) as BodyError).boxed_unsync())
+        })),
+        Ok(Err(code)) => Err((
+            Failure::Exception,
+            format!("the guest answered with an error: {code:?}"),
+        )),
+        Err(_) => Err(match task.await {
+            Ok(Ok(())) => (
+                Failure::Exception,
+                "the guest returned without setting a response".to_string(),
+            ),
+            Ok(Err(error)) => why(&error),
+            Err(joined) => internal(&joined),
+        }),
+    }
+}
+
+/// The failure a guest's error means, and how to say it.
+fn why(error: &wasmtime::Error) -> (Failure, String) {
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => (
+            Failure::CpuLimit,
+            "the guest exceeded its CPU time limit".to_string(),
+        ),
+        Some(trap) => (
+            Failure::Exception,
+            format!("the guest trapped: {trap}\n{error:?}"),
+        ),
+        None => (Failure::Exception, format!("the guest failed: {error:#}")),
+    }
+}
