@@ -126,3 +126,25 @@ fn wasm_and_js_workers_share_a_host() {
     let stats = isola.worker_stats("hello");
     assert_eq!(stats["requests"], 1, "{stats}");
 }
+
+#[test]
+fn the_markdown_guest_renders_as_the_wasm_bindgen_worker_does() {
+    let isola = Isola::serve(&[rust_guest("markdown").to_str().unwrap()]);
+    let body = br##"{"markdown": "# Title\n\nSome *emphasis*.\n\n## Part two\n"}"##;
+    let reply = request("POST", &isola.url("/render"), &[], Some(body));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let rendered = reply.json();
+    assert!(
+        rendered["html"]
+            .as_str()
+            .unwrap()
+            .contains("<em>emphasis</em>"),
+        "{rendered}"
+    );
+    assert_eq!(
+        rendered["headings"],
+        serde_json::json!(["Title", "Part two"])
+    );
+    let bad = request("POST", &isola.url("/render"), &[], Some(b"not json"));
+    assert_eq!(bad.status, 400);
+}

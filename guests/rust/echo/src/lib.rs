@@ -61,11 +61,9 @@ impl wasip2::exports::http::incoming_handler::Guest for Echo {
             "body": String::from_utf8_lossy(&body),
         })
         .to_string();
-        let headers = Fields::from_list(&[(
-            "content-type".to_string(),
-            b"application/json".to_vec(),
-        )])
-        .expect("a valid header");
+        let headers =
+            Fields::from_list(&[("content-type".to_string(), b"application/json".to_vec())])
+                .expect("a valid header");
         let response = OutgoingResponse::new(headers);
         let out_body = response.body().expect("the body, once");
         ResponseOutparam::set(response_out, Ok(response));
