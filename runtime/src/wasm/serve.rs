@@ -8,11 +8,11 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use tokio::sync::{mpsc, oneshot};
 use wasmtime::{Store, Trap};
-use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::{WasiBody, WasiHttpView};
 
 use super::{EPOCH_TICK, Guest, GuestState};
-use crate::exchange::{BodyError, Event, Exchange, Outcome};
+use crate::exchange::{BodyError, Event, Exchange, Outcome, RequestBody};
 use crate::http::{Failure, ResponseBody};
 use crate::isolate::{Isolate, Monitor};
 use crate::limits::Limits;
@@ -43,15 +43,15 @@ pub fn start(guest: Arc<Guest>, limits: Limits) -> Isolate {
 }
 
 async fn answer(guest: Arc<Guest>, limits: Limits, exchange: Exchange, monitor: Arc<Monitor>) {
-    let reply = exchange.reply;
-    let request = (
-        exchange.method,
-        exchange.url,
-        exchange.headers,
-        exchange.body,
-    );
     let started = Instant::now();
-    let outcome = match run(&guest, limits, request).await {
+    let Exchange {
+        method,
+        url,
+        headers,
+        body,
+        reply,
+    } = exchange;
+    let outcome = match run(&guest, limits, incoming(method, &url, headers, body)).await {
         Ok(response) => Outcome::Response(response),
         Err((failure, detail)) => {
             tracing::error!(target: "worker", "[{}] {detail}", guest.name);
@@ -66,25 +66,13 @@ async fn answer(guest: Arc<Guest>, limits: Limits, exchange: Exchange, monitor: 
     let _ = reply.send(outcome);
 }
 
-type Request = (
-    http::Method,
-    String,
-    http::HeaderMap,
-    Option<crate::exchange::RequestBody>,
-);
-
-/// Runs one request in a fresh instance: its response, or why it failed.
-async fn run(
-    guest: &Guest,
-    limits: Limits,
-    (method, url, headers, body): Request,
-) -> Result<http::Response<ResponseBody>, (Failure, String)> {
-    let internal = |e: &dyn std::fmt::Display| (Failure::Unavailable, e.to_string());
-    let mut store = Store::new(guest.pre.engine(), GuestState::new());
-    let ticks = (limits.cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1);
-    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-    store.epoch_deadline_trap();
-
+/// The request as `wasi:http` takes it, or why it cannot be.
+fn incoming(
+    method: http::Method,
+    url: &str,
+    headers: http::HeaderMap,
+    body: Option<RequestBody>,
+) -> Result<(Scheme, http::Request<WasiBody>), String> {
     let scheme = if url.starts_with("https:") {
         Scheme::Https
     } else {
@@ -100,8 +88,23 @@ async fn run(
     };
     let mut request = http::Request::new(body);
     *request.method_mut() = method;
-    *request.uri_mut() = url.parse().map_err(|e| internal(&e))?;
+    *request.uri_mut() = url.parse().map_err(|e| format!("bad URL {url:?}: {e}"))?;
     *request.headers_mut() = headers;
+    Ok((scheme, request))
+}
+
+/// Runs one request in a fresh instance: its response, or why it failed.
+async fn run(
+    guest: &Guest,
+    limits: Limits,
+    request: Result<(Scheme, http::Request<WasiBody>), String>,
+) -> Result<http::Response<ResponseBody>, (Failure, String)> {
+    let internal = |e: &dyn std::fmt::Display| (Failure::Unavailable, e.to_string());
+    let (scheme, request) = request.map_err(|e| internal(&e))?;
+    let mut store = Store::new(guest.pre.engine(), GuestState::new());
+    let ticks = (limits.cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1);
+    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+    store.epoch_deadline_trap();
     let request = store
         .data_mut()
         .http()
