@@ -76,21 +76,25 @@ function invokeGlobalListeners(event) {
   }
 }
 
-/** The scheduled handler of an ES module Worker's default export. */
-function moduleScheduledHandler(exported, env) {
+/**
+ * The `method` handler ("fetch", "scheduled") of an ES module Worker's
+ * default export: an object's method, or a class's (WorkerEntrypoint
+ * style, constructed per invocation).
+ */
+function moduleHandler(exported, env, method) {
   if (
     typeof exported === "function" &&
-    typeof exported.prototype?.scheduled === "function"
+    typeof exported.prototype?.[method] === "function"
   ) {
-    return (controller, invocation) =>
-      new exported(newExecutionContext(invocation), env).scheduled(controller);
+    return (argument, invocation) =>
+      new exported(newExecutionContext(invocation), env)[method](argument);
   }
-  if (typeof exported?.scheduled === "function") {
-    return (controller, invocation) =>
-      exported.scheduled(controller, env, newExecutionContext(invocation));
+  if (typeof exported?.[method] === "function") {
+    return (argument, invocation) =>
+      exported[method](argument, env, newExecutionContext(invocation));
   }
   return () => {
-    throw new Error("Handler does not export a scheduled() function.");
+    throw new Error(`Handler does not export a ${method}() function.`);
   };
 }
 
@@ -105,24 +109,6 @@ function serviceWorkerScheduledHandler(controller, invocation) {
     throw new Error("No scheduled event listener was registered.");
   }
   invokeGlobalListeners(event);
-}
-
-/** The fetch handler of an ES module Worker's default export. */
-function moduleFetchHandler(exported, env) {
-  if (
-    typeof exported === "function" &&
-    typeof exported.prototype?.fetch === "function"
-  ) {
-    return (request, invocation) =>
-      new exported(newExecutionContext(invocation), env).fetch(request);
-  }
-  if (typeof exported?.fetch === "function") {
-    return (request, invocation) =>
-      exported.fetch(request, env, newExecutionContext(invocation));
-  }
-  return () => {
-    throw new Error("Handler does not export a fetch() function.");
-  };
 }
 
 /** The fetch handler of a service-worker script: its `fetch` listeners. */
@@ -293,8 +279,8 @@ export function startWorker(namespace) {
     if (namespace.default === undefined) {
       throw new Error(NO_HANDLERS);
     }
-    fetchHandler = moduleFetchHandler(namespace.default, env);
-    scheduledHandler = moduleScheduledHandler(namespace.default, env);
+    fetchHandler = moduleHandler(namespace.default, env, "fetch");
+    scheduledHandler = moduleHandler(namespace.default, env, "scheduled");
   }
   serveLoop();
 }

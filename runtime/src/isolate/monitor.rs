@@ -57,32 +57,23 @@ impl Monitor {
         let mut clock: libc::clockid_t = 0;
         // SAFETY: pthread_self() is the calling thread; `clock` is written.
         let ok = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) } == 0;
-        let monitor = Arc::new(Self {
-            clock: if ok {
-                clock
-            } else {
-                libc::CLOCK_THREAD_CPUTIME_ID
-            },
-            busy_since: AtomicU64::new(0),
-            turn_requests: AtomicU64::new(0),
-            cpu_total: AtomicU64::new(0),
-            heap_bytes: AtomicU64::new(0),
-            cpu_limit_ns: AtomicU64::new(u64::MAX),
-            exceeded: AtomicU8::new(0),
-            retiring: AtomicBool::new(false),
-            handle: OnceLock::new(),
-        });
-        if ok {
-            watchdog().watch(&monitor);
+        if !ok {
+            return Self::detached();
         }
+        let monitor = Arc::new(Self::with_clock(clock));
+        watchdog().watch(&monitor);
         monitor
     }
 
     /// A monitor for something that is not an isolate thread (a Wasm
     /// guest): no watchdog, CPU time added as it is used.
     pub fn detached() -> Arc<Self> {
-        Arc::new(Self {
-            clock: libc::CLOCK_THREAD_CPUTIME_ID,
+        Arc::new(Self::with_clock(libc::CLOCK_THREAD_CPUTIME_ID))
+    }
+
+    fn with_clock(clock: libc::clockid_t) -> Self {
+        Self {
+            clock,
             busy_since: AtomicU64::new(0),
             turn_requests: AtomicU64::new(0),
             cpu_total: AtomicU64::new(0),
@@ -91,7 +82,7 @@ impl Monitor {
             exceeded: AtomicU8::new(0),
             retiring: AtomicBool::new(false),
             handle: OnceLock::new(),
-        })
+        }
     }
 
     /// Counts `used` as CPU time spent.

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicUsize;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use deno_core::{JsRuntime, ModuleSpecifier, PollEventLoopOptions, v8};
+use deno_core::{JsRuntime, ModuleId, ModuleSpecifier, PollEventLoopOptions, v8};
 use isola_bindings::{Stores, WorkerBindings};
 use tokio::sync::{mpsc, oneshot};
 
@@ -325,11 +325,7 @@ async fn load_worker(
                 .load_main_es_module(&worker.main)
                 .await
                 .map_err(|e| LoadError(e.to_string()))?;
-            let evaluation = watched(js, monitor, |js| js.mod_evaluate(id));
-            run_until(js, monitor, evaluation).await?;
-            let namespace = js
-                .get_module_namespace(id)
-                .map_err(|e| LoadError(e.to_string()))?;
+            let namespace = evaluate(js, monitor, id).await?;
             deno_core::scope!(scope, js);
             let namespace = v8::Local::new(scope, namespace);
             v8::Global::new(scope, v8::Local::<v8::Value>::from(namespace))
@@ -365,11 +361,7 @@ async fn define_blob(js: &mut JsRuntime, monitor: &Monitor, blob: &Blob) -> Resu
         .load_side_es_module(&specifier)
         .await
         .map_err(|e| LoadError(format!("{}: {e}", file())))?;
-    let evaluation = watched(js, monitor, |js| js.mod_evaluate(id));
-    run_until(js, monitor, evaluation).await?;
-    let namespace = js
-        .get_module_namespace(id)
-        .map_err(|e| LoadError(e.to_string()))?;
+    let namespace = evaluate(js, monitor, id).await?;
     deno_core::scope!(scope, js);
     let namespace = v8::Local::new(scope, namespace);
     let default = v8::String::new(scope, "default").expect("a short string");
@@ -381,6 +373,18 @@ async fn define_blob(js: &mut JsRuntime, monitor: &Monitor, blob: &Blob) -> Resu
     let global = scope.get_current_context().global(scope);
     global.set(scope, name.into(), value);
     Ok(())
+}
+
+/// Runs loaded module `id` (each turn watched) and returns its namespace.
+async fn evaluate(
+    js: &mut JsRuntime,
+    monitor: &Monitor,
+    id: ModuleId,
+) -> Result<v8::Global<v8::Object>, LoadError> {
+    let evaluation = watched(js, monitor, |js| js.mod_evaluate(id));
+    run_until(js, monitor, evaluation).await?;
+    js.get_module_namespace(id)
+        .map_err(|e| LoadError(e.to_string()))
 }
 
 async fn call(
