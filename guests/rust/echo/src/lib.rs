@@ -2,12 +2,7 @@
 //! under `/trap` and `/loop` misbehave on purpose, to show how the host
 //! contains a guest that traps or never returns.
 
-use std::io::{Read as _, Write as _};
-
-use wasip2::http::types::{
-    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse,
-    ResponseOutparam, Scheme,
-};
+use wasip2::http::types::{IncomingRequest, Method, ResponseOutparam, Scheme};
 
 struct Echo;
 
@@ -46,14 +41,7 @@ impl wasip2::exports::http::incoming_handler::Guest for Echo {
             .into_iter()
             .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
             .collect();
-        let mut body = Vec::new();
-        let incoming = request.consume().expect("the body, once");
-        {
-            let mut stream = incoming.stream().expect("the body's stream, once");
-            stream.read_to_end(&mut body).expect("read the body");
-        }
-        IncomingBody::finish(incoming);
-
+        let body = guest_http::read_body(request);
         let reply = serde_json::json!({
             "method": method,
             "url": format!("{scheme}://{authority}{path}"),
@@ -61,16 +49,6 @@ impl wasip2::exports::http::incoming_handler::Guest for Echo {
             "body": String::from_utf8_lossy(&body),
         })
         .to_string();
-        let headers =
-            Fields::from_list(&[("content-type".to_string(), b"application/json".to_vec())])
-                .expect("a valid header");
-        let response = OutgoingResponse::new(headers);
-        let out_body = response.body().expect("the body, once");
-        ResponseOutparam::set(response_out, Ok(response));
-        let mut out = out_body.write().expect("the body's stream, once");
-        out.write_all(reply.as_bytes()).expect("write the body");
-        out.flush().expect("flush the body");
-        drop(out);
-        OutgoingBody::finish(out_body, None).expect("finish the body");
+        guest_http::respond(response_out, 200, "application/json", reply.as_bytes());
     }
 }

@@ -29,11 +29,10 @@ pub fn render(body: &str) -> Result<String, String> {
     let mut heading: Option<String> = None;
     for event in &events {
         match event {
-            Event::Start(Tag::Heading { level, .. })
-                if matches!(level, HeadingLevel::H1 | HeadingLevel::H2) =>
-            {
-                heading = Some(String::new());
-            }
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1 | HeadingLevel::H2,
+                ..
+            }) => heading = Some(String::new()),
             Event::End(TagEnd::Heading(_)) => headings.extend(heading.take()),
             Event::Text(text) | Event::Code(text) => {
                 words += text.split_whitespace().count();
