@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{Isola, case, request, run, rust_guest};
+use support::{Isola, Origin, case, request, run, rust_guest};
 
 #[test]
 fn hello_and_echo_answer_over_http() {
@@ -147,4 +147,186 @@ fn the_markdown_guest_renders_as_the_wasm_bindgen_worker_does() {
     );
     let bad = request("POST", &isola.url("/render"), &[], Some(b"not json"));
     assert_eq!(bad.status, 400);
+}
+
+/// A host running the `counter` guest and the JS Worker of
+/// tests/cases/counters on the same KV namespace and D1 database.
+fn counters() -> (Isola, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let guest = dir.path().join("guest");
+    std::fs::create_dir(&guest).unwrap();
+    std::fs::write(
+        guest.join("wrangler.toml"),
+        format!(
+            "name = \"counter\"\nmain = \"{}\"\n\n\
+             [[kv_namespaces]]\nbinding = \"COUNTS\"\nid = \"counts\"\n\n\
+             [[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"visits\"\ndatabase_id = \"visits\"\n",
+            rust_guest("counter").display()
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("isola.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[workers]]\npath = \"{}\"\nroutes = [\"*/js/*\"]\n\n[[workers]]\npath = \"{}\"\n",
+            case("counters").display(),
+            guest.display()
+        ),
+    )
+    .unwrap();
+    (Isola::serve(&[config.to_str().unwrap()]), dir)
+}
+
+#[test]
+fn a_guest_and_a_js_worker_share_kv() {
+    let (isola, _dir) = counters();
+    let put = request("PUT", &isola.url("/js/kv/hits"), &[], Some(b"41"));
+    assert_eq!(put.text(), "stored");
+    let counted = isola.get("/kv/hits");
+    assert_eq!(counted.status, 200, "{}", counted.text());
+    assert_eq!(counted.text(), "42");
+    assert_eq!(isola.get("/kv/hits").text(), "43");
+    assert_eq!(isola.get("/js/kv/hits").text(), "43");
+    // A key the JS Worker never wrote starts from nothing.
+    assert_eq!(isola.get("/kv/fresh").text(), "1");
+    assert_eq!(isola.get("/js/kv/fresh").text(), "1");
+}
+
+#[test]
+fn a_guest_and_a_js_worker_share_d1() {
+    let (isola, _dir) = counters();
+    let first = isola.get("/d1/alice");
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(first.text(), "1");
+    assert_eq!(isola.post("/js/d1/alice", b"").text(), "2");
+    assert_eq!(isola.get("/d1/alice").text(), "3");
+    assert_eq!(isola.get("/js/d1/alice").text(), "3");
+    assert_eq!(isola.get("/js/d1/bob").text(), "0");
+}
+
+#[test]
+fn a_guest_using_a_binding_it_lacks_gets_an_error_naming_it() {
+    let isola = Isola::serve(&[rust_guest("counter").to_str().unwrap()]);
+    let kv = isola.get("/kv/hits");
+    assert_eq!(kv.status, 500);
+    assert_eq!(kv.text(), "No KV namespace is bound as COUNTS");
+    let d1 = isola.get("/d1/alice");
+    assert_eq!(d1.status, 500);
+    assert_eq!(d1.text(), "No D1 database is bound as DB");
+    assert_eq!(isola.get("/").status, 404);
+}
+
+/// The bot detector in front of `origin`, failing open, with `limits`.
+fn bot_detector(origin: &Origin, limits: &str) -> (Isola, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("isola.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[workers]]\npath = \"{}\"\norigin = \"{}\"\nfail_open = true\nlimits = {{ {limits} }}\n",
+            rust_guest("bot_detector").display(),
+            origin.url()
+        ),
+    )
+    .unwrap();
+    (Isola::serve(&[config.to_str().unwrap()]), dir)
+}
+
+#[test]
+fn the_bot_detector_tags_bots_and_passes_humans_to_the_origin() {
+    let origin = Origin::start();
+    let (isola, _dir) = bot_detector(&origin, "");
+    let host = isola.url("").trim_start_matches("http://").to_string();
+    let as_agent = |agent: &str| {
+        request(
+            "GET",
+            &isola.url("/page?x=1"),
+            &[("user-agent", agent)],
+            None,
+        )
+    };
+
+    let google =
+        as_agent("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)");
+    assert_eq!(google.status, 200, "{}", google.text());
+    assert_eq!(google.header("x-served-by"), Some("origin"));
+    assert_eq!(
+        google.text(),
+        format!("origin: GET /page?x=1  host={host} x-bot-detected=googlebot")
+    );
+    for (agent, kind) in [
+        ("curl/8.5.0", "curl"),
+        ("python-requests/2.31.0", "python-requests"),
+        ("Go-http-client/1.1", "go-http"),
+        ("Mozilla/5.0 (compatible; bingbot/2.0)", "bingbot"),
+    ] {
+        let reply = as_agent(agent);
+        assert!(
+            reply.text().ends_with(&format!("x-bot-detected={kind}")),
+            "{agent}: {}",
+            reply.text()
+        );
+    }
+    let human = as_agent("Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0");
+    assert_eq!(human.text(), format!("origin: GET /page?x=1  host={host}"));
+
+    // The body goes through too.
+    let posted = request(
+        "POST",
+        &isola.url("/form"),
+        &[("user-agent", "curl/8.5.0")],
+        Some(b"a=1&b=2"),
+    );
+    assert_eq!(
+        posted.text(),
+        format!("origin: POST /form a=1&b=2 host={host} x-bot-detected=curl")
+    );
+    assert_eq!(origin.requests().len(), 7);
+}
+
+#[test]
+fn the_bot_detector_fails_open_and_counts_its_subrequests() {
+    let origin = Origin::start();
+    let (isola, _dir) = bot_detector(&origin, "");
+    let trapped = request(
+        "GET",
+        &isola.url("/page"),
+        &[
+            ("user-agent", "curl/8.5.0"),
+            ("x-bot-detector-fault", "trap"),
+        ],
+        None,
+    );
+    assert_eq!(trapped.status, 200, "{}", trapped.text());
+    // The origin answered, untagged: the guest never forwarded it.
+    assert!(
+        trapped.text().starts_with("origin: GET /page "),
+        "{}",
+        trapped.text()
+    );
+    assert!(
+        !trapped.text().contains("x-bot-detected"),
+        "{}",
+        trapped.text()
+    );
+    assert!(isola.wait_for_log("the guest trapped"), "{}", isola.log());
+    let stats = isola.worker_stats("bot_detector");
+    assert_eq!(stats["passed_through"], 1, "{stats}");
+    assert_eq!(stats["errors"]["exception"], 1, "{stats}");
+
+    // With no subrequests allowed, forwarding fails with Cloudflare's error.
+    let (limited, _dir) = bot_detector(&origin, "subrequests = 0");
+    let refused = request(
+        "GET",
+        &limited.url("/"),
+        &[("user-agent", "curl/8.5.0")],
+        None,
+    );
+    assert_eq!(refused.status, 502, "{}", refused.text());
+    assert!(
+        refused.text().contains("Too many subrequests."),
+        "{}",
+        refused.text()
+    );
 }

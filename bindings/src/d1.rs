@@ -15,8 +15,7 @@ fn database(state: &Rc<RefCell<OpState>>, binding: &str) -> Result<D1Database, J
     state
         .borrow()
         .borrow::<WorkerBindings>()
-        .d1
-        .get(binding)
+        .d1(binding)
         .cloned()
         .ok_or_else(|| JsErrorBox::type_error(format!("No D1 database is bound as {binding}")))
 }

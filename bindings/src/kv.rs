@@ -4,24 +4,14 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use deno_core::{OpState, ToJsBuffer, op2};
 use deno_error::JsErrorBox;
-use isola_kv::KvError;
-use isola_kv::kv::{
-    Entry, MAX_KEY_BYTES, Namespace, list_limit, validate_bulk_get, validate_cache_ttl,
-    validate_key, validate_put,
-};
+use isola_kv::kv::{Namespace, Put, validate_bulk_get, validate_cache_ttl};
+use isola_kv::{KvError, unix_now as now};
 use serde::{Deserialize, Serialize};
 
 use crate::WorkerBindings;
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
 
 /// A JS number as workerd reads it into a C++ `int`: truncated, NaN as 0.
 fn integer(value: Option<f64>) -> Option<i64> {
@@ -40,8 +30,7 @@ fn namespace(state: &Rc<RefCell<OpState>>, binding: &str) -> Result<Namespace, J
     state
         .borrow()
         .borrow::<WorkerBindings>()
-        .kv
-        .get(binding)
+        .kv(binding)
         .cloned()
         .ok_or_else(|| JsErrorBox::type_error(format!("No KV namespace is bound as {binding}")))
 }
@@ -67,10 +56,9 @@ pub async fn op_kv_get(
     #[string] key: String,
     cache_ttl: Option<f64>,
 ) -> Result<Stored, JsErrorBox> {
-    validate_key(&key, "GET").map_err(js_error)?;
     validate_cache_ttl(integer(cache_ttl)).map_err(js_error)?;
     let ns = namespace(&state, &binding)?;
-    let entry = blocking(move || Ok(ns.get(&key, now())?)).await?;
+    let entry = blocking(move || ns.read(&key, now())).await?;
     Ok(entry.map(|e| (e.value.into(), e.metadata)))
 }
 
@@ -119,22 +107,14 @@ pub async fn op_kv_put(
     #[buffer(copy)] value: Vec<u8>,
     #[serde] options: PutOptions,
 ) -> Result<(), JsErrorBox> {
-    let expiration = validate_put(
-        &key,
-        value.len(),
-        options.metadata.as_deref(),
-        integer(options.expiration),
-        integer(options.expiration_ttl),
-        now(),
-    )
-    .map_err(js_error)?;
-    let ns = namespace(&state, &binding)?;
-    let entry = Entry {
+    let put = Put {
         value,
         metadata: options.metadata,
-        expiration,
+        expiration: integer(options.expiration),
+        expiration_ttl: integer(options.expiration_ttl),
     };
-    blocking(move || Ok(ns.put(&key, &entry)?)).await
+    let ns = namespace(&state, &binding)?;
+    blocking(move || ns.write(&key, put, now())).await
 }
 
 #[op2]
@@ -143,9 +123,8 @@ pub async fn op_kv_delete(
     #[string] binding: String,
     #[string] key: String,
 ) -> Result<(), JsErrorBox> {
-    validate_key(&key, "DELETE").map_err(js_error)?;
     let ns = namespace(&state, &binding)?;
-    blocking(move || Ok(ns.delete(&key)?)).await
+    blocking(move || ns.remove(&key)).await
 }
 
 #[derive(Deserialize)]
@@ -169,16 +148,11 @@ pub async fn op_kv_list(
     #[string] binding: String,
     #[serde] options: ListOptions,
 ) -> Result<ListResult, JsErrorBox> {
-    let limit = list_limit(integer(options.limit)).map_err(js_error)?;
     let prefix = options.prefix.unwrap_or_default();
-    if prefix.len() > MAX_KEY_BYTES {
-        return Err(js_error(KvError::KeyTooLong {
-            method: "GET",
-            len: prefix.len(),
-        }));
-    }
+    let limit = integer(options.limit);
     let ns = namespace(&state, &binding)?;
-    let page = blocking(move || ns.list(&prefix, limit, options.cursor.as_deref(), now())).await?;
+    let page =
+        blocking(move || ns.list_page(&prefix, limit, options.cursor.as_deref(), now())).await?;
     Ok(ListResult {
         keys: page
             .keys

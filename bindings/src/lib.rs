@@ -124,6 +124,16 @@ impl WorkerBindings {
             .map_err(|e| e.to_string())?;
         Ok(Self { kv, d1 })
     }
+
+    /// The KV namespace bound as `binding`.
+    pub fn kv(&self, binding: &str) -> Option<&Namespace> {
+        self.kv.get(binding)
+    }
+
+    /// The D1 database bound as `binding`.
+    pub fn d1(&self, binding: &str) -> Option<&D1Database> {
+        self.d1.get(binding)
+    }
 }
 
 deno_core::extension!(

@@ -10,3 +10,10 @@ pub mod d1;
 pub mod kv;
 
 pub use kv::{KvError, KvStore, StoreError};
+
+/// Seconds since the epoch: the clock KV expirations are kept in.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

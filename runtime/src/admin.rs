@@ -123,7 +123,9 @@ async fn answer(
                 }
             };
             let store = host.stores().kv.clone();
-            let ran = tokio::task::spawn_blocking(move || command.run(&store, unix_now())).await;
+            let ran =
+                tokio::task::spawn_blocking(move || command.run(&store, isola_kv::unix_now()))
+                    .await;
             match ran {
                 Ok(Ok(output)) => match serde_json::to_string(&output) {
                     Ok(json) => reply(http::StatusCode::OK, json),
@@ -144,13 +146,6 @@ fn reply(status: http::StatusCode, body: impl Into<Bytes>) -> http::Response<Ful
     let mut response = http::Response::new(Full::new(body.into()));
     *response.status_mut() = status;
     response
-}
-
-/// Seconds since the epoch.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// Sends one request to the admin endpoint of the server using

@@ -1,7 +1,7 @@
-//! What a Worker's `env` holds, described for the JS side.
-//!
-//! Each binding becomes `{ "type": ..., ... }` under its name; `40_env.js`
-//! turns each type into the object Workers code expects.
+//! What a Worker's `env` holds: described for the JS side, where each
+//! binding becomes `{ "type": ..., ... }` under its name and `40_env.js`
+//! turns each type into the object Workers code expects; and as the
+//! environment variables a Wasm guest gets.
 
 use serde_json::{Map, Value, json};
 
@@ -23,4 +23,21 @@ pub fn bindings(config: &WorkerConfig) -> Value {
         bindings.insert(d1.binding.clone(), json!({ "type": "d1" }));
     }
     Value::Object(bindings)
+}
+
+/// The Worker's vars and secrets as environment variables (what a Wasm
+/// guest sees): text as it is, other JSON values as JSON text.
+pub fn variables(config: &WorkerConfig) -> Vec<(String, String)> {
+    let vars = config.vars.iter().map(|(name, value)| {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        (name.clone(), text)
+    });
+    let secrets = config
+        .secrets
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()));
+    vars.chain(secrets).collect()
 }

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
+use isola_bindings::{Stores, WorkerBindings};
 
 use crate::config::WorkerConfig;
 use crate::env;
@@ -54,7 +55,7 @@ impl WorkerVersion {
         let main = ModuleSpecifier::from_file_path(&config.main)
             .map_err(|()| LoadError(format!("{}: not an absolute path", config.main.display())))?;
         if config.main.extension().is_some_and(|e| e == "wasm") {
-            let guest = Guest::load(&config.name, &config.main)?;
+            let guest = Guest::load(&config.name, &config.main, env::variables(&config))?;
             return Ok(Arc::new(Self {
                 name: config.name.as_str().into(),
                 main,
@@ -94,6 +95,18 @@ impl WorkerVersion {
             guest: None,
             sources,
         }))
+    }
+}
+
+impl WorkerVersion {
+    /// Opens, in `stores`, what this version's config binds.
+    pub fn bindings(&self, stores: &Stores) -> Result<WorkerBindings, LoadError> {
+        WorkerBindings::new(
+            stores,
+            &self.config.kv_namespaces,
+            &self.config.d1_databases,
+        )
+        .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))
     }
 }
 

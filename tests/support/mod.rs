@@ -412,8 +412,9 @@ pub fn read_until(stream: &mut TcpStream, needle: &str) -> String {
 }
 
 /// A plain HTTP server on loopback standing in for the origin behind a
-/// Worker: it answers every request with `origin: METHOD PATH BODY` and
-/// counts them.
+/// Worker: it answers every request with `origin: METHOD PATH BODY
+/// host=HOST` (and ` x-bot-detected=KIND` if that header came) and counts
+/// them.
 pub struct Origin {
     pub addr: String,
     requests: Arc<Mutex<Vec<String>>>,
@@ -454,6 +455,7 @@ fn serve_origin(stream: TcpStream, seen: &Mutex<Vec<String>>) {
         }
         let mut length = 0;
         let mut host = String::new();
+        let mut bot = String::new();
         loop {
             let mut line = String::new();
             reader.read_line(&mut line).unwrap();
@@ -465,6 +467,7 @@ fn serve_origin(stream: TcpStream, seen: &Mutex<Vec<String>>) {
                 match name.to_ascii_lowercase().as_str() {
                     "content-length" => length = value.trim().parse().unwrap_or(0),
                     "host" => host = value.trim().to_string(),
+                    "x-bot-detected" => bot = format!(" x-bot-detected={}", value.trim()),
                     _ => {}
                 }
             }
@@ -479,7 +482,7 @@ fn serve_origin(stream: TcpStream, seen: &Mutex<Vec<String>>) {
             String::from_utf8_lossy(&body)
         );
         seen.lock().unwrap().push(summary.clone());
-        let answer = format!("origin: {summary} host={host}");
+        let answer = format!("origin: {summary} host={host}{bot}");
         let response = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nx-served-by: origin\r\n\r\n{answer}",
             answer.len()

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Entry, KvError, KvStore, list_limit, validate_key, validate_put};
+use super::{KvError, KvStore, Put};
 
 /// One `isola kv` operation on namespace `namespace` (an id).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -82,34 +82,29 @@ impl KvCommand {
                 expiration,
                 expiration_ttl,
             } => {
-                put(
-                    store,
-                    &namespace,
-                    &key,
+                let put = Put {
                     value,
-                    metadata,
+                    metadata: metadata.map(|m| m.to_string()),
                     expiration,
                     expiration_ttl,
-                    now,
-                )?;
+                };
+                store.namespace(&namespace)?.write(&key, put, now)?;
                 Ok(KvOutput::Done)
             }
             Self::Get { namespace, key } => {
-                validate_key(&key, "GET")?;
-                let entry = store.namespace(&namespace)?.get(&key, now)?;
+                let entry = store.namespace(&namespace)?.read(&key, now)?;
                 Ok(KvOutput::Value {
                     value: entry.map(|e| e.value),
                 })
             }
             Self::Delete { namespace, key } => {
-                validate_key(&key, "DELETE")?;
-                store.namespace(&namespace)?.delete(&key)?;
+                store.namespace(&namespace)?.remove(&key)?;
                 Ok(KvOutput::Done)
             }
             Self::List { namespace, prefix } => {
-                let page = store.namespace(&namespace)?.list(
+                let page = store.namespace(&namespace)?.list_page(
                     prefix.as_deref().unwrap_or(""),
-                    list_limit(None)?,
+                    None,
                     None,
                     now,
                 )?;
@@ -141,144 +136,19 @@ impl KvCommand {
                     } else {
                         pair.value.into_bytes()
                     };
-                    let metadata = pair.metadata.map(|m| m.to_string());
-                    let expiration = validate_put(
-                        &pair.key,
-                        value.len(),
-                        metadata.as_deref(),
-                        pair.expiration,
-                        pair.expiration_ttl,
-                        now,
-                    )?;
-                    decoded.push((
-                        pair.key,
-                        Entry {
-                            value,
-                            metadata,
-                            expiration,
-                        },
-                    ));
+                    let entry = Put {
+                        value,
+                        metadata: pair.metadata.map(|m| m.to_string()),
+                        expiration: pair.expiration,
+                        expiration_ttl: pair.expiration_ttl,
+                    }
+                    .check(&pair.key, now)?;
+                    decoded.push((pair.key, entry));
                 }
                 let ns = store.namespace(&namespace)?;
                 ns.put_many(&decoded)?;
                 Ok(KvOutput::Done)
             }
         }
-    }
-}
-
-#[allow(clippy::too_many_arguments, reason = "the fields of a put")]
-fn put(
-    store: &KvStore,
-    namespace: &str,
-    key: &str,
-    value: Vec<u8>,
-    metadata: Option<serde_json::Value>,
-    expiration: Option<i64>,
-    expiration_ttl: Option<i64>,
-    now: u64,
-) -> Result<(), KvError> {
-    let metadata = metadata.map(|m| m.to_string());
-    let expiration = validate_put(
-        key,
-        value.len(),
-        metadata.as_deref(),
-        expiration,
-        expiration_ttl,
-        now,
-    )?;
-    store.namespace(namespace)?.put(
-        key,
-        &Entry {
-            value,
-            metadata,
-            expiration,
-        },
-    )?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commands_round_trip_through_json_and_run() {
-        let store = KvStore::memory().unwrap();
-        let run = |command: KvCommand| {
-            let json = serde_json::to_string(&command).unwrap();
-            let command: KvCommand = serde_json::from_str(&json).unwrap();
-            command.run(&store, 1_000)
-        };
-        run(KvCommand::Put {
-            namespace: "n".into(),
-            key: "a".into(),
-            value: b"1".to_vec(),
-            metadata: Some(serde_json::json!({"x": 1})),
-            expiration: None,
-            expiration_ttl: Some(600),
-        })
-        .unwrap();
-        run(KvCommand::BulkPut {
-            namespace: "n".into(),
-            pairs: vec![BulkPair {
-                key: "b".into(),
-                value: "aGk=".into(),
-                expiration: None,
-                expiration_ttl: None,
-                metadata: None,
-                base64: true,
-            }],
-        })
-        .unwrap();
-        let got = run(KvCommand::Get {
-            namespace: "n".into(),
-            key: "b".into(),
-        })
-        .unwrap();
-        assert_eq!(
-            got,
-            KvOutput::Value {
-                value: Some(b"hi".to_vec())
-            }
-        );
-        let Ok(KvOutput::Keys { keys }) = run(KvCommand::List {
-            namespace: "n".into(),
-            prefix: None,
-        }) else {
-            panic!()
-        };
-        assert_eq!(keys[0].name, "a");
-        assert_eq!(keys[0].expiration, Some(1_600));
-        assert_eq!(keys[0].metadata, Some(serde_json::json!({"x": 1})));
-        assert_eq!(keys[1].name, "b");
-    }
-
-    #[test]
-    fn a_bulk_put_with_one_bad_pair_writes_nothing() {
-        let store = KvStore::memory().unwrap();
-        let pair = |key: &str| BulkPair {
-            key: key.into(),
-            value: "v".into(),
-            expiration: None,
-            expiration_ttl: None,
-            metadata: None,
-            base64: false,
-        };
-        let err = KvCommand::BulkPut {
-            namespace: "n".into(),
-            pairs: vec![pair("good"), pair("")],
-        }
-        .run(&store, 0)
-        .unwrap_err();
-        assert_eq!(err.to_string(), "Key name cannot be empty.");
-        assert!(
-            store
-                .namespace("n")
-                .unwrap()
-                .get("good", 0)
-                .unwrap()
-                .is_none()
-        );
     }
 }

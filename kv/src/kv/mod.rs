@@ -20,10 +20,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use command::{BulkPair, KvCommand, KvOutput, ListedKeyJson};
 pub use entry::Entry;
-pub use validate::{
-    KvError, MAX_KEY_BYTES, MAX_LIST_LIMIT, list_limit, validate_bulk_get, validate_cache_ttl,
-    validate_key, validate_put,
-};
+pub use validate::{KvError, validate_bulk_get, validate_cache_ttl};
+use validate::{MAX_KEY_BYTES, list_limit, validate_key, validate_put};
 
 /// Why the KV store failed (as opposed to a request breaking a KV rule).
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +215,73 @@ impl Namespace {
             _ => None,
         };
         Ok(ListPage { keys, cursor })
+    }
+}
+
+/// A write as a Worker (or the command line) asks for it, not yet checked.
+#[derive(Debug, Clone, Default)]
+pub struct Put {
+    pub value: Vec<u8>,
+    /// Metadata as JSON text.
+    pub metadata: Option<String>,
+    /// Seconds since the epoch.
+    pub expiration: Option<i64>,
+    pub expiration_ttl: Option<i64>,
+}
+
+impl Put {
+    /// The entry to store under `key`, if the write keeps KV's rules.
+    pub fn check(self, key: &str, now: u64) -> Result<Entry, KvError> {
+        let expiration = validate_put(
+            key,
+            self.value.len(),
+            self.metadata.as_deref(),
+            self.expiration,
+            self.expiration_ttl,
+            now,
+        )?;
+        Ok(Entry {
+            value: self.value,
+            metadata: self.metadata,
+            expiration,
+        })
+    }
+}
+
+/// KV's verbs as Workers call them: arguments checked as workerd checks
+/// them, then the store. JS Workers, Wasm guests and `isola kv` share them.
+impl Namespace {
+    pub fn read(&self, key: &str, now: u64) -> Result<Option<Entry>, KvError> {
+        validate_key(key, "GET")?;
+        Ok(self.get(key, now)?)
+    }
+
+    pub fn write(&self, key: &str, put: Put, now: u64) -> Result<(), KvError> {
+        let entry = put.check(key, now)?;
+        Ok(self.put(key, &entry)?)
+    }
+
+    pub fn remove(&self, key: &str) -> Result<(), KvError> {
+        validate_key(key, "DELETE")?;
+        Ok(self.delete(key)?)
+    }
+
+    /// A page of keys; `limit` as a Worker passes it (none or 0: 1000).
+    pub fn list_page(
+        &self,
+        prefix: &str,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        now: u64,
+    ) -> Result<ListPage, KvError> {
+        let limit = list_limit(limit)?;
+        if prefix.len() > MAX_KEY_BYTES {
+            return Err(KvError::KeyTooLong {
+                method: "GET",
+                len: prefix.len(),
+            });
+        }
+        self.list(prefix, limit, cursor, now)
     }
 }
 

@@ -226,7 +226,7 @@ pub fn run(args: KvArgs) -> anyhow::Result<()> {
 /// holds it.
 fn execute(command: KvCommand, state_dir: &std::path::Path) -> anyhow::Result<KvOutput> {
     match KvStore::open(state_dir) {
-        Ok(store) => Ok(command.run(&store, admin::unix_now())?),
+        Ok(store) => Ok(command.run(&store, isola_kv::unix_now())?),
         Err(StoreError::Locked(_)) => {
             let body = serde_json::to_vec(&command)?;
             let (status, reply) =

@@ -150,7 +150,8 @@ async fn sweep_expired_kv(kv: KvStore) {
     loop {
         every.tick().await;
         let kv = kv.clone();
-        let swept = tokio::task::spawn_blocking(move || kv.sweep_expired(admin::unix_now())).await;
+        let swept =
+            tokio::task::spawn_blocking(move || kv.sweep_expired(isola_kv::unix_now())).await;
         match swept {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => tracing::debug!("removed {n} expired KV entries"),

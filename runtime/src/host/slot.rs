@@ -49,7 +49,9 @@ impl WorkerSlot {
         pool: &Arc<Pool>,
         version: Arc<WorkerVersion>,
     ) -> Result<Self, LoadError> {
-        let isolate = pool.load(version.clone(), entry.limits).await?;
+        let isolate = pool
+            .load(version.clone(), entry.limits, entry.origin.as_ref())
+            .await?;
         Ok(Self {
             entry,
             pool: pool_config,
@@ -86,7 +88,13 @@ impl WorkerSlot {
         version: Arc<WorkerVersion>,
     ) -> Result<(), LoadError> {
         let _scaling = self.scaling.lock().await;
-        let isolate = pool.load(version.clone(), self.entry.limits).await?;
+        let isolate = pool
+            .load(
+                version.clone(),
+                self.entry.limits,
+                self.entry.origin.as_ref(),
+            )
+            .await?;
         let retired = {
             let mut state = self.lock();
             state.version = version;
@@ -256,7 +264,14 @@ impl WorkerSlot {
             return Ok(isolate);
         }
         let version = self.version();
-        let isolate = Arc::new(pool.load(version.clone(), self.entry.limits).await?);
+        let isolate = Arc::new(
+            pool.load(
+                version.clone(),
+                self.entry.limits,
+                self.entry.origin.as_ref(),
+            )
+            .await?,
+        );
         let mut state = self.lock();
         if Arc::ptr_eq(&state.version, &version) {
             state.isolates.push(isolate.clone());

@@ -44,15 +44,18 @@ impl Pool {
         self.warm.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// Loads `worker` into a warm isolate (or, if none is ready, a new one);
-    /// a Wasm guest needs no isolate and starts serving at once.
+    /// Loads `worker`, with `limits` and in front of `origin`, into a warm
+    /// isolate (or, if none is ready, a new one); a Wasm guest needs no
+    /// isolate and starts serving at once.
     pub async fn load(
         self: &Arc<Self>,
         worker: Arc<WorkerVersion>,
         limits: Limits,
+        origin: Option<&url::Url>,
     ) -> Result<Isolate, LoadError> {
+        let bindings = worker.bindings(&self.stores)?;
         if let Some(guest) = &worker.guest {
-            return Ok(crate::wasm::start(guest.clone(), limits));
+            return Ok(crate::wasm::start(guest.clone(), limits, bindings, origin));
         }
         let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let warm = match warm {
@@ -62,7 +65,7 @@ impl Pool {
         if self.target > 0 {
             self.spawn_warm();
         }
-        warm.load(worker, limits, &self.stores).await
+        warm.load(worker, limits, bindings).await
     }
 
     /// Creates an isolate now, bypassing the warm ones.

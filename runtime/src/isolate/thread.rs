@@ -10,7 +10,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use deno_core::{JsRuntime, ModuleId, ModuleSpecifier, PollEventLoopOptions, v8};
-use isola_bindings::{Stores, WorkerBindings};
+use isola_bindings::WorkerBindings;
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine;
@@ -49,14 +49,8 @@ impl WarmIsolate {
         self,
         worker: Arc<WorkerVersion>,
         limits: Limits,
-        stores: &Stores,
+        bindings: WorkerBindings,
     ) -> Result<Isolate, LoadError> {
-        let bindings = WorkerBindings::new(
-            stores,
-            &worker.config.kv_namespaces,
-            &worker.config.d1_databases,
-        )
-        .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))?;
         let (queue, requests) = mpsc::unbounded_channel();
         let (ready, loaded) = oneshot::channel();
         self.load

@@ -12,10 +12,17 @@
 //! (`--memory-mb`, 128 MB by default); a guest that wants more sees
 //! `memory.grow` fail, as on Fastly.
 //!
+//! A guest reaches its Worker's KV namespaces and D1 databases through the
+//! WIT interfaces in `bindings/wit/` ([`bindings`]), sees its `[vars]` and
+//! secrets as environment variables, and its outgoing HTTP follows the
+//! Workers rules in [`outgoing`].
+//!
 //! To the host a guest looks like an isolate: [`start`] returns an
 //! [`Isolate`] handle whose requests run as instances, so routing, limits,
 //! fail-open, hot swap and metrics are the same for JS and Wasm Workers.
 
+mod bindings;
+mod outgoing;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -32,7 +39,10 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 pub use serve::start;
 
+use isola_bindings::WorkerBindings;
+
 use crate::worker::LoadError;
+use outgoing::Outgoing;
 
 /// How often the engine's epoch advances: the granularity of CPU limits.
 const EPOCH_TICK: Duration = Duration::from_millis(1);
@@ -108,6 +118,10 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        bindings::Imports::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
+            &mut linker,
+            |state| state,
+        )?;
         Ok(Self { engine, linker })
     }
 }
@@ -116,13 +130,16 @@ impl Runtime {
 pub struct Guest {
     pub name: Arc<str>,
     pre: ProxyPre<GuestState>,
+    /// Its environment variables: the Worker's vars and secrets.
+    env: Vec<(String, String)>,
 }
 
 impl Guest {
     /// Compiles the component at `path` and links it against the imports
     /// the host provides; the error names the file and says what is wrong
-    /// (not a component, an import the host lacks, ...).
-    pub fn load(name: &str, path: &Path) -> Result<Self, LoadError> {
+    /// (not a component, an import the host lacks, ...). The guest will see
+    /// `env` as its environment.
+    pub fn load(name: &str, path: &Path, env: Vec<(String, String)>) -> Result<Self, LoadError> {
         let runtime = runtime()?;
         let failed = |what: &str, e: wasmtime::Error| {
             LoadError(format!("{}: {what}: {e:#}", path.display()))
@@ -138,6 +155,7 @@ impl Guest {
         Ok(Self {
             name: name.into(),
             pre,
+            env,
         })
     }
 }
@@ -147,14 +165,18 @@ pub(crate) struct GuestState {
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
+    outgoing: Outgoing,
+    bindings: Arc<WorkerBindings>,
 }
 
 impl GuestState {
-    fn new() -> Self {
+    fn new(guest: &Guest, bindings: Arc<WorkerBindings>, outgoing: Outgoing) -> Self {
         Self {
             table: ResourceTable::new(),
-            wasi: WasiCtx::builder().inherit_stderr().build(),
+            wasi: WasiCtx::builder().inherit_stderr().envs(&guest.env).build(),
             http: WasiHttpCtx::new(),
+            outgoing,
+            bindings,
         }
     }
 }
@@ -173,7 +195,7 @@ impl WasiHttpView for GuestState {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: Default::default(),
+            hooks: &mut self.outgoing,
         }
     }
 }

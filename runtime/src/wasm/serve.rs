@@ -11,22 +11,45 @@ use wasmtime::{Store, Trap};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::{WasiBody, WasiHttpView};
 
-use super::{EPOCH_TICK, Guest, GuestState};
+use isola_bindings::WorkerBindings;
+
+use super::{EPOCH_TICK, Guest, GuestState, Outgoing};
 use crate::exchange::{BodyError, Event, Exchange, Outcome, RequestBody};
 use crate::http::{Failure, ResponseBody};
 use crate::isolate::{Isolate, Monitor};
 use crate::limits::Limits;
 
-/// Starts serving `guest` with `limits`; the handle takes its requests.
-pub fn start(guest: Arc<Guest>, limits: Limits) -> Isolate {
+/// One guest as it is served: what each of its requests needs.
+struct Serving {
+    guest: Arc<Guest>,
+    limits: Limits,
+    bindings: Arc<WorkerBindings>,
+    origin: Option<Arc<url::Url>>,
+}
+
+/// Starts serving `guest` with `limits`, its `bindings`, in front of
+/// `origin`; the handle takes its requests.
+pub fn start(
+    guest: Arc<Guest>,
+    limits: Limits,
+    bindings: WorkerBindings,
+    origin: Option<&url::Url>,
+) -> Isolate {
+    let serving = Arc::new(Serving {
+        guest,
+        limits,
+        bindings: Arc::new(bindings),
+        origin: origin.cloned().map(Arc::new),
+    });
     let (queue, mut events) = mpsc::unbounded_channel();
     let monitor = Monitor::detached();
     let busy = monitor.clone();
     tokio::spawn(async move {
+        let guest = &serving.guest;
         while let Some(event) = events.recv().await {
             match event {
                 Event::Fetch(exchange) => {
-                    tokio::spawn(answer(guest.clone(), limits, exchange, busy.clone()));
+                    tokio::spawn(answer(serving.clone(), exchange, busy.clone()));
                 }
                 Event::Scheduled(scheduled) => {
                     tracing::error!(
@@ -42,7 +65,7 @@ pub fn start(guest: Arc<Guest>, limits: Limits) -> Isolate {
     Isolate::new(queue, monitor)
 }
 
-async fn answer(guest: Arc<Guest>, limits: Limits, exchange: Exchange, monitor: Arc<Monitor>) {
+async fn answer(serving: Arc<Serving>, exchange: Exchange, monitor: Arc<Monitor>) {
     let started = Instant::now();
     let Exchange {
         method,
@@ -51,10 +74,10 @@ async fn answer(guest: Arc<Guest>, limits: Limits, exchange: Exchange, monitor: 
         body,
         reply,
     } = exchange;
-    let outcome = match run(&guest, limits, incoming(method, &url, headers, body)).await {
+    let outcome = match run(&serving, incoming(method, &url, headers, body)).await {
         Ok(response) => Outcome::Response(response),
         Err((failure, detail)) => {
-            tracing::error!(target: "worker", "[{}] {detail}", guest.name);
+            tracing::error!(target: "worker", "[{}] {detail}", serving.guest.name);
             Outcome::Failed {
                 failure,
                 pass_through: false,
@@ -95,14 +118,20 @@ fn incoming(
 
 /// Runs one request in a fresh instance: its response, or why it failed.
 async fn run(
-    guest: &Guest,
-    limits: Limits,
+    serving: &Serving,
     request: Result<(Scheme, http::Request<WasiBody>), String>,
 ) -> Result<http::Response<ResponseBody>, (Failure, String)> {
     let internal = |e: &dyn std::fmt::Display| (Failure::Unavailable, e.to_string());
     let (scheme, request) = request.map_err(|e| internal(&e))?;
-    let mut store = Store::new(guest.pre.engine(), GuestState::new());
-    let ticks = (limits.cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1);
+    let outgoing = Outgoing::new(
+        serving.limits.subrequests,
+        request.uri().authority().cloned(),
+        serving.origin.clone(),
+    );
+    let guest = &serving.guest;
+    let state = GuestState::new(guest, serving.bindings.clone(), outgoing);
+    let mut store = Store::new(guest.pre.engine(), state);
+    let ticks = (serving.limits.cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1);
     store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
     store.epoch_deadline_trap();
     let request = store

@@ -87,7 +87,7 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
         let version = prepare(dir.path(), i)?;
         wait_until_warm(&pool, warm).await?;
         let started = Instant::now();
-        let isolate = pool.load(version, Limits::default()).await?;
+        let isolate = pool.load(version, Limits::default(), None).await?;
         let body = first_response(&isolate).await?;
         times.push(started.elapsed());
         anyhow::ensure!(
