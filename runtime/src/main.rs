@@ -5,6 +5,13 @@ use clap::Parser;
 use isola::cli::Cli;
 
 fn main() -> ExitCode {
+    // Errors that libraries create and handle (wasmtime makes one each time
+    // a guest's store is dropped) would each capture a backtrace when
+    // RUST_BACKTRACE is set, a cost on every request; panics keep theirs.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: no other thread runs yet.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -7,13 +7,13 @@ use std::time::Instant;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use tokio::sync::{mpsc, oneshot};
-use wasmtime::{Store, Trap};
+use wasmtime::Trap;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::{WasiBody, WasiHttpView};
 
 use isola_bindings::WorkerBindings;
 
-use super::{EPOCH_TICK, Guest, GuestState, Outgoing};
+use super::{Guest, GuestState, Outgoing};
 use crate::exchange::{BodyError, Event, Exchange, Outcome, RequestBody};
 use crate::http::{Failure, ResponseBody};
 use crate::isolate::{Isolate, Monitor};
@@ -130,10 +130,7 @@ async fn run(
     );
     let guest = &serving.guest;
     let state = GuestState::new(guest, serving.bindings.clone(), outgoing);
-    let mut store = Store::new(guest.pre.engine(), state);
-    let ticks = (serving.limits.cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1);
-    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-    store.epoch_deadline_trap();
+    let mut store = guest.store(state, serving.limits.cpu);
     let request = store
         .data_mut()
         .http()

@@ -5,10 +5,13 @@
 //!   thing): how long a Worker that has no isolate yet takes from its first
 //!   request to its response while the pool is warm (the cold start a user
 //!   sees), over many Workers; and the memory each idle isolate costs.
+//! - `isola bench cold-start`: JS isolates against Wasm instances, step by
+//!   step, with a chart.
 //! - `isola bench dev`: the development loop as a user lives it, from
 //!   outside: `isola dev` started to its first 200, an edit saved to the
 //!   first response that shows it.
 
+mod cold_start;
 mod dev;
 
 use std::path::Path;
@@ -46,16 +49,19 @@ pub enum Bench {
         #[arg(long, default_value_t = 2)]
         warm: usize,
     },
+    /// Cold start of JS isolates and Wasm guests, step by step; writes an SVG.
+    ColdStart(cold_start::ColdStartArgs),
     /// `isola dev` on a project: start to first 200, edit to new response.
     Dev(dev::DevBenchArgs),
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     match args.bench {
-        Bench::Workers { count, warm } => runtime.block_on(workers(count, warm)),
+        Bench::Workers { count, warm } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(workers(count, warm)),
+        Bench::ColdStart(args) => cold_start::run(&args),
         Bench::Dev(args) => dev::run(&args),
     }
 }
@@ -73,36 +79,13 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
     wait_until_warm(&pool, warm).await?;
     let rss_warm = rss_bytes("self");
 
-    let mut creations = Vec::with_capacity(count.min(20));
-    for _ in 0..count.min(20) {
-        let started = Instant::now();
-        drop(pool.fresh().await?);
-        creations.push(started.elapsed());
-    }
-    creations.sort();
-
-    let mut times = Vec::with_capacity(count);
-    let mut isolates: Vec<Isolate> = Vec::with_capacity(count);
-    for i in 0..count {
-        let version = prepare(dir.path(), i)?;
-        wait_until_warm(&pool, warm).await?;
-        let started = Instant::now();
-        let isolate = pool.load(version, Limits::default(), None).await?;
-        let body = first_response(&isolate).await?;
-        times.push(started.elapsed());
-        anyhow::ensure!(
-            body == format!("worker {i}"),
-            "Worker {i} answered {body:?}"
-        );
-        isolates.push(isolate);
-    }
+    let creations = isolate_creations(&pool, count.min(20)).await?;
+    let (times, _isolates) = load_workers(&pool, dir.path(), count, warm).await?;
     wait_until_warm(&pool, warm).await?;
     let rss_loaded = rss_bytes("self");
 
-    times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let percentile =
-        |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
+    let percentile = |p: f64| percentile(&times, p);
     println!(
         "Newly loaded Worker, first request to response (pool of {warm} warm isolates), {count} Workers:"
     );
@@ -135,6 +118,52 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
         (rss_loaded.saturating_sub(rss_warm)) as f64 / count as f64 / 1e6
     );
     Ok(())
+}
+
+/// Creates `count` isolates from scratch, one after another; how long each
+/// took, sorted.
+async fn isolate_creations(pool: &Pool, count: usize) -> anyhow::Result<Vec<Duration>> {
+    let mut creations = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        drop(pool.fresh().await?);
+        creations.push(started.elapsed());
+    }
+    creations.sort();
+    Ok(creations)
+}
+
+/// Loads `count` hello Workers (written to `dir`) into warm isolates of
+/// `pool`, waiting for `warm` of them before each: how long each took from
+/// load to first response (sorted), and the isolates, still loaded.
+async fn load_workers(
+    pool: &Arc<Pool>,
+    dir: &Path,
+    count: usize,
+    warm: usize,
+) -> anyhow::Result<(Vec<Duration>, Vec<Isolate>)> {
+    let mut times = Vec::with_capacity(count);
+    let mut isolates = Vec::with_capacity(count);
+    for i in 0..count {
+        let version = prepare(dir, i)?;
+        wait_until_warm(pool, warm).await?;
+        let started = Instant::now();
+        let isolate = pool.load(version, Limits::default(), None).await?;
+        let body = first_response(&isolate).await?;
+        times.push(started.elapsed());
+        anyhow::ensure!(
+            body == format!("worker {i}"),
+            "Worker {i} answered {body:?}"
+        );
+        isolates.push(isolate);
+    }
+    times.sort();
+    Ok((times, isolates))
+}
+
+/// The `p` quantile (0 to 1) of `sorted`, which is not empty.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
 /// Writes Worker `i` (a hello Worker that names itself) and prepares it.
