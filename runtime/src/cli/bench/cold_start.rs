@@ -362,8 +362,8 @@ fn chart(rows: &[Row]) -> String {
         let label = xml_escape(&row.what);
         svg.push_str(&format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{label}</text>\n\
-             <rect x=\"{LABEL}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{color}\"/>\n\
-             <text x=\"{}\" y=\"{}\">{}</text>\n",
+             <rect x=\"{LABEL}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"{color}\"/>\n\
+             <text x=\"{:.1}\" y=\"{}\">{}</text>\n",
             LABEL - 8.0,
             y + 17.0,
             y + 5.0,
