@@ -37,6 +37,7 @@ import {
   urlPattern,
   webidl,
 } from "ext:isola_polyfills/00_infra.js";
+import { HTMLRewriter } from "ext:isola_polyfills/25_html_rewriter.js";
 import {
   ExtendableEvent,
   FetchEvent,
@@ -217,6 +218,7 @@ const prototypeProperties = {
   FetchEvent: nonEnumerable(FetchEvent),
   File: nonEnumerable(file.File),
   FormData: nonEnumerable(formData.FormData),
+  HTMLRewriter: nonEnumerable(HTMLRewriter),
   Headers: nonEnumerable(headers.Headers),
   MessageChannel: nonEnumerable(messagePort.MessageChannel),
   MessageEvent: nonEnumerable(event.MessageEvent),

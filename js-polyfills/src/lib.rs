@@ -22,6 +22,7 @@ deno_core::extension!(
     dir "js",
     "00_infra.js",
     "20_http.js",
+    "25_html_rewriter.js",
     "30_events.js",
     "40_env.js",
     "41_kv.js",

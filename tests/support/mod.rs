@@ -53,6 +53,11 @@ pub fn rust_guest(name: &str) -> PathBuf {
 
 /// A copy of `tests/cases/<name>` in a temporary directory, to edit.
 pub fn copy_case(name: &str) -> tempfile::TempDir {
+    copy_dir(&case(name))
+}
+
+/// A copy of the folder `from` in a temporary directory, to edit.
+pub fn copy_dir(from: &Path) -> tempfile::TempDir {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap() {
@@ -66,7 +71,7 @@ pub fn copy_case(name: &str) -> tempfile::TempDir {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    copy(&case(name), dir.path());
+    copy(from, dir.path());
     dir
 }
 

@@ -15,6 +15,7 @@ use deno_core::{
 };
 
 use super::ops::isola_host;
+use super::rewriter::isola_rewriter;
 
 /// The `User-Agent` of outgoing `fetch()` requests, as on Cloudflare.
 const USER_AGENT: &str = "Cloudflare-Workers";
@@ -39,6 +40,7 @@ pub fn new_isolate(
         }),
         deno_crypto::deno_crypto::init(None),
         isola_host::init(),
+        isola_rewriter::init(),
         isola_bindings::isola_bindings::init(),
         isola_polyfills::isola_polyfills::init(),
     ];

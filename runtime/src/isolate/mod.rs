@@ -19,6 +19,7 @@ mod loader;
 mod monitor;
 mod ops;
 mod pool;
+mod rewriter;
 mod streams;
 mod thread;
 

@@ -329,6 +329,7 @@ fn op_isola_respond_stream(
         return Ok(false);
     }
     deno_core::unsync::spawn(pump_response_body(
+        host.worker_name.clone(),
         resource,
         sender,
         host.limits.response_bytes,

@@ -2,6 +2,7 @@
 //! by the Worker, and a response body the host reads from the Worker.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
 use deno_core::{AsyncRefCell, AsyncResult, BufView, RcRef, Resource};
@@ -68,8 +69,10 @@ impl Resource for RequestBodyResource {
 }
 
 /// Reads `resource` (a response body) chunk by chunk into `sender`, until
-/// it ends, fails, passes `max_bytes`, or the client goes away.
+/// it ends, fails, passes `max_bytes`, or the client goes away. A failure
+/// is logged under the Worker's name: the client only sees a cut body.
 pub async fn pump_response_body(
+    worker: Arc<str>,
     resource: Rc<dyn Resource>,
     sender: mpsc::Sender<Result<Bytes, BodyError>>,
     max_bytes: Option<u64>,
@@ -80,6 +83,7 @@ pub async fn pump_response_body(
             Ok(chunk) if chunk.is_empty() => break,
             Ok(mut chunk) => chunk.copy_to_bytes(chunk.remaining()),
             Err(error) => {
+                tracing::error!(target: "worker", "[{worker}] Uncaught (in response body) {error}");
                 let _ = sender.send(Err(error.to_string().into())).await;
                 break;
             }
