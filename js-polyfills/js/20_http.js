@@ -20,9 +20,14 @@ import {
   response as responseNs,
   streams,
 } from "ext:isola_polyfills/00_infra.js";
+import { expectedLength } from "ext:isola_polyfills/26_byte_streams.js";
 
 const {
+  ArrayPrototypeConcat,
   ArrayPrototypeJoin,
+  ArrayPrototypeSome,
+  String,
+  StringPrototypeToLowerCase,
   ObjectAssign,
   ObjectDefineProperty,
   ObjectFreeze,
@@ -215,7 +220,7 @@ export function sendResponse(id, response) {
 
   const inner = toInnerResponse(response);
   const status = inner.status;
-  const headerList = wireHeaderList(inner);
+  let headerList = wireHeaderList(inner);
   const innerBody = inner.body;
   if (innerBody === null) {
     op_isola_respond(id, status, headerList, null);
@@ -229,6 +234,14 @@ export function sendResponse(id, response) {
   }
   if (source.locked) {
     throw new TypeError("The response body is locked to a reader");
+  }
+  // A FixedLengthStream's length is the response's Content-Length.
+  const length = source[expectedLength];
+  if (
+    length !== undefined &&
+    !ArrayPrototypeSome(headerList, (h) => StringPrototypeToLowerCase(h[0]) === "content-length")
+  ) {
+    headerList = ArrayPrototypeConcat(headerList, [["content-length", String(length)]]);
   }
   const backing = getReadableStreamResourceBacking(source);
   const rid = backing != null

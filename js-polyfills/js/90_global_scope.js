@@ -39,6 +39,11 @@ import {
 } from "ext:isola_polyfills/00_infra.js";
 import { HTMLRewriter } from "ext:isola_polyfills/25_html_rewriter.js";
 import {
+  FixedLengthStream,
+  IdentityTransformStream,
+} from "ext:isola_polyfills/26_byte_streams.js";
+import { extendCrypto } from "ext:isola_polyfills/28_crypto.js";
+import {
   ExtendableEvent,
   FetchEvent,
   Invocation,
@@ -216,10 +221,12 @@ const prototypeProperties = {
   EventSource: nonEnumerable(eventSource.EventSource),
   ExtendableEvent: nonEnumerable(ExtendableEvent),
   FetchEvent: nonEnumerable(FetchEvent),
+  FixedLengthStream: nonEnumerable(FixedLengthStream),
   File: nonEnumerable(file.File),
   FormData: nonEnumerable(formData.FormData),
   HTMLRewriter: nonEnumerable(HTMLRewriter),
   Headers: nonEnumerable(headers.Headers),
+  IdentityTransformStream: nonEnumerable(IdentityTransformStream),
   MessageChannel: nonEnumerable(messagePort.MessageChannel),
   MessageEvent: nonEnumerable(event.MessageEvent),
   MessagePort: nonEnumerable(messagePort.MessagePort),
@@ -338,6 +345,7 @@ const notInWorkerd = [
  * Installs the global scope. Runs once per isolate, before any Worker code.
  */
 export function installGlobalScope() {
+  extendCrypto();
   ObjectDefineProperties(ServiceWorkerGlobalScope.prototype, prototypeProperties);
   ObjectDefineProperty(
     WorkerGlobalScope.prototype,

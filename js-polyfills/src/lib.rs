@@ -23,6 +23,8 @@ deno_core::extension!(
     "00_infra.js",
     "20_http.js",
     "25_html_rewriter.js",
+    "26_byte_streams.js",
+    "28_crypto.js",
     "30_events.js",
     "40_env.js",
     "41_kv.js",

@@ -14,6 +14,7 @@ use deno_core::{
     RuntimeOptions, v8,
 };
 
+use super::digest::isola_digest;
 use super::ops::isola_host;
 use super::rewriter::isola_rewriter;
 
@@ -41,6 +42,7 @@ pub fn new_isolate(
         deno_crypto::deno_crypto::init(None),
         isola_host::init(),
         isola_rewriter::init(),
+        isola_digest::init(),
         isola_bindings::isola_bindings::init(),
         isola_polyfills::isola_polyfills::init(),
     ];

@@ -14,6 +14,7 @@
 //! then its JS is terminated, the requests it held get Cloudflare's 1102
 //! error, and the thread exits, since its state may be broken.
 
+mod digest;
 mod engine;
 mod loader;
 mod monitor;

@@ -1,0 +1,99 @@
+// Workers-only APIs beyond the Web standards, one route each; every route
+// answers JSON of what it observed.
+
+async function read(stream) {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function hex(buffer) {
+  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function caught(f) {
+  try {
+    await f();
+    return "no error";
+  } catch (error) {
+    return `${error.constructor.name}: ${error.message}`;
+  }
+}
+
+const routes = {
+  async "/identity"() {
+    const { readable, writable } = new IdentityTransformStream();
+    const writer = writable.getWriter();
+    writer.write(new TextEncoder().encode("hello "));
+    writer.write(new Uint8Array([119, 111, 114, 108, 100]).buffer);
+    writer.close();
+    const text = new TextDecoder().decode(await read(readable));
+    const second = new IdentityTransformStream();
+    const reading = read(second.readable).catch(() => {});
+    const stringError = await caught(() => second.writable.getWriter().write("a string"));
+    await reading;
+    return { text, stringError };
+  },
+
+  async "/fixed-too-long"() {
+    const { readable, writable } = new FixedLengthStream(3);
+    const writer = writable.getWriter();
+    const tooMany = caught(() => writer.write(new Uint8Array(4)));
+    readable.getReader().read().catch(() => {});
+    return { tooMany: await tooMany };
+  },
+
+  async "/fixed-too-short"() {
+    const { readable, writable } = new FixedLengthStream(5);
+    const writer = writable.getWriter();
+    writer.write(new Uint8Array(2));
+    const closed = caught(() => writer.close());
+    const reading = caught(() => read(readable));
+    return { close: await closed, read: await reading };
+  },
+
+  async "/digest"() {
+    const results = {};
+    for (const algorithm of ["SHA-256", "sha-1", "MD5", { name: "SHA-512" }]) {
+      const stream = new crypto.DigestStream(algorithm);
+      const writer = stream.getWriter();
+      writer.write(new TextEncoder().encode("hello "));
+      writer.write(new TextEncoder().encode("world"));
+      writer.close();
+      results[algorithm.name ?? algorithm] = hex(await stream.digest);
+    }
+    results.unknown = await caught(() => new crypto.DigestStream("SHA-3"));
+    return results;
+  },
+
+  async "/timing-safe-equal"() {
+    const enc = new TextEncoder();
+    return {
+      equal: crypto.subtle.timingSafeEqual(enc.encode("secret"), enc.encode("secret")),
+      different: crypto.subtle.timingSafeEqual(enc.encode("secret"), enc.encode("secreT")),
+      buffers: crypto.subtle.timingSafeEqual(new ArrayBuffer(4), new DataView(new ArrayBuffer(4))),
+      lengths: await caught(() => crypto.subtle.timingSafeEqual(enc.encode("a"), enc.encode("ab"))),
+    };
+  },
+};
+
+export default {
+  async fetch(request) {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/fixed") {
+      // A FixedLengthStream body goes out with its Content-Length.
+      const { readable, writable } = new FixedLengthStream(11);
+      const writer = writable.getWriter();
+      (async () => {
+        await writer.write(new TextEncoder().encode("hello "));
+        await scheduler.wait(5);
+        await writer.write(new TextEncoder().encode("world"));
+        await writer.close();
+      })();
+      return new Response(readable);
+    }
+    const route = routes[pathname];
+    if (route === undefined) {
+      return new Response("not found", { status: 404 });
+    }
+    return Response.json(await route());
+  },
+};

@@ -1,0 +1,68 @@
+//! Workers-only APIs beyond the Web standards, through the real binary:
+//! `IdentityTransformStream`, `FixedLengthStream`, `crypto.DigestStream`,
+//! `crypto.subtle.timingSafeEqual` (`tests/cases/workers-apis`).
+
+mod support;
+
+use serde_json::json;
+use support::{Isola, case};
+
+fn apis() -> Isola {
+    Isola::serve(&[case("workers-apis").join("worker.js").to_str().unwrap()])
+}
+
+#[test]
+fn identity_transform_stream_passes_bytes_and_refuses_strings() {
+    let json = apis().get("/identity").json();
+    assert_eq!(json["text"], "hello world");
+    assert!(
+        json["stringError"].as_str().unwrap().starts_with(
+            "TypeError: This TransformStream is being used as a byte stream, but received a string"
+        ),
+        "{json}"
+    );
+}
+
+#[test]
+fn fixed_length_stream_checks_its_length_and_sets_content_length() {
+    let isola = apis();
+    let reply = isola.get("/fixed");
+    assert_eq!(reply.header("content-length"), Some("11"));
+    assert_eq!(reply.header("transfer-encoding"), None);
+    assert_eq!(reply.text(), "hello world");
+    assert_eq!(
+        isola.get("/fixed-too-long").json()["tooMany"],
+        "TypeError: Attempt to write too many bytes through a FixedLengthStream."
+    );
+    let short = isola.get("/fixed-too-short").json();
+    let error = "TypeError: FixedLengthStream did not see all expected bytes before close().";
+    assert_eq!(short, json!({ "close": error, "read": error }));
+}
+
+#[test]
+fn digest_stream_hashes_what_is_written() {
+    let json = apis().get("/digest").json();
+    assert_eq!(
+        json,
+        json!({
+            "SHA-256": "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+            "sha-1": "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed",
+            "MD5": "5eb63bbbe01eeed093cb22bb8f5acdc3",
+            "SHA-512": "309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff499670da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f",
+            "unknown": "DOMException: Unrecognized algorithm name: SHA-3",
+        })
+    );
+}
+
+#[test]
+fn timing_safe_equal_compares_buffers_of_one_length() {
+    assert_eq!(
+        apis().get("/timing-safe-equal").json(),
+        json!({
+            "equal": true,
+            "different": false,
+            "buffers": true,
+            "lengths": "TypeError: Input buffers must have the same byte length.",
+        })
+    );
+}
