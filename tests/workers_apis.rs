@@ -1,8 +1,12 @@
 //! Workers-only APIs beyond the Web standards, through the real binary:
 //! `IdentityTransformStream`, `FixedLengthStream`, `crypto.DigestStream`,
-//! `crypto.subtle.timingSafeEqual` (`tests/cases/workers-apis`).
+//! `crypto.subtle.timingSafeEqual`, and outbound `fetch` redirects
+//! (`tests/cases/workers-apis`).
 
 mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 
 use serde_json::json;
 use support::{Isola, case};
@@ -65,4 +69,63 @@ fn timing_safe_equal_compares_buffers_of_one_length() {
             "lengths": "TypeError: Input buffers must have the same byte length.",
         })
     );
+}
+
+/// A loopback server where `/start` redirects (302) to `/end`, which
+/// answers "arrived".
+fn redirecting_origin() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let response = if request_line.starts_with("GET /start ") {
+                "HTTP/1.1 302 Found\r\nlocation: /end\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            } else {
+                "HTTP/1.1 200 OK\r\ncontent-length: 7\r\nconnection: close\r\n\r\narrived"
+            };
+            reader.get_mut().write_all(response.as_bytes()).unwrap();
+        }
+    });
+    url
+}
+
+#[test]
+fn fetch_follows_returns_or_refuses_redirects_as_asked() {
+    let origin = redirecting_origin();
+    let isola = apis();
+    let fetch = |redirect: &str| {
+        isola
+            .get(&format!("/fetch?redirect={redirect}&url={origin}/start"))
+            .json()
+    };
+    assert_eq!(
+        fetch("follow"),
+        json!({
+            "status": 200, "redirected": true, "url": format!("{origin}/end"),
+            "location": null, "body": "arrived",
+        })
+    );
+    assert_eq!(
+        fetch("manual"),
+        json!({
+            "status": 302, "redirected": false, "url": format!("{origin}/start"),
+            "location": "/end", "body": "",
+        })
+    );
+    assert_eq!(fetch("error"), json!({ "error": "TypeError" }));
+}
+
+#[test]
+fn fetch_to_an_unreachable_host_rejects_with_a_type_error() {
+    // Port 1 on loopback: nothing listens there.
+    let reply = apis().get("/fetch?redirect=follow&url=http://127.0.0.1:1/");
+    assert_eq!(reply.json(), json!({ "error": "TypeError" }));
 }

@@ -19,6 +19,22 @@ async function caught(f) {
 }
 
 const routes = {
+  // fetch(?url) with ?redirect: what came back, or what it threw.
+  async "/fetch"(params) {
+    try {
+      const response = await fetch(params.get("url"), { redirect: params.get("redirect") });
+      return {
+        status: response.status,
+        redirected: response.redirected,
+        url: response.url,
+        location: response.headers.get("location"),
+        body: await response.text(),
+      };
+    } catch (error) {
+      return { error: `${error.constructor.name}` };
+    }
+  },
+
   async "/identity"() {
     const { readable, writable } = new IdentityTransformStream();
     const writer = writable.getWriter();
@@ -77,7 +93,7 @@ const routes = {
 
 export default {
   async fetch(request) {
-    const { pathname } = new URL(request.url);
+    const { pathname, searchParams } = new URL(request.url);
     if (pathname === "/fixed") {
       // A FixedLengthStream body goes out with its Content-Length.
       const { readable, writable } = new FixedLengthStream(11);
@@ -94,6 +110,6 @@ export default {
     if (route === undefined) {
       return new Response("not found", { status: 404 });
     }
-    return Response.json(await route());
+    return Response.json(await route(searchParams));
   },
 };
