@@ -6,6 +6,7 @@
 // share one list of `waitUntil` promises per invocation.
 
 import {
+  core,
   event as eventNs,
   primordials,
   reportUncaught,
@@ -13,6 +14,7 @@ import {
 
 const {
   ObjectFreeze,
+  ObjectPrototypeIsPrototypeOf,
   PromisePrototypeCatch,
   PromiseResolve,
   SafePromiseAll,
@@ -81,6 +83,19 @@ export class Invocation {
   settled() {
     return this.waiting === null ? PromiseResolve() : SafePromiseAll(this.waiting);
   }
+}
+
+/** Cloudflare's message when an invocation passes its subrequest limit. */
+export const TOO_MANY_SUBREQUESTS = "Too many subrequests.";
+
+/**
+ * Counts a subrequest (a `fetch()`, a service binding's call) against the
+ * invocation running now; false once it is over its limit.
+ */
+export function takeSubrequest() {
+  const invocation = core.getAsyncContext();
+  return !ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) ||
+    invocation.takeSubrequest();
 }
 
 export class ExtendableEvent extends Event {

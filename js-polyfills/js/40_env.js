@@ -7,6 +7,7 @@
 import { primordials } from "ext:isola_polyfills/00_infra.js";
 import { KVNamespace } from "ext:isola_polyfills/41_kv.js";
 import { D1Database } from "ext:isola_polyfills/42_d1.js";
+import { Fetcher } from "ext:isola_polyfills/43_service.js";
 
 const { ObjectEntries, TypeError } = primordials;
 
@@ -23,6 +24,9 @@ export function makeEnv(description) {
         break;
       case "d1":
         env[name] = new D1Database(name);
+        break;
+      case "service":
+        env[name] = new Fetcher(name, binding.service);
         break;
       default:
         throw new TypeError(

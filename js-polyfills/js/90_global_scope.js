@@ -48,6 +48,8 @@ import {
   FetchEvent,
   Invocation,
   ScheduledEvent,
+  takeSubrequest,
+  TOO_MANY_SUBREQUESTS,
 } from "ext:isola_polyfills/30_events.js";
 
 // Deno's timers check that they are called with no receiver.
@@ -171,12 +173,8 @@ function setImmediate(callback, ...args) {
 
 /** `fetch()`, counted against the calling invocation's subrequest limit. */
 function workerFetch(input, init = undefined) {
-  const invocation = core.getAsyncContext();
-  if (
-    ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) &&
-    !invocation.takeSubrequest()
-  ) {
-    return PromiseReject(new Error("Too many subrequests."));
+  if (!takeSubrequest()) {
+    return PromiseReject(new Error(TOO_MANY_SUBREQUESTS));
   }
   return fetch.fetch(input, init);
 }

@@ -22,6 +22,12 @@ pub fn bindings(config: &WorkerConfig) -> Value {
     for d1 in &config.d1_databases {
         bindings.insert(d1.binding.clone(), json!({ "type": "d1" }));
     }
+    for service in &config.services {
+        bindings.insert(
+            service.binding.clone(),
+            json!({ "type": "service", "service": service.service }),
+        );
+    }
     Value::Object(bindings)
 }
 

@@ -23,6 +23,7 @@ pub mod http;
 pub mod isolate;
 pub mod limits;
 pub mod modules;
+pub mod services;
 pub mod wasm;
 pub mod worker;
 

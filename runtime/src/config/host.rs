@@ -23,13 +23,24 @@
 //! limits = { cpu_ms = 100 }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::{ConfigError, LoadOptions, RoutePattern, WorkerConfig};
 use crate::limits::{Limits, LimitsConfig};
+
+/// The names of the Workers that the service bindings of `workers` call.
+pub fn service_targets<'a>(
+    workers: impl IntoIterator<Item = &'a WorkerConfig>,
+) -> HashSet<&'a str> {
+    workers
+        .into_iter()
+        .flat_map(|w| &w.services)
+        .map(|s| s.service.as_str())
+        .collect()
+}
 
 /// How isolates are pooled and shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,9 +301,28 @@ impl HostConfig {
                 ));
             }
         }
+        for worker in &workers {
+            if let Some(service) = worker
+                .config
+                .services
+                .iter()
+                .find(|s| s.entrypoint.is_some())
+            {
+                return Err(ConfigError::new(
+                    &worker.config.source,
+                    format!(
+                        "service binding {}: named entrypoints (`entrypoint`) are not \
+                         supported; bind to the Worker's default export",
+                        service.binding
+                    ),
+                ));
+            }
+        }
+        // A Worker that others reach through service bindings needs no route.
+        let bound = service_targets(workers.iter().map(|w| &w.config));
         let unrouted: Vec<&str> = workers
             .iter()
-            .filter(|w| w.routes.is_empty())
+            .filter(|w| w.routes.is_empty() && !bound.contains(w.config.name.as_str()))
             .map(|w| w.config.name.as_str())
             .collect();
         if unrouted.len() > 1 {
@@ -456,6 +486,42 @@ limits = { cpu_ms = 200 }
             .unwrap_err();
         assert!(
             err.to_string().contains("two Workers are named \"a\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn workers_reached_by_service_bindings_need_no_routes() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "auth/worker.js", "export default {}");
+        write(
+            dir.path(),
+            "auth/wrangler.toml",
+            "name = \"auth\"\nmain = \"worker.js\"\n",
+        );
+        write(dir.path(), "front/worker.js", "export default {}");
+        let front = "name = \"front\"\nmain = \"worker.js\"\n\
+                     [[services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n";
+        write(dir.path(), "front/wrangler.toml", front);
+        let paths = [dir.path().join("auth"), dir.path().join("front")];
+        let config =
+            HostConfig::load(&paths, &LimitsConfig::default(), &LoadOptions::default()).unwrap();
+        assert_eq!(
+            service_targets(config.workers.iter().map(|w| &w.config)),
+            HashSet::from(["auth"])
+        );
+
+        write(
+            dir.path(),
+            "front/wrangler.toml",
+            &format!("{front}entrypoint = \"Admin\"\n"),
+        );
+        let err = HostConfig::load(&paths, &LimitsConfig::default(), &LoadOptions::default())
+            .unwrap_err();
+        assert!(err.to_string().contains("front/wrangler.toml"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("service binding AUTH: named entrypoints"),
             "{err}"
         );
     }

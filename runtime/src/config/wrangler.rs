@@ -43,6 +43,8 @@ pub struct WorkerConfig {
     pub kv_namespaces: Vec<KvBinding>,
     /// `[[d1_databases]]`.
     pub d1_databases: Vec<D1Binding>,
+    /// `[[services]]`: other Workers of the same host, by binding name.
+    pub services: Vec<ServiceBinding>,
     /// `[triggers] crons`: when the `scheduled` handler runs.
     pub crons: Vec<Schedule>,
     /// `[[rules]]`: which imports are text, data or Wasm modules.
@@ -54,6 +56,19 @@ pub struct WorkerConfig {
     pub dev: DevSettings,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
+}
+
+/// A `[[services]]` entry: `env.<binding>.fetch()` calls the Worker named
+/// `service` in the same host.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBinding {
+    pub binding: String,
+    pub service: String,
+    /// A named entrypoint of that Worker; the host refuses it (only the
+    /// default export is reachable) rather than call the wrong handler.
+    #[serde(default)]
+    pub entrypoint: Option<String>,
 }
 
 /// A `[[rules]]` entry: imports of files matching `globs` (relative to the
@@ -132,7 +147,6 @@ const DEPLOY_ONLY: &[&str] = &[
 /// Fields of wrangler's schema (bindings, features) this host does not
 /// provide yet.
 const UNSUPPORTED: &[&str] = &[
-    "services",
     "build",
     "define",
     "alias",
@@ -181,6 +195,8 @@ struct RawConfig {
     kv_namespaces: Vec<RawKvNamespace>,
     #[serde(default)]
     d1_databases: Vec<RawD1Database>,
+    #[serde(default)]
+    services: Vec<ServiceBinding>,
     #[serde(default)]
     triggers: RawTriggers,
     #[serde(default)]
@@ -333,6 +349,7 @@ impl WorkerConfig {
             limits: LimitsConfig::default(),
             kv_namespaces: Vec::new(),
             d1_databases: Vec::new(),
+            services: Vec::new(),
             crons: Vec::new(),
             rules: Vec::new(),
             blobs: Vec::new(),
@@ -380,6 +397,7 @@ impl WorkerConfig {
                 .map(RawRoute::pattern)
                 .collect(),
             limits: raw.limits,
+            services: raw.services,
             kv_namespaces: raw
                 .kv_namespaces
                 .into_iter()
@@ -673,12 +691,12 @@ LIMITS = { max = 3 }
             (
                 "wrangler.toml",
                 "main = \"index.js\"\naccount_id = \"x\"\nfoo = 1\nbar = 2\n\
-                 [[services]]\nbinding = \"AUTH\"\nservice = \"auth\"\n",
+                 [[queues.producers]]\nbinding = \"JOBS\"\nqueue = \"jobs\"\n",
             ),
         ]);
         let warnings = WorkerConfig::load(dir.path()).unwrap().warnings();
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].ends_with("`services` is not supported yet and is ignored"));
+        assert!(warnings[0].ends_with("`queues` is not supported yet and is ignored"));
         assert!(
             warnings[1].ends_with("Unexpected fields found in top-level field: \"bar\",\"foo\""),
             "{warnings:?}"

@@ -7,18 +7,22 @@ mod origin;
 mod slot;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use std::time::Instant;
 
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use http_body_util::Full;
 use hyper::body::Incoming;
 use isola_bindings::Stores;
 
 pub use metrics::{HostStats, WorkerStats};
 
-use crate::config::{HostConfig, HostOptions, WorkerConfig};
+use crate::config::{HostConfig, HostOptions, WorkerConfig, service_targets};
 use crate::http::{Failure, ResponseBody, error_response};
 use crate::isolate::Pool;
+use crate::services::Dispatch;
 use crate::worker::{LoadError, WorkerVersion};
 use origin::OriginClient;
 use slot::WorkerSlot;
@@ -58,7 +62,12 @@ impl Host {
             .flat_map(|(i, slot)| slot.entry.routes.iter().map(move |r| (r.clone(), i)))
             .collect();
         routes.sort_by(|a, b| a.0.specificity(&b.0));
-        let default = workers.iter().position(|slot| slot.entry.routes.is_empty());
+        // The default Worker is the one without routes that no service
+        // binding calls (config validation leaves at most one).
+        let bound = service_targets(workers.iter().map(|slot| &slot.entry.config));
+        let default = workers.iter().position(|slot| {
+            slot.entry.routes.is_empty() && !bound.contains(slot.entry.config.name.as_str())
+        });
         let by_name = workers
             .iter()
             .map(|slot| (slot.name().to_string(), slot.clone()))
@@ -76,6 +85,8 @@ impl Host {
         for slot in &host.workers {
             tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
         }
+        let dispatch: Weak<dyn Dispatch> = Arc::downgrade(&host) as Weak<Self>;
+        host.pool.services().connect(dispatch);
         Ok(host)
     }
 
@@ -226,5 +237,20 @@ impl Host {
             warm_isolates: self.pool.warm(),
             workers: self.workers.iter().map(|slot| slot.stats()).collect(),
         }
+    }
+}
+
+/// A service binding's call: the named Worker answers, as it would a
+/// request routed to it.
+impl Dispatch for Host {
+    fn dispatch(
+        self: Arc<Self>,
+        service: String,
+        request: http::Request<Full<Bytes>>,
+    ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>> {
+        Box::pin(async move {
+            let slot = self.by_name.get(&service)?.clone();
+            Some(slot.handle(&self.pool, &self.origin_client, request).await)
+        })
     }
 }

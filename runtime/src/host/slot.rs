@@ -8,14 +8,14 @@
 
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use tokio::sync::{Notify, futures::Notified, oneshot};
 
 use super::metrics::{IsolateReport, Metrics, WorkerStats};
 use super::origin::{OriginClient, Replayable};
 use crate::config::{PoolConfig, WorkerEntry};
-use crate::exchange::{Event, Exchange, Outcome, Scheduled};
+use crate::exchange::{BodyError, Event, Exchange, Outcome, Scheduled};
 use crate::http::{Failure, RequestSummary, ResponseBody, dev_error_response, error_response};
 use crate::isolate::{Isolate, Pool};
 use crate::worker::{LoadError, WorkerVersion};
@@ -110,12 +110,16 @@ impl WorkerSlot {
 
     /// Answers one request with this Worker: its response, the origin's if
     /// it fails and may pass through, or an error page.
-    pub async fn handle(
+    pub async fn handle<B>(
         &self,
         pool: &Arc<Pool>,
         origin_client: &OriginClient,
-        request: hyper::Request<Incoming>,
-    ) -> http::Response<ResponseBody> {
+        request: http::Request<B>,
+    ) -> http::Response<ResponseBody>
+    where
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BodyError> + std::error::Error + Send + Sync + 'static,
+    {
         self.metrics.request();
         let max_body = self.entry.limits.request_bytes;
         let declared = request

@@ -43,6 +43,7 @@ pub fn new_isolate(
         isola_host::init(),
         isola_rewriter::init(),
         isola_digest::init(),
+        crate::services::isola_services::init(),
         isola_bindings::isola_bindings::init(),
         isola_polyfills::isola_polyfills::init(),
     ];

@@ -32,6 +32,7 @@ use tokio::sync::mpsc;
 
 pub use monitor::{Exceeded, Monitor};
 pub use pool::Pool;
+pub use streams::RequestBodyResource;
 pub use thread::WarmIsolate;
 
 use crate::exchange::Event;

@@ -11,6 +11,7 @@ use isola_bindings::Stores;
 use super::Isolate;
 use super::thread::{self, WarmIsolate};
 use crate::limits::Limits;
+use crate::services::Directory;
 use crate::worker::{LoadError, WorkerVersion};
 
 /// Warm isolates, ready to load a Worker.
@@ -20,6 +21,8 @@ pub struct Pool {
     memory_bytes: usize,
     /// What the Workers loaded from this pool bind to.
     stores: Stores,
+    /// Where their service bindings lead.
+    services: Arc<Directory>,
 }
 
 impl Pool {
@@ -32,11 +35,17 @@ impl Pool {
             target,
             memory_bytes,
             stores,
+            services: Directory::new(),
         });
         for _ in 0..target {
             pool.spawn_warm();
         }
         pool
+    }
+
+    /// Where the service bindings of Workers loaded from this pool lead.
+    pub fn services(&self) -> &Directory {
+        &self.services
     }
 
     /// Warm isolates ready now.
@@ -65,7 +74,8 @@ impl Pool {
         if self.target > 0 {
             self.spawn_warm();
         }
-        warm.load(worker, limits, bindings).await
+        warm.load(worker, limits, bindings, self.services.clone())
+            .await
     }
 
     /// Creates an isolate now, bypassing the warm ones.

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use deno_core::{JsRuntime, ModuleId, ModuleSpecifier, PollEventLoopOptions, v8};
 use isola_bindings::WorkerBindings;
+
+use crate::services::Directory;
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine;
@@ -38,6 +40,7 @@ struct Load {
     worker: Arc<WorkerVersion>,
     limits: Limits,
     bindings: WorkerBindings,
+    services: Arc<Directory>,
     requests: mpsc::UnboundedReceiver<Event>,
     ready: oneshot::Sender<Result<(), LoadError>>,
 }
@@ -50,6 +53,7 @@ impl WarmIsolate {
         worker: Arc<WorkerVersion>,
         limits: Limits,
         bindings: WorkerBindings,
+        services: Arc<Directory>,
     ) -> Result<Isolate, LoadError> {
         let (queue, requests) = mpsc::unbounded_channel();
         let (ready, loaded) = oneshot::channel();
@@ -58,6 +62,7 @@ impl WarmIsolate {
                 worker,
                 limits,
                 bindings,
+                services,
                 requests,
                 ready,
             })
@@ -134,6 +139,7 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
                 load.worker.sources.clone(),
             );
             state.put(load.bindings);
+            state.put(load.services);
         }
         let loaded = load_worker(&mut js, &monitor, &load.worker, load.limits).await;
         let failed = loaded.is_err();

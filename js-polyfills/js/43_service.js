@@ -1,0 +1,62 @@
+// A service binding (`env.AUTH`): `fetch()` goes to another Worker of the
+// same host (runtime `services.rs`), counted as a subrequest as on
+// Cloudflare. The request body is read whole before the call; the
+// response body streams back.
+
+import { op_isola_service_fetch } from "ext:core/ops";
+import {
+  primordials,
+  request as requestNs,
+  response as responseNs,
+  streams,
+} from "ext:isola_polyfills/00_infra.js";
+import { takeSubrequest, TOO_MANY_SUBREQUESTS } from "ext:isola_polyfills/30_events.js";
+
+const { ArrayPrototypeIncludes, ArrayPrototypePush, Error, Symbol, TypeError, Uint8Array } =
+  primordials;
+const { readableStreamForRid } = streams;
+
+const _binding = Symbol("binding");
+const _service = Symbol("service");
+
+/** Statuses whose responses have no body. */
+const NULL_BODY = [101, 204, 205, 304];
+
+class Fetcher {
+  constructor(binding, service) {
+    this[_binding] = binding;
+    this[_service] = service;
+  }
+
+  async fetch(input, init = undefined) {
+    if (!takeSubrequest()) {
+      throw new Error(TOO_MANY_SUBREQUESTS);
+    }
+    const request = new requestNs.Request(input, init);
+    const body = request.body === null
+      ? new Uint8Array(0)
+      : new Uint8Array(await request.arrayBuffer());
+    const headers = [];
+    for (const header of request.headers) {
+      ArrayPrototypePush(headers, header);
+    }
+    const [status, responseHeaders, rid] = await op_isola_service_fetch(
+      this[_binding],
+      this[_service],
+      request.method,
+      request.url,
+      headers,
+      body,
+    );
+    const stream = rid === null || ArrayPrototypeIncludes(NULL_BODY, status)
+      ? null
+      : readableStreamForRid(rid);
+    return new responseNs.Response(stream, { status, headers: responseHeaders });
+  }
+
+  connect() {
+    throw new TypeError(`Service binding ${this[_binding]}: connect() is not supported.`);
+  }
+}
+
+export { Fetcher };
