@@ -1,7 +1,7 @@
 //! Workers-only APIs beyond the Web standards, through the real binary:
 //! `IdentityTransformStream`, `FixedLengthStream`, `crypto.DigestStream`,
-//! `crypto.subtle.timingSafeEqual`, and outbound `fetch` redirects
-//! (`tests/cases/workers-apis`).
+//! `crypto.subtle.timingSafeEqual`, the Cache API, and outbound `fetch`
+//! redirects (`tests/cases/workers-apis`, `guests/js/cache-proxy`).
 
 mod support;
 
@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
 use serde_json::json;
-use support::{Isola, case};
+use support::{Isola, Origin, case, copy_dir, guest, request};
 
 fn apis() -> Isola {
     Isola::serve(&[case("workers-apis").join("worker.js").to_str().unwrap()])
@@ -128,4 +128,67 @@ fn fetch_to_an_unreachable_host_rejects_with_a_type_error() {
     // Port 1 on loopback: nothing listens there.
     let reply = apis().get("/fetch?redirect=follow&url=http://127.0.0.1:1/");
     assert_eq!(reply.json(), json!({ "error": "TypeError" }));
+}
+
+#[test]
+fn cache_put_follows_cloudflares_rules() {
+    assert_eq!(
+        apis().get("/cache-rules").json(),
+        json!({
+            "setCookie": "not stored",
+            "noStore": "not stored",
+            "status500": "not stored",
+            "varyOther": "miss",
+            "varySame": "fr",
+            "otherCache": "miss",
+            "post": "TypeError: Cannot cache response to non-GET request.",
+            "partial": "TypeError: Cannot cache response to a range request (206 Partial Content).",
+            "varyStar": "TypeError: Cannot cache response with 'Vary: *' header.",
+            "deleted": true,
+            "deletedAgain": false,
+            "illegal": "TypeError: Illegal constructor",
+        })
+    );
+}
+
+#[test]
+fn the_cache_first_proxy_hits_on_the_second_request_and_after_a_restart() {
+    let origin = Origin::start();
+    let project = copy_dir(&guest("cache-proxy"));
+    let config = project.path().join("wrangler.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("http://127.0.0.1:9000", &origin.url()),
+    )
+    .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let serve = || Isola::serve_in(&[project.path().to_str().unwrap()], state.path());
+
+    let isola = serve();
+    let first = isola.get("/page?id=1");
+    assert_eq!(first.header("cf-cache-status"), Some("MISS"));
+    let second = isola.get("/page?id=1");
+    assert_eq!(second.header("cf-cache-status"), Some("HIT"));
+    assert_eq!(second.text(), first.text());
+    assert_eq!(second.header("x-served-by"), Some("origin"));
+    assert_eq!(origin.requests().len(), 1);
+    drop(isola);
+
+    // The cache is kept in the state directory.
+    let isola = serve();
+    assert_eq!(
+        isola.get("/page?id=1").header("cf-cache-status"),
+        Some("HIT")
+    );
+    assert_eq!(origin.requests().len(), 1);
+    assert_eq!(
+        request("DELETE", &isola.url("/page?id=1"), &[], None).text(),
+        "purged\n"
+    );
+    assert_eq!(
+        isola.get("/page?id=1").header("cf-cache-status"),
+        Some("MISS")
+    );
+    assert_eq!(origin.requests().len(), 2);
 }

@@ -7,6 +7,7 @@
 //! [`WorkerBindings`] in the isolate's op state. An op can only reach the
 //! stores its Worker binds, by binding name.
 
+mod cache;
 mod d1;
 mod kv;
 
@@ -107,6 +108,9 @@ pub struct KvBinding {
 pub struct WorkerBindings {
     kv: HashMap<String, Namespace>,
     d1: HashMap<String, D1Database>,
+    /// Where `caches` keeps responses: shared by the host's Workers, as a
+    /// zone's cache is.
+    caches: Option<KvStore>,
 }
 
 impl WorkerBindings {
@@ -122,12 +126,21 @@ impl WorkerBindings {
             .map(|b| Ok((b.binding.clone(), stores.d1.get(&b.id)?)))
             .collect::<Result<_, D1Error>>()
             .map_err(|e| e.to_string())?;
-        Ok(Self { kv, d1 })
+        Ok(Self {
+            kv,
+            d1,
+            caches: Some(stores.kv.clone()),
+        })
     }
 
     /// The KV namespace bound as `binding`.
     pub fn kv(&self, binding: &str) -> Option<&Namespace> {
         self.kv.get(binding)
+    }
+
+    /// Where the Cache API stores responses, if anywhere.
+    pub fn caches(&self) -> Option<&KvStore> {
+        self.caches.as_ref()
     }
 
     /// The D1 database bound as `binding`.
@@ -147,6 +160,9 @@ deno_core::extension!(
         d1::op_d1_batch,
         d1::op_d1_exec,
         d1::op_d1_dump,
+        cache::op_cache_put,
+        cache::op_cache_match,
+        cache::op_cache_delete,
     ],
     state = |state| {
         state.put(WorkerBindings::default());

@@ -43,6 +43,7 @@ import {
   IdentityTransformStream,
 } from "ext:isola_polyfills/26_byte_streams.js";
 import { extendCrypto } from "ext:isola_polyfills/28_crypto.js";
+import { Cache, caches, CacheStorage } from "ext:isola_polyfills/45_cache.js";
 import {
   ExtendableEvent,
   FetchEvent,
@@ -206,6 +207,8 @@ const prototypeProperties = {
   AbortSignal: nonEnumerable(abortSignal.AbortSignal),
   Blob: nonEnumerable(file.Blob),
   ByteLengthQueuingStrategy: nonEnumerable(streams.ByteLengthQueuingStrategy),
+  Cache: nonEnumerable(Cache),
+  CacheStorage: nonEnumerable(CacheStorage),
   CloseEvent: nonEnumerable(event.CloseEvent),
   CompressionStream: nonEnumerable(compression.CompressionStream),
   CountQueuingStrategy: nonEnumerable(streams.CountQueuingStrategy),
@@ -292,6 +295,7 @@ const prototypeProperties = {
 /** Own properties of `globalThis`, as in workerd. */
 const ownProperties = {
   ServiceWorkerGlobalScope: nonEnumerable(ServiceWorkerGlobalScope),
+  caches: { value: caches, writable: false, enumerable: true, configurable: true },
   console: nonEnumerable(workerConsole),
   crypto: { get: () => crypto.crypto, enumerable: true, configurable: true },
   navigator: { value: navigator, enumerable: true, configurable: true },

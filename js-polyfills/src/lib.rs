@@ -30,6 +30,7 @@ deno_core::extension!(
     "41_kv.js",
     "42_d1.js",
     "43_service.js",
+    "45_cache.js",
     "60_worker.js",
     "90_global_scope.js",
     "92_webassembly.js",

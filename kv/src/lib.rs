@@ -2,10 +2,12 @@
 //!
 //! - [`kv`]: Workers KV on sled, with Cloudflare's limits and messages.
 //! - [`d1`]: D1 on SQLite, with D1's results, errors and migrations.
+//! - [`cache`]: the Cache API's responses, beside KV in sled.
 //!
 //! The bindings crate exposes these to Workers; the `isola` command reaches
 //! them directly or through a running server.
 
+pub mod cache;
 pub mod d1;
 pub mod kv;
 

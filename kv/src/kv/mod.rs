@@ -80,6 +80,14 @@ impl KvStore {
         })
     }
 
+    /// The Cache API's cache named `name`, created if new. Caches live in
+    /// the same database as the namespaces, apart from them.
+    pub fn cache(&self, name: &str) -> Result<crate::cache::Cache, StoreError> {
+        Ok(crate::cache::Cache {
+            tree: self.db.open_tree(format!("cache:{name}"))?,
+        })
+    }
+
     /// Removes entries that expired before `now` (seconds since the epoch)
     /// from every namespace; returns how many.
     pub fn sweep_expired(&self, now: u64) -> Result<usize, StoreError> {

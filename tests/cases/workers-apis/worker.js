@@ -19,6 +19,31 @@ async function caught(f) {
 }
 
 const routes = {
+  // What put() keeps and refuses, by Cloudflare's rules.
+  async "/cache-rules"() {
+    const cache = await caches.open("rules");
+    const url = "https://example.com/thing";
+    const results = {};
+    await cache.put(url, new Response("with a cookie", { headers: { "set-cookie": "a=1" } }));
+    results.setCookie = (await cache.match(url)) === undefined ? "not stored" : "stored";
+    await cache.put(url, new Response("no store", { headers: { "cache-control": "no-store" } }));
+    results.noStore = (await cache.match(url)) === undefined ? "not stored" : "stored";
+    await cache.put(url, new Response("error", { status: 500 }));
+    results.status500 = (await cache.match(url)) === undefined ? "not stored" : "stored";
+    await cache.put(url, new Response("fr", { headers: { vary: "Accept-Language" } }));
+    const fr = await cache.match(new Request(url, { headers: { "accept-language": "fr" } }));
+    results.varyOther = fr === undefined ? "miss" : "hit";
+    results.varySame = (await cache.match(url)) === undefined ? "miss" : await (await cache.match(url)).text();
+    results.otherCache = (await caches.default.match(url)) === undefined ? "miss" : "hit";
+    results.post = await caught(() => cache.put(new Request(url, { method: "POST" }), new Response("x")));
+    results.partial = await caught(() => cache.put(url, new Response("x", { status: 206 })));
+    results.varyStar = await caught(() => cache.put(url, new Response("x", { headers: { vary: "*" } })));
+    results.deleted = await cache.delete(url);
+    results.deletedAgain = await cache.delete(url);
+    results.illegal = await caught(() => new Cache());
+    return results;
+  },
+
   // fetch(?url) with ?redirect: what came back, or what it threw.
   async "/fetch"(params) {
     try {
