@@ -12,6 +12,7 @@ import {
   op_isola_respond,
   op_isola_respond_static,
   op_isola_respond_stream,
+  op_isola_respond_websocket,
 } from "ext:core/ops";
 import {
   body as bodyNs,
@@ -21,6 +22,7 @@ import {
   streams,
 } from "ext:isola_polyfills/00_infra.js";
 import { expectedLength } from "ext:isola_polyfills/26_byte_streams.js";
+import { handOver, webSocketKey } from "ext:isola_polyfills/27_websocket.js";
 
 const {
   ArrayPrototypeConcat,
@@ -203,6 +205,12 @@ export function isResponse(value) {
  * Throws a TypeError, before anything is sent, when the body was used.
  */
 export function sendResponse(id, response) {
+  const webSocket = response[webSocketKey];
+  if (webSocket !== undefined) {
+    const inner = toInnerResponse(response);
+    op_isola_respond_websocket(id, wireHeaderList(inner), handOver(webSocket));
+    return;
+  }
   if (responseBodyUsed(response)) {
     throw new TypeError(USED_BODY);
   }

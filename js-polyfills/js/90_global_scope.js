@@ -30,7 +30,6 @@ import {
   primordials,
   reportUncaught,
   request,
-  response,
   streams,
   timers,
   url,
@@ -42,6 +41,13 @@ import {
   FixedLengthStream,
   IdentityTransformStream,
 } from "ext:isola_polyfills/26_byte_streams.js";
+import {
+  connectWebSocket,
+  isWebSocketRequest,
+  Response,
+  WebSocket,
+  WebSocketPair,
+} from "ext:isola_polyfills/27_websocket.js";
 import { extendCrypto } from "ext:isola_polyfills/28_crypto.js";
 import { Cache, caches, CacheStorage } from "ext:isola_polyfills/45_cache.js";
 import {
@@ -177,7 +183,11 @@ function workerFetch(input, init = undefined) {
   if (!takeSubrequest()) {
     return PromiseReject(new Error(TOO_MANY_SUBREQUESTS));
   }
-  return fetch.fetch(input, init);
+  const outgoing = new request.Request(input, init);
+  if (isWebSocketRequest(outgoing)) {
+    return connectWebSocket(outgoing);
+  }
+  return fetch.fetch(outgoing);
 }
 ObjectDefineProperty(workerFetch, "name", { value: "fetch" });
 
@@ -254,7 +264,7 @@ const prototypeProperties = {
     streams.ReadableStreamDefaultReader,
   ),
   Request: nonEnumerable(request.Request),
-  Response: nonEnumerable(response.Response),
+  Response: nonEnumerable(Response),
   ScheduledEvent: nonEnumerable(ScheduledEvent),
   SubtleCrypto: nonEnumerable(crypto.SubtleCrypto),
   TextDecoder: nonEnumerable(encoding.TextDecoder),
@@ -268,6 +278,8 @@ const prototypeProperties = {
   URL: nonEnumerable(url.URL),
   URLPattern: nonEnumerable(urlPattern.URLPattern),
   URLSearchParams: nonEnumerable(url.URLSearchParams),
+  WebSocket: nonEnumerable(WebSocket),
+  WebSocketPair: nonEnumerable(WebSocketPair),
   WorkerGlobalScope: nonEnumerable(WorkerGlobalScope),
   WritableStream: nonEnumerable(streams.WritableStream),
   WritableStreamDefaultController: nonEnumerable(

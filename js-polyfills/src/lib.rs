@@ -24,6 +24,7 @@ deno_core::extension!(
     "20_http.js",
     "25_html_rewriter.js",
     "26_byte_streams.js",
+    "27_websocket.js",
     "28_crypto.js",
     "30_events.js",
     "40_env.js",

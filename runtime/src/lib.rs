@@ -25,6 +25,7 @@ pub mod limits;
 pub mod modules;
 pub mod services;
 pub mod wasm;
+pub mod websocket;
 pub mod worker;
 
 pub use config::{HostConfig, WorkerConfig};

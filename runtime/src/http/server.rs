@@ -1,5 +1,6 @@
 //! The HTTP/1.1 server: a tokio accept loop handing each connection to hyper
-//! (keep-alive, chunked bodies), each request to the [`Host`].
+//! (keep-alive, chunked bodies, upgrades to WebSockets), each request to the
+//! [`Host`].
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -11,6 +12,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::host::Host;
+use crate::http::{Failure, error_response};
+use crate::websocket;
 
 /// A bound listening socket, not yet serving.
 pub struct Server {
@@ -43,13 +46,23 @@ impl Server {
             let _ = stream.set_nodelay(true);
             let host = host.clone();
             tokio::spawn(async move {
-                let service = service_fn(move |request: hyper::Request<Incoming>| {
+                let service = service_fn(move |mut request: hyper::Request<Incoming>| {
                     let host = host.clone();
-                    async move { Ok::<_, Infallible>(host.handle(request).await) }
+                    async move {
+                        let upgrade = websocket::upgrade_key(&request)
+                            .map(|key| (key, hyper::upgrade::on(&mut request)));
+                        let mut response = host.handle(request).await;
+                        if let Err(error) = websocket::accept(&mut response, upgrade) {
+                            tracing::error!("{error}");
+                            response = error_response(Failure::Exception);
+                        }
+                        Ok::<_, Infallible>(response)
+                    }
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service);
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades();
                 if let Err(e) = connection.await {
                     tracing::debug!("connection ended: {e}");
                 }

@@ -44,6 +44,7 @@ pub fn new_isolate(
         isola_rewriter::init(),
         isola_digest::init(),
         crate::services::isola_services::init(),
+        crate::websocket::isola_websocket::init(),
         isola_bindings::isola_bindings::init(),
         isola_polyfills::isola_polyfills::init(),
     ];

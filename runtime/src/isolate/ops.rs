@@ -195,6 +195,7 @@ deno_core::extension!(
         op_isola_respond,
         op_isola_respond_static,
         op_isola_respond_stream,
+        op_isola_respond_websocket,
         op_isola_respond_error,
         op_isola_log,
     ],
@@ -335,6 +336,26 @@ fn op_isola_respond_stream(
         host.limits.response_bytes,
     ));
     Ok(true)
+}
+
+/// Answers with status 101 and the `client` end of a `WebSocketPair`
+/// (resource `rid`), which the server connects to the client once the
+/// handshake is done.
+#[op2]
+fn op_isola_respond_websocket(
+    state: &mut OpState,
+    #[smi] id: u32,
+    #[serde] headers: Vec<(ByteString, ByteString)>,
+    #[smi] rid: ResourceId,
+) -> Result<bool, JsErrorBox> {
+    let link = crate::websocket::take_link(state, rid)?;
+    let mut outcome = response(101, &headers, ResponseBody::Empty, None);
+    if let Outcome::Response(response) = &mut outcome {
+        response
+            .extensions_mut()
+            .insert(crate::websocket::Upgrade::new(link));
+    }
+    Ok(state.borrow_mut::<HostState>().answer(id, outcome))
 }
 
 /// The Worker failed to answer (it threw, or returned no Response); the
