@@ -8,19 +8,11 @@ import { primordials, streams } from "ext:isola_polyfills/00_infra.js";
 const {
   ArrayBufferIsView,
   ArrayBufferPrototype,
-  ArrayBufferPrototypeSlice,
-  DataViewPrototype,
-  DataViewPrototypeGetBuffer,
-  DataViewPrototypeGetByteLength,
-  DataViewPrototypeGetByteOffset,
   NumberIsSafeInteger,
   ObjectPrototypeIsPrototypeOf,
   RangeError,
   SymbolFor,
   TypeError,
-  TypedArrayPrototypeGetBuffer,
-  TypedArrayPrototypeGetByteLength,
-  TypedArrayPrototypeGetByteOffset,
   TypedArrayPrototypeSlice,
   Uint8Array,
 } = primordials;
@@ -28,30 +20,25 @@ const {
 /** The length a `FixedLengthStream`'s readable side will have, on it. */
 export const expectedLength = SymbolFor("isola.expectedLength");
 
+/**
+ * A view of the bytes of an ArrayBuffer or ArrayBufferView (no copy), or
+ * null for anything else.
+ */
+export function byteView(data) {
+  if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, data)) {
+    return new Uint8Array(data);
+  }
+  if (ArrayBufferIsView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  return null;
+}
+
 /** A copy of a written chunk as bytes, or a TypeError for anything else. */
 export function bytesOf(chunk, what) {
-  if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, chunk)) {
-    return new Uint8Array(ArrayBufferPrototypeSlice(chunk, 0));
-  }
-  if (ArrayBufferIsView(chunk)) {
-    if (ObjectPrototypeIsPrototypeOf(DataViewPrototype, chunk)) {
-      const start = DataViewPrototypeGetByteOffset(chunk);
-      return new Uint8Array(
-        ArrayBufferPrototypeSlice(
-          DataViewPrototypeGetBuffer(chunk),
-          start,
-          start + DataViewPrototypeGetByteLength(chunk),
-        ),
-      );
-    }
-    const offset = TypedArrayPrototypeGetByteOffset(chunk);
-    return TypedArrayPrototypeSlice(
-      new Uint8Array(
-        TypedArrayPrototypeGetBuffer(chunk),
-        offset,
-        TypedArrayPrototypeGetByteLength(chunk),
-      ),
-    );
+  const view = byteView(chunk);
+  if (view !== null) {
+    return TypedArrayPrototypeSlice(view);
   }
   throw new TypeError(
     `This ${what} is being used as a byte stream, but received ${

@@ -24,10 +24,10 @@ import {
   primordials,
   response as responseNs,
 } from "ext:isola_polyfills/00_infra.js";
+import { byteView } from "ext:isola_polyfills/26_byte_streams.js";
 
 const {
-  ArrayBufferIsView,
-  ArrayBufferPrototype,
+  ArrayFrom,
   ArrayPrototypePush,
   ArrayPrototypeShift,
   ObjectDefineProperty,
@@ -41,7 +41,6 @@ const {
   Symbol,
   TypeError,
   TypedArrayPrototypeSlice,
-  Uint8Array,
 } = primordials;
 const { CloseEvent, ErrorEvent, EventTarget, MessageEvent } = eventNs;
 
@@ -62,11 +61,9 @@ function frameOf(message) {
   if (typeof message === "string") {
     return [TEXT, message];
   }
-  if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, message)) {
-    return [BINARY, new Uint8Array(message)];
-  }
-  if (ArrayBufferIsView(message)) {
-    return [BINARY, new Uint8Array(message.buffer, message.byteOffset, message.byteLength)];
+  const bytes = byteView(message);
+  if (bytes !== null) {
+    return [BINARY, bytes];
   }
   throw new TypeError("WebSocket send() takes a string, an ArrayBuffer or an ArrayBufferView.");
 }
@@ -332,11 +329,10 @@ ObjectDefineProperty(responseNs.Response.prototype, "webSocket", {
 
 /** `fetch()` of a request asking for `Upgrade: websocket`: a 101 with the socket. */
 async function connectWebSocket(request) {
-  const headers = [];
-  for (const header of request.headers) {
-    ArrayPrototypePush(headers, header);
-  }
-  const [status, responseHeaders, rid] = await op_isola_ws_connect(request.url, headers);
+  const [status, responseHeaders, rid] = await op_isola_ws_connect(
+    request.url,
+    ArrayFrom(request.headers),
+  );
   return new Response(null, {
     status,
     headers: responseHeaders,

@@ -15,13 +15,10 @@ import {
   primordials,
   streams,
 } from "ext:isola_polyfills/00_infra.js";
-import { bytesOf } from "ext:isola_polyfills/26_byte_streams.js";
+import { byteView, bytesOf } from "ext:isola_polyfills/26_byte_streams.js";
 
 const {
-  ArrayBufferIsView,
-  ArrayBufferPrototype,
   ObjectDefineProperty,
-  ObjectPrototypeIsPrototypeOf,
   Promise,
   PromisePrototypeCatch,
   SafeSet,
@@ -30,7 +27,6 @@ const {
   StringPrototypeToUpperCase,
   TypeError,
   TypedArrayPrototypeGetBuffer,
-  Uint8Array,
 } = primordials;
 
 const ALGORITHMS = new SafeSet(["SHA-1", "SHA-256", "SHA-384", "SHA-512", "MD5"]);
@@ -78,11 +74,9 @@ class DigestStream extends streams.WritableStream {
 
 /** A view of `data`'s bytes, or a TypeError naming the argument. */
 function bytes(data, which) {
-  if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, data)) {
-    return new Uint8Array(data);
-  }
-  if (ArrayBufferIsView(data)) {
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const view = byteView(data);
+  if (view !== null) {
+    return view;
   }
   throw new TypeError(
     `Failed to execute 'timingSafeEqual' on 'SubtleCrypto': parameter ${which} is not of type 'ArrayBuffer or ArrayBufferView'.`,

@@ -12,15 +12,12 @@ import {
 } from "ext:isola_polyfills/00_infra.js";
 import { takeSubrequest, TOO_MANY_SUBREQUESTS } from "ext:isola_polyfills/30_events.js";
 
-const { ArrayPrototypeIncludes, ArrayPrototypePush, Error, Symbol, TypeError, Uint8Array } =
-  primordials;
+const { ArrayFrom, Error, Symbol, TypeError, Uint8Array } = primordials;
+const { nullBodyStatus } = responseNs;
 const { readableStreamForRid } = streams;
 
 const _binding = Symbol("binding");
 const _service = Symbol("service");
-
-/** Statuses whose responses have no body. */
-const NULL_BODY = [101, 204, 205, 304];
 
 class Fetcher {
   constructor(binding, service) {
@@ -36,21 +33,15 @@ class Fetcher {
     const body = request.body === null
       ? new Uint8Array(0)
       : new Uint8Array(await request.arrayBuffer());
-    const headers = [];
-    for (const header of request.headers) {
-      ArrayPrototypePush(headers, header);
-    }
     const [status, responseHeaders, rid] = await op_isola_service_fetch(
       this[_binding],
       this[_service],
       request.method,
       request.url,
-      headers,
+      ArrayFrom(request.headers),
       body,
     );
-    const stream = rid === null || ArrayPrototypeIncludes(NULL_BODY, status)
-      ? null
-      : readableStreamForRid(rid);
+    const stream = rid === null || nullBodyStatus(status) ? null : readableStreamForRid(rid);
     return new responseNs.Response(stream, { status, headers: responseHeaders });
   }
 

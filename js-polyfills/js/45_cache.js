@@ -12,8 +12,7 @@ import {
 } from "ext:isola_polyfills/00_infra.js";
 
 const {
-  ArrayPrototypeIncludes,
-  ArrayPrototypePush,
+  ArrayFrom,
   ArrayPrototypeSome,
   ObjectPrototypeIsPrototypeOf,
   String,
@@ -25,16 +24,6 @@ const {
 } = primordials;
 
 const construct = Symbol("isola.cache.construct");
-/** Statuses whose responses have no body. */
-const NULL_BODY = [101, 204, 205, 304];
-
-function headerList(headers) {
-  const list = [];
-  for (const header of headers) {
-    ArrayPrototypePush(list, header);
-  }
-  return list;
-}
 
 function toRequest(request) {
   return ObjectPrototypeIsPrototypeOf(requestNs.Request.prototype, request)
@@ -57,13 +46,13 @@ class Cache {
     if (request.method !== "GET" && !options?.ignoreMethod) {
       return undefined;
     }
-    const hit = await op_cache_match(this.#name, request.url, headerList(request.headers));
+    const hit = await op_cache_match(this.#name, request.url, ArrayFrom(request.headers));
     if (hit === null) {
       return undefined;
     }
     const [status, headers, body] = hit;
     const response = new responseNs.Response(
-      ArrayPrototypeIncludes(NULL_BODY, status) ? null : body,
+      responseNs.nullBodyStatus(status) ? null : body,
       { status, headers },
     );
     response.headers.set("cf-cache-status", "HIT");
@@ -95,9 +84,9 @@ class Cache {
     await op_cache_put(
       this.#name,
       request.url,
-      headerList(request.headers),
+      ArrayFrom(request.headers),
       response.status,
-      headerList(response.headers),
+      ArrayFrom(response.headers),
       body,
     );
   }

@@ -7,21 +7,19 @@
 //! gives each isolate a [`Directory`] that the host fills in once started.
 
 use std::cell::RefCell;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock, Weak};
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use deno_core::{ByteString, OpState, ResourceId, op2};
 use deno_error::JsErrorBox;
 use futures::future::BoxFuture;
-use http_body::{Body, Frame};
+use http_body::Body;
 use http_body_util::{BodyExt, Full};
 use tokio::sync::mpsc;
 
 use crate::exchange::BodyError;
-use crate::http::{ResponseBody, STREAM_BUFFER_CHUNKS};
+use crate::http::{ChannelBody, ResponseBody};
 use crate::isolate::RequestBodyResource;
 
 /// Answers a request with a Worker of the host, by name; None if the host
@@ -98,9 +96,9 @@ async fn op_isola_service_fetch(
             let response = host.dispatch(service, request).await?;
             let (parts, body) = response.into_parts();
             let body = (!body.is_end_stream()).then(|| {
-                let (sender, receiver) = mpsc::channel(STREAM_BUFFER_CHUNKS);
+                let (sender, relayed) = ChannelBody::new();
                 tokio::spawn(relay(body, sender));
-                Relayed(receiver)
+                relayed
             });
             Some((parts, body))
         })
@@ -122,7 +120,8 @@ async fn op_isola_service_fetch(
 }
 
 /// Moves the called Worker's response body, on the host's runtime, into a
-/// channel the caller's isolate reads.
+/// channel the caller's isolate reads (a response body may not be `Sync`,
+/// which a request body resource needs).
 async fn relay(mut body: ResponseBody, sender: mpsc::Sender<Result<Bytes, BodyError>>) {
     while let Some(frame) = body.frame().await {
         let chunk = match frame {
@@ -136,24 +135,5 @@ async fn relay(mut body: ResponseBody, sender: mpsc::Sender<Result<Bytes, BodyEr
         if sender.send(chunk).await.is_err() || failed {
             return;
         }
-    }
-}
-
-/// The receiving end of [`relay`] as a body (a response body itself may not
-/// be `Sync`, which a request body resource needs).
-struct Relayed(mpsc::Receiver<Result<Bytes, BodyError>>);
-
-impl http_body::Body for Relayed {
-    type Data = Bytes;
-    type Error = BodyError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        self.get_mut()
-            .0
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(|r| r.map(Frame::data)))
     }
 }

@@ -19,7 +19,7 @@ pub const STREAM_BUFFER_CHUNKS: usize = 4;
 pub enum ResponseBody {
     Empty,
     Full(Option<Bytes>),
-    Stream(mpsc::Receiver<Result<Bytes, BodyError>>),
+    Stream(ChannelBody),
     Boxed(UnsyncBoxBody<Bytes, BodyError>),
 }
 
@@ -41,8 +41,35 @@ impl ResponseBody {
 
     /// A streaming body and the sender that feeds it.
     pub fn channel() -> (mpsc::Sender<Result<Bytes, BodyError>>, Self) {
+        let (tx, body) = ChannelBody::new();
+        (tx, Self::Stream(body))
+    }
+}
+
+/// The chunks sent into a channel, as a body; unlike [`ResponseBody`] as a
+/// whole it is `Sync`, so it can also serve as a request body.
+pub struct ChannelBody(mpsc::Receiver<Result<Bytes, BodyError>>);
+
+impl ChannelBody {
+    /// A body and the sender that feeds it, [`STREAM_BUFFER_CHUNKS`] ahead.
+    pub fn new() -> (mpsc::Sender<Result<Bytes, BodyError>>, Self) {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER_CHUNKS);
-        (tx, Self::Stream(rx))
+        (tx, Self(rx))
+    }
+}
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        self.get_mut()
+            .0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|r| r.map(Frame::data)))
     }
 }
 
@@ -57,9 +84,7 @@ impl Body for ResponseBody {
         match self.get_mut() {
             Self::Empty => Poll::Ready(None),
             Self::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            Self::Stream(rx) => rx
-                .poll_recv(cx)
-                .map(|chunk| chunk.map(|r| r.map(Frame::data))),
+            Self::Stream(body) => Pin::new(body).poll_frame(cx),
             Self::Boxed(body) => Pin::new(body).poll_frame(cx),
         }
     }

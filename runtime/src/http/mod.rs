@@ -4,6 +4,6 @@ mod body;
 mod error_page;
 mod server;
 
-pub use body::{ResponseBody, STREAM_BUFFER_CHUNKS};
+pub use body::{ChannelBody, ResponseBody};
 pub use error_page::{Failure, RequestSummary, dev_error_response, error_response};
 pub use server::{Server, bind};

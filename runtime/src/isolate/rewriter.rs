@@ -340,19 +340,10 @@ fn rewrite(
             });
         }
         if *comments {
-            let link = link.clone();
-            handlers = handlers.comments(move |c: &mut Comment<'_>| {
-                let mutations = link.ask(Event::Comment(4, index, false, c.text()))?;
-                apply(c, mutations)
-            });
+            handlers = handlers.comments(comment_handler(link, index, false));
         }
         if *text {
-            let link = link.clone();
-            handlers = handlers.text(move |t: &mut TextChunk<'_>| {
-                let event = Event::Text(3, index, false, t.as_str().into(), t.last_in_text_node());
-                let mutations = link.ask(event)?;
-                apply(t, mutations)
-            });
+            handlers = handlers.text(text_handler(link, index, false));
         }
         settings = settings.append_element_content_handler((Cow::Owned(selector), handlers));
     }
@@ -367,19 +358,10 @@ fn rewrite(
             });
         }
         if *comments {
-            let link = link.clone();
-            handlers = handlers.comments(move |c: &mut Comment<'_>| {
-                let mutations = link.ask(Event::Comment(4, index, true, c.text()))?;
-                apply(c, mutations)
-            });
+            handlers = handlers.comments(comment_handler(link, index, true));
         }
         if *text {
-            let link = link.clone();
-            handlers = handlers.text(move |t: &mut TextChunk<'_>| {
-                let event = Event::Text(3, index, true, t.as_str().into(), t.last_in_text_node());
-                let mutations = link.ask(event)?;
-                apply(t, mutations)
-            });
+            handlers = handlers.text(text_handler(link, index, true));
         }
         if *end {
             let link = link.clone();
@@ -400,6 +382,34 @@ fn rewrite(
         link.flush()?;
     }
     rewriter.end().map_err(|e| e.to_string())
+}
+
+/// The handler for comments in an element (`document`: in the document)
+/// that registration `index` asked for.
+fn comment_handler(
+    link: &Rc<Link>,
+    index: usize,
+    document: bool,
+) -> impl FnMut(&mut Comment<'_>) -> HandlerResult + 'static {
+    let link = link.clone();
+    move |c| {
+        let mutations = link.ask(Event::Comment(4, index, document, c.text()))?;
+        apply(c, mutations)
+    }
+}
+
+/// The handler for text chunks, as [`comment_handler`] for comments.
+fn text_handler(
+    link: &Rc<Link>,
+    index: usize,
+    document: bool,
+) -> impl FnMut(&mut TextChunk<'_>) -> HandlerResult + 'static {
+    let link = link.clone();
+    move |t| {
+        let event = Event::Text(3, index, document, t.as_str().into(), t.last_in_text_node());
+        let mutations = link.ask(event)?;
+        apply(t, mutations)
+    }
 }
 
 /// Applies an element handler's mutations; an `onEndTag` registers a
