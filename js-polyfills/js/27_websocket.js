@@ -21,7 +21,9 @@ import {
   core,
   DOMException,
   event as eventNs,
+  headers as headersNs,
   primordials,
+  request as requestNs,
   response as responseNs,
 } from "ext:isola_polyfills/00_infra.js";
 import { byteView } from "ext:isola_polyfills/26_byte_streams.js";
@@ -328,7 +330,8 @@ ObjectDefineProperty(responseNs.Response.prototype, "webSocket", {
 });
 
 /** `fetch()` of a request asking for `Upgrade: websocket`: a 101 with the socket. */
-async function connectWebSocket(request) {
+async function connectWebSocket(input, init) {
+  const request = new requestNs.Request(input, init);
   const [status, responseHeaders, rid] = await op_isola_ws_connect(
     request.url,
     ArrayFrom(request.headers),
@@ -340,15 +343,29 @@ async function connectWebSocket(request) {
   });
 }
 
-function isWebSocketRequest(request) {
-  const upgrade = request.headers.get("upgrade");
+/**
+ * Whether `fetch(input, init)` asks for `Upgrade: websocket`, read from
+ * the headers the request will have (init's replace input's), without
+ * building the request.
+ */
+function asksForWebSocket(input, init) {
+  let headers = init?.headers;
+  if (headers === undefined) {
+    if (!ObjectPrototypeIsPrototypeOf(requestNs.Request.prototype, input)) {
+      return false;
+    }
+    headers = input.headers;
+  } else {
+    headers = new headersNs.Headers(headers);
+  }
+  const upgrade = headers.get("upgrade");
   return upgrade !== null && StringPrototypeToLowerCase(upgrade) === "websocket";
 }
 
 export {
+  asksForWebSocket,
   connectWebSocket,
   handOver,
-  isWebSocketRequest,
   Response,
   WebSocket,
   webSocketKey,

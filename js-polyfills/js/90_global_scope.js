@@ -42,8 +42,8 @@ import {
   IdentityTransformStream,
 } from "ext:isola_polyfills/26_byte_streams.js";
 import {
+  asksForWebSocket,
   connectWebSocket,
-  isWebSocketRequest,
   Response,
   WebSocket,
   WebSocketPair,
@@ -183,11 +183,10 @@ function workerFetch(input, init = undefined) {
   if (!takeSubrequest()) {
     return PromiseReject(new Error(TOO_MANY_SUBREQUESTS));
   }
-  const outgoing = new request.Request(input, init);
-  if (isWebSocketRequest(outgoing)) {
-    return connectWebSocket(outgoing);
+  if (asksForWebSocket(input, init)) {
+    return connectWebSocket(input, init);
   }
-  return fetch.fetch(outgoing);
+  return fetch.fetch(input, init);
 }
 ObjectDefineProperty(workerFetch, "name", { value: "fetch" });
 
