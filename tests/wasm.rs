@@ -1,7 +1,10 @@
 //! WebAssembly from JS Workers: `.wasm` (and text, data, JSON) imports by
 //! wrangler's module rules, calls both ways, memory views, traps, missing
-//! imports, invalid modules; service-worker globals from `[wasm_modules]`;
-//! a Rust Worker built with wasm-bindgen as workers-rs builds one.
+//! imports, invalid modules; the rest of V8's JS API (tables, globals,
+//! externref, i64, several results, an imported memory, nested calls, the
+//! CPU limit); service-worker globals from `[wasm_modules]`; a Rust Worker
+//! built with wasm-bindgen as workers-rs builds one (with reference types,
+//! Rust's default).
 
 mod support;
 
@@ -10,13 +13,16 @@ use std::path::Path;
 use support::{Isola, build_guests, copy_case, repo, request, run};
 
 /// The test cases with `math.wasm` compiled from `math.wat` beside each
-/// Worker (built `.wasm` files are not committed).
+/// Worker, and `api.wasm` from `api.wat` (built `.wasm` files are not
+/// committed).
 fn wasm_case() -> tempfile::TempDir {
     let dir = copy_case("wasm");
     let binary = wat::parse_file(dir.path().join("math.wat")).unwrap();
     for worker in ["module", "service-worker"] {
         std::fs::write(dir.path().join(worker).join("math.wasm"), &binary).unwrap();
     }
+    let binary = wat::parse_file(dir.path().join("api.wat")).unwrap();
+    std::fs::write(dir.path().join("api/api.wasm"), binary).unwrap();
     dir
 }
 
@@ -93,6 +99,72 @@ fn traps_missing_imports_and_bad_modules_are_exceptions() {
         "WebAssembly.Instance(): Import #0 \"host\" \"report\": function import requires a callable"
     );
     assert_eq!(isola.get("/invalid").json()["compileError"], true);
+}
+
+#[test]
+fn the_js_api_behaves_as_v8s() {
+    let dir = wasm_case();
+    let isola = serve(dir.path(), "api");
+    let check = isola.get("/check").json();
+    let expected = serde_json::json!({
+        "externref": true,
+        "tableGet": true,
+        "nullRef": true,
+        "defaultRef": true,
+        "counter": 42,
+        "big": true,
+        "mul64": "3703703670369",
+        "fromObjects": ["6", 42],
+        "divmod": [3, 2],
+        "sameFunction": true,
+        "tableCall": 5,
+        "callIndirect": [9, 13],
+        "fnsLength": 2,
+        "reentered": 12,
+        "viewByte": 200,
+        "grownFrom": 1,
+        "detached": true,
+        "byteLength": 131072,
+        "sameException": true,
+        "tags": ["[object WebAssembly.Module]", "[object WebAssembly.Memory]", "[object WebAssembly]"],
+        "validate": [true, false],
+    });
+    assert_eq!(check, expected);
+
+    let errors = isola.get("/errors").json();
+    let expected = serde_json::json!({
+        "growPastMaximum": "RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded",
+        "immutable": "TypeError: Can't set the value of an immutable global.",
+        "numberForI64": "TypeError: Cannot convert 1 to a BigInt",
+        "plainFunctionInTable": "TypeError: type incompatibility when transforming from/to JS",
+        "tableOutOfBounds": "RangeError: WebAssembly.Table.get(): invalid address 10",
+        "nullCall": "RuntimeError: null function or function signature mismatch",
+        "callOutOfBounds": "RuntimeError: table index is out of bounds",
+        "mutableGlobalAsNumber": "LinkError: WebAssembly.Instance(): Import #1 \"env\" \"counter\": imported mutable global must be a WebAssembly.Global object",
+        "throwingValueOf": "RangeError: from valueOf",
+        "callFromValueOf": "TypeError: WebAssembly cannot be called while converting a value for it",
+        "recursion": "RangeError: Maximum call stack size exceeded",
+        "hugeMemory": "RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded",
+    });
+    let wrong_memory = errors["wrongMemory"].as_str().unwrap().to_string();
+    let mut errors = errors;
+    errors.as_object_mut().unwrap().remove("wrongMemory");
+    assert_eq!(errors, expected);
+    assert!(
+        wrong_memory.starts_with("LinkError: WebAssembly.Instance(): "),
+        "{wrong_memory}"
+    );
+}
+
+#[test]
+fn wasm_that_loops_forever_is_stopped_at_the_cpu_limit() {
+    let dir = wasm_case();
+    let isola = serve(dir.path(), "api");
+    let stopped = isola.get("/spin");
+    assert_eq!(stopped.status, 503, "{}", stopped.text());
+    assert!(stopped.text().contains("Error 1102"), "{}", stopped.text());
+    assert!(isola.wait_for_log("exceeded its CPU time limit"));
+    assert_eq!(isola.get("/add").json(), 42, "a fresh isolate serves");
 }
 
 #[test]

@@ -4,12 +4,12 @@
 
 import { op_isola_set_entrypoints } from "ext:core/ops";
 import { installGlobalScope } from "ext:isola_polyfills/90_global_scope.js";
-import { installWebAssemblyChecks } from "ext:isola_polyfills/92_webassembly.js";
+import { installWebAssembly } from "ext:isola_polyfills/92_webassembly.js";
 import {
   prepareWorker,
   startWorker,
 } from "ext:isola_polyfills/60_worker.js";
 
 installGlobalScope();
-installWebAssemblyChecks();
+installWebAssembly();
 op_isola_set_entrypoints(prepareWorker, startWorker);

@@ -17,6 +17,7 @@ use deno_core::{
 use super::digest::isola_digest;
 use super::ops::isola_host;
 use super::rewriter::isola_rewriter;
+use super::webassembly::isola_webassembly;
 
 /// The `User-Agent` of outgoing `fetch()` requests, as on Cloudflare.
 const USER_AGENT: &str = "Cloudflare-Workers";
@@ -43,6 +44,7 @@ pub fn new_isolate(
         isola_host::init(),
         isola_rewriter::init(),
         isola_digest::init(),
+        isola_webassembly::init(),
         crate::services::isola_services::init(),
         crate::websocket::isola_websocket::init(),
         isola_bindings::isola_bindings::init(),

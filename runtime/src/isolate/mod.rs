@@ -23,6 +23,7 @@ mod pool;
 mod rewriter;
 mod streams;
 mod thread;
+mod webassembly;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

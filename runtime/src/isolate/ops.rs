@@ -69,6 +69,11 @@ struct InFlight {
 
 impl HostState {
     /// Makes this isolate serve `worker_name`'s requests from `queue`.
+    /// The monitor of the isolate, once a Worker is loaded into it.
+    pub fn monitor(&self) -> Option<Arc<Monitor>> {
+        self.monitor.clone()
+    }
+
     pub fn serve(
         &mut self,
         worker_name: Arc<str>,

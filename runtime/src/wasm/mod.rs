@@ -81,6 +81,34 @@ struct Runtime {
     linker: Linker<GuestState>,
 }
 
+/// The most memory one instance may use.
+pub(crate) fn memory_limit() -> usize {
+    *MEMORY_BYTES.get_or_init(|| 128 * 1024 * 1024)
+}
+
+/// An engine with `config`, compiled code cached on disk where the host
+/// set a cache directory, whose epoch advances every [`EPOCH_TICK`].
+pub(crate) fn ticking_engine(mut config: Config) -> wasmtime::Result<Engine> {
+    config.epoch_interruption(true);
+    if let Some(dir) = CACHE_DIR.get() {
+        let mut cache = CacheConfig::new();
+        cache.with_directory(dir);
+        config.cache(Some(Cache::new(cache)?));
+    }
+    let engine = Engine::new(&config)?;
+    let ticking = engine.weak();
+    std::thread::Builder::new()
+        .name("wasm-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = ticking.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })?;
+    Ok(engine)
+}
+
 fn runtime() -> Result<&'static Runtime, LoadError> {
     static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
     RUNTIME
@@ -91,7 +119,7 @@ fn runtime() -> Result<&'static Runtime, LoadError> {
 
 impl Runtime {
     fn new() -> wasmtime::Result<Self> {
-        let memory = *MEMORY_BYTES.get_or_init(|| 128 * 1024 * 1024);
+        let memory = memory_limit();
         let mut pooling = PoolingAllocationConfig::default();
         pooling
             .total_component_instances(POOL_INSTANCES)
@@ -109,25 +137,9 @@ impl Runtime {
             .decommit_batch_size(16);
         let mut config = Config::new();
         config
-            .epoch_interruption(true)
             .memory_init_cow(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
-        if let Some(dir) = CACHE_DIR.get() {
-            let mut cache = CacheConfig::new();
-            cache.with_directory(dir);
-            config.cache(Some(Cache::new(cache)?));
-        }
-        let engine = Engine::new(&config)?;
-        let ticking = engine.weak();
-        std::thread::Builder::new()
-            .name("wasm-epoch".into())
-            .spawn(move || {
-                while let Some(engine) = ticking.upgrade() {
-                    engine.increment_epoch();
-                    drop(engine);
-                    std::thread::sleep(EPOCH_TICK);
-                }
-            })?;
+        let engine = ticking_engine(config)?;
         // All of WASI 0.2 (Rust's std imports the CLI interfaces too, as
         // `wasmtime serve` provides them), with no files, sockets or
         // environment granted, and `wasi:http`.

@@ -1,0 +1,43 @@
+;; The module tests/cases/wasm/api exercises the whole JS API with (the
+;; tests compile it into api/api.wasm with the `wat` crate): externref,
+;; tables, globals, i64, multiple results, an imported memory, calls from
+;; Wasm into JS and back, a JS exception through Wasm, a loop forever.
+(module
+  (import "env" "memory" (memory 1 2))
+  (import "env" "counter" (global $counter (mut i32)))
+  (import "env" "refs" (table $refs 4 externref))
+  (import "env" "reenter" (func $reenter (param i32) (result i32)))
+  (import "env" "fail" (func $fail))
+  (global (export "big") i64 (i64.const 9007199254740993))
+  (table $fns (export "fns") 2 funcref)
+  (elem (table $fns) (i32.const 0) func $add)
+  (type $binary (func (param i32 i32) (result i32)))
+
+  (func $add (export "add") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.add)
+  (func (export "mul64") (param i64 i64) (result i64)
+    local.get 0 local.get 1 i64.mul)
+  (func (export "divmod") (param i32 i32) (result i32 i32)
+    local.get 0 local.get 1 i32.div_u
+    local.get 0 local.get 1 i32.rem_u)
+  (func (export "bump")
+    global.get $counter i32.const 1 i32.add global.set $counter)
+  (func (export "keep") (param i32 externref)
+    local.get 0 local.get 1 table.set $refs)
+  (func (export "kept") (param i32) (result externref)
+    local.get 0 table.get $refs)
+  (func (export "isNull") (param externref) (result i32)
+    local.get 0 ref.is_null)
+  (func (export "callAt") (param i32 i32 i32) (result i32)
+    local.get 1 local.get 2 local.get 0 call_indirect $fns (type $binary))
+  (func (export "outer") (param i32) (result i32)
+    local.get 0 call $reenter)
+  (func (export "callFail") call $fail)
+  (func (export "store") (param i32 i32)
+    local.get 0 local.get 1 i32.store8)
+  (func (export "grow") (param i32) (result i32)
+    local.get 0 memory.grow)
+  (func (export "spin") (loop br 0))
+  (func $recurse (export "recurse") (param i32) (result i32)
+    local.get 0 i32.const 1 i32.add call $recurse)
+)
