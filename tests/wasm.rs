@@ -127,6 +127,8 @@ fn the_js_api_behaves_as_v8s() {
         "byteLength": 131072,
         "sameException": true,
         "tags": ["[object WebAssembly.Module]", "[object WebAssembly.Memory]", "[object WebAssembly]"],
+        "customSections": ["kept beside the code"],
+        "streamed": [true, true, 0],
         "validate": [true, false],
     });
     assert_eq!(check, expected);
@@ -145,6 +147,7 @@ fn the_js_api_behaves_as_v8s() {
         "callFromValueOf": "TypeError: WebAssembly cannot be called while converting a value for it",
         "recursion": "RangeError: Maximum call stack size exceeded",
         "hugeMemory": "RangeError: WebAssembly.Memory.grow(): Maximum memory size exceeded",
+        "memoryBudget": "RangeError: WebAssembly.Memory(): could not allocate memory",
     });
     let wrong_memory = errors["wrongMemory"].as_str().unwrap().to_string();
     let mut errors = errors;
@@ -154,6 +157,10 @@ fn the_js_api_behaves_as_v8s() {
         wrong_memory.starts_with("LinkError: WebAssembly.Instance(): "),
         "{wrong_memory}"
     );
+    // The isolate that spent its memory budget is replaced; the Worker
+    // serves on.
+    assert_eq!(isola.get("/add").json(), 42);
+    assert_eq!(isola.get("/check").json()["counter"], 42);
 }
 
 #[test]

@@ -35,8 +35,8 @@ use sha2::{Digest, Sha256};
 use wasmtime::{
     AsContext, AsContextMut, Caller, Config, Engine, Extern, ExternRef, ExternType, Func, FuncType,
     Global, GlobalType, HeapType, Instance, Memory, MemoryType, Module, Mutability, Ref, RefType,
-    RootScope, StoreContextMut, StoreLimits, StoreLimitsBuilder, Table, TableType, Trap,
-    UpdateDeadline, Val, ValType,
+    ResourceLimiter, RootScope, StoreContextMut, Table, TableType, Trap, UpdateDeadline, Val,
+    ValType,
 };
 
 use super::monitor::Monitor;
@@ -125,10 +125,64 @@ fn compile(bytes: &[u8]) -> Result<Arc<Compiled>, String> {
 /// per request gets a fresh isolate now and then instead of growing.
 const INSTANCES_PER_ISOLATE: usize = 512;
 
-/// What the store's data holds: the way back into JS.
+/// Elements a table may hold, as in V8.
+const MAX_TABLE_ELEMENTS: usize = 10_000_000;
+
+/// What the store's data holds: the way back into JS, and what its
+/// memories take.
 struct Host {
     shared: Rc<Shared>,
-    limits: StoreLimits,
+    memory: MemoryBudget,
+}
+
+/// The linear memories of an isolate together may not exceed the memory
+/// limit (`--memory-mb`); a store frees none before the isolate goes, so
+/// what was ever allocated counts, and an isolate that reaches the limit is
+/// replaced once its requests are done.
+struct MemoryBudget {
+    /// Bytes the store's memories have taken.
+    used: usize,
+    monitor: Arc<OnceLock<Arc<Monitor>>>,
+}
+
+impl ResourceLimiter for MemoryBudget {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let used = self.used + (desired - current);
+        if used > crate::wasm::memory_limit() {
+            if let Some(monitor) = self.monitor.get() {
+                monitor.retire();
+            }
+            return Ok(false);
+        }
+        self.used = used;
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+
+    fn instances(&self) -> usize {
+        usize::MAX
+    }
+
+    fn tables(&self) -> usize {
+        usize::MAX
+    }
+
+    fn memories(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// An isolate's store, and what ops and host functions share.
@@ -167,7 +221,7 @@ struct Shared {
     /// What a JS import threw, on its way out through Wasm.
     exception: RefCell<Option<v8::Global<v8::Value>>>,
     /// The isolate's monitor, known once a Worker is loaded into it.
-    monitor: std::cell::OnceCell<Arc<Monitor>>,
+    monitor: Arc<OnceLock<Arc<Monitor>>>,
     instances: Cell<usize>,
     helpers: Helpers,
 }
@@ -880,7 +934,7 @@ fn op_wasm_init(
         released: Arc::default(),
         buffers: RefCell::default(),
         exception: RefCell::default(),
-        monitor: std::cell::OnceCell::new(),
+        monitor: Arc::default(),
         instances: Cell::new(0),
         helpers: Helpers {
             wrap_function: v8::Global::new(scope, wrap_function),
@@ -891,20 +945,17 @@ fn op_wasm_init(
             link_error: v8::Global::new(scope, link_error),
         },
     });
-    let limits = StoreLimitsBuilder::new()
-        .memory_size(crate::wasm::memory_limit())
-        .instances(usize::MAX)
-        .memories(usize::MAX)
-        .tables(usize::MAX)
-        .build();
     let mut store = Store::new(
         engine,
         Host {
             shared: shared.clone(),
-            limits,
+            memory: MemoryBudget {
+                used: 0,
+                monitor: shared.monitor.clone(),
+            },
         },
     );
-    store.limiter(|host| &mut host.limits);
+    store.limiter(|host| &mut host.memory);
     // Every tick of the engine's epoch, stop if the isolate's monitor has
     // stopped its JS (over its CPU or memory limit).
     store.set_epoch_deadline(1);

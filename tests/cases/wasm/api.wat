@@ -38,6 +38,7 @@
   (func (export "grow") (param i32) (result i32)
     local.get 0 memory.grow)
   (func (export "spin") (loop br 0))
+  (@custom "note" "kept beside the code")
   (func $recurse (export "recurse") (param i32) (result i32)
     local.get 0 i32.const 1 i32.add call $recurse)
 )

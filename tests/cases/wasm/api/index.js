@@ -20,7 +20,9 @@ const instance = new WebAssembly.Instance(module, {
 });
 wasm = instance.exports;
 
-function check(request) {
+async function check() {
+  const empty = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+  const streamed = await WebAssembly.instantiateStreaming(new Response(empty), {});
   const object = { name: "kept by Wasm" };
   wasm.keep(0, object);
   wasm.keep(1, null);
@@ -64,6 +66,13 @@ function check(request) {
       Object.prototype.toString.call(module),
       Object.prototype.toString.call(memory),
       String(WebAssembly),
+    ],
+    customSections: WebAssembly.Module.customSections(module, "note")
+      .map((section) => new TextDecoder().decode(section)),
+    streamed: [
+      streamed.module instanceof WebAssembly.Module,
+      streamed.instance instanceof WebAssembly.Instance,
+      Object.keys(streamed.instance.exports).length,
     ],
     validate: [WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])), WebAssembly.validate(new Uint8Array([1]))],
   };
@@ -111,14 +120,19 @@ function errors() {
   attempt("callFromValueOf", () => wasm.add({ valueOf: () => wasm.add(1, 2) }, 1));
   attempt("recursion", () => wasm.recurse(0));
   attempt("hugeMemory", () => new WebAssembly.Memory({ initial: 1 }).grow(60000));
+  // Last: the memories of one isolate share one budget (--memory-mb).
+  attempt("memoryBudget", () => {
+    const hoard = [];
+    for (let i = 0; i < 1000; i++) hoard.push(new WebAssembly.Memory({ initial: 16 }));
+  });
   return results;
 }
 
 export default {
-  fetch(request) {
+  async fetch(request) {
     switch (new URL(request.url).pathname) {
       case "/check":
-        return Response.json(check(request));
+        return Response.json(await check());
       case "/errors":
         return Response.json(errors());
       case "/spin":
