@@ -32,10 +32,9 @@ import {
   op_wasm_validate,
 } from "ext:core/ops";
 import { primordials } from "ext:isola_polyfills/00_infra.js";
+import { byteView } from "ext:isola_polyfills/26_byte_streams.js";
 
 const {
-  ArrayBuffer,
-  ArrayBufferIsView,
   ArrayPrototypeForEach,
   ArrayPrototypeMap,
   ArrayPrototypePush,
@@ -60,7 +59,6 @@ const {
   SymbolToStringTag,
   TypeError,
   TypedArrayPrototypeSlice,
-  Uint8Array,
   WeakMapPrototypeGet,
   WeakMapPrototypeHas,
   WeakMapPrototypeSet,
@@ -223,14 +221,14 @@ function functionHandle(value) {
 }
 
 /** The bytes of a BufferSource, as the ops take them. */
-function bytesOf(source, api) {
-  if (ArrayBufferIsView(source)) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  throw new TypeError(`${api}: Argument 0 must be a buffer source`);
+function bufferSource(source, api) {
+  const bytes = byteView(source);
+  if (bytes === null) throw new TypeError(`${api}: Argument 0 must be a buffer source`);
+  return bytes;
 }
 
 function compileBytes(source, api) {
-  const bytes = bytesOf(source, api);
+  const bytes = bufferSource(source, api);
   try {
     return op_wasm_compile(bytes);
   } catch (error) {
@@ -456,7 +454,7 @@ class Global {
 }
 
 function validate(bytes) {
-  return op_wasm_validate(bytesOf(bytes, "WebAssembly.validate()"));
+  return op_wasm_validate(bufferSource(bytes, "WebAssembly.validate()"));
 }
 
 function compile(bytes) {
