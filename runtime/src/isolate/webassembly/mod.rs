@@ -40,7 +40,7 @@ use wasmtime::{
     Mutability, Table, TableType, Trap, Val, ValType,
 };
 
-use store::{Bridge, Compiled, Helpers, MemoryBuffer};
+use store::{Bridge, Compiled, Helpers, MemoryBuffer, on_store};
 use values::{Failure, Outcome, settle, throw_new};
 
 deno_core::extension!(
@@ -136,13 +136,9 @@ fn limit(maximum: f64) -> Option<u32> {
 }
 
 fn compiled(state: &Rc<RefCell<OpState>>, id: u32) -> Result<Arc<Compiled>, JsErrorBox> {
-    let bridge =
-        Bridge::get(state).map_err(|_| JsErrorBox::type_error("WebAssembly is not initialised"))?;
-    let modules = bridge.shared.modules.borrow();
-    modules
-        .get(id as usize)
-        .cloned()
-        .ok_or_else(|| JsErrorBox::type_error("not a WebAssembly.Module"))
+    Bridge::get(state)
+        .and_then(|bridge| bridge.shared.module(id))
+        .map_err(op_error)
 }
 
 /// Whether JS gets this `WebAssembly` (QuickJS) or the engine's own (V8).
@@ -254,16 +250,9 @@ fn instantiate<'s>(
     module: u32,
     imports: v8::Local<'s, v8::Array>,
 ) -> Outcome<v8::Local<'s, v8::Array>> {
-    let bridge = Bridge::get(state)?;
-    let shared = &bridge.shared;
-    let compiled = shared
-        .modules
-        .borrow()
-        .get(module as usize)
-        .cloned()
-        .ok_or_else(|| Failure::Type("not a WebAssembly.Module".into()))?;
-    let _entered = shared.enter(scope);
-    let exports = bridge.with_store(|ctx| {
+    on_store(state, |shared, ctx| {
+        let compiled = shared.module(module)?;
+        let _entered = shared.enter(scope);
         let mut externs = Vec::new();
         for (index, import) in compiled.module.imports().enumerate() {
             let value = imports
@@ -312,15 +301,14 @@ fn instantiate<'s>(
             list.push(v8::Integer::new_from_unsigned(scope, id).into());
             list.push(v8::Integer::new_from_unsigned(scope, arity).into());
         }
+        shared.instances.set(shared.instances.get() + 1);
+        if shared.instances.get() == store::INSTANCES_PER_ISOLATE
+            && let Some(monitor) = shared.monitor.get()
+        {
+            monitor.retire();
+        }
         Ok(v8::Array::new_with_elements(scope, &list))
-    })?;
-    shared.instances.set(shared.instances.get() + 1);
-    if shared.instances.get() == store::INSTANCES_PER_ISOLATE
-        && let Some(monitor) = shared.monitor.get()
-    {
-        monitor.retire();
-    }
-    Ok(exports)
+    })
 }
 
 /// Calls exported function `id` with `args`.
@@ -341,11 +329,9 @@ fn call<'s>(
     id: u32,
     args: v8::Local<'s, v8::Array>,
 ) -> Outcome<v8::Local<'s, v8::Value>> {
-    let bridge = Bridge::get(state)?;
-    let shared = &bridge.shared;
-    let func = shared.func(id)?;
-    let _entered = shared.enter(scope);
-    bridge.with_store(|ctx| {
+    on_store(state, |shared, ctx| {
+        let func = shared.func(id)?;
+        let _entered = shared.enter(scope);
         let signature = shared.signature(ctx, id, func);
         let mut params = Vec::with_capacity(signature.params.len());
         for (index, param) in signature.params.iter().enumerate() {
@@ -371,16 +357,13 @@ fn op_wasm_memory_new(
     #[smi] initial: u32,
     maximum: f64,
 ) -> Result<u32, JsErrorBox> {
-    let bridge = Bridge::get(&state).map_err(op_error)?;
-    let ty = MemoryType::new(initial, limit(maximum));
-    let memory = bridge
-        .with_store(|ctx| {
-            Memory::new(ctx, ty).map_err(|_| {
-                Failure::Range("WebAssembly.Memory(): could not allocate memory".into())
-            })
-        })
-        .map_err(op_error)?;
-    Ok(bridge.shared.add(Extern::Memory(memory)))
+    on_store(&state, |shared, ctx| {
+        let memory = Memory::new(ctx, MemoryType::new(initial, limit(maximum))).map_err(|_| {
+            Failure::Range("WebAssembly.Memory(): could not allocate memory".into())
+        })?;
+        Ok(shared.add(Extern::Memory(memory)))
+    })
+    .map_err(op_error)
 }
 
 /// The `ArrayBuffer` over memory `id`: the one handed out before while the
@@ -400,46 +383,44 @@ fn memory_buffer<'s>(
     state: &Rc<RefCell<OpState>>,
     id: u32,
 ) -> Outcome<v8::Local<'s, v8::ArrayBuffer>> {
-    let bridge = Bridge::get(state)?;
-    let shared = &bridge.shared;
-    let memory = shared.memory(id)?;
-    let (data, size) = bridge.with_store(|ctx| {
+    on_store(state, |shared, ctx| {
+        let memory = shared.memory(id)?;
         shared.detach_stale(scope, &*ctx, None);
-        Ok((memory.data_ptr(&*ctx), memory.data_size(&*ctx)))
-    })?;
-    if let Some(entry) = shared
-        .buffers
-        .borrow()
-        .iter()
-        .find(|entry| entry.handle == id)
-    {
-        return Ok(v8::Local::new(scope, &entry.buffer));
-    }
-    unsafe extern "C" fn linear_memory(
-        _: *mut std::ffi::c_void,
-        _: usize,
-        _: *mut std::ffi::c_void,
-    ) {
-    }
-    // SAFETY: the bytes are the memory's, which lives as long as the store,
-    // that is the isolate; the buffer is detached before the memory moves
-    // or changes size (`detach_stale`).
-    let backing = unsafe {
-        v8::ArrayBuffer::new_backing_store_from_ptr(
-            data.cast(),
-            size,
-            linear_memory,
-            std::ptr::null_mut(),
-        )
-    };
-    let buffer = v8::ArrayBuffer::with_backing_store(scope, &backing.make_shared());
-    shared.buffers.borrow_mut().push(MemoryBuffer {
-        handle: id,
-        memory,
-        buffer: v8::Global::new(scope, buffer),
-        length: size,
-    });
-    Ok(buffer)
+        let (data, size) = (memory.data_ptr(&*ctx), memory.data_size(&*ctx));
+        if let Some(entry) = shared
+            .buffers
+            .borrow()
+            .iter()
+            .find(|entry| entry.handle == id)
+        {
+            return Ok(v8::Local::new(scope, &entry.buffer));
+        }
+        unsafe extern "C" fn linear_memory(
+            _: *mut std::ffi::c_void,
+            _: usize,
+            _: *mut std::ffi::c_void,
+        ) {
+        }
+        // SAFETY: the bytes are the memory's, which lives as long as the store,
+        // that is the isolate; the buffer is detached before the memory moves
+        // or changes size (`detach_stale`).
+        let backing = unsafe {
+            v8::ArrayBuffer::new_backing_store_from_ptr(
+                data.cast(),
+                size,
+                linear_memory,
+                std::ptr::null_mut(),
+            )
+        };
+        let buffer = v8::ArrayBuffer::with_backing_store(scope, &backing.make_shared());
+        shared.buffers.borrow_mut().push(MemoryBuffer {
+            handle: id,
+            memory,
+            buffer: v8::Global::new(scope, buffer),
+            length: size,
+        });
+        Ok(buffer)
+    })
 }
 
 #[op2(reentrant)]
@@ -449,19 +430,14 @@ fn op_wasm_memory_grow<'s>(
     #[smi] id: u32,
     delta: f64,
 ) -> v8::Local<'s, v8::Value> {
-    let outcome = (|| {
-        let bridge = Bridge::get(&state)?;
-        let shared = &bridge.shared;
-        let memory = shared.memory(id)?;
-        bridge.with_store(|ctx| {
-            let grown = memory.grow(&mut *ctx, delta as u64);
-            shared.detach_stale(scope, &*ctx, Some(id));
-            let previous = grown.map_err(|_| {
-                Failure::Range("WebAssembly.Memory.grow(): Maximum memory size exceeded".into())
-            })?;
-            Ok(v8::Number::new(scope, previous as f64))
-        })
-    })();
+    let outcome = on_store(&state, |shared, ctx| {
+        let grown = shared.memory(id)?.grow(&mut *ctx, delta as u64);
+        shared.detach_stale(scope, &*ctx, Some(id));
+        let previous = grown.map_err(|_| {
+            Failure::Range("WebAssembly.Memory.grow(): Maximum memory size exceeded".into())
+        })?;
+        Ok(v8::Number::new(scope, previous as f64))
+    });
     settle(scope, outcome)
 }
 
@@ -474,37 +450,31 @@ fn op_wasm_table_new<'s>(
     maximum: f64,
     init: v8::Local<'s, v8::Value>,
 ) -> v8::Local<'s, v8::Value> {
-    let outcome = (|| {
-        let bridge = Bridge::get(&state)?;
-        let shared = &bridge.shared;
+    let outcome = on_store(&state, |shared, ctx| {
         let ValType::Ref(element) = value_type(element)? else {
             return Err(Failure::Type(format!(
                 "WebAssembly.Table(): Descriptor property 'element' must be a WebAssembly reference type, not '{element}'"
             )));
         };
-        let table = bridge.with_store(|ctx| {
-            let init = shared.to_wasm_ref(scope, ctx, init, &element)?;
-            let ty = TableType::new(element, initial, limit(maximum));
-            Table::new(&mut *ctx, ty, init)
-                .map_err(|_| Failure::Range("WebAssembly.Table(): could not allocate table".into()))
-        })?;
+        let init = shared.to_wasm_ref(scope, ctx, init, &element)?;
+        let ty = TableType::new(element, initial, limit(maximum));
+        let table = Table::new(&mut *ctx, ty, init)
+            .map_err(|_| Failure::Range("WebAssembly.Table(): could not allocate table".into()))?;
         Ok(v8::Integer::new_from_unsigned(
             scope,
             shared.add(Extern::Table(table)),
         ))
-    })();
+    });
     settle(scope, outcome)
 }
 
 #[op2(fast)]
 #[smi]
 fn op_wasm_table_length(state: Rc<RefCell<OpState>>, #[smi] id: u32) -> Result<u32, JsErrorBox> {
-    let bridge = Bridge::get(&state).map_err(op_error)?;
-    let table = bridge.shared.table(id).map_err(op_error)?;
-    let size = bridge
-        .with_store(|ctx| Ok(table.size(&*ctx)))
-        .map_err(op_error)?;
-    Ok(size as u32)
+    on_store(&state, |shared, ctx| {
+        Ok(shared.table(id)?.size(&*ctx) as u32)
+    })
+    .map_err(op_error)
 }
 
 #[op2(reentrant)]
@@ -514,17 +484,15 @@ fn op_wasm_table_get<'s>(
     #[smi] id: u32,
     index: f64,
 ) -> v8::Local<'s, v8::Value> {
-    let outcome = (|| {
-        let bridge = Bridge::get(&state)?;
-        let shared = &bridge.shared;
-        let table = shared.table(id)?;
-        bridge.with_store(|ctx| {
-            let value = table.get(&mut *ctx, index as u64).ok_or_else(|| {
+    let outcome = on_store(&state, |shared, ctx| {
+        let value = shared
+            .table(id)?
+            .get(&mut *ctx, index as u64)
+            .ok_or_else(|| {
                 Failure::Range(format!("WebAssembly.Table.get(): invalid address {index}"))
             })?;
-            shared.to_js(scope, ctx, &Val::from(value))
-        })
-    })();
+        shared.to_js(scope, ctx, &Val::from(value))
+    });
     settle(scope, outcome)
 }
 
@@ -536,19 +504,15 @@ fn op_wasm_table_set<'s>(
     index: f64,
     value: v8::Local<'s, v8::Value>,
 ) -> v8::Local<'s, v8::Value> {
-    let outcome = (|| {
-        let bridge = Bridge::get(&state)?;
-        let shared = &bridge.shared;
+    let outcome = on_store(&state, |shared, ctx| {
         let table = shared.table(id)?;
-        bridge.with_store(|ctx| {
-            let element = table.ty(&*ctx).element().clone();
-            let value = shared.to_wasm_ref(scope, ctx, value, &element)?;
-            table.set(&mut *ctx, index as u64, value).map_err(|_| {
-                Failure::Range(format!("WebAssembly.Table.set(): invalid address {index}"))
-            })
+        let element = table.ty(&*ctx).element().clone();
+        let value = shared.to_wasm_ref(scope, ctx, value, &element)?;
+        table.set(&mut *ctx, index as u64, value).map_err(|_| {
+            Failure::Range(format!("WebAssembly.Table.set(): invalid address {index}"))
         })?;
         Ok(v8::undefined(scope))
-    })();
+    });
     settle(scope, outcome)
 }
 
@@ -560,19 +524,15 @@ fn op_wasm_table_grow<'s>(
     delta: f64,
     init: v8::Local<'s, v8::Value>,
 ) -> v8::Local<'s, v8::Value> {
-    let outcome = (|| {
-        let bridge = Bridge::get(&state)?;
-        let shared = &bridge.shared;
+    let outcome = on_store(&state, |shared, ctx| {
         let table = shared.table(id)?;
-        let previous = bridge.with_store(|ctx| {
-            let element = table.ty(&*ctx).element().clone();
-            let init = shared.to_wasm_ref(scope, ctx, init, &element)?;
-            table.grow(&mut *ctx, delta as u64, init).map_err(|_| {
-                Failure::Range("WebAssembly.Table.grow(): failed to grow table".into())
-            })
-        })?;
+        let element = table.ty(&*ctx).element().clone();
+        let init = shared.to_wasm_ref(scope, ctx, init, &element)?;
+        let previous = table
+            .grow(&mut *ctx, delta as u64, init)
+            .map_err(|_| Failure::Range("WebAssembly.Table.grow(): failed to grow table".into()))?;
         Ok(v8::Number::new(scope, previous as f64))
-    })();
+    });
     settle(scope, outcome)
 }
 
@@ -584,29 +544,25 @@ fn op_wasm_global_new<'s>(
     mutable: bool,
     value: v8::Local<'s, v8::Value>,
 ) -> v8::Local<'s, v8::Value> {
-    let outcome = (|| {
-        let bridge = Bridge::get(&state)?;
-        let shared = &bridge.shared;
+    let outcome = on_store(&state, |shared, ctx| {
         let ty = value_type(value_type_name)?;
-        let global = bridge.with_store(|ctx| {
-            let initial = if value.is_undefined() && !matches!(ty, ValType::Ref(_)) {
-                Val::default_for_ty(&ty).ok_or(Failure::Thrown)?
-            } else {
-                shared.to_wasm(scope, ctx, value, &ty)?
-            };
-            let mutability = if mutable {
-                Mutability::Var
-            } else {
-                Mutability::Const
-            };
-            Global::new(&mut *ctx, GlobalType::new(ty, mutability), initial)
-                .map_err(|e| Failure::Type(format!("WebAssembly.Global(): {e:#}")))
-        })?;
+        let initial = if value.is_undefined() && !matches!(ty, ValType::Ref(_)) {
+            Val::default_for_ty(&ty).ok_or(Failure::Thrown)?
+        } else {
+            shared.to_wasm(scope, ctx, value, &ty)?
+        };
+        let mutability = if mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        };
+        let global = Global::new(&mut *ctx, GlobalType::new(ty, mutability), initial)
+            .map_err(|e| Failure::Type(format!("WebAssembly.Global(): {e:#}")))?;
         Ok(v8::Integer::new_from_unsigned(
             scope,
             shared.add(Extern::Global(global)),
         ))
-    })();
+    });
     settle(scope, outcome)
 }
 
@@ -616,15 +572,10 @@ fn op_wasm_global_get<'s>(
     state: Rc<RefCell<OpState>>,
     #[smi] id: u32,
 ) -> v8::Local<'s, v8::Value> {
-    let outcome = (|| {
-        let bridge = Bridge::get(&state)?;
-        let shared = &bridge.shared;
-        let global = shared.global(id)?;
-        bridge.with_store(|ctx| {
-            let value = global.get(&mut *ctx);
-            shared.to_js(scope, ctx, &value)
-        })
-    })();
+    let outcome = on_store(&state, |shared, ctx| {
+        let value = shared.global(id)?.get(&mut *ctx);
+        shared.to_js(scope, ctx, &value)
+    });
     settle(scope, outcome)
 }
 
@@ -635,24 +586,20 @@ fn op_wasm_global_set<'s>(
     #[smi] id: u32,
     value: v8::Local<'s, v8::Value>,
 ) -> v8::Local<'s, v8::Value> {
-    let outcome = (|| {
-        let bridge = Bridge::get(&state)?;
-        let shared = &bridge.shared;
+    let outcome = on_store(&state, |shared, ctx| {
         let global = shared.global(id)?;
-        bridge.with_store(|ctx| {
-            let ty = global.ty(&*ctx);
-            if ty.mutability() == Mutability::Const {
-                return Err(Failure::Type(
-                    "Can't set the value of an immutable global.".into(),
-                ));
-            }
-            let value = shared.to_wasm(scope, ctx, value, ty.content())?;
-            global
-                .set(&mut *ctx, value)
-                .map_err(|e| Failure::Type(format!("{e:#}")))
-        })?;
+        let ty = global.ty(&*ctx);
+        if ty.mutability() == Mutability::Const {
+            return Err(Failure::Type(
+                "Can't set the value of an immutable global.".into(),
+            ));
+        }
+        let value = shared.to_wasm(scope, ctx, value, ty.content())?;
+        global
+            .set(&mut *ctx, value)
+            .map_err(|e| Failure::Type(format!("{e:#}")))?;
         Ok(v8::undefined(scope))
-    })();
+    });
     settle(scope, outcome)
 }
 

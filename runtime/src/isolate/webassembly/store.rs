@@ -304,6 +304,16 @@ impl Bridge {
     }
 }
 
+/// Runs `f` on the store of the isolate that `state` belongs to, with the
+/// handles beside it: what every op on Wasm objects does.
+pub(super) fn on_store<T>(
+    state: &Rc<RefCell<OpState>>,
+    f: impl FnOnce(&Shared, &mut Context<'_>) -> Outcome<T>,
+) -> Outcome<T> {
+    let bridge = Bridge::get(state)?;
+    bridge.with_store(|ctx| f(&bridge.shared, ctx))
+}
+
 /// Restores the scope host functions call JS through when dropped.
 pub(super) struct Entered<'a> {
     pub(super) shared: &'a Shared,
@@ -371,6 +381,14 @@ impl Shared {
         }
         signatures[id as usize] = Some(signature.clone());
         signature
+    }
+
+    pub(super) fn module(&self, id: u32) -> Outcome<Arc<Compiled>> {
+        self.modules
+            .borrow()
+            .get(id as usize)
+            .cloned()
+            .ok_or_else(|| Failure::Type("not a WebAssembly.Module".into()))
     }
 
     pub(super) fn func(&self, id: u32) -> Outcome<Func> {
