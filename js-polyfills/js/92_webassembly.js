@@ -64,9 +64,11 @@ const {
   WeakMapPrototypeSet,
 } = primordials;
 
-/** Throws what V8 throws when `importObject` does not satisfy `module`. */
-function checkImports(module, importObject, api) {
-  const imports = WebAssembly.Module.imports(module);
+/**
+ * Throws what V8 throws when `importObject` does not satisfy `imports`, a
+ * module's imports as `Module.imports` lists them.
+ */
+function checkImports(imports, importObject, api) {
   if (imports.length > 0 && (importObject === undefined || importObject === null)) {
     throw new TypeError(`${api}: Imports argument must be present and must be an object`);
   }
@@ -121,7 +123,7 @@ function installChecks() {
       throw new TypeError("WebAssembly.Instance must be invoked with 'new'");
     }
     if (module instanceof WebAssembly.Module) {
-      checkImports(module, importObject, "WebAssembly.Instance()");
+      checkImports(WebAssembly.Module.imports(module), importObject, "WebAssembly.Instance()");
     }
     return ReflectConstruct(NativeInstance, [module, importObject], new.target);
   }
@@ -136,14 +138,22 @@ function installChecks() {
   function instantiate(source, importObject) {
     if (source instanceof WebAssembly.Module) {
       try {
-        checkImports(source, importObject, "WebAssembly.instantiate()");
+        checkImports(
+          WebAssembly.Module.imports(source),
+          importObject,
+          "WebAssembly.instantiate()",
+        );
       } catch (error) {
         return PromiseReject(error);
       }
       return nativeInstantiate(source, importObject);
     }
     return PromisePrototypeThen(nativeCompile(source), (module) => {
-      checkImports(module, importObject, "WebAssembly.instantiate()");
+      checkImports(
+        WebAssembly.Module.imports(module),
+        importObject,
+        "WebAssembly.instantiate()",
+      );
       return PromisePrototypeThen(
         nativeInstantiate(module, importObject),
         (instance) => ({ module, instance }),
@@ -299,9 +309,10 @@ class Module {
 /** Links `module` with `importObject` and gives the frozen exports. */
 function link(module, importObject, api) {
   const handle = handleOf(module, Module, `${api}: Argument 0 must be a WebAssembly.Module`);
-  checkImports(module, importObject, api);
+  const imports = op_wasm_module_imports(handle);
+  checkImports(imports, importObject, api);
   const values = [];
-  ArrayPrototypeForEach(op_wasm_module_imports(handle), (wanted, index) => {
+  ArrayPrototypeForEach(imports, (wanted, index) => {
     const value = importObject[wanted.module][wanted.name];
     switch (wanted.kind) {
       case "function":
