@@ -5,7 +5,7 @@
 //! `Error("KV <METHOD> failed: <status> <text>")`. The texts here are those
 //! wrangler's local simulator gives, which follow the service's.
 
-use super::StoreError;
+use crate::error::StoreError;
 
 /// Longest key, in UTF-8 bytes.
 pub const MAX_KEY_BYTES: usize = 512;

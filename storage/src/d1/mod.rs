@@ -1,23 +1,19 @@
-//! D1 on SQLite: one database file per `[[d1_databases]]` entry, in WAL mode
-//! with foreign keys enforced, as D1 runs them.
+//! D1: its results, errors, `exec`, export and migrations, over a
+//! [`D1Backend`] that runs SQL on one database (SQLite today: a file per
+//! `[[d1_databases]]` entry, or `:memory:`).
 //!
-//! Statements run on one connection per database (SQLite serialises writes
-//! anyway); other processes, such as `isola d1 execute`, open the same file
-//! and a running server sees their commits on its next statement. Results
-//! come back as column names, rows and D1's `meta`; errors carry D1's
-//! wording, `D1_ERROR: <sqlite message>: <SQLITE_CODE>`.
+//! Results come back as column names, rows and D1's `meta`; errors carry
+//! D1's wording, `D1_ERROR: <sqlite message>: <SQLITE_CODE>`.
 
 mod error;
 mod export;
 mod migrations;
+mod sqlite;
 mod value;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
-use rusqlite::fallible_iterator::FallibleIterator;
-use rusqlite::{Connection, StatementStatus};
 use serde::Serialize;
 
 pub use error::D1Error;
@@ -70,50 +66,52 @@ pub struct ExecResult {
     pub duration: f64,
 }
 
+/// Raw storage for one D1 database: SQL in, rows and `meta` out.
+///
+/// A backend must speak SQLite's dialect, run each call in one transaction
+/// (all of it or none of it), make a committed call durable before
+/// returning, and word failures as D1 does ([`D1Error`]).
+pub trait D1Backend: Send + Sync {
+    /// Runs `statements` in order. A statement's `sql` may hold several,
+    /// separated by `;`: they run in order, the last one getting the
+    /// parameters and giving the result.
+    fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>, D1Error>;
+
+    /// Runs every statement of `sql` (no parameters) in order and returns
+    /// each one's result (none for text without statements).
+    fn script(&self, sql: &str) -> Result<Vec<QueryResult>, D1Error>;
+
+    /// The database as a SQLite file's bytes.
+    fn dump(&self) -> Result<Vec<u8>, D1Error>;
+}
+
 /// One D1 database.
 #[derive(Clone)]
 pub struct D1Database {
-    conn: Arc<Mutex<Connection>>,
+    backend: Arc<dyn D1Backend>,
     path: Option<PathBuf>,
 }
 
 impl D1Database {
     /// Opens (or creates) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, D1Error> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| D1Error::open(path, e))?;
-        }
-        let conn = Connection::open(path).map_err(|e| D1Error::open(path, e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| D1Error::open(path, e))?;
-        Self::configure(conn, Some(path.to_path_buf())).map_err(|e| D1Error::open(path, e))
+        Ok(Self {
+            backend: Arc::new(sqlite::Sqlite::open(path)?),
+            path: Some(path.to_path_buf()),
+        })
     }
 
     /// A database that lives in memory only.
     pub fn memory() -> Result<Self, D1Error> {
-        let conn =
-            Connection::open_in_memory().map_err(|e| D1Error::open(Path::new(":memory:"), e))?;
-        Self::configure(conn, None).map_err(|e| D1Error::open(Path::new(":memory:"), e))
-    }
-
-    fn configure(conn: Connection, path: Option<PathBuf>) -> rusqlite::Result<Self> {
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Another process (the CLI, a second server) may hold the write lock
-        // for a moment.
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-            path,
+            backend: Arc::new(sqlite::Sqlite::memory()?),
+            path: None,
         })
     }
 
     /// The database file, if it has one.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs one statement (several, separated by `;`, run in order, the last
@@ -128,14 +126,7 @@ impl D1Database {
         if statements.is_empty() {
             return Err(D1Error::NoStatements);
         }
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(D1Error::sqlite)?;
-        let results = statements
-            .iter()
-            .map(|statement| run_statement(&tx, statement))
-            .collect::<Result<Vec<_>, _>>()?;
-        tx.commit().map_err(D1Error::sqlite)?;
-        Ok(results)
+        self.backend.batch(statements)
     }
 
     /// Runs every statement of `sql` (no parameters) in one transaction, as
@@ -154,144 +145,27 @@ impl D1Database {
     /// Runs every statement of `sql` (no parameters) in one transaction and
     /// returns each one's result, as `wrangler d1 execute` does.
     pub fn script(&self, sql: &str) -> Result<Vec<QueryResult>, D1Error> {
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(D1Error::sqlite)?;
-        let mut results = Vec::new();
-        {
-            let mut batch = rusqlite::Batch::new(&tx, sql);
-            while let Some(mut statement) = batch.next().map_err(D1Error::sqlite)? {
-                results.push(run_prepared(&tx, &mut statement, &[])?);
-            }
-        }
+        let results = self.backend.script(sql)?;
         if results.is_empty() {
             return Err(D1Error::NoStatements);
         }
-        tx.commit().map_err(D1Error::sqlite)?;
         Ok(results)
     }
 
     /// The database file's bytes, as `D1Database.dump()` returns them.
     pub fn dump(&self) -> Result<Vec<u8>, D1Error> {
-        let mut conn = self.lock();
-        let data = conn.serialize(rusqlite::MAIN_DB).map_err(D1Error::sqlite)?;
-        Ok(data.to_vec())
+        self.backend.dump()
     }
 
     /// The database as SQL statements, in wrangler's export format.
     pub fn export(&self, options: &ExportOptions) -> Result<String, D1Error> {
-        export::export(&self.lock(), options)
+        export::export(self, options)
     }
 
     /// This database's migrations, as files in `dir` tracked in `table`.
     pub fn migrations(&self, dir: &Path, table: &str) -> Migrations<'_> {
         Migrations::new(self, dir, table)
     }
-}
-
-/// Runs one statement (or several: all but the last without parameters).
-fn run_statement(conn: &Connection, statement: &Statement) -> Result<QueryResult, D1Error> {
-    // The common case, one statement, comes from the connection's cache of
-    // prepared statements; anything else is split and prepared afresh.
-    if !is_blank(&statement.sql)
-        && let Ok(mut cached) = conn.prepare_cached(&statement.sql)
-    {
-        return run_prepared(conn, &mut cached, &statement.params);
-    }
-    let mut batch = rusqlite::Batch::new(conn, &statement.sql);
-    let mut prepared = Vec::new();
-    while let Some(next) = batch.next().map_err(D1Error::sqlite)? {
-        prepared.push(next);
-    }
-    let Some(mut last) = prepared.pop() else {
-        return Err(D1Error::NoStatements);
-    };
-    for mut earlier in prepared {
-        if earlier.parameter_count() > 0 {
-            return Err(D1Error::ParametersNotLast);
-        }
-        earlier.raw_execute().map_err(D1Error::sqlite)?;
-    }
-    run_prepared(conn, &mut last, &statement.params)
-}
-
-/// Binds `params` to a prepared statement, runs it and collects its result.
-fn run_prepared(
-    conn: &Connection,
-    last: &mut rusqlite::Statement<'_>,
-    params: &[Value],
-) -> Result<QueryResult, D1Error> {
-    let started = Instant::now();
-    let changes_before = conn.total_changes();
-    let last_row_id_before = conn.last_insert_rowid();
-    let size_before = database_size(conn);
-    if last.parameter_count() != params.len() {
-        return Err(D1Error::WrongParameterCount);
-    }
-    for (i, param) in params.iter().enumerate() {
-        last.raw_bind_parameter(i + 1, param)
-            .map_err(D1Error::sqlite)?;
-    }
-    let columns: Vec<String> = last.column_names().map(str::to_string).collect();
-    let mut rows = Vec::new();
-    {
-        let mut cursor = last.raw_query();
-        while let Some(row) = cursor.next().map_err(D1Error::sqlite)? {
-            let mut values = Vec::with_capacity(columns.len());
-            for i in 0..columns.len() {
-                values.push(Value::from(row.get_ref(i).map_err(D1Error::sqlite)?));
-            }
-            rows.push(values);
-        }
-    }
-    let scanned = last.get_status(StatementStatus::FullscanStep).max(0) as u64;
-    let changes = conn.total_changes().saturating_sub(changes_before);
-    let last_row_id = conn.last_insert_rowid();
-    let size_after = database_size(conn);
-    Ok(QueryResult {
-        meta: Meta {
-            duration: started.elapsed().as_secs_f64() * 1000.0,
-            changes,
-            last_row_id,
-            changed_db: changes > 0
-                || last_row_id != last_row_id_before
-                || size_after != size_before,
-            size_after,
-            rows_read: (rows.len() as u64).max(scanned),
-            rows_written: changes,
-        },
-        columns,
-        rows,
-    })
-}
-
-/// Whether `sql` holds nothing but whitespace and comments (SQLite prepares
-/// such text into a statement that cannot run).
-fn is_blank(sql: &str) -> bool {
-    let mut rest = sql.trim_start();
-    loop {
-        if let Some(comment) = rest.strip_prefix("--") {
-            rest = comment
-                .split_once('\n')
-                .map_or("", |(_, after)| after)
-                .trim_start();
-        } else if let Some(comment) = rest.strip_prefix("/*") {
-            rest = comment
-                .split_once("*/")
-                .map_or("", |(_, after)| after)
-                .trim_start();
-        } else {
-            return rest.is_empty();
-        }
-    }
-}
-
-fn database_size(conn: &Connection) -> u64 {
-    let size = |pragma: &str| -> i64 {
-        conn.prepare_cached(pragma)
-            .and_then(|mut s| s.query_row([], |row| row.get(0)))
-            .unwrap_or(0)
-    };
-    (size("PRAGMA page_count") * size("PRAGMA page_size")).max(0) as u64
 }
 
 #[cfg(test)]
@@ -428,6 +302,11 @@ mod tests {
             [vec![Value::Integer(2)]],
             "the failed exec changed nothing"
         );
+        assert!(matches!(
+            db.script("-- nothing here\n"),
+            Err(D1Error::NoStatements)
+        ));
+        assert!(matches!(db.batch(&[]), Err(D1Error::NoStatements)));
     }
 
     #[test]
@@ -454,6 +333,42 @@ mod tests {
             ))
             .unwrap();
         assert_eq!(result.rows, [vec![Value::Text("a".into())]]);
+    }
+
+    #[test]
+    fn a_file_database_keeps_its_data_and_shares_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d1").join("db.sqlite");
+        let values = |db: &D1Database| {
+            db.run(&Statement::new("SELECT v FROM t ORDER BY rowid", vec![]))
+                .unwrap()
+                .rows
+        };
+        {
+            let db = D1Database::open(&path).unwrap();
+            assert_eq!(db.path(), Some(path.as_path()));
+            db.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('first');")
+                .unwrap();
+            // A second handle on the file, as `isola d1 execute` beside a
+            // running server: each sees the other's commits.
+            let other = D1Database::open(&path).unwrap();
+            other
+                .run(&Statement::new(
+                    "INSERT INTO t VALUES (?)",
+                    vec![Value::Text("second".into())],
+                ))
+                .unwrap();
+            assert_eq!(
+                values(&db),
+                [
+                    vec![Value::Text("first".into())],
+                    vec![Value::Text("second".into())]
+                ]
+            );
+        }
+        let db = D1Database::open(&path).unwrap();
+        assert_eq!(values(&db).len(), 2, "committed rows survive reopening");
+        assert!(D1Database::memory().unwrap().path().is_none());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! How one KV entry is stored in a sled tree: a small header (format,
-//! expiration, metadata length), the metadata JSON, then the value bytes.
+//! How one KV entry is stored, whatever the backend: a small header
+//! (format, expiration, metadata length), the metadata JSON, then the value
+//! bytes.
 //!
 //! ```text
 //! [0]      format (1)
@@ -8,7 +9,7 @@
 //! [13..]   metadata (JSON text), then the value
 //! ```
 
-use super::StoreError;
+use crate::error::StoreError;
 
 const FORMAT: u8 = 1;
 
@@ -64,11 +65,15 @@ impl Entry {
         Ok(((expiration != 0).then_some(expiration), metadata, value))
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
-        let (expiration, metadata, value) = Self::decode_head(bytes)?;
+    /// The entry in `bytes`, its value kept in their allocation.
+    pub fn decode(mut bytes: Vec<u8>) -> Result<Self, StoreError> {
+        let (expiration, metadata, value) = Self::decode_head(&bytes)?;
+        let metadata = metadata.map(str::to_string);
+        let value_start = bytes.len() - value.len();
+        bytes.drain(..value_start);
         Ok(Self {
-            value: value.to_vec(),
-            metadata: metadata.map(str::to_string),
+            value: bytes,
+            metadata,
             expiration,
         })
     }
@@ -97,14 +102,14 @@ mod tests {
                 expiration: None,
             },
         ] {
-            assert_eq!(Entry::decode(&entry.encode()).unwrap(), entry);
+            assert_eq!(Entry::decode(entry.encode()).unwrap(), entry);
         }
     }
 
     #[test]
     fn damaged_entries_are_errors_not_panics() {
-        assert!(Entry::decode(b"").is_err());
-        assert!(Entry::decode(&[9; 20]).is_err());
+        assert!(Entry::decode(Vec::new()).is_err());
+        assert!(Entry::decode(vec![9; 20]).is_err());
         let mut bytes = Entry {
             value: vec![1],
             metadata: Some("{}".into()),
@@ -112,6 +117,6 @@ mod tests {
         }
         .encode();
         bytes[9] = 200;
-        assert!(Entry::decode(&bytes).is_err());
+        assert!(Entry::decode(bytes).is_err());
     }
 }

@@ -4,10 +4,7 @@
 //! left out (but `sqlite_sequence` kept, so AUTOINCREMENT counters
 //! survive).
 
-use rusqlite::Connection;
-use rusqlite::types::ValueRef;
-
-use super::D1Error;
+use super::{D1Database, D1Error, QueryResult, Statement, Value};
 
 /// What to export.
 #[derive(Debug, Clone, Default)]
@@ -18,35 +15,51 @@ pub struct ExportOptions {
     pub no_data: bool,
 }
 
-pub(super) fn export(conn: &Connection, options: &ExportOptions) -> Result<String, D1Error> {
-    let mut out = vec!["PRAGMA defer_foreign_keys=TRUE;".to_string()];
-    let objects = schema(conn)?;
+pub(super) fn export(db: &D1Database, options: &ExportOptions) -> Result<String, D1Error> {
+    let objects = schema(db)?;
     let wanted = |name: &str| options.tables.is_empty() || options.tables.iter().any(|t| t == name);
+    let mut tables = Vec::new();
     let mut sequence = false;
-    for (kind, name, sql) in objects.iter().filter(|(kind, ..)| kind == "table") {
-        debug_assert_eq!(kind, "table");
+    for (_, name, sql) in objects.iter().filter(|(kind, ..)| kind == "table") {
         if name == "sqlite_sequence" {
             sequence = true;
+        } else if is_internal(name) || !wanted(name) {
             continue;
-        }
-        if is_internal(name) || !wanted(name) {
-            continue;
-        }
-        if sql.to_ascii_uppercase().starts_with("CREATE VIRTUAL TABLE") {
+        } else if sql.to_ascii_uppercase().starts_with("CREATE VIRTUAL TABLE") {
             return Err(D1Error::Migration(format!(
                 "D1 Export error: cannot export databases with Virtual Tables ({name})"
             )));
+        } else {
+            tables.push((name.as_str(), sql.as_str()));
         }
+    }
+    // Every table's rows, read in one transaction so that they agree: one
+    // result per table, then one for `sqlite_sequence` if there is one.
+    let mut data = Vec::new();
+    if !options.no_data {
+        let selects: Vec<Statement> = tables
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(sequence.then_some("sqlite_sequence"))
+            .map(|name| Statement::new(format!("SELECT * FROM {}", quote_identifier(name)), vec![]))
+            .collect();
+        if !selects.is_empty() {
+            data = db.batch(&selects)?;
+        }
+    }
+    let mut data = data.into_iter();
+    let mut out = vec!["PRAGMA defer_foreign_keys=TRUE;".to_string()];
+    for (name, sql) in &tables {
         if !options.no_schema {
             out.push(format!("{};", if_not_exists(sql)));
         }
-        if !options.no_data {
-            rows(conn, name, &mut out)?;
+        if let Some(rows) = data.next() {
+            inserts(name, &rows, &mut out);
         }
     }
-    if sequence && !options.no_data {
+    if let Some(rows) = data.next() {
         out.push("DELETE FROM sqlite_sequence;".to_string());
-        rows(conn, "sqlite_sequence", &mut out)?;
+        inserts("sqlite_sequence", &rows, &mut out);
     }
     if !options.no_schema {
         for (_, name, sql) in objects.iter().filter(|(kind, ..)| kind != "table") {
@@ -59,16 +72,21 @@ pub(super) fn export(conn: &Connection, options: &ExportOptions) -> Result<Strin
 }
 
 /// `(type, name, sql)` of every schema object, in creation order.
-fn schema(conn: &Connection) -> Result<Vec<(String, String, String)>, D1Error> {
-    let mut statement = conn
-        .prepare("SELECT type, name, COALESCE(sql, '') FROM sqlite_schema ORDER BY rowid")
-        .map_err(D1Error::sqlite)?;
-    let objects = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .map_err(D1Error::sqlite)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(D1Error::sqlite)?;
-    Ok(objects)
+fn schema(db: &D1Database) -> Result<Vec<(String, String, String)>, D1Error> {
+    let result = db.run(&Statement::new(
+        "SELECT type, name, COALESCE(sql, '') FROM sqlite_schema ORDER BY rowid",
+        vec![],
+    ))?;
+    result
+        .rows
+        .into_iter()
+        .map(|row| match <[Value; 3]>::try_from(row) {
+            Ok([Value::Text(kind), Value::Text(name), Value::Text(sql)]) => Ok((kind, name, sql)),
+            _ => Err(D1Error::Sqlite(
+                "sqlite_schema has a row that is not (type, name, sql)".into(),
+            )),
+        })
+        .collect()
 }
 
 fn is_internal(name: &str) -> bool {
@@ -93,25 +111,22 @@ fn if_not_exists(sql: &str) -> String {
     }
 }
 
-fn rows(conn: &Connection, table: &str, out: &mut Vec<String>) -> Result<(), D1Error> {
+/// `rows` of `table` as INSERT statements.
+fn inserts(table: &str, rows: &QueryResult, out: &mut Vec<String>) {
     let quoted = quote_identifier(table);
-    let mut statement = conn
-        .prepare(&format!("SELECT * FROM {quoted}"))
-        .map_err(D1Error::sqlite)?;
-    let columns: Vec<String> = statement.column_names().map(quote_identifier).collect();
-    let column_list = columns.join(",");
-    let mut cursor = statement.query([]).map_err(D1Error::sqlite)?;
-    while let Some(row) = cursor.next().map_err(D1Error::sqlite)? {
-        let mut values = Vec::with_capacity(columns.len());
-        for i in 0..columns.len() {
-            values.push(literal(row.get_ref(i).map_err(D1Error::sqlite)?));
-        }
+    let column_list = rows
+        .columns
+        .iter()
+        .map(|column| quote_identifier(column))
+        .collect::<Vec<_>>()
+        .join(",");
+    for row in &rows.rows {
+        let values: Vec<String> = row.iter().map(literal).collect();
         out.push(format!(
             "INSERT INTO {quoted} ({column_list}) VALUES({});",
             values.join(",")
         ));
     }
-    Ok(())
 }
 
 fn quote_identifier(name: &str) -> String {
@@ -119,20 +134,20 @@ fn quote_identifier(name: &str) -> String {
 }
 
 /// A SQL literal for `value`, as wrangler writes it.
-fn literal(value: ValueRef<'_>) -> String {
+fn literal(value: &Value) -> String {
     match value {
-        ValueRef::Null => "NULL".to_string(),
-        ValueRef::Integer(i) => i.to_string(),
-        ValueRef::Real(r) => r.to_string(),
-        ValueRef::Text(t) => {
-            let text = String::from_utf8_lossy(t).replace('\'', "''");
+        Value::Null => "NULL".to_string(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => r.to_string(),
+        Value::Text(text) => {
+            let text = text.replace('\'', "''");
             if text.contains('\n') {
                 format!("replace('{}','\\n',char(10))", text.replace('\n', "\\n"))
             } else {
                 format!("'{text}'")
             }
         }
-        ValueRef::Blob(b) => {
+        Value::Blob(b) => {
             let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
             format!("X'{hex}'")
         }
@@ -141,7 +156,6 @@ fn literal(value: ValueRef<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{D1Database, Statement, Value};
     use super::*;
 
     #[test]
@@ -188,6 +202,46 @@ mod tests {
                 Value::Text("it's\nmultiline".into()),
                 Value::Blob(vec![0xab, 0x01])
             ]]
+        );
+    }
+
+    #[test]
+    fn exports_only_what_the_options_ask_for() {
+        let db = D1Database::memory().unwrap();
+        db.exec(
+            "CREATE TABLE a (x INTEGER); CREATE TABLE b (y TEXT);\n\
+             INSERT INTO a VALUES (1); INSERT INTO b VALUES (NULL);",
+        )
+        .unwrap();
+        let export = |tables: &[&str], no_schema, no_data| {
+            db.export(&ExportOptions {
+                tables: tables.iter().map(|t| t.to_string()).collect(),
+                no_schema,
+                no_data,
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            export(&[], false, false),
+            "PRAGMA defer_foreign_keys=TRUE;\n\
+             CREATE TABLE IF NOT EXISTS a (x INTEGER);\n\
+             INSERT INTO \"a\" (\"x\") VALUES(1);\n\
+             CREATE TABLE IF NOT EXISTS b (y TEXT);\n\
+             INSERT INTO \"b\" (\"y\") VALUES(NULL);"
+        );
+        assert_eq!(
+            export(&["b"], false, false),
+            "PRAGMA defer_foreign_keys=TRUE;\n\
+             CREATE TABLE IF NOT EXISTS b (y TEXT);\n\
+             INSERT INTO \"b\" (\"y\") VALUES(NULL);"
+        );
+        assert_eq!(
+            export(&["a"], true, false),
+            "PRAGMA defer_foreign_keys=TRUE;\nINSERT INTO \"a\" (\"x\") VALUES(1);"
+        );
+        assert_eq!(
+            export(&["a"], false, true),
+            "PRAGMA defer_foreign_keys=TRUE;\nCREATE TABLE IF NOT EXISTS a (x INTEGER);"
         );
     }
 }

@@ -1,0 +1,192 @@
+//! D1 on SQLite: a database file in WAL mode, or `:memory:`, with foreign
+//! keys enforced, as D1 runs them. One connection per database (SQLite
+//! serialises writes anyway); other processes, such as `isola d1 execute`,
+//! open the same file and this connection sees their commits on its next
+//! statement.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use rusqlite::fallible_iterator::FallibleIterator;
+use rusqlite::{Connection, StatementStatus};
+
+use super::{D1Backend, D1Error, Meta, QueryResult, Statement, Value};
+
+/// One SQLite database.
+pub(super) struct Sqlite {
+    conn: Mutex<Connection>,
+}
+
+impl Sqlite {
+    /// Opens (or creates) the database file at `path`.
+    pub(super) fn open(path: &Path) -> Result<Self, D1Error> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| D1Error::open(path, e))?;
+        }
+        let conn = Connection::open(path).map_err(|e| D1Error::open(path, e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| D1Error::open(path, e))?;
+        Self::configure(conn).map_err(|e| D1Error::open(path, e))
+    }
+
+    /// A database that lives in memory only.
+    pub(super) fn memory() -> Result<Self, D1Error> {
+        let memory = Path::new(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| D1Error::open(memory, e))?;
+        Self::configure(conn).map_err(|e| D1Error::open(memory, e))
+    }
+
+    fn configure(conn: Connection) -> rusqlite::Result<Self> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Another process (the CLI, a second server) may hold the write lock
+        // for a moment.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl D1Backend for Sqlite {
+    fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>, D1Error> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(D1Error::sqlite)?;
+        let results = statements
+            .iter()
+            .map(|statement| run_statement(&tx, statement))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().map_err(D1Error::sqlite)?;
+        Ok(results)
+    }
+
+    fn script(&self, sql: &str) -> Result<Vec<QueryResult>, D1Error> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(D1Error::sqlite)?;
+        let mut results = Vec::new();
+        {
+            let mut batch = rusqlite::Batch::new(&tx, sql);
+            while let Some(mut statement) = batch.next().map_err(D1Error::sqlite)? {
+                results.push(run_prepared(&tx, &mut statement, &[])?);
+            }
+        }
+        tx.commit().map_err(D1Error::sqlite)?;
+        Ok(results)
+    }
+
+    fn dump(&self) -> Result<Vec<u8>, D1Error> {
+        let mut conn = self.lock();
+        let data = conn.serialize(rusqlite::MAIN_DB).map_err(D1Error::sqlite)?;
+        Ok(data.to_vec())
+    }
+}
+
+/// Runs one statement (or several: all but the last without parameters).
+fn run_statement(conn: &Connection, statement: &Statement) -> Result<QueryResult, D1Error> {
+    // The common case, one statement, comes from the connection's cache of
+    // prepared statements; anything else is split and prepared afresh.
+    if !is_blank(&statement.sql)
+        && let Ok(mut cached) = conn.prepare_cached(&statement.sql)
+    {
+        return run_prepared(conn, &mut cached, &statement.params);
+    }
+    let mut batch = rusqlite::Batch::new(conn, &statement.sql);
+    let mut prepared = Vec::new();
+    while let Some(next) = batch.next().map_err(D1Error::sqlite)? {
+        prepared.push(next);
+    }
+    let Some(mut last) = prepared.pop() else {
+        return Err(D1Error::NoStatements);
+    };
+    for mut earlier in prepared {
+        if earlier.parameter_count() > 0 {
+            return Err(D1Error::ParametersNotLast);
+        }
+        earlier.raw_execute().map_err(D1Error::sqlite)?;
+    }
+    run_prepared(conn, &mut last, &statement.params)
+}
+
+/// Binds `params` to a prepared statement, runs it and collects its result.
+fn run_prepared(
+    conn: &Connection,
+    last: &mut rusqlite::Statement<'_>,
+    params: &[Value],
+) -> Result<QueryResult, D1Error> {
+    let started = Instant::now();
+    let changes_before = conn.total_changes();
+    let last_row_id_before = conn.last_insert_rowid();
+    let size_before = database_size(conn);
+    if last.parameter_count() != params.len() {
+        return Err(D1Error::WrongParameterCount);
+    }
+    for (i, param) in params.iter().enumerate() {
+        last.raw_bind_parameter(i + 1, param)
+            .map_err(D1Error::sqlite)?;
+    }
+    let columns: Vec<String> = last.column_names().map(str::to_string).collect();
+    let mut rows = Vec::new();
+    {
+        let mut cursor = last.raw_query();
+        while let Some(row) = cursor.next().map_err(D1Error::sqlite)? {
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                values.push(Value::from(row.get_ref(i).map_err(D1Error::sqlite)?));
+            }
+            rows.push(values);
+        }
+    }
+    let scanned = last.get_status(StatementStatus::FullscanStep).max(0) as u64;
+    let changes = conn.total_changes().saturating_sub(changes_before);
+    let last_row_id = conn.last_insert_rowid();
+    let size_after = database_size(conn);
+    Ok(QueryResult {
+        meta: Meta {
+            duration: started.elapsed().as_secs_f64() * 1000.0,
+            changes,
+            last_row_id,
+            changed_db: changes > 0
+                || last_row_id != last_row_id_before
+                || size_after != size_before,
+            size_after,
+            rows_read: (rows.len() as u64).max(scanned),
+            rows_written: changes,
+        },
+        columns,
+        rows,
+    })
+}
+
+/// Whether `sql` holds nothing but whitespace and comments (SQLite prepares
+/// such text into a statement that cannot run).
+fn is_blank(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment
+                .split_once('\n')
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment
+                .split_once("*/")
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else {
+            return rest.is_empty();
+        }
+    }
+}
+
+fn database_size(conn: &Connection) -> u64 {
+    let size = |pragma: &str| -> i64 {
+        conn.prepare_cached(pragma)
+            .and_then(|mut s| s.query_row([], |row| row.get(0)))
+            .unwrap_or(0)
+    };
+    (size("PRAGMA page_count") * size("PRAGMA page_size")).max(0) as u64
+}

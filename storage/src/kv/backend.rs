@@ -1,0 +1,49 @@
+//! What KV needs from a database: encoded entries by namespace and key,
+//! nothing more. Cloudflare's rules, expirations, metadata and cursors are
+//! [`Namespace`](super::Namespace)'s business, above this trait, so every
+//! backend behaves alike; a backend only keeps bytes, in order, durably.
+
+use crate::error::StoreError;
+
+/// What [`KvBackend::scan`] calls with each key and its bytes: whether to
+/// go on.
+pub type Visit<'a> = dyn FnMut(&str, &[u8]) -> Result<bool, StoreError> + 'a;
+
+/// Raw storage for KV: per namespace, an ordered map from key to the bytes
+/// of an encoded [`Entry`](super::Entry).
+///
+/// A backend must keep keys ordered by their UTF-8 bytes (Cloudflare's
+/// order, which `list` pages and cursors rely on), make every write durable
+/// before returning, and keep namespaces apart. A namespace exists as soon
+/// as it is named.
+pub trait KvBackend: Send + Sync {
+    /// The bytes stored under `key`, if any.
+    fn get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Stores every pair, replacing what was there: all of them or none.
+    fn put(&self, namespace: &str, entries: Vec<(&str, Vec<u8>)>) -> Result<(), StoreError>;
+
+    /// Removes `key`; a key that is not there is no error.
+    fn delete(&self, namespace: &str, key: &str) -> Result<(), StoreError>;
+
+    /// Calls `visit` with each pair whose key starts with `prefix` and sorts
+    /// after `after` (from the first such key when None), in ascending
+    /// order, until `visit` returns false or fails, or the keys run out.
+    /// Pairs are visited one at a time, so a long scan of large values need
+    /// not hold them all.
+    fn scan(
+        &self,
+        namespace: &str,
+        prefix: &str,
+        after: Option<&str>,
+        visit: &mut Visit<'_>,
+    ) -> Result<(), StoreError>;
+
+    /// Removes, from every namespace, each entry whose bytes `pick` accepts
+    /// (unless it is rewritten meanwhile), and returns how many. At `pick`'s
+    /// first error it stops and returns that; what it removed may stay so.
+    fn remove_where(
+        &self,
+        pick: &dyn Fn(&[u8]) -> Result<bool, StoreError>,
+    ) -> Result<usize, StoreError>;
+}

@@ -1,0 +1,38 @@
+//! isola's state layer: what Workers bindings store.
+//!
+//! Each store is a narrow trait over raw storage, with Cloudflare's rules
+//! kept above it in one place, so every backend behaves alike and a new one
+//! (a networked database, say) only has to store and find what it is given:
+//!
+//! - [`kv`]: Workers KV over [`kv::KvBackend`], with Cloudflare's limits,
+//!   expirations, metadata and cursors.
+//! - [`cache`]: the Cache API's responses over [`cache::CacheBackend`].
+//! - [`d1`]: D1 over [`d1::D1Backend`], with D1's results, errors, export
+//!   and migrations.
+//!
+//! Backends today: KV and caches share one sled database per state
+//! directory (`sled_db`), or live in memory (`memory`); D1 runs on SQLite,
+//! a file or `:memory:`. [`StoreError`] (in `error`) is what KV and caches
+//! report when storage itself fails.
+//!
+//! The apis crate exposes these to Workers; the `isola` command reaches
+//! them directly or through a running server.
+
+pub mod cache;
+pub mod d1;
+mod error;
+pub mod kv;
+mod memory;
+mod sled_db;
+#[cfg(test)]
+mod test_support;
+
+pub use error::StoreError;
+pub use kv::{KvError, KvStore};
+
+/// Seconds since the epoch: the clock KV expirations are kept in.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,168 @@
+//! KV and the Cache API on sled: one database per state directory
+//! (`<dir>/kv`), a tree per KV namespace (`ns:<id>`) and one per cache
+//! (`cache:<name>`).
+//!
+//! Sled lets one process at a time open a database, so keeping both stores
+//! in one database puts them under one lock: a second process (`isola kv`
+//! while a server runs) is told [`StoreError::Locked`] and goes through the
+//! server instead. Sled orders keys by their bytes, which is the order
+//! [`KvBackend`] asks for; writes are flushed before they return.
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::cache::CacheBackend;
+use crate::error::StoreError;
+use crate::kv::{KvBackend, KvStore, Visit};
+
+/// The sled database of one state directory.
+pub(crate) struct SledDb {
+    db: sled::Db,
+}
+
+impl SledDb {
+    /// Opens (or creates) the database in `path`.
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        match sled::Config::new().path(path).open() {
+            Ok(db) => Ok(Self { db }),
+            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                Err(StoreError::Locked(path.to_path_buf()))
+            }
+            Err(sled::Error::Io(e)) if e.to_string().contains("lock") => {
+                Err(StoreError::Locked(path.to_path_buf()))
+            }
+            Err(e) => Err(StoreError::Open {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn namespace(&self, id: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(format!("ns:{id}"))?)
+    }
+
+    fn cache(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(format!("cache:{name}"))?)
+    }
+
+    /// Waits until what was written is on disk.
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+impl KvStore {
+    /// Opens (or creates) the KV state in `dir/kv`, in sled.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let db = Arc::new(SledDb::open(&dir.join("kv"))?);
+        Ok(Self::new(db.clone(), db))
+    }
+}
+
+impl KvBackend for SledDb {
+    fn get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .namespace(namespace)?
+            .get(key)?
+            .map(|bytes| bytes.to_vec()))
+    }
+
+    fn put(&self, namespace: &str, entries: Vec<(&str, Vec<u8>)>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (key, bytes) in entries {
+            batch.insert(key.as_bytes(), bytes);
+        }
+        self.namespace(namespace)?.apply_batch(batch)?;
+        self.flush()
+    }
+
+    fn delete(&self, namespace: &str, key: &str) -> Result<(), StoreError> {
+        self.namespace(namespace)?.remove(key)?;
+        self.flush()
+    }
+
+    fn scan(
+        &self,
+        namespace: &str,
+        prefix: &str,
+        after: Option<&str>,
+        visit: &mut Visit<'_>,
+    ) -> Result<(), StoreError> {
+        let start = match after {
+            Some(after) if after >= prefix => Bound::Excluded(after),
+            _ => Bound::Included(prefix),
+        };
+        for item in self
+            .namespace(namespace)?
+            .range::<&str, _>((start, Bound::Unbounded))
+        {
+            let (key, bytes) = item?;
+            if !key.starts_with(prefix.as_bytes())
+                || !visit(&String::from_utf8_lossy(&key), &bytes)?
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn remove_where(
+        &self,
+        pick: &dyn Fn(&[u8]) -> Result<bool, StoreError>,
+    ) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for name in self.db.tree_names() {
+            if !name.starts_with(b"ns:") {
+                continue;
+            }
+            let tree = self.db.open_tree(name)?;
+            for item in tree.iter() {
+                let (key, bytes) = item?;
+                // Only if nobody wrote the key again meanwhile.
+                if pick(&bytes)?
+                    && tree
+                        .compare_and_swap(&key, Some(bytes), None::<&[u8]>)?
+                        .is_ok()
+                {
+                    removed += 1;
+                }
+            }
+        }
+        if removed > 0 {
+            self.flush()?;
+        }
+        Ok(removed)
+    }
+}
+
+impl CacheBackend for SledDb {
+    fn get(&self, cache: &str, url: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.cache(cache)?.get(url)?.map(|bytes| bytes.to_vec()))
+    }
+
+    fn put(&self, cache: &str, url: &str, entry: Vec<u8>) -> Result<(), StoreError> {
+        self.cache(cache)?.insert(url, entry)?;
+        self.flush()
+    }
+
+    fn delete(&self, cache: &str, url: &str, expected: Option<&[u8]>) -> Result<bool, StoreError> {
+        let tree = self.cache(cache)?;
+        let removed = match expected {
+            Some(expected) => tree
+                .compare_and_swap(url, Some(expected), None::<&[u8]>)?
+                .is_ok(),
+            None => tree.remove(url)?.is_some(),
+        };
+        if removed {
+            self.flush()?;
+        }
+        Ok(removed)
+    }
+}
