@@ -3,12 +3,10 @@
 //! secrets in `.dev.vars`, a cron trigger; edits picked up live, broken
 //! edits kept out, scheduled events run by hand.
 
-mod support;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::{Isola, PATIENCE, copy_case, run_in};
+use crate::support::{Isola, PATIENCE, copy_case, run_in};
 
 /// Waits until `GET /` answers with `message`; panics with the server's log
 /// if it never does.

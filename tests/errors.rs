@@ -2,11 +2,9 @@
 //! and per request (an error page, the stack in the log, and the next
 //! request served as usual).
 
-mod support;
+use crate::support::{Isola, case, run};
 
-use support::{Isola, case, run};
-
-fn serve_fails(case_name: &str) -> support::Exit {
+fn serve_fails(case_name: &str) -> crate::support::Exit {
     let script = case(case_name).join("worker.js");
     let state = tempfile::tempdir().unwrap();
     let exit = run(&[

@@ -2,11 +2,9 @@
 //! workerd's (`tests/reference/`); `docs/compat.md` must list exactly the
 //! differences.
 
-mod support;
-
 use std::collections::BTreeSet;
 
-use support::{Isola, case, repo};
+use crate::support::{Isola, case, repo};
 
 fn reference_names(reference: &serde_json::Value) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = strings(&reference["own"]);

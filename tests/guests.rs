@@ -2,11 +2,9 @@
 //! by the real binary: beside JS Workers, limited, and contained when they
 //! trap, loop or are not what they claim to be.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::{Isola, Origin, case, request, run, rust_guest};
+use crate::support::{Isola, Origin, case, request, run, rust_guest};
 
 #[test]
 fn hello_and_echo_answer_over_http() {

@@ -1,13 +1,11 @@
 //! Several Workers in one host: routing, isolation, failure policy in front
 //! of an origin, hot swaps under load, and the stats that report on them.
 
-mod support;
-
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use support::{Isola, Origin, case};
+use crate::support::{Isola, Origin, case};
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -84,7 +82,7 @@ routes = ["example.com/*"]
     );
     let isola = Isola::serve(&[&config]);
     let get = |host: &str, path: &str| {
-        support::request("GET", &isola.url(path), &[("host", host)], None).text()
+        crate::support::request("GET", &isola.url(path), &[("host", host)], None).text()
     };
     assert_eq!(get("localhost", "/api/users"), "api");
     assert_eq!(get("localhost", "/other"), "general");
@@ -116,7 +114,7 @@ fn a_fail_open_route_passes_a_failing_request_to_the_origin_untouched() {
         isola.post("/shop/cart", b"1 item").text(),
         "worker: POST /shop/cart\n"
     );
-    let reply = support::request(
+    let reply = crate::support::request(
         "POST",
         &isola.url("/shop/throw?x=1"),
         &[("host", "shop.example")],
@@ -255,7 +253,7 @@ fn stats_count_requests_errors_and_isolates() {
 #[test]
 fn commands_without_a_running_server_say_so() {
     let dir = tempfile::tempdir().unwrap();
-    let exit = support::run(&["stats", "--persist-to", dir.path().to_str().unwrap()]);
+    let exit = crate::support::run(&["stats", "--persist-to", dir.path().to_str().unwrap()]);
     assert!(!exit.status.success());
     assert!(
         exit.stderr.contains("no isola server is running"),

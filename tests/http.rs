@@ -2,9 +2,7 @@
 //! Worker syntaxes, request and response bodies, streaming, keep-alive,
 //! `ctx.waitUntil`.
 
-mod support;
-
-use support::{Isola, case, guest, read_until, request, send_raw};
+use crate::support::{Isola, case, guest, read_until, request, send_raw};
 
 #[test]
 fn hello_answers_with_its_var() {
@@ -181,7 +179,7 @@ fn wait_until_work_finishes_after_the_response() {
         "1",
     ]);
     assert_eq!(isola.get("/start").text(), "started\n");
-    let deadline = std::time::Instant::now() + support::PATIENCE;
+    let deadline = std::time::Instant::now() + crate::support::PATIENCE;
     while isola.get("/status").text() != "finished 1\n" {
         assert!(
             std::time::Instant::now() < deadline,

@@ -2,11 +2,9 @@
 //! makes too many subrequests is stopped with Cloudflare's errors, while the
 //! host keeps serving its other Workers.
 
-mod support;
-
 use std::path::Path;
 
-use support::{Isola, Origin, case};
+use crate::support::{Isola, Origin, case};
 
 /// An isola.toml in a temporary directory, naming files by absolute path.
 fn host_config(text: &str) -> tempfile::TempDir {
@@ -40,7 +38,7 @@ path = "{}"
     ));
     let isola = serve(dir.path());
     let url = isola.url("/loop/spin");
-    let spinning = std::thread::spawn(move || support::request("GET", &url, &[], None));
+    let spinning = std::thread::spawn(move || crate::support::request("GET", &url, &[], None));
     // The other Worker answers while the loop runs.
     for _ in 0..20 {
         let reply = isola.get("/");
@@ -129,11 +127,11 @@ fn an_oversized_request_body_is_refused() {
     let isola = serve(dir.path());
     // The declared length is enough to refuse it: no need to send the body.
     let mut stream = isola.connect();
-    support::send_raw(
+    crate::support::send_raw(
         &mut stream,
         b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2097152\r\n\r\n",
     );
-    let response = support::read_until(&mut stream, "\r\n\r\n");
+    let response = crate::support::read_until(&mut stream, "\r\n\r\n");
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert_eq!(isola.post("/", b"small").status, 200);
 }
@@ -152,7 +150,7 @@ fn sustained_load_on_a_healthy_worker_never_trips_the_cpu_limit() {
             let url = isola.url("/");
             std::thread::spawn(move || {
                 (0..300)
-                    .map(|_| support::request("GET", &url, &[], None).status)
+                    .map(|_| crate::support::request("GET", &url, &[], None).status)
                     .filter(|status| *status != 200)
                     .count()
             })

@@ -25,7 +25,8 @@ use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
-use isola_kv::kv::KvCommand;
+use isola_storage::KvStore;
+use isola_storage::kv::KvCommand;
 
 use crate::host::{Host, HostStats};
 
@@ -122,9 +123,12 @@ async fn answer(
                     );
                 }
             };
-            let store = host.stores().kv.clone();
+            let store = match host.stores().get::<KvStore>() {
+                Ok(store) => store,
+                Err(e) => return reply(http::StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+            };
             let ran =
-                tokio::task::spawn_blocking(move || command.run(&store, isola_kv::unix_now()))
+                tokio::task::spawn_blocking(move || command.run(&store, isola_storage::unix_now()))
                     .await;
             match ran {
                 Ok(Ok(output)) => match serde_json::to_string(&output) {

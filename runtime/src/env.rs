@@ -1,34 +1,53 @@
-//! What a Worker's `env` holds: described for the JS side, where each
-//! binding becomes `{ "type": ..., ... }` under its name and `40_env.js`
-//! turns each type into the object Workers code expects; and as the
-//! environment variables a Wasm guest gets.
+//! What a Worker's `env` holds: described for the JS side (read by
+//! `prepareWorker` in `global_scope/60_worker.js`), where each binding is
+//! what its kind describes and vars and secrets are `{ type: "var", value }`;
+//! and as the environment variables a Wasm guest gets.
 
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use isola_apis::JsBinding;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::config::WorkerConfig;
 
-/// The JSON description of `env` for the Worker of `config`.
-pub fn bindings(config: &WorkerConfig) -> Value {
-    let mut bindings = Map::new();
-    for (name, value) in &config.vars {
-        bindings.insert(name.clone(), json!({ "type": "var", "value": value }));
+/// What the JS side needs to know of a Worker.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Description<'a> {
+    bindings: BTreeMap<&'a str, JsBinding>,
+    compatibility_date: Option<&'a str>,
+    compatibility_flags: &'a [String],
+    /// What its requests carry as `request.cf`.
+    cf: &'a Value,
+}
+
+/// A var or secret, as `40_env.js` reads it.
+#[derive(Serialize)]
+struct Var<'a, T: Serialize> {
+    value: &'a T,
+}
+
+impl<'a> Description<'a> {
+    /// The description of `config`'s Worker, whose requests carry `cf`.
+    pub fn new(config: &'a WorkerConfig, cf: &'a Value) -> Self {
+        let mut bindings = BTreeMap::new();
+        for (name, value) in &config.vars {
+            bindings.insert(name.as_str(), JsBinding::new("var", Var { value }));
+        }
+        for (name, value) in &config.secrets {
+            bindings.insert(name.as_str(), JsBinding::new("var", Var { value }));
+        }
+        for binding in &config.bindings {
+            bindings.insert(binding.name(), binding.describe());
+        }
+        Self {
+            bindings,
+            compatibility_date: config.compatibility_date.as_deref(),
+            compatibility_flags: &config.compatibility_flags,
+            cf,
+        }
     }
-    for (name, value) in &config.secrets {
-        bindings.insert(name.clone(), json!({ "type": "var", "value": value }));
-    }
-    for kv in &config.kv_namespaces {
-        bindings.insert(kv.binding.clone(), json!({ "type": "kv_namespace" }));
-    }
-    for d1 in &config.d1_databases {
-        bindings.insert(d1.binding.clone(), json!({ "type": "d1" }));
-    }
-    for service in &config.services {
-        bindings.insert(
-            service.binding.clone(),
-            json!({ "type": "service", "service": service.service }),
-        );
-    }
-    Value::Object(bindings)
 }
 
 /// The Worker's vars and secrets as environment variables (what a Wasm

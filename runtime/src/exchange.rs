@@ -2,18 +2,56 @@
 //! `scheduled` handler; each with the channel its outcome comes back on.
 //! This is what the host hands an isolate, and all an isolate knows of HTTP.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use http_body_util::combinators::BoxBody;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
-use crate::http::{Failure, ResponseBody};
+use isola_apis::body::{BodyError, RequestBody, ResponseBody};
 
-/// Errors a request body can fail with while a Worker reads it.
-pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
+use crate::limits::Monitor;
 
-/// A request body, from a client or another Worker.
-pub type RequestBody = BoxBody<Bytes, BodyError>;
+/// Why the host answered instead of the Worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Failure {
+    /// The Worker threw, or returned something that is not a Response.
+    Exception,
+    /// A request used more CPU time than its limit.
+    CpuLimit,
+    /// The isolate ran out of memory.
+    MemoryLimit,
+    /// The request body is larger than the Worker accepts.
+    RequestTooLarge,
+    /// No Worker is configured for this request.
+    NoWorker,
+    /// The Worker's isolate stopped before answering.
+    Unavailable,
+}
+
+impl Failure {
+    /// Every kind, for metrics.
+    pub const ALL: [Failure; 6] = [
+        Self::Exception,
+        Self::CpuLimit,
+        Self::MemoryLimit,
+        Self::RequestTooLarge,
+        Self::NoWorker,
+        Self::Unavailable,
+    ];
+
+    /// A short name for logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Exception => "exception",
+            Self::CpuLimit => "cpu_limit",
+            Self::MemoryLimit => "memory_limit",
+            Self::RequestTooLarge => "request_too_large",
+            Self::NoWorker => "no_worker",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
 
 /// How a Worker answered a request.
 #[derive(Debug)]
@@ -114,4 +152,11 @@ fn absolute_url(parts: &http::request::Parts) -> String {
         .map(|p| p.as_str())
         .unwrap_or("/");
     format!("http://{host}{path}")
+}
+
+/// What an isolate or a guest gives the host once it serves a Worker: where
+/// to send its events, and the monitor that holds it to its limits.
+pub struct Serving {
+    pub queue: mpsc::UnboundedSender<Event>,
+    pub monitor: Arc<Monitor>,
 }

@@ -9,10 +9,10 @@
 use std::sync::Arc;
 
 use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
-use isola_bindings::{Stores, WorkerBindings};
 
 use crate::config::WorkerConfig;
-use crate::env;
+use crate::env::{self, Description};
+use crate::error::LoadError;
 use crate::modules::{ModuleRules, ModuleSources};
 use crate::wasm::Guest;
 
@@ -42,11 +42,6 @@ pub struct WorkerVersion {
     pub guest: Option<Arc<Guest>>,
     pub sources: Arc<ModuleSources>,
 }
-
-/// Why a Worker could not be loaded. The message names the file.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct LoadError(pub String);
 
 impl WorkerVersion {
     /// Reads and checks the entry script of `config`; its incoming requests
@@ -84,29 +79,12 @@ impl WorkerVersion {
             name: config.name.as_str().into(),
             main,
             kind,
-            description: serde_json::json!({
-                "bindings": env::bindings(&config),
-                "compatibilityDate": config.compatibility_date,
-                "compatibilityFlags": config.compatibility_flags,
-                "cf": cf,
-            })
-            .to_string(),
+            description: serde_json::to_string(&Description::new(&config, cf))
+                .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?,
             config,
             guest: None,
             sources,
         }))
-    }
-}
-
-impl WorkerVersion {
-    /// Opens, in `stores`, what this version's config binds.
-    pub fn bindings(&self, stores: &Stores) -> Result<WorkerBindings, LoadError> {
-        WorkerBindings::new(
-            stores,
-            &self.config.kv_namespaces,
-            &self.config.d1_databases,
-        )
-        .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))
     }
 }
 

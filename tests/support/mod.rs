@@ -1,8 +1,6 @@
 //! Running the real `isola` binary in tests: start it on a free loopback
 //! port, talk HTTP to it, read its log, and stop it when the test ends.
 
-#![allow(dead_code, reason = "each test binary uses a different part")]
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

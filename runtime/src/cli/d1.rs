@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use isola_bindings::{D1Binding, D1Databases};
-use isola_kv::d1::{D1Database, ExportOptions, QueryResult, Value};
+use isola_apis::d1::{D1Binding, D1Store};
+use isola_storage::d1::{D1Database, ExportOptions, QueryResult, Value};
 
 use super::StateArgs;
 use crate::config::WorkerConfig;
@@ -196,8 +196,7 @@ pub fn run(args: D1Args) -> anyhow::Result<()> {
 fn open(database: &Database) -> anyhow::Result<(D1Binding, D1Database)> {
     let config = WorkerConfig::load(&database.config)?;
     let binding = config
-        .d1_databases
-        .iter()
+        .bindings_of::<D1Binding>()
         .find(|db| db.name == database.name || db.binding == database.name)
         .cloned()
         .ok_or_else(|| {
@@ -207,7 +206,7 @@ fn open(database: &Database) -> anyhow::Result<(D1Binding, D1Database)> {
                 database.name
             )
         })?;
-    let databases = D1Databases::in_dir(database.state.persist_to.join("d1"));
+    let databases = D1Store::in_dir(database.state.persist_to.join("d1"));
     let db = databases.get(&binding.id)?;
     Ok((binding, db))
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use isola_bindings::Stores;
+use isola_apis::Stores;
 
 use super::serve::run_host;
 use crate::config::{HostConfig, LoadOptions, default_cf};
@@ -102,7 +102,7 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     let persist_to = args
         .persist_to
         .unwrap_or_else(|| project.join(".isola/state"));
-    let stores = Stores::open(&persist_to)?;
+    let stores = Stores::in_dir(&persist_to);
     let state_dir = std::path::absolute(&persist_to)?;
     run_host(
         config,

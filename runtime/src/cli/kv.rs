@@ -9,11 +9,13 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use isola_kv::kv::{BulkPair, KvCommand, KvOutput};
-use isola_kv::{KvStore, StoreError};
+use isola_storage::kv::{BulkPair, KvCommand, KvOutput};
+use isola_storage::{KvStore, StoreError};
 
 use super::StateArgs;
 use crate::admin;
+use isola_apis::kv::KvBinding;
+
 use crate::config::WorkerConfig;
 
 #[derive(Debug, Args)]
@@ -226,7 +228,7 @@ pub fn run(args: KvArgs) -> anyhow::Result<()> {
 /// holds it.
 fn execute(command: KvCommand, state_dir: &std::path::Path) -> anyhow::Result<KvOutput> {
     match KvStore::open(state_dir) {
-        Ok(store) => Ok(command.run(&store, isola_kv::unix_now())?),
+        Ok(store) => Ok(command.run(&store, isola_storage::unix_now())?),
         Err(StoreError::Locked(_)) => {
             let body = serde_json::to_vec(&command)?;
             let (status, reply) =
@@ -245,8 +247,7 @@ fn namespace_id(namespace: &Namespace) -> anyhow::Result<String> {
     let binding = namespace.binding.as_deref().unwrap_or_default();
     let config = WorkerConfig::load(&namespace.config)?;
     config
-        .kv_namespaces
-        .iter()
+        .bindings_of::<KvBinding>()
         .find(|ns| ns.binding == binding)
         .map(|ns| ns.id.clone())
         .ok_or_else(|| {

@@ -8,13 +8,13 @@ use anyhow::Context;
 use clap::Args;
 
 use super::StateArgs;
-use isola_bindings::Stores;
-use isola_kv::KvStore;
+use isola_apis::Stores;
+use isola_storage::KvStore;
 
 use crate::config::{HostConfig, LoadOptions};
 use crate::host::Host;
 use crate::limits::LimitsConfig;
-use crate::{admin, http};
+use crate::{admin, server};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -92,9 +92,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let stores = if args.no_persist {
-        Stores::memory()?
+        Stores::memory()
     } else {
-        Stores::open(&args.state.persist_to)?
+        Stores::in_dir(&args.state.persist_to)
     };
     let addr = SocketAddr::new(args.host, args.port);
     run_host(
@@ -128,9 +128,12 @@ pub(super) fn run_host<T>(
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        tokio::spawn(sweep_expired_kv(stores.kv.clone()));
+        // Opened now, so that a state directory another server holds is
+        // reported before anything starts.
+        let kv = stores.get::<KvStore>().map_err(anyhow::Error::msg)?;
+        tokio::spawn(sweep_expired_kv(kv));
         let host = Host::start(config, stores).await?;
-        let server = http::bind(addr)
+        let server = server::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let _admin = admin::start(host.clone(), state_dir).await?;
@@ -151,7 +154,7 @@ async fn sweep_expired_kv(kv: KvStore) {
         every.tick().await;
         let kv = kv.clone();
         let swept =
-            tokio::task::spawn_blocking(move || kv.sweep_expired(isola_kv::unix_now())).await;
+            tokio::task::spawn_blocking(move || kv.sweep_expired(isola_storage::unix_now())).await;
         match swept {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => tracing::debug!("removed {n} expired KV entries"),

@@ -28,6 +28,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use isola_apis::services::ServiceBinding;
+
 use super::{ConfigError, LoadOptions, RoutePattern, WorkerConfig};
 use crate::limits::{Limits, LimitsConfig};
 
@@ -37,7 +39,7 @@ pub fn service_targets<'a>(
 ) -> HashSet<&'a str> {
     workers
         .into_iter()
-        .flat_map(|w| &w.services)
+        .flat_map(|w| w.bindings_of::<ServiceBinding>())
         .map(|s| s.service.as_str())
         .collect()
 }
@@ -297,23 +299,6 @@ impl HostConfig {
                         worker.config.name,
                         other.display(),
                         worker.config.main.display()
-                    ),
-                ));
-            }
-        }
-        for worker in &workers {
-            if let Some(service) = worker
-                .config
-                .services
-                .iter()
-                .find(|s| s.entrypoint.is_some())
-            {
-                return Err(ConfigError::new(
-                    &worker.config.source,
-                    format!(
-                        "service binding {}: named entrypoints (`entrypoint`) are not \
-                         supported; bind to the Worker's default export",
-                        service.binding
                     ),
                 ));
             }

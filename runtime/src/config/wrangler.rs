@@ -12,14 +12,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use isola_bindings::{D1Binding, KvBinding};
+use std::sync::Arc;
+
+use isola_apis::{BINDINGS, Binding};
 
 use super::cron::Schedule;
 use super::{ConfigError, dev_vars};
 use crate::limits::LimitsConfig;
 
 /// One Worker, ready to load.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct WorkerConfig {
     /// The file this was read from: the config, or the script itself.
     pub source: PathBuf,
@@ -39,12 +41,10 @@ pub struct WorkerConfig {
     pub routes: Vec<String>,
     /// `[limits]`.
     pub limits: LimitsConfig,
-    /// `[[kv_namespaces]]`.
-    pub kv_namespaces: Vec<KvBinding>,
-    /// `[[d1_databases]]`.
-    pub d1_databases: Vec<D1Binding>,
-    /// `[[services]]`: other Workers of the same host, by binding name.
-    pub services: Vec<ServiceBinding>,
+    /// Its bindings (`[[kv_namespaces]]`, `[[d1_databases]]`,
+    /// `[[services]]`, ...): one per entry, in the order of
+    /// [`isola_apis::BINDINGS`], each checked by its kind.
+    pub bindings: Vec<Arc<dyn Binding>>,
     /// `[triggers] crons`: when the `scheduled` handler runs.
     pub crons: Vec<Schedule>,
     /// `[[rules]]`: which imports are text, data or Wasm modules.
@@ -56,19 +56,6 @@ pub struct WorkerConfig {
     pub dev: DevSettings,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
-}
-
-/// A `[[services]]` entry: `env.<binding>.fetch()` calls the Worker named
-/// `service` in the same host.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceBinding {
-    pub binding: String,
-    pub service: String,
-    /// A named entrypoint of that Worker; the host refuses it (only the
-    /// default export is reachable) rather than call the wrong handler.
-    #[serde(default)]
-    pub entrypoint: Option<String>,
 }
 
 /// A `[[rules]]` entry: imports of files matching `globs` (relative to the
@@ -192,12 +179,6 @@ struct RawConfig {
     #[serde(default)]
     limits: LimitsConfig,
     #[serde(default)]
-    kv_namespaces: Vec<RawKvNamespace>,
-    #[serde(default)]
-    d1_databases: Vec<RawD1Database>,
-    #[serde(default)]
-    services: Vec<ServiceBinding>,
-    #[serde(default)]
     triggers: RawTriggers,
     #[serde(default)]
     rules: Vec<ModuleRule>,
@@ -209,44 +190,15 @@ struct RawConfig {
     data_blobs: BTreeMap<String, String>,
     #[serde(default)]
     dev: DevSettings,
+    /// Bindings, which their kinds read, and fields this host ignores.
     #[serde(flatten)]
-    rest: BTreeMap<String, serde::de::IgnoredAny>,
+    rest: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct RawTriggers {
     #[serde(default)]
     crons: Vec<String>,
-}
-
-/// A `[[kv_namespaces]]` entry. Locally the namespace is named by its `id`
-/// (or the binding's name when there is none, as wrangler allows for local
-/// development).
-#[derive(Debug, Deserialize)]
-struct RawKvNamespace {
-    binding: String,
-    id: Option<String>,
-    #[allow(
-        dead_code,
-        reason = "accepted as wrangler accepts it; local state has one id"
-    )]
-    preview_id: Option<String>,
-}
-
-/// A `[[d1_databases]]` entry. The local file is named by `database_id`
-/// (or `database_name`, or the binding, whichever is given first).
-#[derive(Debug, Deserialize)]
-struct RawD1Database {
-    binding: String,
-    database_name: Option<String>,
-    database_id: Option<String>,
-    migrations_dir: Option<String>,
-    migrations_table: Option<String>,
-    #[allow(
-        dead_code,
-        reason = "accepted as wrangler accepts it; local state has one id"
-    )]
-    preview_database_id: Option<String>,
 }
 
 /// A route as wrangler writes it: a pattern, or a table with one.
@@ -278,6 +230,11 @@ pub struct LoadOptions {
 }
 
 impl WorkerConfig {
+    /// Its bindings of type `T` (say, [`isola_apis::d1::D1Binding`]).
+    pub fn bindings_of<T: Binding>(&self) -> impl Iterator<Item = &T> {
+        self.bindings.iter().filter_map(|b| b.downcast_ref::<T>())
+    }
+
     /// Loads a Worker from a script (`.js`, `.mjs`, `.ts`, ...), a wrangler
     /// config (`.toml`, `.json`, `.jsonc`), or a directory holding one.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -347,9 +304,7 @@ impl WorkerConfig {
             secrets: BTreeMap::new(),
             routes: Vec::new(),
             limits: LimitsConfig::default(),
-            kv_namespaces: Vec::new(),
-            d1_databases: Vec::new(),
-            services: Vec::new(),
+            bindings: Vec::new(),
             crons: Vec::new(),
             rules: Vec::new(),
             blobs: Vec::new(),
@@ -376,6 +331,16 @@ impl WorkerConfig {
         if let Some(date) = &raw.compatibility_date {
             validate_date(date).map_err(|m| ConfigError::new(config_path, m))?;
         }
+        let mut rest = raw.rest;
+        let mut bindings = Vec::new();
+        for kind in BINDINGS {
+            if let Some(entries) = rest.remove(kind.key()) {
+                bindings.extend(
+                    kind.configure(entries, dir)
+                        .map_err(|m| ConfigError::new(config_path, m))?,
+                );
+            }
+        }
         let name = raw.name.unwrap_or_else(|| {
             dir.file_name()
                 .and_then(|s| s.to_str())
@@ -397,32 +362,7 @@ impl WorkerConfig {
                 .map(RawRoute::pattern)
                 .collect(),
             limits: raw.limits,
-            services: raw.services,
-            kv_namespaces: raw
-                .kv_namespaces
-                .into_iter()
-                .map(|ns| KvBinding {
-                    id: ns.id.unwrap_or_else(|| ns.binding.clone()),
-                    binding: ns.binding,
-                })
-                .collect(),
-            d1_databases: raw
-                .d1_databases
-                .into_iter()
-                .map(|db| {
-                    let name = db.database_name.unwrap_or_else(|| db.binding.clone());
-                    D1Binding {
-                        id: db.database_id.unwrap_or_else(|| name.clone()),
-                        migrations_dir: dir
-                            .join(db.migrations_dir.as_deref().unwrap_or("migrations")),
-                        migrations_table: db
-                            .migrations_table
-                            .unwrap_or_else(|| "d1_migrations".into()),
-                        binding: db.binding,
-                        name,
-                    }
-                })
-                .collect(),
+            bindings,
             crons: raw
                 .triggers
                 .crons
@@ -446,7 +386,7 @@ impl WorkerConfig {
             })
             .collect(),
             dev: raw.dev,
-            ignored_fields: raw.rest.into_keys().collect(),
+            ignored_fields: rest.into_keys().collect(),
         })
     }
 
@@ -542,6 +482,8 @@ fn validate_date(date: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use isola_apis::d1::D1Binding;
+    use isola_apis::kv::KvBinding;
 
     fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -588,22 +530,24 @@ LIMITS = { max = 3 }
             ["shop.example.com/*", "api.example.com/v1/*"]
         );
         assert_eq!(config.limits.cpu_ms, Some(100));
+        let kv: Vec<&KvBinding> = config.bindings_of().collect();
         assert_eq!(
-            config.kv_namespaces,
+            kv,
             [
-                KvBinding {
+                &KvBinding {
                     binding: "CACHE".into(),
                     id: "abc123".into()
                 },
-                KvBinding {
+                &KvBinding {
                     binding: "LOCAL".into(),
                     id: "LOCAL".into()
                 }
             ]
         );
+        let d1: Vec<&D1Binding> = config.bindings_of().collect();
         assert_eq!(
-            config.d1_databases,
-            [D1Binding {
+            d1,
+            [&D1Binding {
                 binding: "DB".into(),
                 name: "shop-db".into(),
                 id: "0f1e".into(),

@@ -3,16 +3,16 @@
 
 use std::fmt::Write;
 
+use isola_apis::BannerRow;
+
 use crate::config::WorkerConfig;
 
 /// The banner for `config`, ending before the "Ready on" line.
 pub fn banner(config: &WorkerConfig) -> String {
     let mut rows: Vec<[String; 3]> = Vec::new();
-    for kv in &config.kv_namespaces {
-        rows.push(row(&kv.binding, &kv.id, "KV Namespace"));
-    }
-    for d1 in &config.d1_databases {
-        rows.push(row(&d1.binding, &d1.name, "D1 Database"));
+    for binding in &config.bindings {
+        let BannerRow { resource, kind } = binding.banner();
+        rows.push(row(binding.name(), &resource, kind));
     }
     for (name, value) in &config.vars {
         rows.push(row(name, &value.to_string(), "Environment Variable"));

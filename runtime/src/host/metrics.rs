@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use crate::http::Failure;
+use crate::exchange::Failure;
 
 /// A Worker's counters since the host started.
 #[derive(Default)]

@@ -2,6 +2,7 @@
 //! shared isolate pool, and what the admin endpoint reports and changes.
 
 mod cron;
+mod error_page;
 mod metrics;
 mod origin;
 mod slot;
@@ -15,21 +16,26 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use isola_bindings::Stores;
+use isola_apis::Stores;
+use isola_apis::body::ResponseBody;
+use isola_apis::services::Dispatch;
 
+pub use error_page::error_response;
 pub use metrics::{HostStats, WorkerStats};
 
 use crate::config::{HostConfig, HostOptions, WorkerConfig, service_targets};
-use crate::http::{Failure, ResponseBody, error_response};
+use crate::exchange::Failure;
+use crate::instance::Launcher;
 use crate::isolate::Pool;
-use crate::services::Dispatch;
-use crate::worker::{LoadError, WorkerVersion};
+use crate::error::LoadError;
+use crate::worker::WorkerVersion;
 use origin::OriginClient;
 use slot::WorkerSlot;
 
 /// Everything one `isola serve` runs.
 pub struct Host {
-    pool: Arc<Pool>,
+    /// Starts the Workers' instances, on the host's pool and stores.
+    launcher: Launcher,
     /// In the order of the config; routes are tried most specific first.
     workers: Vec<Arc<WorkerSlot>>,
     by_name: HashMap<String, Arc<WorkerSlot>>,
@@ -38,7 +44,6 @@ pub struct Host {
     /// The Worker without routes, if any: it gets what no route matches.
     default: Option<usize>,
     origin_client: OriginClient,
-    stores: Stores,
     options: HostOptions,
 }
 
@@ -48,12 +53,15 @@ impl Host {
     /// does not load.
     pub async fn start(config: HostConfig, stores: Stores) -> Result<Arc<Self>, LoadError> {
         crate::wasm::set_memory_limit(config.pool.memory_bytes);
-        let pool = Pool::new(config.pool.warm, config.pool.memory_bytes, stores.clone());
+        let launcher = Launcher::new(
+            Pool::new(config.pool.warm, config.pool.memory_bytes),
+            stores,
+        );
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {
             let version = WorkerVersion::prepare(entry.config.clone(), &config.options.cf)?;
             let slot =
-                WorkerSlot::start(entry, config.pool, config.options.dev, &pool, version).await?;
+                WorkerSlot::start(entry, config.pool, config.options.dev, &launcher, version).await?;
             workers.push(Arc::new(slot));
         }
         let mut routes: Vec<_> = workers
@@ -73,20 +81,19 @@ impl Host {
             .map(|slot| (slot.name().to_string(), slot.clone()))
             .collect();
         let host = Arc::new(Self {
-            pool,
+            launcher,
             workers,
             by_name,
             routes,
             default,
             origin_client: OriginClient::default(),
-            stores,
             options: config.options,
         });
         for slot in &host.workers {
             tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
         }
         let dispatch: Weak<dyn Dispatch> = Arc::downgrade(&host) as Weak<Self>;
-        host.pool.services().connect(dispatch);
+        host.launcher.pool().services().connect(dispatch);
         Ok(host)
     }
 
@@ -136,7 +143,7 @@ impl Host {
         match index {
             Some(i) => {
                 let slot = self.workers[i].clone();
-                slot.handle(&self.pool, &self.origin_client, request).await
+                slot.handle(&self.launcher, &self.origin_client, request).await
             }
             None => error_response(Failure::NoWorker),
         }
@@ -197,7 +204,7 @@ impl Host {
                 name.unwrap_or("(default)")
             )
         })?;
-        slot.scheduled(&self.pool, cron, scheduled_time)
+        slot.scheduled(&self.launcher, cron, scheduled_time)
             .await
             .map_err(|failure| failure.name().to_string())
     }
@@ -222,19 +229,19 @@ impl Host {
             tracing::warn!("[{name}] `{field}` changed: restart to apply it");
         }
         let version = WorkerVersion::prepare(config, &self.options.cf)?;
-        slot.swap(&self.pool, version).await?;
+        slot.swap(&self.launcher, version).await?;
         tracing::debug!("[{name}] reloaded");
         Ok(())
     }
 
     /// The stores the Workers bind to (for the admin endpoint).
     pub fn stores(&self) -> &Stores {
-        &self.stores
+        self.launcher.stores()
     }
 
     pub fn stats(&self) -> HostStats {
         HostStats {
-            warm_isolates: self.pool.warm(),
+            warm_isolates: self.launcher.pool().warm(),
             workers: self.workers.iter().map(|slot| slot.stats()).collect(),
         }
     }
@@ -250,7 +257,7 @@ impl Dispatch for Host {
     ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>> {
         Box::pin(async move {
             let slot = self.by_name.get(&service)?.clone();
-            Some(slot.handle(&self.pool, &self.origin_client, request).await)
+            Some(slot.handle(&self.launcher, &self.origin_client, request).await)
         })
     }
 }

@@ -8,7 +8,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::http::ResponseBody;
+use isola_apis::body::ResponseBody;
 
 /// A request kept whole so it can be sent again.
 pub struct Replayable {

@@ -1,10 +1,10 @@
-//! One Worker in the host: its current version, the isolates running it,
+//! One Worker in the host: its current version, the instances running it,
 //! and what happens to each of its requests.
 //!
 //! Isolates are added from the pool when every running one already serves
 //! `concurrency` requests, up to `isolates_per_worker`. A new version
-//! (hot swap) is loaded into a fresh isolate first; only once it has loaded
-//! does it take new requests, while the old isolates finish theirs.
+//! (hot swap) is loaded into a fresh instance first; only once it has loaded
+//! does it take new requests, while the old instances finish theirs.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,10 +15,13 @@ use tokio::sync::{Notify, futures::Notified, oneshot};
 use super::metrics::{IsolateReport, Metrics, WorkerStats};
 use super::origin::{OriginClient, Replayable};
 use crate::config::{PoolConfig, WorkerEntry};
-use crate::exchange::{BodyError, Event, Exchange, Outcome, Scheduled};
-use crate::http::{Failure, RequestSummary, ResponseBody, dev_error_response, error_response};
-use crate::isolate::{Isolate, Pool};
-use crate::worker::{LoadError, WorkerVersion};
+use isola_apis::body::{BodyError, ResponseBody};
+
+use super::error_page::{RequestSummary, dev_error_response, error_response};
+use crate::exchange::{Event, Exchange, Failure, Outcome, Scheduled};
+use crate::instance::{Instance, Launcher};
+use crate::error::LoadError;
+use crate::worker::WorkerVersion;
 
 pub struct WorkerSlot {
     pub entry: WorkerEntry,
@@ -26,8 +29,8 @@ pub struct WorkerSlot {
     /// Whether error pages show the error (development).
     dev: bool,
     state: Mutex<State>,
-    /// Held while an isolate is being added, so that a burst of requests
-    /// starts one isolate rather than one each.
+    /// Held while an instance is being added, so that a burst of requests
+    /// starts one instance rather than one each.
     scaling: tokio::sync::Mutex<()>,
     /// Woken when a new version takes over.
     swapped: Notify,
@@ -36,21 +39,20 @@ pub struct WorkerSlot {
 
 struct State {
     version: Arc<WorkerVersion>,
-    isolates: Vec<Arc<Isolate>>,
+    instances: Vec<Arc<Instance>>,
 }
 
 impl WorkerSlot {
-    /// Loads `version` into one isolate from `pool`: the slot exists only if
+    /// Starts `version` in one instance with `launcher`: the slot exists only if
     /// the Worker loads.
     pub async fn start(
         entry: WorkerEntry,
         pool_config: PoolConfig,
         dev: bool,
-        pool: &Arc<Pool>,
+        launcher: &Launcher,
         version: Arc<WorkerVersion>,
     ) -> Result<Self, LoadError> {
-        let isolate = pool
-            .load(version.clone(), entry.limits, entry.origin.as_ref())
+        let instance = launcher.start(version.clone(), entry.limits, entry.origin.as_ref())
             .await?;
         Ok(Self {
             entry,
@@ -58,7 +60,7 @@ impl WorkerSlot {
             dev,
             state: Mutex::new(State {
                 version,
-                isolates: vec![Arc::new(isolate)],
+                instances: vec![Arc::new(instance)],
             }),
             scaling: tokio::sync::Mutex::new(()),
             swapped: Notify::new(),
@@ -84,12 +86,11 @@ impl WorkerSlot {
     /// then, and if it fails to load, the current version keeps serving.
     pub async fn swap(
         &self,
-        pool: &Arc<Pool>,
+        launcher: &Launcher,
         version: Arc<WorkerVersion>,
     ) -> Result<(), LoadError> {
         let _scaling = self.scaling.lock().await;
-        let isolate = pool
-            .load(
+        let instance = launcher.start(
                 version.clone(),
                 self.entry.limits,
                 self.entry.origin.as_ref(),
@@ -98,12 +99,12 @@ impl WorkerSlot {
         let retired = {
             let mut state = self.lock();
             state.version = version;
-            std::mem::replace(&mut state.isolates, vec![Arc::new(isolate)])
+            std::mem::replace(&mut state.instances, vec![Arc::new(instance)])
         };
         self.swapped.notify_waiters();
-        for isolate in retired {
+        for instance in retired {
             self.metrics
-                .retired_cpu(isolate.monitor().cpu_total().as_nanos() as u64);
+                .retired_cpu(instance.monitor().cpu_total().as_nanos() as u64);
         }
         Ok(())
     }
@@ -112,7 +113,7 @@ impl WorkerSlot {
     /// it fails and may pass through, or an error page.
     pub async fn handle<B>(
         &self,
-        pool: &Arc<Pool>,
+        launcher: &Launcher,
         origin_client: &OriginClient,
         request: http::Request<B>,
     ) -> http::Response<ResponseBody>
@@ -133,7 +134,7 @@ impl WorkerSlot {
         let Some(origin) = self.entry.origin.clone() else {
             let (reply, outcome) = oneshot::channel();
             let exchange = Exchange::from_request(request, max_body, reply);
-            return match self.run(pool, Event::Fetch(exchange), outcome).await {
+            return match self.run(launcher, Event::Fetch(exchange), outcome).await {
                 Outcome::Response(response) => response,
                 Outcome::Failed {
                     failure, detail, ..
@@ -161,7 +162,7 @@ impl WorkerSlot {
             max_body,
             reply,
         );
-        match self.run(pool, Event::Fetch(exchange), outcome).await {
+        match self.run(launcher, Event::Fetch(exchange), outcome).await {
             Outcome::Response(response) => response,
             Outcome::Failed {
                 failure,
@@ -212,7 +213,7 @@ impl WorkerSlot {
     /// it failed.
     pub async fn scheduled(
         &self,
-        pool: &Arc<Pool>,
+        launcher: &Launcher,
         cron: &str,
         scheduled_time: f64,
     ) -> Result<(), Failure> {
@@ -222,7 +223,7 @@ impl WorkerSlot {
             scheduled_time,
             reply,
         });
-        match self.run(pool, event, outcome).await {
+        match self.run(launcher, event, outcome).await {
             Outcome::Response(_) => Ok(()),
             Outcome::Failed { failure, .. } => {
                 self.metrics.failure(failure);
@@ -231,45 +232,45 @@ impl WorkerSlot {
         }
     }
 
-    /// Sends `event` to an isolate and waits for its outcome.
+    /// Sends `event` to an instance and waits for its outcome.
     async fn run(
         &self,
-        pool: &Arc<Pool>,
+        launcher: &Launcher,
         event: Event,
         outcome: oneshot::Receiver<Outcome>,
     ) -> Outcome {
-        let isolate = match self.isolate(pool).await {
-            Ok(isolate) => isolate,
+        let instance = match self.instance(launcher).await {
+            Ok(instance) => instance,
             Err(error) => {
-                tracing::error!("[{}] cannot start an isolate: {error}", self.name());
+                tracing::error!("[{}] cannot start an instance: {error}", self.name());
                 return Outcome::failed(Failure::Unavailable);
             }
         };
-        let Ok(_in_flight) = isolate.dispatch(event) else {
+        let Ok(_in_flight) = instance.dispatch(event) else {
             return Outcome::failed(Failure::Unavailable);
         };
-        drop(isolate);
+        drop(instance);
         outcome
             .await
             .unwrap_or_else(|_| Outcome::failed(Failure::Unavailable))
     }
 
-    /// The isolate for the next request: the least busy one with room, or a
+    /// The instance for the next request: the least busy one with room, or a
     /// new one while the Worker may have more.
-    async fn isolate(&self, pool: &Arc<Pool>) -> Result<Arc<Isolate>, LoadError> {
-        if let Some(isolate) = self.pick(false) {
-            return Ok(isolate);
+    async fn instance(&self, launcher: &Launcher) -> Result<Arc<Instance>, LoadError> {
+        if let Some(instance) = self.pick(false) {
+            return Ok(instance);
         }
         let _scaling = self.scaling.lock().await;
-        if let Some(isolate) = self.pick(false) {
-            return Ok(isolate);
+        if let Some(instance) = self.pick(false) {
+            return Ok(instance);
         }
-        if let Some(isolate) = self.pick(true) {
-            return Ok(isolate);
+        if let Some(instance) = self.pick(true) {
+            return Ok(instance);
         }
         let version = self.version();
-        let isolate = Arc::new(
-            pool.load(
+        let instance = Arc::new(
+            launcher.start(
                 version.clone(),
                 self.entry.limits,
                 self.entry.origin.as_ref(),
@@ -278,25 +279,25 @@ impl WorkerSlot {
         );
         let mut state = self.lock();
         if Arc::ptr_eq(&state.version, &version) {
-            state.isolates.push(isolate.clone());
+            state.instances.push(instance.clone());
         }
-        Ok(isolate)
+        Ok(instance)
     }
 
-    /// Drops stopped isolates, then picks the least busy one with room, or
+    /// Drops stopped instances, then picks the least busy one with room, or
     /// (when `at_capacity` and no more may be added) the least busy of all.
-    fn pick(&self, at_capacity: bool) -> Option<Arc<Isolate>> {
+    fn pick(&self, at_capacity: bool) -> Option<Arc<Instance>> {
         let mut state = self.lock();
         let metrics = &self.metrics;
-        state.isolates.retain(|isolate| {
-            let keep = isolate.is_available();
+        state.instances.retain(|instance| {
+            let keep = instance.is_available();
             if !keep {
-                metrics.retired_cpu(isolate.monitor().cpu_total().as_nanos() as u64);
+                metrics.retired_cpu(instance.monitor().cpu_total().as_nanos() as u64);
             }
             keep
         });
-        let least = state.isolates.iter().min_by_key(|i| i.in_flight())?;
-        let full = state.isolates.len() >= self.pool.isolates_per_worker;
+        let least = state.instances.iter().min_by_key(|i| i.in_flight())?;
+        let full = state.instances.len() >= self.pool.isolates_per_worker;
         if least.in_flight() < self.pool.concurrency || (at_capacity && full) {
             Some(least.clone())
         } else {
@@ -307,12 +308,12 @@ impl WorkerSlot {
     pub fn stats(&self) -> WorkerStats {
         let live: Vec<IsolateReport> = self
             .lock()
-            .isolates
+            .instances
             .iter()
-            .map(|isolate| IsolateReport {
-                in_flight: isolate.in_flight(),
-                cpu_ns: isolate.monitor().cpu_total().as_nanos() as u64,
-                heap_bytes: isolate.monitor().heap_bytes(),
+            .map(|instance| IsolateReport {
+                in_flight: instance.in_flight(),
+                cpu_ns: instance.monitor().cpu_total().as_nanos() as u64,
+                heap_bytes: instance.monitor().heap_bytes(),
             })
             .collect();
         self.metrics.report(self.name(), &live)

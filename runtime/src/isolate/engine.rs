@@ -14,10 +14,8 @@ use deno_core::{
     RuntimeOptions, v8,
 };
 
-use super::digest::isola_digest;
-use super::ops::isola_host;
-use super::rewriter::isola_rewriter;
-use super::webassembly::isola_webassembly;
+use super::ops::isola_worker;
+use crate::webassembly::isola_webassembly;
 
 /// The `User-Agent` of outgoing `fetch()` requests, as on Cloudflare.
 const USER_AGENT: &str = "Cloudflare-Workers";
@@ -41,15 +39,9 @@ pub fn new_isolate(
             ..Default::default()
         }),
         deno_crypto::deno_crypto::init(None),
-        isola_host::init(),
-        isola_rewriter::init(),
-        isola_digest::init(),
-        isola_webassembly::init(),
-        crate::services::isola_services::init(),
-        crate::websocket::isola_websocket::init(),
-        isola_bindings::isola_bindings::init(),
-        isola_polyfills::isola_polyfills::init(),
     ];
+    extensions.extend(isola_apis::extensions());
+    extensions.extend([isola_worker::init(), isola_webassembly::init()]);
     for extension in &mut extensions {
         share_sources(extension);
     }

@@ -1,7 +1,7 @@
 //! The ops through which a Worker's JavaScript serves HTTP: take the next
 //! requests, read their bodies, send the responses.
 //!
-//! The JS side is `js-polyfills/js/20_http.js` and `60_worker.js`. Requests
+//! The JS side is `apis/src/global_scope/20_http.js` and `60_worker.js`. Requests
 //! wait in a queue fed by the host; each one taken gets an id that JS uses
 //! until it responds. Ids are not reused while a request could still be
 //! answered, so a late response from JS that the host already answered (say,
@@ -17,14 +17,15 @@ use deno_core::{AsyncRefCell, ByteString, OpState, RcRef, ResourceId, StringOrBu
 use deno_error::JsErrorBox;
 use tokio::sync::mpsc;
 
-use super::monitor::Monitor;
-use super::streams::{RequestBodyResource, pump_response_body};
-use crate::exchange::{Event, Exchange, Outcome, Reply, RequestBody, Scheduled};
-use crate::http::{Failure, ResponseBody};
-use crate::limits::Limits;
+use isola_apis::body::{RequestBody, RequestBodyResource, ResponseBody};
+use isola_apis::websocket;
+
+use super::streams::pump_response_body;
+use crate::exchange::{Event, Exchange, Failure, Outcome, Reply, Scheduled};
+use crate::limits::{Limits, Monitor};
 use crate::modules::ModuleSources;
 
-/// Most requests handed to JS by one `op_isola_next_requests` call.
+/// Most requests handed to JS by one `op_worker_next_requests` call.
 const BATCH: usize = 64;
 
 /// What an isolate's ops share: the Worker it runs, its queue of requests
@@ -69,11 +70,6 @@ struct InFlight {
 
 impl HostState {
     /// Makes this isolate serve `worker_name`'s requests from `queue`.
-    /// The monitor of the isolate, once a Worker is loaded into it.
-    pub fn monitor(&self) -> Option<Arc<Monitor>> {
-        self.monitor.clone()
-    }
-
     pub fn serve(
         &mut self,
         worker_name: Arc<str>,
@@ -192,17 +188,17 @@ impl HostState {
 }
 
 deno_core::extension!(
-    isola_host,
+    isola_worker,
     ops = [
-        op_isola_set_entrypoints,
-        op_isola_next_requests,
-        op_isola_request_body,
-        op_isola_respond,
-        op_isola_respond_static,
-        op_isola_respond_stream,
-        op_isola_respond_websocket,
-        op_isola_respond_error,
-        op_isola_log,
+        op_worker_set_entrypoints,
+        op_worker_next_requests,
+        op_worker_request_body,
+        op_worker_respond,
+        op_worker_respond_static,
+        op_worker_respond_stream,
+        op_worker_respond_websocket,
+        op_worker_respond_error,
+        op_worker_log,
     ],
     state = |state| {
         state.put(HostState::default());
@@ -210,7 +206,7 @@ deno_core::extension!(
 );
 
 #[op2]
-fn op_isola_set_entrypoints(
+fn op_worker_set_entrypoints(
     state: &mut OpState,
     #[scoped] prepare: v8::Global<v8::Function>,
     #[scoped] start: v8::Global<v8::Function>,
@@ -221,14 +217,14 @@ fn op_isola_set_entrypoints(
 /// Waits for events and returns those queued, at most [`BATCH`], each as a
 /// [`NewEvent`] array; an empty list once the isolate is being retired. A
 /// `scheduled` run is answered like a request: an empty response when it
-/// succeeded, `op_isola_respond_error` when it failed.
+/// succeeded, `op_worker_respond_error` when it failed.
 /// Taking a batch saves a round trip through the event loop per request
 /// when requests arrive faster than they are served; resolving lazily (in
 /// the next turn, never in the one that asked) keeps one turn of the event
 /// loop to one batch under sustained load.
 #[op2(async(lazy), fast)]
 #[serde]
-async fn op_isola_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewEvent> {
+async fn op_worker_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewEvent> {
     let Some(queue) = state.borrow().borrow::<HostState>().queue.clone() else {
         return Vec::new();
     };
@@ -251,7 +247,7 @@ async fn op_isola_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewEvent> {
 
 #[op2(fast)]
 #[smi]
-fn op_isola_request_body(state: &mut OpState, #[smi] id: u32) -> Result<ResourceId, JsErrorBox> {
+fn op_worker_request_body(state: &mut OpState, #[smi] id: u32) -> Result<ResourceId, JsErrorBox> {
     let body = state
         .borrow_mut::<HostState>()
         .exchanges
@@ -264,7 +260,7 @@ fn op_isola_request_body(state: &mut OpState, #[smi] id: u32) -> Result<Resource
 /// Sends a response whose body is known now (or absent). Returns false if
 /// the host had already answered the request.
 #[op2]
-fn op_isola_respond(
+fn op_worker_respond(
     state: &mut OpState,
     #[smi] id: u32,
     #[smi] status: u16,
@@ -286,7 +282,7 @@ fn op_isola_respond(
 /// `SERVE_FAST_HEADER_*` (0: none, 1: text/plain;charset=UTF-8,
 /// 2: `content_type`).
 #[op2]
-fn op_isola_respond_static(
+fn op_worker_respond_static(
     state: &mut OpState,
     #[smi] id: u32,
     #[smi] status: u16,
@@ -317,7 +313,7 @@ fn op_isola_respond_static(
 /// Sends a response whose body the host reads from resource `rid` (a
 /// ReadableStream turned into a resource, or a request body passed through).
 #[op2]
-fn op_isola_respond_stream(
+fn op_worker_respond_stream(
     state: &mut OpState,
     #[smi] id: u32,
     #[smi] status: u16,
@@ -347,18 +343,18 @@ fn op_isola_respond_stream(
 /// (resource `rid`), which the server connects to the client once the
 /// handshake is done.
 #[op2]
-fn op_isola_respond_websocket(
+fn op_worker_respond_websocket(
     state: &mut OpState,
     #[smi] id: u32,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[smi] rid: ResourceId,
 ) -> Result<bool, JsErrorBox> {
-    let link = crate::websocket::take_link(state, rid)?;
+    let link = websocket::take_link(state, rid)?;
     let mut outcome = response(101, &headers, ResponseBody::Empty, None);
     if let Outcome::Response(response) = &mut outcome {
         response
             .extensions_mut()
-            .insert(crate::websocket::Upgrade::new(link));
+            .insert(websocket::Upgrade::new(link));
     }
     Ok(state.borrow_mut::<HostState>().answer(id, outcome))
 }
@@ -366,7 +362,7 @@ fn op_isola_respond_websocket(
 /// The Worker failed to answer (it threw, or returned no Response); the
 /// host answers instead. Logs the error with the Worker's name.
 #[op2(fast)]
-fn op_isola_respond_error(
+fn op_worker_respond_error(
     state: &mut OpState,
     #[smi] id: u32,
     #[string] error: &str,
@@ -390,7 +386,7 @@ fn op_isola_respond_error(
 
 /// `console.*` from a Worker: one log line per call, tagged with its name.
 #[op2(fast)]
-fn op_isola_log(state: &mut OpState, #[smi] level: i32, #[string] message: &str) {
+fn op_worker_log(state: &mut OpState, #[smi] level: i32, #[string] message: &str) {
     let worker = &state.borrow::<HostState>().worker_name;
     let message = message.strip_suffix('\n').unwrap_or(message);
     match level {

@@ -6,35 +6,32 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use isola_bindings::Stores;
+use isola_apis::WorkerBindings;
+use isola_apis::services::Directory;
 
-use super::Isolate;
 use super::thread::{self, WarmIsolate};
+use crate::error::LoadError;
+use crate::exchange::Serving;
 use crate::limits::Limits;
-use crate::services::Directory;
-use crate::worker::{LoadError, WorkerVersion};
+use crate::worker::WorkerVersion;
 
 /// Warm isolates, ready to load a Worker.
 pub struct Pool {
     warm: Mutex<Vec<WarmIsolate>>,
     target: usize,
     memory_bytes: usize,
-    /// What the Workers loaded from this pool bind to.
-    stores: Stores,
     /// Where their service bindings lead.
     services: Arc<Directory>,
 }
 
 impl Pool {
-    /// A pool that keeps `target` warm isolates of `memory_bytes` each,
-    /// whose Workers bind to `stores`. The isolates are created in the
-    /// background, starting now.
-    pub fn new(target: usize, memory_bytes: usize, stores: Stores) -> Arc<Self> {
+    /// A pool that keeps `target` warm isolates of `memory_bytes` each.
+    /// The isolates are created in the background, starting now.
+    pub fn new(target: usize, memory_bytes: usize) -> Arc<Self> {
         let pool = Arc::new(Self {
             warm: Mutex::new(Vec::with_capacity(target)),
             target,
             memory_bytes,
-            stores,
             services: Directory::new(),
         });
         for _ in 0..target {
@@ -53,19 +50,14 @@ impl Pool {
         self.warm.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// Loads `worker`, with `limits` and in front of `origin`, into a warm
-    /// isolate (or, if none is ready, a new one); a Wasm guest needs no
-    /// isolate and starts serving at once.
+    /// Loads `worker`, with `limits` and its prepared `bindings`, into a
+    /// warm isolate (or, if none is ready, a new one).
     pub async fn load(
         self: &Arc<Self>,
         worker: Arc<WorkerVersion>,
         limits: Limits,
-        origin: Option<&url::Url>,
-    ) -> Result<Isolate, LoadError> {
-        let bindings = worker.bindings(&self.stores)?;
-        if let Some(guest) = &worker.guest {
-            return Ok(crate::wasm::start(guest.clone(), limits, bindings, origin));
-        }
+        bindings: WorkerBindings,
+    ) -> Result<Serving, LoadError> {
         let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let warm = match warm {
             Some(warm) => warm,

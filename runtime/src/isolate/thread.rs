@@ -5,27 +5,24 @@ use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use deno_core::{JsRuntime, ModuleId, ModuleSpecifier, PollEventLoopOptions, v8};
-use isola_bindings::WorkerBindings;
-
-use crate::services::Directory;
+use isola_apis::WorkerBindings;
+use isola_apis::services::Directory;
 use tokio::sync::{mpsc, oneshot};
 
 use super::engine;
 use super::loader::WorkerModuleLoader;
-use super::monitor::{Exceeded, Monitor};
 use super::ops::HostState;
-use super::{DRAIN_GRACE, Isolate};
+use super::DRAIN_GRACE;
 use crate::config::Blob;
-use crate::exchange::Event;
-use crate::http::Failure;
-use crate::limits::Limits;
+use crate::error::LoadError;
+use crate::exchange::{Event, Failure, Serving};
+use crate::limits::{Exceeded, Limits, Monitor};
 use crate::modules::Content;
-use crate::worker::{LoadError, ScriptKind, WorkerVersion};
+use crate::worker::{ScriptKind, WorkerVersion};
 
 /// How often a serving isolate refreshes its heap size for metrics.
 const HEAP_STATS_EVERY: Duration = Duration::from_secs(1);
@@ -54,7 +51,7 @@ impl WarmIsolate {
         limits: Limits,
         bindings: WorkerBindings,
         services: Arc<Directory>,
-    ) -> Result<Isolate, LoadError> {
+    ) -> Result<Serving, LoadError> {
         let (queue, requests) = mpsc::unbounded_channel();
         let (ready, loaded) = oneshot::channel();
         self.load
@@ -70,9 +67,8 @@ impl WarmIsolate {
         loaded
             .await
             .map_err(|_| LoadError("the isolate stopped while loading the Worker".into()))??;
-        Ok(Isolate {
+        Ok(Serving {
             queue,
-            in_flight: Arc::new(AtomicUsize::new(0)),
             monitor: self.monitor,
         })
     }
@@ -140,6 +136,8 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
             );
             state.put(load.bindings);
             state.put(load.services);
+            // WebAssembly charges its memory to the isolate through it.
+            state.put(monitor.clone());
         }
         let loaded = load_worker(&mut js, &monitor, &load.worker, load.limits).await;
         let failed = loaded.is_err();

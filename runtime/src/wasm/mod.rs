@@ -13,15 +13,15 @@
 //! `memory.grow` fail, as on Fastly.
 //!
 //! A guest reaches its Worker's KV namespaces and D1 databases through the
-//! WIT interfaces in `bindings/wit/` ([`bindings`]), sees its `[vars]` and
+//! WIT interfaces in `apis/wit/` (host side: `isola_apis::wit`), sees its `[vars]` and
 //! secrets as environment variables, and its outgoing HTTP follows the
 //! Workers rules in [`outgoing`].
 //!
-//! To the host a guest looks like an isolate: [`start`] returns an
-//! [`Isolate`] handle whose requests run as instances, so routing, limits,
-//! fail-open, hot swap and metrics are the same for JS and Wasm Workers.
+//! To the host a guest is an instance like an isolate: [`start`] returns
+//! the queue its requests go to (each runs in a wasmtime instance of its
+//! own), so routing, limits, fail-open, hot swap and metrics are the same
+//! for JS and Wasm Workers.
 
-mod bindings;
 mod outgoing;
 mod serve;
 
@@ -40,9 +40,10 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 pub use serve::start;
 
-use isola_bindings::WorkerBindings;
+use isola_apis::WorkerBindings;
+use isola_apis::wit::GuestBindings;
 
-use crate::worker::LoadError;
+use crate::error::LoadError;
 use outgoing::Outgoing;
 
 /// How often the engine's epoch advances: the granularity of CPU limits.
@@ -146,10 +147,9 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        bindings::Imports::add_to_linker::<_, wasmtime::component::HasSelf<_>>(
-            &mut linker,
-            |state| state,
-        )?;
+        isola_apis::wit::add_to_linker(&mut linker, |state: &mut GuestState| {
+            &mut state.bindings
+        })?;
         Ok(Self { engine, linker })
     }
 }
@@ -222,7 +222,7 @@ pub(crate) struct GuestState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     outgoing: Outgoing,
-    bindings: Arc<WorkerBindings>,
+    bindings: GuestBindings,
 }
 
 impl GuestState {
@@ -232,7 +232,7 @@ impl GuestState {
             wasi: WasiCtx::builder().inherit_stderr().envs(&guest.env).build(),
             http: WasiHttpCtx::new(),
             outgoing,
-            bindings,
+            bindings: GuestBindings(bindings),
         }
     }
 }

@@ -11,16 +11,15 @@ use wasmtime::Trap;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::{WasiBody, WasiHttpView};
 
-use isola_bindings::WorkerBindings;
+use isola_apis::WorkerBindings;
+use isola_apis::body::{BodyError, RequestBody, ResponseBody};
 
 use super::{Guest, GuestState, Outgoing};
-use crate::exchange::{BodyError, Event, Exchange, Outcome, RequestBody};
-use crate::http::{Failure, ResponseBody};
-use crate::isolate::{Isolate, Monitor};
-use crate::limits::Limits;
+use crate::exchange::{Event, Exchange, Failure, Outcome, Serving};
+use crate::limits::{Limits, Monitor};
 
 /// One guest as it is served: what each of its requests needs.
-struct Serving {
+struct Served {
     guest: Arc<Guest>,
     limits: Limits,
     bindings: Arc<WorkerBindings>,
@@ -34,8 +33,8 @@ pub fn start(
     limits: Limits,
     bindings: WorkerBindings,
     origin: Option<&url::Url>,
-) -> Isolate {
-    let serving = Arc::new(Serving {
+) -> Serving {
+    let serving = Arc::new(Served {
         guest,
         limits,
         bindings: Arc::new(bindings),
@@ -62,10 +61,10 @@ pub fn start(
             }
         }
     });
-    Isolate::new(queue, monitor)
+    Serving { queue, monitor }
 }
 
-async fn answer(serving: Arc<Serving>, exchange: Exchange, monitor: Arc<Monitor>) {
+async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>) {
     let started = Instant::now();
     let Exchange {
         method,
@@ -118,7 +117,7 @@ fn incoming(
 
 /// Runs one request in a fresh instance: its response, or why it failed.
 async fn run(
-    serving: &Serving,
+    serving: &Served,
     request: Result<(Scheme, http::Request<WasiBody>), String>,
 ) -> Result<http::Response<ResponseBody>, (Failure, String)> {
     let internal = |e: &dyn std::fmt::Display| (Failure::Unavailable, e.to_string());

@@ -1,4 +1,4 @@
-// A small todo API on D1, for tests/d1.rs; its schema comes from the
+// A small todo API on D1, for apis/src/d1/tests.rs; its schema comes from the
 // migrations beside this file.
 //
 // POST /todos {title}        GET /todos          GET /todos/:id

@@ -1,4 +1,4 @@
-// Drives env.KV the way Workers code does, for tests/kv.rs.
+// Drives env.KV the way Workers code does, for apis/src/kv/tests.rs.
 //
 // GET  /get?key=K            → {value, metadata} or 404
 // POST /put?key=K&meta=JSON  → stores the body (and metadata)

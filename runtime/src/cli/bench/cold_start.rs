@@ -21,12 +21,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use isola_bindings::Stores;
+use isola_apis::Stores;
 
 use super::{
     first_response, isolate_creations, load_workers, percentile, rss_bytes, wait_until_warm,
 };
 use crate::config::{WorkerConfig, default_cf};
+use crate::instance::Launcher;
 use crate::isolate::Pool;
 use crate::limits::Limits;
 use crate::worker::WorkerVersion;
@@ -129,18 +130,19 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
     // JS: isolates, then Workers loaded into warm ones.
     let warm = 2;
     let rss_before = rss_bytes("self");
-    let pool = Pool::new(warm, 128 * 1024 * 1024, Stores::memory()?);
-    wait_until_warm(&pool, warm).await?;
+    let launcher = Launcher::new(Pool::new(warm, 128 * 1024 * 1024), Stores::memory());
+    let pool = launcher.pool();
+    wait_until_warm(pool, warm).await?;
     let per_isolate = rss_bytes("self").saturating_sub(rss_before) / warm as u64;
     rows.push(Row::new(
         "JS: create an isolate with the Workers global scope",
-        isolate_creations(&pool, args.count / 10).await?,
+        isolate_creations(pool, args.count / 10).await?,
         Some(per_isolate),
     ));
-    wait_until_warm(&pool, warm).await?;
+    wait_until_warm(pool, warm).await?;
     let rss_warm = rss_bytes("self");
-    let (times, isolates) = load_workers(&pool, dir, args.count, warm).await?;
-    wait_until_warm(&pool, warm).await?;
+    let (times, isolates) = load_workers(&launcher, dir, args.count, warm).await?;
+    wait_until_warm(pool, warm).await?;
     let per_worker = rss_bytes("self").saturating_sub(rss_warm) / args.count as u64;
     drop(isolates);
     rows.push(Row::new(
@@ -176,7 +178,7 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
     let mut warm_guest = Vec::with_capacity(args.count);
     for _ in 0..args.count {
         let started = Instant::now();
-        let isolate = pool.load(version.clone(), Limits::default(), None).await?;
+        let isolate = launcher.start(version.clone(), Limits::default(), None).await?;
         first_response(&isolate).await?;
         warm_guest.push(started.elapsed());
     }
@@ -190,7 +192,7 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
     for _ in 0..10 {
         let started = Instant::now();
         let version = WorkerVersion::prepare(config.clone(), &default_cf())?;
-        let isolate = pool.load(version, Limits::default(), None).await?;
+        let isolate = launcher.start(version, Limits::default(), None).await?;
         first_response(&isolate).await?;
         cold_guest.push(started.elapsed());
     }

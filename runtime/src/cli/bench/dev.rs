@@ -20,6 +20,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::rss_bytes;
+use isola_apis::d1::D1Binding;
+
 use crate::config::WorkerConfig;
 
 #[derive(Debug, Args)]
@@ -200,7 +202,7 @@ fn get(addr: &str, path: &str) -> std::io::Result<String> {
 /// would have before running `isola dev`.
 fn migrate(project: &Path) -> anyhow::Result<()> {
     let config = WorkerConfig::load(project)?;
-    for database in &config.d1_databases {
+    for database in config.bindings_of::<D1Binding>() {
         let status = Command::new(std::env::current_exe()?)
             .args(["d1", "migrations", "apply", &database.name])
             .current_dir(project)

@@ -22,12 +22,13 @@ use anyhow::Context;
 use bytes::Bytes;
 use clap::{Args, Subcommand};
 use http_body_util::{BodyExt, Full};
-use isola_bindings::Stores;
+use isola_apis::Stores;
 use tokio::sync::oneshot;
 
 use crate::config::WorkerConfig;
 use crate::exchange::{Event, Exchange, Outcome};
-use crate::isolate::{Isolate, Pool};
+use crate::instance::{Instance, Launcher};
+use crate::isolate::Pool;
 use crate::limits::Limits;
 use crate::worker::WorkerVersion;
 
@@ -75,13 +76,14 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let memory_per_isolate = 128 * 1024 * 1024;
     let rss_before = rss_bytes("self");
-    let pool = Pool::new(warm, memory_per_isolate, Stores::memory()?);
-    wait_until_warm(&pool, warm).await?;
+    let launcher = Launcher::new(Pool::new(warm, memory_per_isolate), Stores::memory());
+    let pool = launcher.pool();
+    wait_until_warm(pool, warm).await?;
     let rss_warm = rss_bytes("self");
 
-    let creations = isolate_creations(&pool, count.min(20)).await?;
-    let (times, _isolates) = load_workers(&pool, dir.path(), count, warm).await?;
-    wait_until_warm(&pool, warm).await?;
+    let creations = isolate_creations(pool, count.min(20)).await?;
+    let (times, _isolates) = load_workers(&launcher, dir.path(), count, warm).await?;
+    wait_until_warm(pool, warm).await?;
     let rss_loaded = rss_bytes("self");
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -137,18 +139,18 @@ async fn isolate_creations(pool: &Pool, count: usize) -> anyhow::Result<Vec<Dura
 /// `pool`, waiting for `warm` of them before each: how long each took from
 /// load to first response (sorted), and the isolates, still loaded.
 async fn load_workers(
-    pool: &Arc<Pool>,
+    launcher: &Launcher,
     dir: &Path,
     count: usize,
     warm: usize,
-) -> anyhow::Result<(Vec<Duration>, Vec<Isolate>)> {
+) -> anyhow::Result<(Vec<Duration>, Vec<Instance>)> {
     let mut times = Vec::with_capacity(count);
     let mut isolates = Vec::with_capacity(count);
     for i in 0..count {
         let version = prepare(dir, i)?;
-        wait_until_warm(pool, warm).await?;
+        wait_until_warm(launcher.pool(), warm).await?;
         let started = Instant::now();
-        let isolate = pool.load(version, Limits::default(), None).await?;
+        let isolate = launcher.start(version, Limits::default(), None).await?;
         let body = first_response(&isolate).await?;
         times.push(started.elapsed());
         anyhow::ensure!(
@@ -180,7 +182,7 @@ fn prepare(dir: &Path, i: usize) -> anyhow::Result<Arc<WorkerVersion>> {
     )?)
 }
 
-async fn first_response(isolate: &Isolate) -> anyhow::Result<String> {
+async fn first_response(isolate: &Instance) -> anyhow::Result<String> {
     let (reply, outcome) = oneshot::channel();
     let request = http::Request::get("http://localhost/").body(Full::new(Bytes::new()))?;
     let _in_flight = isolate

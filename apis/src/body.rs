@@ -1,0 +1,173 @@
+//! Bodies as they cross between the host and a Worker: the request body a
+//! Worker reads (as a deno_core resource, so a proxied body never enters
+//! JS) and the response body on its way to the client. The HTTP server, the
+//! isolates, the Wasm guests and service bindings all speak these types.
+
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use deno_core::{AsyncRefCell, AsyncResult, BufView, RcRef, Resource};
+use deno_error::JsErrorBox;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
+use http_body_util::combinators::{BoxBody, UnsyncBoxBody};
+use tokio::sync::mpsc;
+
+/// Errors a body can fail with while it is read.
+pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A request body, from a client or another Worker.
+pub type RequestBody = BoxBody<Bytes, BodyError>;
+
+/// How many chunks a streaming body buffers before the Worker waits.
+pub const STREAM_BUFFER_CHUNKS: usize = 4;
+
+/// A response body: nothing, bytes known up front, chunks as a JS Worker
+/// produces them (the first reach the client before the last exist), or a
+/// Wasm guest's own streaming body.
+pub enum ResponseBody {
+    Empty,
+    Full(Option<Bytes>),
+    Stream(ChannelBody),
+    Boxed(UnsyncBoxBody<Bytes, BodyError>),
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "ResponseBody::Empty",
+            Self::Full(_) => "ResponseBody::Full",
+            Self::Stream(_) => "ResponseBody::Stream",
+            Self::Boxed(_) => "ResponseBody::Boxed",
+        })
+    }
+}
+
+impl ResponseBody {
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        Self::Full(Some(bytes.into()))
+    }
+
+    /// A streaming body and the sender that feeds it.
+    pub fn channel() -> (mpsc::Sender<Result<Bytes, BodyError>>, Self) {
+        let (tx, body) = ChannelBody::new();
+        (tx, Self::Stream(body))
+    }
+}
+
+/// The chunks sent into a channel, as a body; unlike [`ResponseBody`] as a
+/// whole it is `Sync`, so it can also serve as a request body.
+pub struct ChannelBody(mpsc::Receiver<Result<Bytes, BodyError>>);
+
+impl ChannelBody {
+    /// A body and the sender that feeds it, [`STREAM_BUFFER_CHUNKS`] ahead.
+    pub fn new() -> (mpsc::Sender<Result<Bytes, BodyError>>, Self) {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER_CHUNKS);
+        (tx, Self(rx))
+    }
+}
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        self.get_mut()
+            .0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|r| r.map(Frame::data)))
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        match self.get_mut() {
+            Self::Empty => Poll::Ready(None),
+            Self::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Self::Stream(body) => Pin::new(body).poll_frame(cx),
+            Self::Boxed(body) => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Self::Empty => true,
+            Self::Full(bytes) => bytes.is_none(),
+            Self::Stream(_) => false,
+            Self::Boxed(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Self::Empty => SizeHint::with_exact(0),
+            Self::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Self::Stream(_) => SizeHint::default(),
+            Self::Boxed(body) => body.size_hint(),
+        }
+    }
+}
+
+/// A request body as a deno_core resource, so that `request.body` is a
+/// resource-backed ReadableStream and a proxied body never enters JS.
+pub struct RequestBodyResource {
+    state: AsyncRefCell<BodyReader>,
+}
+
+struct BodyReader {
+    body: RequestBody,
+    pending: Bytes,
+}
+
+impl RequestBodyResource {
+    pub fn new(body: RequestBody) -> Self {
+        Self {
+            state: AsyncRefCell::new(BodyReader {
+                body,
+                pending: Bytes::new(),
+            }),
+        }
+    }
+}
+
+impl Resource for RequestBodyResource {
+    fn name(&self) -> std::borrow::Cow<'_, str> {
+        "requestBody".into()
+    }
+
+    fn read(self: Rc<Self>, limit: usize) -> AsyncResult<BufView> {
+        Box::pin(async move {
+            let mut reader = RcRef::map(&self, |r| &r.state).borrow_mut().await;
+            loop {
+                if !reader.pending.is_empty() {
+                    let n = limit.min(reader.pending.len());
+                    return Ok(BufView::from(reader.pending.split_to(n)));
+                }
+                match reader.body.frame().await {
+                    None => return Ok(BufView::empty()),
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            reader.pending = data;
+                        }
+                    }
+                    Some(Err(error)) => {
+                        return Err(JsErrorBox::type_error(format!(
+                            "The request body could not be read: {error}"
+                        )));
+                    }
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,39 @@
+//! Workers' additions to Web Crypto through the real binary:
+//! `crypto.DigestStream` and `crypto.subtle.timingSafeEqual`
+//! (`tests/cases/workers-apis`).
+
+use serde_json::json;
+
+use crate::support::{Isola, case};
+
+fn apis() -> Isola {
+    Isola::serve(&[case("workers-apis").join("worker.js").to_str().unwrap()])
+}
+
+#[test]
+fn digest_stream_hashes_what_is_written() {
+    let json = apis().get("/digest").json();
+    assert_eq!(
+        json,
+        json!({
+            "SHA-256": "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+            "sha-1": "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed",
+            "MD5": "5eb63bbbe01eeed093cb22bb8f5acdc3",
+            "SHA-512": "309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff499670da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f",
+            "unknown": "DOMException: Unrecognized algorithm name: SHA-3",
+        })
+    );
+}
+
+#[test]
+fn timing_safe_equal_compares_buffers_of_one_length() {
+    assert_eq!(
+        apis().get("/timing-safe-equal").json(),
+        json!({
+            "equal": true,
+            "different": false,
+            "buffers": true,
+            "lengths": "TypeError: Input buffers must have the same byte length.",
+        })
+    );
+}

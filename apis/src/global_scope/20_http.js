@@ -1,0 +1,259 @@
+// The bridge between the host's HTTP exchanges and `Request`/`Response`.
+//
+// A request arrives as an id, its method, URL and headers (names and values
+// in one flat array); the header list `Headers` works on is built only when
+// the Worker looks at more than the common headers, and the body is a
+// resource-backed `ReadableStream`. A response goes back in the cheapest form
+// it allows: a static string or bytes in one op, or a stream the host reads
+// from (directly, when it is itself resource-backed, such as a proxied body).
+
+import {
+  op_worker_request_body,
+  op_worker_respond,
+  op_worker_respond_static,
+  op_worker_respond_stream,
+  op_worker_respond_websocket,
+} from "ext:core/ops";
+import {
+  body as bodyNs,
+  primordials,
+  request as requestNs,
+  response as responseNs,
+  streams,
+} from "ext:isola_global_scope/00_infra.js";
+import { expectedLength } from "ext:isola_global_scope/26_byte_streams.js";
+import { handOver, webSocketKey } from "ext:isola_websocket/websocket.js";
+
+const {
+  ArrayPrototypeConcat,
+  ArrayPrototypeJoin,
+  ArrayPrototypeSome,
+  String,
+  StringPrototypeToLowerCase,
+  ObjectAssign,
+  ObjectDefineProperty,
+  ObjectFreeze,
+  ObjectKeys,
+  ObjectPrototypeIsPrototypeOf,
+  TypeError,
+} = primordials;
+const { InnerBody } = bodyNs;
+const { fromInnerRequest, RequestPrototype, toInnerRequest } = requestNs;
+const {
+  responseBodyUsed,
+  ResponsePrototype,
+  serveFastBodyKey,
+  serveFastContentTypeKey,
+  serveFastHeaderKindKey,
+  serveFastStatusKey,
+  toInnerResponse,
+  wireHeaderList,
+} = responseNs;
+const {
+  getReadableStreamResourceBacking,
+  readableStreamForRid,
+  ReadableStreamPrototype,
+  resourceForReadableStream,
+} = streams;
+
+const USED_BODY = "The response body has already been used";
+
+/**
+ * The inner request (deno_fetch's `InnerRequest` shape) of a request from
+ * the host. A class rather than deno's object literal: its accessors and
+ * defaults live on the prototype, so that one per request costs four
+ * fields.
+ */
+class HostInnerRequest {
+  constructor(method, url, headers, body) {
+    this.method = method;
+    this.body = body;
+    this.urlValue = url;
+    this.flatHeaders = headers;
+  }
+
+  get headerList() {
+    if (this.headerListInner === null) {
+      const flat = this.flatHeaders;
+      const list = new Array(flat.length / 2);
+      for (let i = 0; i < flat.length; i += 2) {
+        list[i / 2] = [flat[i], flat[i + 1]];
+      }
+      this.headerListInner = list;
+    }
+    return this.headerListInner;
+  }
+
+  set headerList(list) {
+    this.headerListInner = list;
+  }
+
+  get urlList() {
+    const url = this.urlValue;
+    return (this.urlListInner ??= [() => url]);
+  }
+
+  set urlList(list) {
+    this.urlListInner = list;
+  }
+
+  get urlListProcessed() {
+    return (this.urlListProcessedInner ??= [this.urlValue]);
+  }
+
+  set urlListProcessed(list) {
+    this.urlListProcessedInner = list;
+  }
+
+  /** One header's value (all of its values, joined), by lower-case name. */
+  header(name) {
+    if (this.headerListInner !== null) {
+      return headerFromList(this.headerListInner, name);
+    }
+    const flat = this.flatHeaders;
+    let values = null;
+    for (let i = 0; i < flat.length; i += 2) {
+      if (flat[i] === name) {
+        values === null ? (values = [flat[i + 1]]) : values.push(flat[i + 1]);
+      }
+    }
+    return values === null ? null : ArrayPrototypeJoin(values, ", ");
+  }
+
+  url() {
+    return this.urlListProcessedInner === null
+      ? this.urlValue
+      : this.urlListProcessedInner[0];
+  }
+
+  currentUrl() {
+    const list = this.urlListProcessedInner;
+    return list === null ? this.urlValue : list[list.length - 1];
+  }
+}
+
+// Fields every request starts with, shared on the prototype rather than
+// created per request; a request that changes one gets its own.
+ObjectAssign(HostInnerRequest.prototype, {
+  redirectMode: "follow",
+  redirectCount: 0,
+  clientRid: null,
+  blobUrlEntry: null,
+  headerListInner: null,
+  urlListInner: null,
+  urlListProcessedInner: null,
+});
+
+function headerFromList(list, name) {
+  let values = null;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i][0].toLowerCase() === name) {
+      values === null ? (values = [list[i][1]]) : values.push(list[i][1]);
+    }
+  }
+  return values === null ? null : ArrayPrototypeJoin(values, ", ");
+}
+
+/** Freezes `value` and everything in it. */
+function deepFreeze(value) {
+  if (value !== null && typeof value === "object") {
+    for (const key of ObjectKeys(value)) {
+      deepFreeze(value[key]);
+    }
+    ObjectFreeze(value);
+  }
+  return value;
+}
+
+/**
+ * Sets `request.cf` for every incoming request (one frozen object, shared).
+ * `request.cf` is the inner request's; requests a Worker makes have none.
+ */
+export function setIncomingCf(cf) {
+  HostInnerRequest.prototype.cf = deepFreeze(cf ?? null);
+}
+
+ObjectDefineProperty(RequestPrototype, "cf", {
+  get() {
+    return toInnerRequest(this)?.cf;
+  },
+  enumerable: false,
+  configurable: true,
+});
+
+/**
+ * Builds the `Request` a Worker sees for host exchange `id`; `headers` is
+ * `[name, value, name, value, ...]` with lower-case names.
+ */
+export function requestFromHost(id, method, url, headers, hasBody) {
+  const body = hasBody
+    ? new InnerBody(readableStreamForRid(op_worker_request_body(id)))
+    : null;
+  return fromInnerRequest(
+    new HostInnerRequest(method, url, headers, body),
+    "immutable",
+  );
+}
+
+/** Whether `value` is a `Response` made by this isolate's `Response` class. */
+export function isResponse(value) {
+  return ObjectPrototypeIsPrototypeOf(ResponsePrototype, value);
+}
+
+/**
+ * Hands `response` to the host as the answer to exchange `id`.
+ * Throws a TypeError, before anything is sent, when the body was used.
+ */
+export function sendResponse(id, response) {
+  const webSocket = response[webSocketKey];
+  if (webSocket !== undefined) {
+    const inner = toInnerResponse(response);
+    op_worker_respond_websocket(id, wireHeaderList(inner), handOver(webSocket));
+    return;
+  }
+  if (responseBodyUsed(response)) {
+    throw new TypeError(USED_BODY);
+  }
+  const fastStatus = response[serveFastStatusKey];
+  if (fastStatus !== 0) {
+    op_worker_respond_static(
+      id,
+      fastStatus,
+      response[serveFastHeaderKindKey],
+      response[serveFastContentTypeKey] ?? "",
+      response[serveFastBodyKey],
+    );
+    return;
+  }
+
+  const inner = toInnerResponse(response);
+  const status = inner.status;
+  let headerList = wireHeaderList(inner);
+  const innerBody = inner.body;
+  if (innerBody === null) {
+    op_worker_respond(id, status, headerList, null);
+    return;
+  }
+  const source = innerBody.streamOrStatic;
+  if (!ObjectPrototypeIsPrototypeOf(ReadableStreamPrototype, source)) {
+    source.consumed = true;
+    op_worker_respond(id, status, headerList, source.body);
+    return;
+  }
+  if (source.locked) {
+    throw new TypeError("The response body is locked to a reader");
+  }
+  // A FixedLengthStream's length is the response's Content-Length.
+  const length = source[expectedLength];
+  if (
+    length !== undefined &&
+    !ArrayPrototypeSome(headerList, (h) => StringPrototypeToLowerCase(h[0]) === "content-length")
+  ) {
+    headerList = ArrayPrototypeConcat(headerList, [["content-length", String(length)]]);
+  }
+  const backing = getReadableStreamResourceBacking(source);
+  const rid = backing != null
+    ? backing.rid
+    : resourceForReadableStream(source, innerBody.length ?? undefined);
+  op_worker_respond_stream(id, status, headerList, rid);
+}

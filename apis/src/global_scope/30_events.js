@@ -1,0 +1,230 @@
+// The event classes of the Workers runtime, and `ExecutionContext`.
+//
+// `FetchEvent` and `ScheduledEvent` serve service-worker syntax
+// (`addEventListener("fetch", ...)`); module Workers get the same request or
+// schedule plus an `ExecutionContext` as the handler's third argument. Both
+// share one list of `waitUntil` promises per invocation.
+
+import {
+  core,
+  event as eventNs,
+  primordials,
+  reportUncaught,
+} from "ext:isola_global_scope/00_infra.js";
+
+const {
+  ObjectFreeze,
+  ObjectPrototypeIsPrototypeOf,
+  PromisePrototypeCatch,
+  PromiseResolve,
+  SafePromiseAll,
+  Symbol,
+  TypeError,
+} = primordials;
+const { Event } = eventNs;
+
+const constructKey = Symbol("isola.construct");
+const _waitUntil = Symbol("waitUntil");
+const _passThrough = Symbol("passThrough");
+const _response = Symbol("response");
+const _request = Symbol("request");
+
+/**
+ * Per-invocation state shared by the event object and `ExecutionContext`.
+ * It is also the async context while the invocation's code runs, so that
+ * `fetch()` can count subrequests against the invocation that made them.
+ */
+export class Invocation {
+  /** `fetch()` calls allowed per invocation (set per Worker). */
+  static subrequestLimit = 50;
+
+  constructor() {
+    this.subrequests = 0;
+    this.passThroughOnException = false;
+    this.waiting = null;
+    /** Whether the host has its answer (a response or a failure). */
+    this.answered = false;
+    /** Fails the invocation's request (set by whoever started it). */
+    this.failRequest = null;
+  }
+
+  /**
+   * Fails the request with `error`, thrown by its code where nothing could
+   * catch it (a timer, a microtask), unless it was answered already. True
+   * if the error became the request's.
+   */
+  failUnanswered(error) {
+    if (this.answered || this.failRequest === null) {
+      return false;
+    }
+    this.failRequest(error);
+    return true;
+  }
+
+  /** Counts one subrequest; false once the limit is passed. */
+  takeSubrequest() {
+    this.subrequests++;
+    return this.subrequests <= Invocation.subrequestLimit;
+  }
+
+  /**
+   * Lets `promise` run on after the response (the isolate lives on anyway);
+   * logs it if it rejects.
+   */
+  waitUntil(promise) {
+    const settled = PromisePrototypeCatch(
+      PromiseResolve(promise),
+      (error) => reportUncaught("Uncaught (in waitUntil)", error),
+    );
+    (this.waiting ??= []).push(settled);
+  }
+
+  /** Resolves once every `waitUntil` promise so far has settled. */
+  settled() {
+    return this.waiting === null ? PromiseResolve() : SafePromiseAll(this.waiting);
+  }
+}
+
+/** Cloudflare's message when an invocation passes its subrequest limit. */
+export const TOO_MANY_SUBREQUESTS = "Too many subrequests.";
+
+/**
+ * Counts a subrequest (a `fetch()`, a service binding's call) against the
+ * invocation running now; false once it is over its limit.
+ */
+export function takeSubrequest() {
+  const invocation = core.getAsyncContext();
+  return !ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) ||
+    invocation.takeSubrequest();
+}
+
+export class ExtendableEvent extends Event {
+  constructor(type, init = undefined, key = undefined) {
+    if (key !== constructKey) {
+      throw new TypeError("Illegal constructor");
+    }
+    super(type, init);
+  }
+
+  waitUntil(promise) {
+    this[_waitUntil].waitUntil(promise);
+  }
+}
+
+export class FetchEvent extends ExtendableEvent {
+  constructor(request, invocation, key) {
+    super("fetch", undefined, key);
+    this[_request] = request;
+    this[_waitUntil] = invocation;
+    this[_response] = null;
+  }
+
+  get request() {
+    return this[_request];
+  }
+
+  respondWith(response) {
+    if (this[_response] !== null) {
+      throw new TypeError("respondWith() was already called for this event");
+    }
+    this[_response] = PromiseResolve(response);
+  }
+
+  passThroughOnException() {
+    this[_waitUntil].passThroughOnException = true;
+  }
+}
+
+/** The `controller` argument of a module's `scheduled` handler. */
+export class ScheduledController {
+  #scheduledTime;
+  #cron;
+
+  constructor(scheduledTime, cron, key) {
+    if (key !== constructKey) {
+      throw new TypeError("Illegal constructor");
+    }
+    this.#scheduledTime = scheduledTime;
+    this.#cron = cron;
+  }
+
+  get scheduledTime() {
+    return this.#scheduledTime;
+  }
+
+  get cron() {
+    return this.#cron;
+  }
+
+  get type() {
+    return "scheduled";
+  }
+
+  noRetry() {}
+}
+
+export function newScheduledController(scheduledTime, cron) {
+  return new ScheduledController(scheduledTime, cron, constructKey);
+}
+
+export class ScheduledEvent extends ExtendableEvent {
+  #scheduledTime;
+  #cron;
+
+  constructor(scheduledTime, cron, invocation, key) {
+    super("scheduled", undefined, key);
+    this.#scheduledTime = scheduledTime;
+    this.#cron = cron;
+    this[_waitUntil] = invocation;
+  }
+
+  get scheduledTime() {
+    return this.#scheduledTime;
+  }
+
+  get cron() {
+    return this.#cron;
+  }
+
+  noRetry() {}
+}
+
+const NO_PROPS = ObjectFreeze({});
+
+/** The `ctx` argument of module handlers. */
+export class ExecutionContext {
+  #invocation;
+
+  constructor(invocation, key) {
+    if (key !== constructKey) {
+      throw new TypeError("Illegal constructor");
+    }
+    this.#invocation = invocation;
+    this.props = NO_PROPS;
+  }
+
+  waitUntil(promise) {
+    this.#invocation.waitUntil(promise);
+  }
+
+  passThroughOnException() {
+    this.#invocation.passThroughOnException = true;
+  }
+}
+
+export function newFetchEvent(request, invocation) {
+  return new FetchEvent(request, invocation, constructKey);
+}
+
+export function newScheduledEvent(scheduledTime, cron, invocation) {
+  return new ScheduledEvent(scheduledTime, cron, invocation, constructKey);
+}
+
+export function newExecutionContext(invocation) {
+  return new ExecutionContext(invocation, constructKey);
+}
+
+/** The promise given to `respondWith()`, or null when no listener called it. */
+export function respondedWith(fetchEvent) {
+  return fetchEvent[_response];
+}

@@ -1,0 +1,286 @@
+// Runs a loaded Worker: finds its handlers, then serves the host's requests.
+//
+// Both syntaxes end in one `fetch(request, invocation)` function:
+// - ES modules: `export default { fetch(request, env, ctx) }`, or a class
+//   (`export default class extends WorkerEntrypoint`) built per request;
+// - service worker: listeners added with `addEventListener("fetch", ...)`,
+//   given a `FetchEvent`, with bindings as globals.
+// Errors keep workerd's wording, since developers search for it.
+
+import {
+  op_worker_next_requests,
+  op_worker_respond,
+  op_worker_respond_error,
+} from "ext:core/ops";
+import {
+  core,
+  describeError,
+  event as eventNs,
+  primordials,
+  reportUncaught,
+} from "ext:isola_global_scope/00_infra.js";
+import {
+  isResponse,
+  requestFromHost,
+  sendResponse,
+  setIncomingCf,
+} from "ext:isola_global_scope/20_http.js";
+import {
+  Invocation,
+  newExecutionContext,
+  newFetchEvent,
+  newScheduledController,
+  newScheduledEvent,
+  respondedWith,
+} from "ext:isola_global_scope/30_events.js";
+import { makeEnv } from "ext:isola_global_scope/40_env.js";
+import { defineCloudflareGlobal } from "ext:isola_global_scope/90_global_scope.js";
+
+const {
+  ArrayPrototypeSlice,
+  Error,
+  FunctionPrototypeCall,
+  JSONParse,
+  ObjectDefineProperty,
+  ObjectEntries,
+  PromisePrototypeThen,
+  PromiseResolve,
+  TypeError,
+} = primordials;
+const { eventTargetData, setTarget } = eventNs;
+
+const NOT_A_RESPONSE =
+  "Incorrect type for Promise: the Promise did not resolve to 'Response'.";
+const NO_HANDLERS = "No event handlers were registered. This script does nothing.";
+
+/** Listeners of `type` registered on the global scope, in order. */
+function globalListeners(type) {
+  const listeners = globalThis[eventTargetData]?.listeners[type];
+  return listeners === undefined ? [] : ArrayPrototypeSlice(listeners);
+}
+
+/**
+ * Calls the global listeners of `event.type` the way workerd does: in order,
+ * with an exception from one of them failing the whole invocation (DOM
+ * dispatch would only report it).
+ */
+function invokeGlobalListeners(event) {
+  setTarget(event, globalThis);
+  for (const listener of globalListeners(event.type)) {
+    const callback = listener.callback;
+    if (typeof callback === "function") {
+      FunctionPrototypeCall(callback, globalThis, event);
+    } else if (typeof callback?.handleEvent === "function") {
+      callback.handleEvent(event);
+    }
+  }
+}
+
+/**
+ * The `method` handler ("fetch", "scheduled") of an ES module Worker's
+ * default export: an object's method, or a class's (WorkerEntrypoint
+ * style, constructed per invocation).
+ */
+function moduleHandler(exported, env, method) {
+  if (
+    typeof exported === "function" &&
+    typeof exported.prototype?.[method] === "function"
+  ) {
+    return (argument, invocation) =>
+      new exported(newExecutionContext(invocation), env)[method](argument);
+  }
+  if (typeof exported?.[method] === "function") {
+    return (argument, invocation) =>
+      exported[method](argument, env, newExecutionContext(invocation));
+  }
+  return () => {
+    throw new Error(`Handler does not export a ${method}() function.`);
+  };
+}
+
+/** The scheduled handler of a service-worker script: its listeners. */
+function serviceWorkerScheduledHandler(controller, invocation) {
+  const event = newScheduledEvent(
+    controller.scheduledTime,
+    controller.cron,
+    invocation,
+  );
+  if (globalListeners("scheduled").length === 0) {
+    throw new Error("No scheduled event listener was registered.");
+  }
+  invokeGlobalListeners(event);
+}
+
+/** The fetch handler of a service-worker script: its `fetch` listeners. */
+function serviceWorkerFetchHandler(request, invocation) {
+  const event = newFetchEvent(request, invocation);
+  invokeGlobalListeners(event);
+  const response = respondedWith(event);
+  if (response === null) {
+    throw new Error(
+      "No fetch handler responded and no upstream to proxy to specified.",
+    );
+  }
+  return response;
+}
+
+/** Service-worker Workers see their bindings as globals. */
+function defineGlobalBindings(env) {
+  for (const [name, value] of ObjectEntries(env)) {
+    ObjectDefineProperty(globalThis, name, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+}
+
+let fetchHandler = null;
+let scheduledHandler = null;
+
+function fail(id, invocation, error) {
+  if (invocation.answered) {
+    reportUncaught("Uncaught", error);
+    return;
+  }
+  invocation.answered = true;
+  op_worker_respond_error(
+    id,
+    describeError(error),
+    invocation.passThroughOnException,
+  );
+}
+
+function finish(id, invocation, response) {
+  if (invocation.answered) {
+    return;
+  }
+  if (!isResponse(response)) {
+    fail(id, invocation, new TypeError(NOT_A_RESPONSE));
+    return;
+  }
+  try {
+    sendResponse(id, response);
+    invocation.answered = true;
+  } catch (error) {
+    fail(id, invocation, error);
+  }
+}
+
+function onRequest(id, method, url, headers, hasBody) {
+  const invocation = new Invocation();
+  invocation.failRequest = (error) => fail(id, invocation, error);
+  // Everything this request's code starts (promises, timers) carries it.
+  const outer = core.getAsyncContext();
+  core.setAsyncContext(invocation);
+  let result;
+  try {
+    result = fetchHandler(
+      requestFromHost(id, method, url, headers, hasBody),
+      invocation,
+    );
+  } catch (error) {
+    fail(id, invocation, error);
+    return;
+  } finally {
+    core.setAsyncContext(outer);
+  }
+  if (isResponse(result)) {
+    finish(id, invocation, result);
+    return;
+  }
+  PromisePrototypeThen(
+    PromiseResolve(result),
+    (response) => finish(id, invocation, response),
+    (error) => fail(id, invocation, error),
+  );
+}
+
+/**
+ * Runs the scheduled handler; succeeds once it and its `waitUntil` work
+ * have, as a cron trigger's outcome does on Cloudflare.
+ */
+function onScheduled(id, cron, scheduledTime) {
+  const invocation = new Invocation();
+  invocation.failRequest = (error) => fail(id, invocation, error);
+  const outer = core.getAsyncContext();
+  core.setAsyncContext(invocation);
+  let result;
+  try {
+    result = scheduledHandler(
+      newScheduledController(scheduledTime, cron),
+      invocation,
+    );
+  } catch (error) {
+    fail(id, invocation, error);
+    return;
+  } finally {
+    core.setAsyncContext(outer);
+  }
+  PromisePrototypeThen(
+    PromisePrototypeThen(PromiseResolve(result), () => invocation.settled()),
+    () => op_worker_respond(id, 200, [], null),
+    (error) => fail(id, invocation, error),
+  );
+}
+
+async function serveLoop() {
+  for (;;) {
+    const batch = await op_worker_next_requests();
+    if (batch.length === 0) {
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const next = batch[i];
+      if (next.length === 3) {
+        onScheduled(next[0], next[1], next[2]);
+      } else {
+        onRequest(next[0], next[1], next[2], next[3], next[4]);
+      }
+    }
+  }
+}
+
+let env = null;
+
+/**
+ * Called by the host before the Worker's code runs, with the JSON
+ * description of the Worker (`isola::worker::WorkerVersion::description`).
+ * Service-worker scripts see their bindings as globals.
+ */
+export function prepareWorker(isModule, description, subrequestLimit) {
+  const { bindings, compatibilityFlags, cf } = JSONParse(description);
+  setIncomingCf(cf);
+  Invocation.subrequestLimit = subrequestLimit;
+  defineCloudflareGlobal(compatibilityFlags);
+  env = makeEnv(bindings);
+  if (!isModule) {
+    defineGlobalBindings(env);
+  }
+}
+
+/**
+ * Called by the host once the Worker's code has run: `namespace` is the main
+ * module's namespace (undefined for a service-worker script). Throws when the
+ * Worker has no handler.
+ */
+export function startWorker(namespace) {
+  if (namespace === undefined) {
+    if (
+      globalListeners("fetch").length === 0 &&
+      globalListeners("scheduled").length === 0
+    ) {
+      throw new Error(NO_HANDLERS);
+    }
+    fetchHandler = serviceWorkerFetchHandler;
+    scheduledHandler = serviceWorkerScheduledHandler;
+  } else {
+    if (namespace.default === undefined) {
+      throw new Error(NO_HANDLERS);
+    }
+    fetchHandler = moduleHandler(namespace.default, env, "fetch");
+    scheduledHandler = moduleHandler(namespace.default, env, "scheduled");
+  }
+  serveLoop();
+}

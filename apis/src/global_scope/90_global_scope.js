@@ -1,0 +1,394 @@
+// The global scope, laid out as workerd lays it out.
+//
+// `globalThis` is a `ServiceWorkerGlobalScope`: the Web API classes and
+// functions live on `ServiceWorkerGlobalScope.prototype`, `addEventListener`
+// on `EventTarget.prototype`, and only a few objects (`console`, `crypto`,
+// `navigator`, `performance`, `scheduler`, `self`, the timers, ...) are own
+// properties. `navigator.userAgent` is "Cloudflare-Workers". Deno's own
+// globals (`Deno`, `__bootstrap`) are removed once everything is wired.
+// `shared/reference/workerd-globals-*.json` is the list this is checked
+// against (tests/global_scope.rs).
+
+import {
+  abortSignal,
+  base64,
+  compression,
+  consoleNs,
+  core,
+  crypto,
+  DOMException,
+  encoding,
+  event,
+  eventSource,
+  fetch,
+  file,
+  formData,
+  headers,
+  hostLog,
+  messagePort,
+  performance,
+  primordials,
+  reportUncaught,
+  request,
+  streams,
+  timers,
+  url,
+  urlPattern,
+  webidl,
+} from "ext:isola_global_scope/00_infra.js";
+import { HTMLRewriter } from "ext:isola_html_rewriter/html_rewriter.js";
+import {
+  FixedLengthStream,
+  IdentityTransformStream,
+} from "ext:isola_global_scope/26_byte_streams.js";
+import {
+  asksForWebSocket,
+  connectWebSocket,
+  Response,
+  WebSocket,
+  WebSocketPair,
+} from "ext:isola_websocket/websocket.js";
+import { extendCrypto } from "ext:isola_crypto/crypto.js";
+import { Cache, caches, CacheStorage } from "ext:isola_cache/cache.js";
+import {
+  ExtendableEvent,
+  FetchEvent,
+  Invocation,
+  ScheduledEvent,
+  takeSubrequest,
+  TOO_MANY_SUBREQUESTS,
+} from "ext:isola_global_scope/30_events.js";
+
+// Deno's timers check that they are called with no receiver.
+const {
+  clearInterval,
+  clearTimeout,
+  setInterval: webSetInterval,
+  setTimeout: webSetTimeout,
+} = timers;
+
+const {
+  Error,
+  FunctionPrototypeApply,
+  ObjectDefineProperties,
+  ObjectDefineProperty,
+  ObjectFreeze,
+  ObjectPrototypeIsPrototypeOf,
+  ObjectSetPrototypeOf,
+  Promise,
+  PromiseReject,
+  TypeError,
+} = primordials;
+
+/** A class whose constructor throws, as the runtime's own classes do. */
+function illegalClass(name, parent) {
+  const ctor = function () {
+    webidl.illegalConstructor();
+  };
+  ObjectDefineProperty(ctor, "name", { value: name });
+  if (parent !== undefined) {
+    ObjectSetPrototypeOf(ctor, parent);
+    ObjectSetPrototypeOf(ctor.prototype, parent.prototype);
+  }
+  return ctor;
+}
+
+const WorkerGlobalScope = illegalClass("WorkerGlobalScope", event.EventTarget);
+const ServiceWorkerGlobalScope = illegalClass(
+  "ServiceWorkerGlobalScope",
+  WorkerGlobalScope,
+);
+
+class Navigator {
+  constructor() {
+    webidl.illegalConstructor();
+  }
+
+  get userAgent() {
+    return "Cloudflare-Workers";
+  }
+
+  get hardwareConcurrency() {
+    return 1;
+  }
+
+  get language() {
+    return "en";
+  }
+
+  get languages() {
+    return ["en"];
+  }
+}
+const navigator = webidl.createBranded(Navigator);
+
+/** `scheduler.wait(ms)`: a promise-returning timer. */
+const scheduler = ObjectFreeze({
+  wait(delay = 0, options = undefined) {
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      return PromiseReject(signal.reason);
+    }
+    return new Promise((resolve, reject) => {
+      const id = webSetTimeout(resolve, delay);
+      signal?.addEventListener("abort", () => {
+        clearTimeout(id);
+        reject(signal.reason);
+      }, { once: true });
+    });
+  },
+});
+
+/**
+ * Wraps a timer callback so that an exception is logged instead of tearing
+ * down the isolate's event loop, as workerd does.
+ */
+/**
+ * `callback`, for a timer or microtask: what it throws fails the request
+ * whose code queued it, if that request is still waiting for its response
+ * (else it is logged).
+ */
+function guardCallback(callback) {
+  if (typeof callback !== "function") {
+    throw new TypeError("The callback must be a function");
+  }
+  return function (...args) {
+    try {
+      return FunctionPrototypeApply(callback, this, args);
+    } catch (error) {
+      const invocation = core.getAsyncContext();
+      const failed = ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) &&
+        invocation.failUnanswered(error);
+      if (!failed) {
+        reportUncaught("Uncaught (in timer)", error);
+      }
+    }
+  };
+}
+
+function setTimeout(callback, delay = 0, ...args) {
+  return webSetTimeout(guardCallback(callback), delay, ...args);
+}
+
+function setInterval(callback, delay = 0, ...args) {
+  return webSetInterval(guardCallback(callback), delay, ...args);
+}
+
+function setImmediate(callback, ...args) {
+  return webSetTimeout(guardCallback(callback), 0, ...args);
+}
+
+/** `fetch()`, counted against the calling invocation's subrequest limit. */
+function workerFetch(input, init = undefined) {
+  if (!takeSubrequest()) {
+    return PromiseReject(new Error(TOO_MANY_SUBREQUESTS));
+  }
+  if (asksForWebSocket(input, init)) {
+    return connectWebSocket(input, init);
+  }
+  return fetch.fetch(input, init);
+}
+ObjectDefineProperty(workerFetch, "name", { value: "fetch" });
+
+// deno_core's own, which reports what a callback throws; a callback of a
+// Worker is reported with the Worker's name instead.
+const coreQueueMicrotask = primordials.queueMicrotask;
+
+function queueMicrotask(callback) {
+  coreQueueMicrotask(guardCallback(callback));
+}
+
+const workerConsole = new consoleNs.Console((message, level) =>
+  hostLog(level, message)
+);
+
+function nonEnumerable(value) {
+  return { value, writable: true, enumerable: false, configurable: true };
+}
+
+function writable(value) {
+  return { value, writable: true, enumerable: true, configurable: true };
+}
+
+/** Names on `ServiceWorkerGlobalScope.prototype`, as in workerd. */
+const prototypeProperties = {
+  AbortController: nonEnumerable(abortSignal.AbortController),
+  AbortSignal: nonEnumerable(abortSignal.AbortSignal),
+  Blob: nonEnumerable(file.Blob),
+  ByteLengthQueuingStrategy: nonEnumerable(streams.ByteLengthQueuingStrategy),
+  Cache: nonEnumerable(Cache),
+  CacheStorage: nonEnumerable(CacheStorage),
+  CloseEvent: nonEnumerable(event.CloseEvent),
+  CompressionStream: nonEnumerable(compression.CompressionStream),
+  CountQueuingStrategy: nonEnumerable(streams.CountQueuingStrategy),
+  Crypto: nonEnumerable(crypto.Crypto),
+  CryptoKey: nonEnumerable(crypto.CryptoKey),
+  CustomEvent: nonEnumerable(event.CustomEvent),
+  DOMException: nonEnumerable(DOMException),
+  DecompressionStream: nonEnumerable(compression.DecompressionStream),
+  ErrorEvent: nonEnumerable(event.ErrorEvent),
+  Event: nonEnumerable(event.Event),
+  EventSource: nonEnumerable(eventSource.EventSource),
+  ExtendableEvent: nonEnumerable(ExtendableEvent),
+  FetchEvent: nonEnumerable(FetchEvent),
+  FixedLengthStream: nonEnumerable(FixedLengthStream),
+  File: nonEnumerable(file.File),
+  FormData: nonEnumerable(formData.FormData),
+  HTMLRewriter: nonEnumerable(HTMLRewriter),
+  Headers: nonEnumerable(headers.Headers),
+  IdentityTransformStream: nonEnumerable(IdentityTransformStream),
+  MessageChannel: nonEnumerable(messagePort.MessageChannel),
+  MessageEvent: nonEnumerable(event.MessageEvent),
+  MessagePort: nonEnumerable(messagePort.MessagePort),
+  Navigator: nonEnumerable(Navigator),
+  Performance: nonEnumerable(performance.Performance),
+  PerformanceEntry: nonEnumerable(performance.PerformanceEntry),
+  PerformanceMark: nonEnumerable(performance.PerformanceMark),
+  PerformanceMeasure: nonEnumerable(performance.PerformanceMeasure),
+  PerformanceObserver: nonEnumerable(performance.PerformanceObserver),
+  PerformanceObserverEntryList: nonEnumerable(
+    performance.PerformanceObserverEntryList,
+  ),
+  PromiseRejectionEvent: nonEnumerable(event.PromiseRejectionEvent),
+  ReadableByteStreamController: nonEnumerable(
+    streams.ReadableByteStreamController,
+  ),
+  ReadableStream: nonEnumerable(streams.ReadableStream),
+  ReadableStreamBYOBReader: nonEnumerable(streams.ReadableStreamBYOBReader),
+  ReadableStreamBYOBRequest: nonEnumerable(streams.ReadableStreamBYOBRequest),
+  ReadableStreamDefaultController: nonEnumerable(
+    streams.ReadableStreamDefaultController,
+  ),
+  ReadableStreamDefaultReader: nonEnumerable(
+    streams.ReadableStreamDefaultReader,
+  ),
+  Request: nonEnumerable(request.Request),
+  Response: nonEnumerable(Response),
+  ScheduledEvent: nonEnumerable(ScheduledEvent),
+  SubtleCrypto: nonEnumerable(crypto.SubtleCrypto),
+  TextDecoder: nonEnumerable(encoding.TextDecoder),
+  TextDecoderStream: nonEnumerable(encoding.TextDecoderStream),
+  TextEncoder: nonEnumerable(encoding.TextEncoder),
+  TextEncoderStream: nonEnumerable(encoding.TextEncoderStream),
+  TransformStream: nonEnumerable(streams.TransformStream),
+  TransformStreamDefaultController: nonEnumerable(
+    streams.TransformStreamDefaultController,
+  ),
+  URL: nonEnumerable(url.URL),
+  URLPattern: nonEnumerable(urlPattern.URLPattern),
+  URLSearchParams: nonEnumerable(url.URLSearchParams),
+  WebSocket: nonEnumerable(WebSocket),
+  WebSocketPair: nonEnumerable(WebSocketPair),
+  WorkerGlobalScope: nonEnumerable(WorkerGlobalScope),
+  WritableStream: nonEnumerable(streams.WritableStream),
+  WritableStreamDefaultController: nonEnumerable(
+    streams.WritableStreamDefaultController,
+  ),
+  WritableStreamDefaultWriter: nonEnumerable(
+    streams.WritableStreamDefaultWriter,
+  ),
+  atob: writable(base64.atob),
+  btoa: writable(base64.btoa),
+  clearImmediate: writable(clearTimeout),
+  clearInterval: writable(clearInterval),
+  clearTimeout: writable(clearTimeout),
+  fetch: writable(workerFetch),
+  queueMicrotask: writable(queueMicrotask),
+  reportError: writable(event.reportError),
+  setImmediate: writable(setImmediate),
+  setInterval: writable(setInterval),
+  setTimeout: writable(setTimeout),
+  structuredClone: writable(messagePort.structuredClone),
+  // Deno's WebIDL checks brand the global scope like any platform object.
+  [webidl.brand]: nonEnumerable(webidl.brand),
+};
+
+/** Own properties of `globalThis`, as in workerd. */
+const ownProperties = {
+  ServiceWorkerGlobalScope: nonEnumerable(ServiceWorkerGlobalScope),
+  caches: { value: caches, writable: false, enumerable: true, configurable: true },
+  console: nonEnumerable(workerConsole),
+  crypto: { get: () => crypto.crypto, enumerable: true, configurable: true },
+  navigator: { value: navigator, enumerable: true, configurable: true },
+  origin: { value: "null", enumerable: true, configurable: true },
+  performance: writable(performance.performance),
+  scheduler: writable(scheduler),
+  self: { get: () => globalThis, enumerable: true, configurable: true },
+  clearInterval: writable(clearInterval),
+  clearTimeout: writable(clearTimeout),
+  setInterval: writable(setInterval),
+  setTimeout: writable(setTimeout),
+};
+
+/**
+ * Defines the `Cloudflare` global for a Worker with these compatibility
+ * flags: `Cloudflare.compatibilityFlags[flag]` is true for each.
+ */
+export function defineCloudflareGlobal(flags) {
+  const compatibilityFlags = {};
+  for (const flag of flags) {
+    compatibilityFlags[flag] = true;
+  }
+  ObjectDefineProperty(globalThis, "Cloudflare", {
+    value: ObjectFreeze({ compatibilityFlags: ObjectFreeze(compatibilityFlags) }),
+    writable: false,
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+/**
+ * Globals that deno_core or the QuickJS engine define and workerd does not:
+ * removed so that feature detection in Worker code sees what it would see
+ * on Cloudflare. (Engine-internal `__v8x*` helpers stay: the engine looks
+ * them up at run time. docs/compat.md lists them.)
+ */
+const notInWorkerd = [
+  "DOMException",
+  "InternalError",
+  "ShadowRealm",
+  "Temporal",
+  "atob",
+  "btoa",
+  "gc",
+  "queueMicrotask",
+];
+
+/**
+ * Installs the global scope. Runs once per isolate, before any Worker code.
+ */
+export function installGlobalScope() {
+  extendCrypto();
+  ObjectDefineProperties(ServiceWorkerGlobalScope.prototype, prototypeProperties);
+  ObjectDefineProperty(
+    WorkerGlobalScope.prototype,
+    "EventTarget",
+    nonEnumerable(event.EventTarget),
+  );
+  // A hook of the DOM's event path algorithm; nothing calls it without a DOM.
+  delete event.EventTarget.prototype.getParent;
+  for (const name of notInWorkerd) {
+    delete globalThis[name];
+  }
+  ObjectDefineProperties(globalThis, ownProperties);
+  ObjectSetPrototypeOf(globalThis, ServiceWorkerGlobalScope.prototype);
+  event.setEventTargetData(globalThis);
+  event.saveGlobalThisReference(globalThis);
+
+  // An exception that reaches the global scope (a listener of some
+  // EventTarget, `reportError`) is logged; it never ends the isolate.
+  globalThis.addEventListener("error", (errorEvent) => {
+    errorEvent.preventDefault();
+    reportUncaught("Uncaught", errorEvent.error);
+  });
+  core.setReportExceptionCallback((error) =>
+    reportUncaught("Uncaught (in microtask)", error)
+  );
+  core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
+    reportUncaught("Uncaught (in promise)", reason);
+    return true;
+  });
+
+  delete globalThis.Deno;
+  delete globalThis.__bootstrap;
+}

@@ -1,0 +1,15 @@
+// Entry point: runs once when an isolate is created, before any Worker code.
+// Installs the global scope and hands the host the two functions it calls to
+// load a Worker into this isolate.
+
+import { op_worker_set_entrypoints } from "ext:core/ops";
+import { installGlobalScope } from "ext:isola_global_scope/90_global_scope.js";
+import { installWebAssembly } from "ext:isola_webassembly/webassembly.js";
+import {
+  prepareWorker,
+  startWorker,
+} from "ext:isola_global_scope/60_worker.js";
+
+installGlobalScope();
+installWebAssembly();
+op_worker_set_entrypoints(prepareWorker, startWorker);

@@ -1,0 +1,133 @@
+//! Finds the black-box tests and checks that every example is exercised,
+//! so that neither needs a list kept by hand.
+//!
+//! The tests of the `isola` binary are one test binary (`tests/main.rs`)
+//! made of every `tests/*.rs` file and every `tests.rs` beside an API (in
+//! `apis/src/<api>/` and this crate's `src/<api>/`): this writes their
+//! `mod` lines. It also lists the examples under `guests/` (JS Workers in
+//! `guests/js/` and `guests/wasm-bindgen/`, Rust guests in `guests/rust/`
+//! whose crate is a `cdylib`) that no test names, by a path
+//! (`guests/js/hello`) or by the helpers `guest("hello")` and
+//! `rust_guest("bot_detector")`; a test fails while that list is not empty.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let repo = crate_dir.parent().expect("the crate is in the repository");
+    let watched = [
+        repo.join("tests"),
+        repo.join("apis/src"),
+        crate_dir.join("src"),
+        repo.join("guests"),
+    ];
+    for dir in &watched {
+        println!("cargo::rerun-if-changed={}", dir.display());
+    }
+
+    let tests = test_files(repo, &crate_dir);
+    let mut modules = String::new();
+    for (name, path) in &tests {
+        let _ = writeln!(modules, "#[path = {:?}]\nmod {name};", path.display());
+    }
+
+    let sources: String = tests
+        .iter()
+        .filter_map(|(_, path)| fs::read_to_string(path).ok())
+        .collect();
+    let untested: Vec<String> = examples(repo)
+        .into_iter()
+        .filter(|example| !example.is_named_in(&sources))
+        .map(|example| example.path)
+        .collect();
+    let _ = writeln!(
+        modules,
+        "/// Examples under `guests/` that no test names.\n\
+         pub const UNTESTED_EXAMPLES: &[&str] = &{untested:?};"
+    );
+
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    fs::write(out.join("black_box_tests.rs"), modules).expect("write the test list");
+}
+
+/// `(module name, file)` for every black-box test file, sorted.
+fn test_files(repo: &Path, crate_dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut tests: Vec<(String, PathBuf)> = files(&repo.join("tests"))
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .filter(|path| path.file_stem().is_some_and(|stem| stem != "main"))
+        .map(|path| (stem(&path), path))
+        .collect();
+    for (prefix, src) in [("apis", repo.join("apis/src")), ("runtime", crate_dir.join("src"))] {
+        for dir in files(&src).into_iter().filter(|p| p.is_dir()) {
+            let file = dir.join("tests.rs");
+            if file.is_file() {
+                tests.push((format!("{prefix}_{}", stem(&dir)), file));
+            }
+        }
+    }
+    tests.sort();
+    tests
+}
+
+/// An example under `guests/`.
+struct Example {
+    /// `guests/js/hello`.
+    path: String,
+    /// How a test names it through a helper: `guest("hello")`.
+    helper_call: Option<String>,
+}
+
+impl Example {
+    fn is_named_in(&self, sources: &str) -> bool {
+        sources.contains(&self.path)
+            || self
+                .helper_call
+                .as_ref()
+                .is_some_and(|call| sources.contains(call))
+    }
+}
+
+fn examples(repo: &Path) -> Vec<Example> {
+    let mut examples = Vec::new();
+    for kind in ["js", "wasm-bindgen", "rust"] {
+        for dir in files(&repo.join("guests").join(kind)) {
+            let name = stem(&dir);
+            let helper_call = match kind {
+                "js" => Some(format!("guest({name:?})")),
+                "rust" => Some(format!("rust_guest({:?})", name.replace('-', "_"))),
+                _ => None,
+            };
+            let is_example = match kind {
+                "rust" => fs::read_to_string(dir.join("Cargo.toml"))
+                    .is_ok_and(|manifest| manifest.contains("cdylib")),
+                _ => dir.join("wrangler.toml").is_file(),
+            };
+            if is_example {
+                examples.push(Example {
+                    path: format!("guests/{kind}/{name}"),
+                    helper_call,
+                });
+            }
+        }
+    }
+    examples
+}
+
+/// The entries of `dir`, sorted; none if it cannot be read.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    entries
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .replace('-', "_")
+}
