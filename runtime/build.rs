@@ -60,7 +60,10 @@ fn test_files(repo: &Path, crate_dir: &Path) -> Vec<(String, PathBuf)> {
         .filter(|path| path.file_stem().is_some_and(|stem| stem != "main"))
         .map(|path| (stem(&path), path))
         .collect();
-    for (prefix, src) in [("apis", repo.join("apis/src")), ("runtime", crate_dir.join("src"))] {
+    for (prefix, src) in [
+        ("apis", repo.join("apis/src")),
+        ("runtime", crate_dir.join("src")),
+    ] {
         for dir in files(&src).into_iter().filter(|p| p.is_dir()) {
             let file = dir.join("tests.rs");
             if file.is_file() {
@@ -94,7 +97,7 @@ fn examples(repo: &Path) -> Vec<Example> {
     let mut examples = Vec::new();
     for kind in ["js", "wasm-bindgen", "rust"] {
         for dir in files(&repo.join("guests").join(kind)) {
-            let name = stem(&dir);
+            let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let helper_call = match kind {
                 "js" => Some(format!("guest({name:?})")),
                 "rust" => Some(format!("rust_guest({:?})", name.replace('-', "_"))),

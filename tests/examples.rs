@@ -7,13 +7,15 @@ use serde_json::json;
 
 use crate::support::{Isola, guest, request};
 
-fn serve(name: &str) -> Isola {
-    Isola::serve(&[guest(name).to_str().unwrap()])
+fn serve(example: std::path::PathBuf, args: &[&str]) -> Isola {
+    let mut all = vec![example.to_str().unwrap()];
+    all.extend(args);
+    Isola::serve(&all)
 }
 
 #[test]
 fn the_d1_bench_worker_seeds_selects_and_inserts() {
-    let isola = serve("d1-bench");
+    let isola = serve(guest("d1-bench"), &[]);
     assert_eq!(isola.post("/seed", b"").text(), "seeded\n");
     let first = isola.get("/select").json();
     assert_eq!(first, json!({ "id": 1, "name": "item 1", "price": 1.5 }));
@@ -26,7 +28,9 @@ fn the_d1_bench_worker_seeds_selects_and_inserts() {
 
 #[test]
 fn the_kv_bench_worker_reads_writes_and_lists() {
-    let isola = serve("kv-bench");
+    // Seeding awaits 1000 puts in one request: more than the default 50 ms
+    // of CPU time in an unoptimised build.
+    let isola = serve(guest("kv-bench"), &["--cpu-ms", "5000"]);
     assert_eq!(isola.get("/get").status, 500, "{}", isola.log());
     assert_eq!(isola.post("/seed", b"").text(), "seeded\n");
     assert_eq!(isola.get("/get").text(), "ok");
@@ -37,7 +41,7 @@ fn the_kv_bench_worker_reads_writes_and_lists() {
 
 #[test]
 fn the_rewriter_bench_worker_rewrites_every_link_of_its_page() {
-    let isola = serve("rewriter-bench");
+    let isola = serve(guest("rewriter-bench"), &[]);
     let plain = isola.get("/plain").text();
     assert!(plain.len() >= 1024 * 1024, "{} bytes", plain.len());
     let links = plain.matches("href=\"/item/").count();
@@ -57,7 +61,7 @@ fn the_rewriter_bench_worker_rewrites_every_link_of_its_page() {
 
 #[test]
 fn the_wasm_calls_worker_times_each_kind_of_call() {
-    let isola = serve("wasm-calls");
+    let isola = serve(guest("wasm-calls"), &[]);
     let reply = isola.get("/?n=1000");
     assert_eq!(reply.status, 200, "{}", isola.log());
     let timings = reply.json();
@@ -72,7 +76,7 @@ fn the_wasm_calls_worker_times_each_kind_of_call() {
 
 #[test]
 fn the_js_markdown_worker_renders_with_marked_from_npm() {
-    let isola = serve("markdown");
+    let isola = serve(guest("markdown"), &[]);
     let body = br##"{"markdown": "# Title\n\nSome *emphasis*, two words.\n\n## Part two\n"}"##;
     let reply = request("POST", &isola.url("/render"), &[], Some(body));
     assert_eq!(reply.status, 200, "{}\n{}", reply.text(), isola.log());

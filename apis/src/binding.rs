@@ -49,7 +49,7 @@ pub trait BindingKind: Sync {
 /// One binding a Worker declares, checked: `env.<name>`.
 pub trait Binding: Any + Debug + Send + Sync {
     /// Its name in `env`.
-    fn name(&self) -> &str;
+    fn binding(&self) -> &str;
 
     /// What the JS side builds `env.<name>` from.
     fn describe(&self) -> JsBinding;
@@ -132,9 +132,9 @@ impl WorkerBindings {
         for binding in bindings {
             let prepared = binding
                 .prepare(stores)
-                .map_err(|e| format!("env.{}: {e}", binding.name()))?;
+                .map_err(|e| format!("env.{}: {e}", binding.binding()))?;
             if let Some(prepared) = prepared {
-                by_name.insert(binding.name().to_string(), prepared);
+                by_name.insert(binding.binding().to_string(), prepared);
             }
         }
         Ok(Self {
@@ -152,5 +152,118 @@ impl WorkerBindings {
     /// Where the Cache API stores responses, if anywhere.
     pub fn caches(&self) -> Option<&KvStore> {
         self.caches.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::BINDINGS;
+    use crate::d1::D1Binding;
+    use crate::kv::KvBinding;
+
+    fn configure(key: &str, entries: serde_json::Value) -> Result<Vec<Arc<dyn Binding>>, String> {
+        let kind = BINDINGS.iter().find(|kind| kind.key() == key).unwrap();
+        kind.configure(entries, Path::new("/project"))
+    }
+
+    #[test]
+    fn each_config_key_has_one_kind() {
+        let keys: HashSet<&str> = BINDINGS.iter().map(|kind| kind.key()).collect();
+        assert_eq!(keys.len(), BINDINGS.len());
+        assert!(keys.contains("kv_namespaces") && keys.contains("d1_databases"));
+    }
+
+    #[test]
+    fn configure_reads_entries_and_names_the_bad_one() {
+        let kv = configure(
+            "kv_namespaces",
+            json!([{ "binding": "A", "id": "x" }, { "binding": "B" }]),
+        )
+        .unwrap();
+        let ids: Vec<&str> = kv
+            .iter()
+            .map(|b| b.downcast_ref::<KvBinding>().unwrap().id.as_str())
+            .collect();
+        assert_eq!(ids, ["x", "B"]);
+        assert!(kv[0].downcast_ref::<D1Binding>().is_none());
+
+        let missing = configure("kv_namespaces", json!([{ "binding": "A" }, { "id": "x" }]));
+        assert_eq!(
+            missing.unwrap_err(),
+            "`kv_namespaces[1]`: missing field `binding`"
+        );
+        let not_a_list = configure("d1_databases", json!({ "binding": "DB" }));
+        assert!(
+            not_a_list
+                .unwrap_err()
+                .starts_with("`d1_databases`: invalid type")
+        );
+        let entrypoint = configure(
+            "services",
+            json!([{ "binding": "AUTH", "service": "auth", "entrypoint": "Admin" }]),
+        );
+        assert!(entrypoint.unwrap_err().contains("named entrypoints"));
+    }
+
+    #[test]
+    fn bindings_describe_themselves_to_js_and_the_banner() {
+        let d1 = configure(
+            "d1_databases",
+            json!([{ "binding": "DB", "database_name": "shop" }]),
+        )
+        .unwrap();
+        let d1 = d1[0].downcast_ref::<D1Binding>().unwrap();
+        assert_eq!(d1.migrations_dir, Path::new("/project/migrations"));
+        assert_eq!(
+            serde_json::to_value(d1.describe()).unwrap(),
+            json!({ "type": "d1" })
+        );
+        assert_eq!(
+            d1.banner(),
+            BannerRow {
+                resource: "shop".into(),
+                kind: "D1 Database"
+            }
+        );
+        let service = configure(
+            "services",
+            json!([{ "binding": "AUTH", "service": "auth" }]),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(service[0].describe()).unwrap(),
+            json!({ "type": "service", "service": "auth" })
+        );
+    }
+
+    #[test]
+    fn prepare_opens_each_store_once_and_finds_bindings_by_name() {
+        let stores = Stores::memory();
+        let mut bindings =
+            configure("kv_namespaces", json!([{ "binding": "KV", "id": "n" }])).unwrap();
+        bindings.extend(configure("d1_databases", json!([{ "binding": "DB" }])).unwrap());
+        let first = WorkerBindings::prepare(&bindings, &stores).unwrap();
+        let second = WorkerBindings::prepare(&bindings, &stores).unwrap();
+        let put = isola_storage::kv::Put {
+            value: b"v".to_vec(),
+            metadata: None,
+            expiration: None,
+            expiration_ttl: None,
+        };
+        let namespace = first.get::<isola_storage::kv::Namespace>("KV").unwrap();
+        namespace
+            .write("k", put, isola_storage::unix_now())
+            .unwrap();
+        let again = second.get::<isola_storage::kv::Namespace>("KV").unwrap();
+        let read = again.read("k", isola_storage::unix_now()).unwrap().unwrap();
+        assert_eq!(read.value, b"v");
+        assert!(first.get::<isola_storage::d1::D1Database>("DB").is_some());
+        assert!(first.get::<isola_storage::d1::D1Database>("KV").is_none());
+        assert!(first.caches().is_some());
     }
 }

@@ -39,11 +39,8 @@ pub use binding::{BannerRow, Binding, BindingKind, JsBinding, WorkerBindings};
 pub use stores::{Store, Stores};
 
 /// Every kind of binding a Worker's config can declare.
-pub static BINDINGS: &[&dyn BindingKind] = &[
-    &kv::KvNamespaces,
-    &d1::D1Databases,
-    &services::Services,
-];
+pub static BINDINGS: &[&dyn BindingKind] =
+    &[&kv::KvNamespaces, &d1::D1Databases, &services::Services];
 
 /// The deno_core extensions of the global scope and of every API, in the
 /// order an isolate loads them.

@@ -39,7 +39,10 @@ impl Stores {
     /// The store of type `S`, opened if this is its first use.
     pub fn get<S: Store>(&self) -> Result<S, String> {
         let mut opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(store) = opened.get(&TypeId::of::<S>()).and_then(|s| s.downcast_ref::<S>()) {
+        if let Some(store) = opened
+            .get(&TypeId::of::<S>())
+            .and_then(|s| s.downcast_ref::<S>())
+        {
             return Ok(store.clone());
         }
         let store = S::open(self.dir.as_deref())?;

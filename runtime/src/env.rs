@@ -39,7 +39,7 @@ impl<'a> Description<'a> {
             bindings.insert(name.as_str(), JsBinding::new("var", Var { value }));
         }
         for binding in &config.bindings {
-            bindings.insert(binding.name(), binding.describe());
+            bindings.insert(binding.binding(), binding.describe());
         }
         Self {
             bindings,

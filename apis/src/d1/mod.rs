@@ -89,7 +89,7 @@ impl BindingKind for D1Databases {
 }
 
 impl Binding for D1Binding {
-    fn name(&self) -> &str {
+    fn binding(&self) -> &str {
         &self.binding
     }
 

@@ -8,9 +8,12 @@ use crate::wit::{GuestBindings, blocking};
 
 impl GuestBindings {
     fn database(&self, binding: &str) -> Result<d1::D1Database, wit_d1::Error> {
-        self.0.get::<d1::D1Database>(binding).cloned().ok_or_else(|| {
-            wit_d1::Error::NoSuchBinding(format!("No D1 database is bound as {binding}"))
-        })
+        self.0
+            .get::<d1::D1Database>(binding)
+            .cloned()
+            .ok_or_else(|| {
+                wit_d1::Error::NoSuchBinding(format!("No D1 database is bound as {binding}"))
+            })
     }
 }
 

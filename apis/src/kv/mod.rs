@@ -76,7 +76,7 @@ impl BindingKind for KvNamespaces {
 }
 
 impl Binding for KvBinding {
-    fn name(&self) -> &str {
+    fn binding(&self) -> &str {
         &self.binding
     }
 

@@ -1,8 +1,8 @@
 //! KV for Wasm guests: `isola:bindings/kv` on the same namespaces, checks
 //! and messages as `KVNamespace`.
 
-use isola_storage::kv::{self as store, Namespace};
 use isola_storage::KvError;
+use isola_storage::kv::{self as store, Namespace};
 
 use crate::wit::isola::bindings::kv as wit_kv;
 use crate::wit::{GuestBindings, blocking};
@@ -13,7 +13,6 @@ impl GuestBindings {
             wit_kv::Error::NoSuchBinding(format!("No KV namespace is bound as {binding}"))
         })
     }
-
 }
 
 fn kv_error(error: KvError) -> wit_kv::Error {
@@ -95,4 +94,3 @@ impl wit_kv::Host for GuestBindings {
         })
     }
 }
-

@@ -115,7 +115,7 @@ struct JsService<'a> {
 }
 
 impl Binding for ServiceBinding {
-    fn name(&self) -> &str {
+    fn binding(&self) -> &str {
         &self.binding
     }
 

@@ -12,7 +12,7 @@ pub fn banner(config: &WorkerConfig) -> String {
     let mut rows: Vec<[String; 3]> = Vec::new();
     for binding in &config.bindings {
         let BannerRow { resource, kind } = binding.banner();
-        rows.push(row(binding.name(), &resource, kind));
+        rows.push(row(binding.binding(), &resource, kind));
     }
     for (name, value) in &config.vars {
         rows.push(row(name, &value.to_string(), "Environment Variable"));

@@ -24,10 +24,10 @@ pub use error_page::error_response;
 pub use metrics::{HostStats, WorkerStats};
 
 use crate::config::{HostConfig, HostOptions, WorkerConfig, service_targets};
+use crate::error::LoadError;
 use crate::exchange::Failure;
 use crate::instance::Launcher;
 use crate::isolate::Pool;
-use crate::error::LoadError;
 use crate::worker::WorkerVersion;
 use origin::OriginClient;
 use slot::WorkerSlot;
@@ -61,7 +61,8 @@ impl Host {
         for entry in config.workers {
             let version = WorkerVersion::prepare(entry.config.clone(), &config.options.cf)?;
             let slot =
-                WorkerSlot::start(entry, config.pool, config.options.dev, &launcher, version).await?;
+                WorkerSlot::start(entry, config.pool, config.options.dev, &launcher, version)
+                    .await?;
             workers.push(Arc::new(slot));
         }
         let mut routes: Vec<_> = workers
@@ -143,7 +144,8 @@ impl Host {
         match index {
             Some(i) => {
                 let slot = self.workers[i].clone();
-                slot.handle(&self.launcher, &self.origin_client, request).await
+                slot.handle(&self.launcher, &self.origin_client, request)
+                    .await
             }
             None => error_response(Failure::NoWorker),
         }
@@ -257,7 +259,10 @@ impl Dispatch for Host {
     ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>> {
         Box::pin(async move {
             let slot = self.by_name.get(&service)?.clone();
-            Some(slot.handle(&self.launcher, &self.origin_client, request).await)
+            Some(
+                slot.handle(&self.launcher, &self.origin_client, request)
+                    .await,
+            )
         })
     }
 }

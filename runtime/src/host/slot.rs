@@ -18,9 +18,9 @@ use crate::config::{PoolConfig, WorkerEntry};
 use isola_apis::body::{BodyError, ResponseBody};
 
 use super::error_page::{RequestSummary, dev_error_response, error_response};
+use crate::error::LoadError;
 use crate::exchange::{Event, Exchange, Failure, Outcome, Scheduled};
 use crate::instance::{Instance, Launcher};
-use crate::error::LoadError;
 use crate::worker::WorkerVersion;
 
 pub struct WorkerSlot {
@@ -52,7 +52,8 @@ impl WorkerSlot {
         launcher: &Launcher,
         version: Arc<WorkerVersion>,
     ) -> Result<Self, LoadError> {
-        let instance = launcher.start(version.clone(), entry.limits, entry.origin.as_ref())
+        let instance = launcher
+            .start(version.clone(), entry.limits, entry.origin.as_ref())
             .await?;
         Ok(Self {
             entry,
@@ -90,7 +91,8 @@ impl WorkerSlot {
         version: Arc<WorkerVersion>,
     ) -> Result<(), LoadError> {
         let _scaling = self.scaling.lock().await;
-        let instance = launcher.start(
+        let instance = launcher
+            .start(
                 version.clone(),
                 self.entry.limits,
                 self.entry.origin.as_ref(),
@@ -270,12 +272,13 @@ impl WorkerSlot {
         }
         let version = self.version();
         let instance = Arc::new(
-            launcher.start(
-                version.clone(),
-                self.entry.limits,
-                self.entry.origin.as_ref(),
-            )
-            .await?,
+            launcher
+                .start(
+                    version.clone(),
+                    self.entry.limits,
+                    self.entry.origin.as_ref(),
+                )
+                .await?,
         );
         let mut state = self.lock();
         if Arc::ptr_eq(&state.version, &version) {

@@ -13,10 +13,10 @@ use isola_apis::WorkerBindings;
 use isola_apis::services::Directory;
 use tokio::sync::{mpsc, oneshot};
 
+use super::DRAIN_GRACE;
 use super::engine;
 use super::loader::WorkerModuleLoader;
 use super::ops::HostState;
-use super::DRAIN_GRACE;
 use crate::config::Blob;
 use crate::error::LoadError;
 use crate::exchange::{Event, Failure, Serving};

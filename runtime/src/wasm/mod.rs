@@ -147,9 +147,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        isola_apis::wit::add_to_linker(&mut linker, |state: &mut GuestState| {
-            &mut state.bindings
-        })?;
+        isola_apis::wit::add_to_linker(&mut linker, |state: &mut GuestState| &mut state.bindings)?;
         Ok(Self { engine, linker })
     }
 }

@@ -41,8 +41,8 @@ use wasmtime::{
     Mutability, Table, TableType, Trap, Val, ValType,
 };
 
-use store::{Bridge, Compiled, Helpers, MemoryBuffer, on_store};
 use failure::{Failure, Outcome};
+use store::{Bridge, Compiled, Helpers, MemoryBuffer, on_store};
 use values::{settle, throw_new};
 
 deno_core::extension!(

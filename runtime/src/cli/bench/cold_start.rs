@@ -178,7 +178,9 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
     let mut warm_guest = Vec::with_capacity(args.count);
     for _ in 0..args.count {
         let started = Instant::now();
-        let isolate = launcher.start(version.clone(), Limits::default(), None).await?;
+        let isolate = launcher
+            .start(version.clone(), Limits::default(), None)
+            .await?;
         first_response(&isolate).await?;
         warm_guest.push(started.elapsed());
     }
