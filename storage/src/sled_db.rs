@@ -8,9 +8,10 @@
 //! server instead. Sled orders keys by their bytes, which is the order
 //! [`KvBackend`] asks for; writes are flushed before they return.
 
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::cache::CacheBackend;
 use crate::error::StoreError;
@@ -19,6 +20,9 @@ use crate::kv::{KvBackend, KvStore, Visit};
 /// The sled database of one state directory.
 pub(crate) struct SledDb {
     db: sled::Db,
+    /// Trees opened so far, by name: sled's `open_tree` takes a lock and
+    /// a lookup that every read and write would otherwise pay.
+    trees: RwLock<HashMap<String, sled::Tree>>,
 }
 
 impl SledDb {
@@ -29,7 +33,10 @@ impl SledDb {
             message: e.to_string(),
         })?;
         match sled::Config::new().path(path).open() {
-            Ok(db) => Ok(Self { db }),
+            Ok(db) => Ok(Self {
+                db,
+                trees: RwLock::default(),
+            }),
             Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 Err(StoreError::Locked(path.to_path_buf()))
             }
@@ -44,11 +51,23 @@ impl SledDb {
     }
 
     fn namespace(&self, id: &str) -> Result<sled::Tree, StoreError> {
-        Ok(self.db.open_tree(format!("ns:{id}"))?)
+        self.tree(format!("ns:{id}"))
     }
 
     fn cache(&self, name: &str) -> Result<sled::Tree, StoreError> {
-        Ok(self.db.open_tree(format!("cache:{name}"))?)
+        self.tree(format!("cache:{name}"))
+    }
+
+    /// The tree `name`, opened (or created) on first use.
+    fn tree(&self, name: String) -> Result<sled::Tree, StoreError> {
+        let trees = self.trees.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(tree) = trees.get(&name) {
+            return Ok(tree.clone());
+        }
+        drop(trees);
+        let tree = self.db.open_tree(&name)?;
+        let mut trees = self.trees.write().unwrap_or_else(PoisonError::into_inner);
+        Ok(trees.entry(name).or_insert(tree).clone())
     }
 
     /// Waits until what was written is on disk.
@@ -74,12 +93,19 @@ impl KvBackend for SledDb {
             .map(|bytes| bytes.to_vec()))
     }
 
-    fn put(&self, namespace: &str, entries: Vec<(&str, Vec<u8>)>) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for (key, bytes) in entries {
-            batch.insert(key.as_bytes(), bytes);
+    fn put(&self, namespace: &str, mut entries: Vec<(&str, Vec<u8>)>) -> Result<(), StoreError> {
+        let tree = self.namespace(namespace)?;
+        if let [(key, bytes)] = entries.as_mut_slice() {
+            // One key needs no batch, whose global write lock would make
+            // concurrent puts and reads wait for each other.
+            tree.insert(key.as_bytes(), std::mem::take(bytes))?;
+        } else {
+            let mut batch = sled::Batch::default();
+            for (key, bytes) in entries {
+                batch.insert(key.as_bytes(), bytes);
+            }
+            tree.apply_batch(batch)?;
         }
-        self.namespace(namespace)?.apply_batch(batch)?;
         self.flush()
     }
 
