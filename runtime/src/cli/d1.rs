@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use isola_apis::Store;
 use isola_apis::d1::{D1Binding, D1Store};
 use isola_storage::d1::{D1Database, ExportOptions, QueryResult, Value};
 
@@ -206,7 +207,7 @@ fn open(database: &Database) -> anyhow::Result<(D1Binding, D1Database)> {
                 database.name
             )
         })?;
-    let databases = D1Store::in_dir(database.state.persist_to.join("d1"));
+    let databases = D1Store::open(Some(&database.state.persist_to)).map_err(anyhow::Error::msg)?;
     let db = databases.get(&binding.id)?;
     Ok((binding, db))
 }
