@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use isola_storage::d1::{D1Database, D1Error};
+use isola_storage::d1::{D1Database, D1Error, validate_database_id};
 use serde::Deserialize;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
@@ -66,21 +66,23 @@ impl BindingKind for D1Databases {
         dir: &Path,
     ) -> Result<Vec<Arc<dyn Binding>>, String> {
         let raw: Vec<RawD1Database> = entries(self.key(), value)?;
-        Ok(raw
-            .into_iter()
-            .map(|db| {
-                let name = db.database_name.unwrap_or_else(|| db.binding.clone());
-                Arc::new(D1Binding {
-                    id: db.database_id.unwrap_or_else(|| name.clone()),
-                    migrations_dir: dir.join(db.migrations_dir.as_deref().unwrap_or("migrations")),
-                    migrations_table: db
-                        .migrations_table
-                        .unwrap_or_else(|| "d1_migrations".into()),
-                    binding: db.binding,
-                    name,
-                }) as Arc<dyn Binding>
-            })
-            .collect())
+        let mut bindings: Vec<Arc<dyn Binding>> = Vec::with_capacity(raw.len());
+        for (i, db) in raw.into_iter().enumerate() {
+            let name = db.database_name.unwrap_or_else(|| db.binding.clone());
+            let id = db.database_id.unwrap_or_else(|| name.clone());
+            // The id names the database's file in the state directory.
+            validate_database_id(&id).map_err(|e| format!("`{}[{i}]`: {e}", self.key()))?;
+            bindings.push(Arc::new(D1Binding {
+                id,
+                migrations_dir: dir.join(db.migrations_dir.as_deref().unwrap_or("migrations")),
+                migrations_table: db
+                    .migrations_table
+                    .unwrap_or_else(|| "d1_migrations".into()),
+                binding: db.binding,
+                name,
+            }));
+        }
+        Ok(bindings)
     }
 
     fn extension(&self) -> deno_core::Extension {
@@ -132,14 +134,6 @@ impl Store for D1Store {
 }
 
 impl D1Store {
-    /// Databases kept in `dir` (`<state>/d1`).
-    pub fn in_dir(dir: PathBuf) -> Self {
-        Self {
-            dir: Some(dir),
-            open: Arc::default(),
-        }
-    }
-
     /// The file of database `id` (`<dir>/<id>.sqlite`), if on disk.
     pub fn path(&self, id: &str) -> Option<PathBuf> {
         self.dir

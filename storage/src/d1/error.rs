@@ -1,5 +1,6 @@
 //! D1's errors, worded as D1 words them: `D1_ERROR: ` and SQLite's message
-//! with the primary result code's name (`no such table: x: SQLITE_ERROR`).
+//! with the primary result code's name (`no such table: x: SQLITE_ERROR`,
+//! or `not authorized: SQLITE_AUTH` for what the authorizer refuses).
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,15 @@ impl D1Error {
         Self::Sqlite(describe(&error))
     }
 
+    /// What a Worker sees when its SQL reaches past its database, in
+    /// SQLite's own words for a refusal by the authorizer.
+    pub(crate) fn not_authorized() -> Self {
+        Self::Sqlite(format!(
+            "not authorized: {}",
+            code_name(rusqlite::ffi::SQLITE_AUTH)
+        ))
+    }
+
     pub(crate) fn open(path: &Path, error: impl std::fmt::Display) -> Self {
         Self::Open {
             path: path.to_path_buf(),
@@ -53,7 +63,13 @@ impl D1Error {
 fn describe(error: &rusqlite::Error) -> String {
     match error {
         rusqlite::Error::SqliteFailure(failure, message) => {
-            let message = message.clone().unwrap_or_else(|| failure.to_string());
+            let message = match message {
+                Some(message) => message.clone(),
+                None if failure.extended_code & 0xff == rusqlite::ffi::SQLITE_AUTH => {
+                    "not authorized".into()
+                }
+                None => failure.to_string(),
+            };
             format!("{message}: {}", code_name(failure.extended_code))
         }
         rusqlite::Error::SqlInputError {

@@ -3,8 +3,12 @@
 //! `[[d1_databases]]` entry, or `:memory:`).
 //!
 //! Results come back as column names, rows and D1's `meta`; errors carry
-//! D1's wording, `D1_ERROR: <sqlite message>: <SQLITE_CODE>`.
+//! D1's wording, `D1_ERROR: <sqlite message>: <SQLITE_CODE>`. A Worker's SQL
+//! cannot reach past its own database (`confine`), and a database id must
+//! be a safe file name ([`validate_database_id`]).
 
+mod confine;
+mod database_id;
 mod error;
 mod export;
 mod migrations;
@@ -16,6 +20,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use database_id::validate_database_id;
 pub use error::D1Error;
 pub use export::ExportOptions;
 pub use migrations::{Migration, Migrations};

@@ -2,7 +2,8 @@
 //! keys enforced, as D1 runs them. One connection per database (SQLite
 //! serialises writes anyway); other processes, such as `isola d1 execute`,
 //! open the same file and this connection sees their commits on its next
-//! statement.
+//! statement. Every connection is confined to its database (`confine`)
+//! before it runs any SQL it is given.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -11,11 +12,19 @@ use std::time::Instant;
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::{Connection, StatementStatus};
 
+use super::confine::{self, Host};
 use super::{D1Backend, D1Error, Meta, QueryResult, Statement, Value};
 
 /// One SQLite database.
 pub(super) struct Sqlite {
-    conn: Mutex<Connection>,
+    db: Mutex<Db>,
+}
+
+/// The connection, and the key that lets the host's own statements past
+/// its authorizer.
+struct Db {
+    conn: Connection,
+    host: Host,
 }
 
 impl Sqlite {
@@ -37,41 +46,44 @@ impl Sqlite {
         Self::configure(conn).map_err(|e| D1Error::open(memory, e))
     }
 
-    fn configure(conn: Connection) -> rusqlite::Result<Self> {
+    fn configure(mut conn: Connection) -> rusqlite::Result<Self> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Another process (the CLI, a second server) may hold the write lock
         // for a moment.
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let host = confine::confine(&mut conn)?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            db: Mutex::new(Db { conn, host }),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Db> {
+        self.db.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl D1Backend for Sqlite {
     fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>, D1Error> {
-        let mut conn = self.lock();
+        let mut db = self.lock();
+        let Db { conn, host } = &mut *db;
         let tx = conn.transaction().map_err(D1Error::sqlite)?;
         let results = statements
             .iter()
-            .map(|statement| run_statement(&tx, statement))
+            .map(|statement| run_statement(&tx, host, statement))
             .collect::<Result<Vec<_>, _>>()?;
         tx.commit().map_err(D1Error::sqlite)?;
         Ok(results)
     }
 
     fn script(&self, sql: &str) -> Result<Vec<QueryResult>, D1Error> {
-        let mut conn = self.lock();
+        let mut db = self.lock();
+        let Db { conn, host } = &mut *db;
         let tx = conn.transaction().map_err(D1Error::sqlite)?;
         let mut results = Vec::new();
         {
             let mut batch = rusqlite::Batch::new(&tx, sql);
             while let Some(mut statement) = batch.next().map_err(D1Error::sqlite)? {
-                results.push(run_prepared(&tx, &mut statement, &[])?);
+                results.push(run_prepared(&tx, host, &mut statement, &[])?);
             }
         }
         tx.commit().map_err(D1Error::sqlite)?;
@@ -79,20 +91,28 @@ impl D1Backend for Sqlite {
     }
 
     fn dump(&self) -> Result<Vec<u8>, D1Error> {
-        let mut conn = self.lock();
-        let data = conn.serialize(rusqlite::MAIN_DB).map_err(D1Error::sqlite)?;
+        let mut db = self.lock();
+        let Db { conn, host } = &mut *db;
+        // SQLite reads `PRAGMA main.page_count` to serialize a file.
+        let data = host
+            .run(|| conn.serialize(rusqlite::MAIN_DB))
+            .map_err(D1Error::sqlite)?;
         Ok(data.to_vec())
     }
 }
 
 /// Runs one statement (or several: all but the last without parameters).
-fn run_statement(conn: &Connection, statement: &Statement) -> Result<QueryResult, D1Error> {
+fn run_statement(
+    conn: &Connection,
+    host: &Host,
+    statement: &Statement,
+) -> Result<QueryResult, D1Error> {
     // The common case, one statement, comes from the connection's cache of
     // prepared statements; anything else is split and prepared afresh.
     if !is_blank(&statement.sql)
         && let Ok(mut cached) = conn.prepare_cached(&statement.sql)
     {
-        return run_prepared(conn, &mut cached, &statement.params);
+        return run_prepared(conn, host, &mut cached, &statement.params);
     }
     let mut batch = rusqlite::Batch::new(conn, &statement.sql);
     let mut prepared = Vec::new();
@@ -106,21 +126,24 @@ fn run_statement(conn: &Connection, statement: &Statement) -> Result<QueryResult
         if earlier.parameter_count() > 0 {
             return Err(D1Error::ParametersNotLast);
         }
+        confine::check_statement(&earlier)?;
         earlier.raw_execute().map_err(D1Error::sqlite)?;
     }
-    run_prepared(conn, &mut last, &statement.params)
+    run_prepared(conn, host, &mut last, &statement.params)
 }
 
 /// Binds `params` to a prepared statement, runs it and collects its result.
 fn run_prepared(
     conn: &Connection,
+    host: &Host,
     last: &mut rusqlite::Statement<'_>,
     params: &[Value],
 ) -> Result<QueryResult, D1Error> {
+    confine::check_statement(last)?;
     let started = Instant::now();
     let changes_before = conn.total_changes();
     let last_row_id_before = conn.last_insert_rowid();
-    let size_before = database_size(conn);
+    let size_before = database_size(conn, host);
     if last.parameter_count() != params.len() {
         return Err(D1Error::WrongParameterCount);
     }
@@ -143,7 +166,7 @@ fn run_prepared(
     let scanned = last.get_status(StatementStatus::FullscanStep).max(0) as u64;
     let changes = conn.total_changes().saturating_sub(changes_before);
     let last_row_id = conn.last_insert_rowid();
-    let size_after = database_size(conn);
+    let size_after = database_size(conn, host);
     Ok(QueryResult {
         meta: Meta {
             duration: started.elapsed().as_secs_f64() * 1000.0,
@@ -182,11 +205,14 @@ fn is_blank(sql: &str) -> bool {
     }
 }
 
-fn database_size(conn: &Connection) -> u64 {
+/// The database's bytes, from PRAGMAs only the host may run (prepared
+/// afresh each time: a cached statement would be a Worker's to reuse).
+fn database_size(conn: &Connection, host: &Host) -> u64 {
     let size = |pragma: &str| -> i64 {
-        conn.prepare_cached(pragma)
+        conn.prepare(pragma)
             .and_then(|mut s| s.query_row([], |row| row.get(0)))
             .unwrap_or(0)
     };
-    (size("PRAGMA page_count") * size("PRAGMA page_size")).max(0) as u64
+    host.run(|| size("PRAGMA page_count") * size("PRAGMA page_size"))
+        .max(0) as u64
 }
