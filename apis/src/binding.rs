@@ -23,7 +23,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use deno_core::Extension;
-use isola_storage::KvStore;
+use isola_storage::cache::Cache;
+use isola_storage::{KvStore, StoreError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -116,18 +117,37 @@ pub fn entries<T: DeserializeOwned>(key: &str, value: serde_json::Value) -> Resu
 }
 
 /// The bindings of the Worker an isolate or guest runs, prepared: what
-/// each one opened, by binding name, and the Cache API's store.
+/// each one opened, by binding name, and its caches.
 #[derive(Default)]
 pub struct WorkerBindings {
     by_name: HashMap<String, Prepared>,
-    /// Where `caches` keeps responses: shared by the host's Workers, as a
-    /// zone's cache is.
-    caches: Option<KvStore>,
+    caches: Option<Caches>,
+}
+
+/// The Cache API's caches of one Worker. Cloudflare keys a cache by zone;
+/// here each Worker is its own zone, so no Worker's `put` answers another
+/// Worker's `match`. They are kept beside KV, in the same store.
+#[derive(Clone)]
+pub struct Caches {
+    store: KvStore,
+    zone: String,
+}
+
+impl Caches {
+    /// The cache named `name` (`default` for `caches.default`).
+    pub fn open(&self, name: &str) -> Result<Cache, StoreError> {
+        self.store.cache(&format!("{}/{name}", self.zone))
+    }
 }
 
 impl WorkerBindings {
-    /// Prepares `bindings` in `stores`; an error names the binding.
-    pub fn prepare(bindings: &[Arc<dyn Binding>], stores: &Stores) -> Result<Self, String> {
+    /// Prepares the bindings of the Worker named `worker` in `stores`; an
+    /// error names the binding.
+    pub fn prepare(
+        worker: &str,
+        bindings: &[Arc<dyn Binding>],
+        stores: &Stores,
+    ) -> Result<Self, String> {
         let mut by_name = HashMap::new();
         for binding in bindings {
             let prepared = binding
@@ -139,8 +159,10 @@ impl WorkerBindings {
         }
         Ok(Self {
             by_name,
-            // The Cache API keeps responses beside KV, in the same store.
-            caches: Some(stores.get::<KvStore>()?),
+            caches: Some(Caches {
+                store: stores.get::<KvStore>()?,
+                zone: worker.to_string(),
+            }),
         })
     }
 
@@ -149,8 +171,8 @@ impl WorkerBindings {
         self.by_name.get(name)?.downcast_ref()
     }
 
-    /// Where the Cache API stores responses, if anywhere.
-    pub fn caches(&self) -> Option<&KvStore> {
+    /// The Worker's caches, if it has storage for them.
+    pub fn caches(&self) -> Option<&Caches> {
         self.caches.as_ref()
     }
 }
@@ -247,8 +269,8 @@ mod tests {
         let mut bindings =
             configure("kv_namespaces", json!([{ "binding": "KV", "id": "n" }])).unwrap();
         bindings.extend(configure("d1_databases", json!([{ "binding": "DB" }])).unwrap());
-        let first = WorkerBindings::prepare(&bindings, &stores).unwrap();
-        let second = WorkerBindings::prepare(&bindings, &stores).unwrap();
+        let first = WorkerBindings::prepare("w", &bindings, &stores).unwrap();
+        let second = WorkerBindings::prepare("w", &bindings, &stores).unwrap();
         let put = isola_storage::kv::Put {
             value: b"v".to_vec(),
             metadata: None,

@@ -44,7 +44,7 @@ impl Launcher {
         limits: Limits,
         origin: Option<&url::Url>,
     ) -> Result<Instance, LoadError> {
-        let bindings = WorkerBindings::prepare(&worker.config.bindings, &self.stores)
+        let bindings = WorkerBindings::prepare(&worker.name, &worker.config.bindings, &self.stores)
             .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))?;
         let serving = match &worker.guest {
             Some(guest) => crate::wasm::start(guest.clone(), limits, bindings, origin),

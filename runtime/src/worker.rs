@@ -13,7 +13,7 @@ use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
 use crate::config::WorkerConfig;
 use crate::env::{self, Description};
 use crate::error::LoadError;
-use crate::modules::{ModuleRules, ModuleSources};
+use crate::modules::{ModuleRules, ModuleSources, Scope};
 use crate::wasm::Guest;
 
 /// How a Worker's entry script is written.
@@ -58,13 +58,19 @@ impl WorkerVersion {
                 description: String::new(),
                 guest: Some(Arc::new(guest)),
                 config,
-                sources: Arc::new(ModuleSources::new(ModuleRules::default())),
+                sources: Arc::new(ModuleSources::new(ModuleRules::default(), Scope::default())),
             }));
         }
         let base = config.main.parent().unwrap_or(std::path::Path::new("/"));
         let rules = ModuleRules::new(base, &config.rules, &config.blobs)
             .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;
-        let sources = Arc::new(ModuleSources::new(rules));
+        // The Worker's folder: its config's, unless `main` lies elsewhere.
+        let root = config
+            .source
+            .parent()
+            .filter(|dir| config.main.starts_with(dir))
+            .unwrap_or(base);
+        let sources = Arc::new(ModuleSources::new(rules, Scope::new(root)));
         let text = std::fs::read_to_string(&config.main)
             .map_err(|e| LoadError(format!("{}: {e}", config.main.display())))?;
         let kind = detect_kind(&main, text.into())?;

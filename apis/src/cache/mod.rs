@@ -150,10 +150,10 @@ fn vary_matches(stored: &CachedResponse, request_headers: &Headers) -> bool {
 }
 
 fn cache(state: &Rc<RefCell<OpState>>, name: &str) -> Result<Cache, JsErrorBox> {
-    let store = state.borrow().borrow::<WorkerBindings>().caches().cloned();
-    let store = store.ok_or_else(|| JsErrorBox::generic("the Cache API has no storage here"))?;
-    store
-        .cache(name)
+    let caches = state.borrow().borrow::<WorkerBindings>().caches().cloned();
+    let caches = caches.ok_or_else(|| JsErrorBox::generic("the Cache API has no storage here"))?;
+    caches
+        .open(name)
         .map_err(|e| JsErrorBox::generic(format!("Cache {name:?}: {e}")))
 }
 

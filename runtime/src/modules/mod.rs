@@ -8,6 +8,7 @@
 
 mod resolve;
 mod rules;
+mod scope;
 mod typescript;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use deno_core::sourcemap::SourceMap;
 
 pub use resolve::Resolver;
 pub use rules::ModuleRules;
+pub use scope::Scope;
 
 use crate::config::RuleKind;
 
@@ -55,14 +57,17 @@ pub struct ModuleSources {
     files: Mutex<HashMap<ModuleSpecifier, Arc<Module>>>,
     resolver: Resolver,
     rules: ModuleRules,
+    scope: Scope,
 }
 
 impl ModuleSources {
-    pub fn new(rules: ModuleRules) -> Self {
+    /// The modules a Worker may import (`scope`), read as `rules` say.
+    pub fn new(rules: ModuleRules, scope: Scope) -> Self {
         Self {
             files: Mutex::default(),
             resolver: Resolver::default(),
             rules,
+            scope,
         }
     }
 
@@ -78,6 +83,7 @@ impl ModuleSources {
         let path = specifier
             .to_file_path()
             .map_err(|()| format!("Workers can only import files: {specifier}"))?;
+        self.scope.check(&path, specifier.as_str())?;
         let failed = |e: std::io::Error| format!("Cannot load module {}: {e}", path.display());
         let bytes = |kind| -> Result<Module, String> {
             Ok(Module {
@@ -98,6 +104,12 @@ impl ModuleSources {
                 return Err(format!(
                     "{}: CommonJS modules are not supported: write it as an ES module",
                     path.display()
+                ));
+            }
+            None if !is_module_type(MediaType::from_path(&path)) => {
+                return Err(format!(
+                    "Cannot import {specifier}: its type is not a module type; a [[rules]] \
+                     entry can make it Text or Data"
                 ));
             }
             Some(RuleKind::ESModule) | None => {
@@ -148,6 +160,23 @@ fn map_location(files: &HashMap<ModuleSpecifier, Arc<Module>>, location: &str) -
         token.get_src_line() + 1,
         token.get_src_col() + 1
     ))
+}
+
+/// Whether a file of `media_type` is a module as it is: JavaScript,
+/// TypeScript or JSON. Others (Markdown, CSS, ...) need a `[[rules]]` entry.
+fn is_module_type(media_type: MediaType) -> bool {
+    matches!(
+        media_type,
+        MediaType::JavaScript
+            | MediaType::Mjs
+            | MediaType::Cjs
+            | MediaType::Jsx
+            | MediaType::TypeScript
+            | MediaType::Mts
+            | MediaType::Cts
+            | MediaType::Tsx
+            | MediaType::Json
+    )
 }
 
 fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<Module, String> {
