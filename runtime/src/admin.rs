@@ -13,7 +13,9 @@
 //! | `POST /kv` | runs a [`KvCommand`] (JSON) on the server's KV store |
 
 use std::convert::Infallible;
+use std::io::Write;
 use std::net::SocketAddr;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -63,9 +65,20 @@ pub async fn start(host: Arc<Host>, state_dir: &Path) -> anyhow::Result<Admin> {
         admin: listener.local_addr()?,
         token: uuid::Uuid::new_v4().simple().to_string(),
     };
-    std::fs::create_dir_all(state_dir)?;
+    // Only the user running the server may read the token: the file is
+    // 0600, and a state directory created here is 0700.
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(state_dir)?;
     let path = info_path(state_dir);
-    std::fs::write(&path, serde_json::to_vec_pretty(&info)?)?;
+    let _ = std::fs::remove_file(&path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)?
+        .write_all(&serde_json::to_vec_pretty(&info)?)?;
     let token = Arc::<str>::from(format!("Bearer {}", info.token));
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {

@@ -12,6 +12,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::host::Host;
+use isola_apis::body::ResponseBody;
 use isola_apis::websocket;
 
 use crate::exchange::Failure;
@@ -51,6 +52,9 @@ impl Server {
                 let service = service_fn(move |mut request: hyper::Request<Incoming>| {
                     let host = host.clone();
                     async move {
+                        if let Err(reason) = check_host(&request) {
+                            return Ok(bad_request(reason));
+                        }
                         let upgrade = websocket::upgrade_key(&request)
                             .map(|key| (key, hyper::upgrade::on(&mut request)));
                         let mut response = host.handle(request).await;
@@ -71,4 +75,41 @@ impl Server {
             });
         }
     }
+}
+
+/// Checks the `Host` header, which routes the request and becomes
+/// `request.url`: when present it must be a host with an optional port,
+/// without user information, as RFC 9112 asks.
+fn check_host<B>(request: &hyper::Request<B>) -> Result<(), &'static str> {
+    let Some(value) = request.headers().get(http::header::HOST) else {
+        return Ok(());
+    };
+    let authority: http::uri::Authority = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or("invalid Host header")?;
+    if authority.as_str().contains('@') {
+        return Err("the Host header may not carry user information");
+    }
+    if authority.host().is_empty() {
+        return Err("the Host header names no host");
+    }
+    // `Authority` takes any digits as a port; a port is at most 65535.
+    let text = authority.as_str();
+    if let Some((_, port)) = text.rsplit_once(':')
+        && !text.ends_with(']')
+        && port.parse::<u16>().is_err()
+    {
+        return Err("the Host header's port is not a port number");
+    }
+    Ok(())
+}
+
+/// A `400 Bad Request` the server sends itself, before any Worker runs.
+fn bad_request(reason: &str) -> http::Response<ResponseBody> {
+    let mut response =
+        http::Response::new(ResponseBody::full(format!("400 Bad Request: {reason}\n")));
+    *response.status_mut() = http::StatusCode::BAD_REQUEST;
+    response
 }

@@ -200,6 +200,9 @@ export function isResponse(value) {
   return ObjectPrototypeIsPrototypeOf(ResponsePrototype, value);
 }
 
+const NO_WEBSOCKET =
+  "A response with status 101 (Switching Protocols) must carry a webSocket, the client end of a WebSocketPair.";
+
 /**
  * Hands `response` to the host as the answer to exchange `id`.
  * Throws a TypeError, before anything is sent, when the body was used.
@@ -215,6 +218,9 @@ export function sendResponse(id, response) {
     throw new TypeError(USED_BODY);
   }
   const fastStatus = response[serveFastStatusKey];
+  if (fastStatus === 101) {
+    throw new TypeError(NO_WEBSOCKET);
+  }
   if (fastStatus !== 0) {
     op_worker_respond_static(
       id,
@@ -228,6 +234,9 @@ export function sendResponse(id, response) {
 
   const inner = toInnerResponse(response);
   const status = inner.status;
+  if (status === 101) {
+    throw new TypeError(NO_WEBSOCKET);
+  }
   let headerList = wireHeaderList(inner);
   const innerBody = inner.body;
   if (innerBody === null) {

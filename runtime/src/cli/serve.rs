@@ -11,7 +11,7 @@ use super::StateArgs;
 use isola_apis::Stores;
 use isola_storage::KvStore;
 
-use crate::config::{HostConfig, LoadOptions};
+use crate::config::{HostConfig, LoadOptions, memory_bytes};
 use crate::host::Host;
 use crate::limits::LimitsConfig;
 use crate::{admin, server};
@@ -84,7 +84,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     config.pool.warm = args.warm.unwrap_or(config.pool.warm);
     if let Some(mb) = args.memory_mb {
-        config.pool.memory_bytes = mb * 1024 * 1024;
+        config.pool.memory_bytes =
+            memory_bytes(mb).map_err(|m| anyhow::anyhow!("--memory-mb: {m}"))?;
     }
     for worker in &config.workers {
         for warning in worker.config.warnings() {

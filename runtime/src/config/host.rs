@@ -44,6 +44,20 @@ pub fn service_targets<'a>(
         .collect()
 }
 
+/// Most memory one isolate or guest instance may be given, in MiB.
+pub const MAX_MEMORY_MB: usize = 16 * 1024;
+
+/// `mb` MiB in bytes, if it is a memory limit an isolate can have: at least
+/// 1 MiB, at most [`MAX_MEMORY_MB`].
+pub fn memory_bytes(mb: usize) -> Result<usize, String> {
+    if !(1..=MAX_MEMORY_MB).contains(&mb) {
+        return Err(format!(
+            "{mb} is not a memory limit: give from 1 to {MAX_MEMORY_MB} (MiB)"
+        ));
+    }
+    Ok(mb * 1024 * 1024)
+}
+
 /// How isolates are pooled and shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolConfig {
@@ -245,10 +259,10 @@ impl HostConfig {
             .isolates_per_worker
             .unwrap_or(pool.isolates_per_worker);
         pool.concurrency = raw.pool.concurrency.unwrap_or(pool.concurrency);
-        pool.memory_bytes = raw
-            .pool
-            .memory_mb
-            .map_or(pool.memory_bytes, |mb| mb * 1024 * 1024);
+        if let Some(mb) = raw.pool.memory_mb {
+            pool.memory_bytes = memory_bytes(mb)
+                .map_err(|m| ConfigError::new(path, format!("`memory_mb`: {m}")))?;
+        }
         if pool.isolates_per_worker == 0 || pool.concurrency == 0 {
             return Err(ConfigError::new(
                 path,

@@ -17,7 +17,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use cron::Schedule;
-pub use host::{HostConfig, HostOptions, PoolConfig, WorkerEntry, default_cf, service_targets};
+pub use host::{
+    HostConfig, HostOptions, PoolConfig, WorkerEntry, default_cf, memory_bytes, service_targets,
+};
 pub use route::RoutePattern;
 pub use wrangler::{Blob, DevSettings, LoadOptions, ModuleRule, RuleKind, WorkerConfig};
 

@@ -1,0 +1,229 @@
+//! A Worker reaches only what is its own: an attacker Worker beside a victim
+//! in one host (`tests/cases/confinement`) tries each way out, and each
+//! fails with its documented error while the victim's data stays as it was.
+//! The server also refuses requests and settings no Worker should see.
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::{Value, json};
+
+use crate::support::{Isola, case, read_until, run, send_raw};
+
+/// The two Workers, the victim's KV, D1 and cache seeded.
+fn host() -> Isola {
+    let config = case("confinement").join("isola.toml");
+    let isola = Isola::serve(&[config.to_str().unwrap()]);
+    assert_eq!(isola.get("/victim/seed").text(), "seeded", "{}", isola.log());
+    isola
+}
+
+fn victim_data(isola: &Isola) -> Value {
+    isola.get("/victim/read").json()
+}
+
+const UNTOUCHED: fn() -> Value = || {
+    json!({
+        "kv": "victim-kv-secret",
+        "d1": ["victim-d1-secret"],
+        "cache": "victim-page",
+    })
+};
+
+fn attack(isola: &Isola, name: &str, path: &str) -> Value {
+    let reply = isola.get(&format!("/attacker/{name}?path={path}"));
+    assert_eq!(reply.status, 200, "{}\n{}", reply.text(), isola.log());
+    reply.json()
+}
+
+#[test]
+fn one_workers_cache_never_answers_anothers() {
+    let isola = host();
+    assert_eq!(victim_data(&isola), UNTOUCHED());
+    assert_eq!(
+        attack(&isola, "cache-read", ""),
+        json!({ "ok": true, "value": null }),
+        "the victim's cached page is not the attacker's to read"
+    );
+    assert_eq!(
+        attack(&isola, "cache-poison", ""),
+        json!({ "ok": true, "value": "poisoned" }),
+        "a Worker's own cache works"
+    );
+    assert_eq!(victim_data(&isola), UNTOUCHED());
+}
+
+#[test]
+fn a_101_response_without_a_websocket_is_the_workers_error() {
+    let isola = host();
+    let reply = isola.get("/attacker/status-101");
+    assert_eq!(reply.status, 500);
+    assert!(
+        isola.wait_for_log("must carry a webSocket"),
+        "{}",
+        isola.log()
+    );
+}
+
+#[test]
+fn an_invalid_host_header_is_a_400_from_the_server() {
+    let isola = host();
+    for host in ["a b", "[::1", "x:99999", "", "user@evil"] {
+        let mut stream = isola.connect();
+        send_raw(
+            &mut stream,
+            format!("GET /victim/read HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        let head = read_until(&mut stream, "\r\n");
+        assert!(head.starts_with("HTTP/1.1 400"), "Host {host:?}: {head}");
+    }
+    assert_eq!(victim_data(&isola), UNTOUCHED(), "a valid Host still routes");
+    assert!(!isola.log().contains("Uncaught"), "{}", isola.log());
+}
+
+#[test]
+fn the_admin_token_is_readable_by_its_owner_only() {
+    let isola = host();
+    let info = isola.state_dir().join("server.json");
+    let mode = std::fs::metadata(&info).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "server.json is mode {mode:o}");
+}
+
+#[test]
+fn memory_limits_that_cannot_hold_are_refused_naming_the_setting() {
+    let worker = case("confinement").join("victim");
+    for mb in ["0", "17592186044416"] {
+        let exit = run(&["serve", worker.to_str().unwrap(), "--memory-mb", mb, "--port", "0"]);
+        assert!(!exit.status.success(), "--memory-mb {mb} was accepted");
+        assert!(exit.stderr.contains("--memory-mb"), "{}", exit.stderr);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("isola.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[pool]\nmemory_mb = 0\n[[workers]]\npath = \"{}\"\n",
+            worker.display()
+        ),
+    )
+    .unwrap();
+    let exit = run(&["serve", config.to_str().unwrap(), "--port", "0"]);
+    assert!(!exit.status.success());
+    assert!(exit.stderr.contains("`memory_mb`"), "{}", exit.stderr);
+}
+
+#[test]
+fn d1_cannot_reach_other_databases_files_or_the_state_directory() {
+    let isola = host();
+    let d1 = isola.state_dir().join("d1");
+    let victim = d1.join("victim-db.sqlite");
+    assert!(victim.is_file());
+    let new_file = d1.join("planted.sqlite");
+    let attach = attack(&isola, "d1-attach", victim.to_str().unwrap());
+    assert_eq!(attach["ok"], false, "{attach}");
+    assert!(
+        attach["error"].as_str().unwrap().ends_with("not authorized: SQLITE_AUTH"),
+        "{attach}"
+    );
+    for name in ["d1-attach-new", "d1-vacuum-into"] {
+        let result = attack(&isola, name, new_file.to_str().unwrap());
+        assert_eq!(result["ok"], false, "{name}: {result}");
+        assert!(
+            result["error"].as_str().unwrap().contains("not authorized"),
+            "{name}: {result}"
+        );
+        assert!(!new_file.exists(), "{name} created {}", new_file.display());
+    }
+    assert_eq!(
+        attack(&isola, "d1-database-list", ""),
+        json!({ "ok": false, "error": "D1_ERROR: not authorized: SQLITE_AUTH" })
+    );
+    assert_eq!(
+        attack(&isola, "d1-load-extension", ""),
+        json!({
+            "ok": false,
+            "error": "D1_ERROR: not authorized to use function: load_extension at offset 7: SQLITE_ERROR"
+        })
+    );
+    assert_eq!(
+        attack(&isola, "d1-own", ""),
+        json!({ "ok": true, "value": "mine" }),
+        "the attacker's own database works"
+    );
+    assert_eq!(victim_data(&isola), UNTOUCHED());
+}
+
+#[test]
+fn a_d1_database_id_cannot_name_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("worker.js"), "export default {}").unwrap();
+    std::fs::write(
+        dir.path().join("wrangler.toml"),
+        "main = \"worker.js\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_id = \"../../outside\"\n",
+    )
+    .unwrap();
+    let exit = run(&["serve", dir.path().to_str().unwrap(), "--port", "0"]);
+    assert!(!exit.status.success());
+    assert!(
+        exit.stderr.contains("`d1_databases[0]`") && exit.stderr.contains("../../outside"),
+        "{}",
+        exit.stderr
+    );
+}
+
+#[test]
+fn a_worker_imports_only_its_own_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("attacker");
+    std::fs::create_dir_all(project.join(".isola/state")).unwrap();
+    std::fs::create_dir_all(dir.path().join("victim")).unwrap();
+    std::fs::write(dir.path().join("victim/worker.js"), "export const secret = 'victim code';").unwrap();
+    std::fs::write(project.join(".dev.vars"), "API_KEY=s3cret-value").unwrap();
+    std::fs::write(project.join(".isola/state/server.json"), "{\"token\": \"t0ken\"}").unwrap();
+    std::fs::write(project.join("notes.md"), "# not a module").unwrap();
+    std::fs::write(
+        project.join("worker.js"),
+        r#"async function attempt(specifier, options) {
+  try {
+    await import(new URL(specifier, import.meta.url), options);
+    return "imported";
+  } catch (error) {
+    return String(error.message ?? error);
+  }
+}
+export default {
+  async fetch() {
+    return Response.json({
+      sibling: await attempt("../victim/worker.js"),
+      devVars: await attempt("./.dev.vars"),
+      state: await attempt("./.isola/state/server.json", { with: { type: "json" } }),
+      notes: await attempt("./notes.md"),
+    });
+  },
+};
+"#,
+    )
+    .unwrap();
+    let isola = Isola::serve(&[project.join("worker.js").to_str().unwrap()]);
+    let reply = isola.get("/");
+    assert_eq!(reply.status, 200, "{}", isola.log());
+    let results = reply.json();
+    let text = results.to_string();
+    for leaked in ["victim code", "s3cret-value", "t0ken"] {
+        assert!(!text.contains(leaked), "{leaked} leaked: {text}");
+    }
+    assert!(
+        results["sibling"].as_str().unwrap().contains("outside the Worker's folder"),
+        "{results}"
+    );
+    for hidden in ["devVars", "state"] {
+        assert!(
+            results[hidden].as_str().unwrap().contains("hidden files"),
+            "{hidden}: {results}"
+        );
+    }
+    assert!(
+        results["notes"].as_str().unwrap().contains("not a module type"),
+        "{results}"
+    );
+}
