@@ -227,3 +227,19 @@ export default {
         "{results}"
     );
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use std::io::Read;
+    let isola = host();
+    let mut stream = isola.connect();
+    send_raw(&mut stream, b"GET /victim/read HTTP/1.1\r\nHost: x");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    // The server closes it (end of stream) rather than the read timing out.
+    let mut rest = Vec::new();
+    let closed = stream.read_to_end(&mut rest);
+    assert!(closed.is_ok(), "still open: {closed:?}");
+    assert_eq!(victim_data(&isola), UNTOUCHED(), "others are served meanwhile");
+}

@@ -1,14 +1,15 @@
 //! The HTTP/1.1 server: a tokio accept loop handing each connection to hyper
-//! (keep-alive, chunked bodies, upgrades to WebSockets), each request to the
-//! [`Host`].
+//! (keep-alive, chunked bodies, upgrades to WebSockets, a header read
+//! timeout), each request with a valid `Host` to the [`Host`].
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
 use crate::host::Host;
@@ -17,6 +18,10 @@ use isola_apis::websocket;
 
 use crate::exchange::Failure;
 use crate::host::error_response;
+
+/// How long a client may take to send a request's headers: a connection
+/// that sends half a header and waits is closed, not kept forever.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A bound listening socket, not yet serving.
 pub struct Server {
@@ -66,6 +71,8 @@ impl Server {
                     }
                 });
                 let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(stream), service)
                     .with_upgrades();
