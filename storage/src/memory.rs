@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use crate::cache::CacheBackend;
 use crate::error::StoreError;
-use crate::kv::{KvBackend, KvStore, Visit};
+use crate::kv::{KvBackend, KvStore, Visit, scan_start};
 
 /// KV namespaces and caches that live as long as the process.
 #[derive(Default)]
@@ -75,10 +75,7 @@ impl KvBackend for MemoryStore {
         let Some(entries) = namespaces.get(namespace) else {
             return Ok(());
         };
-        let start = match after {
-            Some(after) if after >= prefix => Bound::Excluded(after),
-            _ => Bound::Included(prefix),
-        };
+        let start = scan_start(prefix, after);
         for (key, bytes) in entries.range::<str, _>((start, Bound::Unbounded)) {
             if !key.starts_with(prefix) || !visit(key, bytes)? {
                 break;

@@ -15,7 +15,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::cache::CacheBackend;
 use crate::error::StoreError;
-use crate::kv::{KvBackend, KvStore, Visit};
+use crate::kv::{KvBackend, KvStore, Visit, scan_start};
 
 /// The sled database of one state directory.
 pub(crate) struct SledDb {
@@ -121,10 +121,7 @@ impl KvBackend for SledDb {
         after: Option<&str>,
         visit: &mut Visit<'_>,
     ) -> Result<(), StoreError> {
-        let start = match after {
-            Some(after) if after >= prefix => Bound::Excluded(after),
-            _ => Bound::Included(prefix),
-        };
+        let start = scan_start(prefix, after);
         for item in self
             .namespace(namespace)?
             .range::<&str, _>((start, Bound::Unbounded))

@@ -3,6 +3,8 @@
 //! [`Namespace`](super::Namespace)'s business, above this trait, so every
 //! backend behaves alike; a backend only keeps bytes, in order, durably.
 
+use std::ops::Bound;
+
 use crate::error::StoreError;
 
 /// What [`KvBackend::scan`] calls with each key and its bytes: whether to
@@ -46,4 +48,13 @@ pub trait KvBackend: Send + Sync {
         &self,
         pick: &dyn Fn(&[u8]) -> Result<bool, StoreError>,
     ) -> Result<usize, StoreError>;
+}
+
+/// Where a [`KvBackend::scan`] starts: after `after` when it is given and
+/// not before `prefix`, else at `prefix`.
+pub(crate) fn scan_start<'a>(prefix: &'a str, after: Option<&'a str>) -> Bound<&'a str> {
+    match after {
+        Some(after) if after >= prefix => Bound::Excluded(after),
+        _ => Bound::Included(prefix),
+    }
 }

@@ -20,6 +20,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use crate::error::StoreError;
+pub(crate) use backend::scan_start;
 pub use backend::{KvBackend, Visit};
 pub use command::{BulkPair, KvCommand, KvOutput, ListedKeyJson};
 pub use entry::Entry;
