@@ -3,6 +3,7 @@
 //! or `not authorized: SQLITE_AUTH` for what the authorizer refuses).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A D1 statement, batch or database that failed.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +19,18 @@ pub enum D1Error {
         "D1_ERROR: When executing multiple SQL statements in a single call, only the last statement can have parameters."
     )]
     ParametersNotLast,
+    /// The call ran past its time limit and was interrupted.
+    #[error(
+        "D1_ERROR: the statement exceeded the {} limit and was interrupted: SQLITE_INTERRUPT",
+        duration(*.0)
+    )]
+    Timeout(Duration),
+    /// The call was cancelled (its request is gone).
+    #[error("D1_ERROR: the statement was cancelled: SQLITE_INTERRUPT")]
+    Cancelled,
+    /// The call read more than its result limit, in bytes.
+    #[error("D1_ERROR: the result is larger than the {} limit: SQLITE_TOOBIG", bytes(*.0))]
+    ResultTooLarge(u64),
     /// `exec` failed; D1 names the first line of the input.
     #[error("D1_EXEC_ERROR: Error in line 1: {line}: {message}")]
     Exec { line: String, message: String },
@@ -56,6 +69,28 @@ impl D1Error {
         text.split_once(": ")
             .filter(|(prefix, _)| prefix.starts_with("D1_"))
             .map_or(text.clone(), |(_, rest)| rest.to_string())
+    }
+}
+
+/// `30 s`, or `200 ms` for what is not whole seconds.
+fn duration(limit: Duration) -> String {
+    if limit.subsec_nanos() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
+}
+
+/// `100 MiB`, `64 KiB`, or bytes for what is neither.
+fn bytes(limit: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if limit >= MIB && limit.is_multiple_of(MIB) {
+        format!("{} MiB", limit / MIB)
+    } else if limit >= KIB && limit.is_multiple_of(KIB) {
+        format!("{} KiB", limit / KIB)
+    } else {
+        format!("{limit} bytes")
     }
 }
 

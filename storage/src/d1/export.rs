@@ -4,7 +4,7 @@
 //! left out (but `sqlite_sequence` kept, so AUTOINCREMENT counters
 //! survive).
 
-use super::{D1Database, D1Error, QueryResult, Statement, Value};
+use super::{D1Database, D1Error, Limits, QueryResult, Statement, Value};
 
 /// What to export.
 #[derive(Debug, Clone, Default)]
@@ -16,6 +16,11 @@ pub struct ExportOptions {
 }
 
 pub(super) fn export(db: &D1Database, options: &ExportOptions) -> Result<String, D1Error> {
+    // The host reads the whole database here (wrangler's CLI, not a
+    // Worker): the limits of a Worker's calls do not apply.
+    let mut db = db.clone();
+    db.set_limits(Limits::unbounded());
+    let db = &db;
     let objects = schema(db)?;
     let wanted = |name: &str| options.tables.is_empty() || options.tables.iter().any(|t| t == name);
     let mut tables = Vec::new();

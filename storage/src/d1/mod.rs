@@ -5,7 +5,10 @@
 //! Results come back as column names, rows and D1's `meta`; errors carry
 //! D1's wording, `D1_ERROR: <sqlite message>: <SQLITE_CODE>`. A Worker's SQL
 //! cannot reach past its own database (`confine`), and a database id must
-//! be a safe file name ([`validate_database_id`]).
+//! be a safe file name ([`validate_database_id`]). Each call is bounded
+//! ([`Limits`]: 30 s, 100 MiB of values read) and can be cancelled from
+//! another thread ([`CancelToken`]), so that no Worker holds a database, or
+//! the host's memory, without end (`watch`).
 
 mod confine;
 mod database_id;
@@ -14,9 +17,11 @@ mod export;
 mod migrations;
 mod sqlite;
 mod value;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -25,6 +30,7 @@ pub use error::D1Error;
 pub use export::ExportOptions;
 pub use migrations::{Migration, Migrations};
 pub use value::Value;
+pub use watch::{CancelToken, DEFAULT_RESULT_LIMIT, DEFAULT_TIMEOUT, Limits};
 
 /// One statement and what is bound to its `?` parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,26 +81,41 @@ pub struct ExecResult {
 ///
 /// A backend must speak SQLite's dialect, run each call in one transaction
 /// (all of it or none of it), make a committed call durable before
-/// returning, and word failures as D1 does ([`D1Error`]).
+/// returning, and word failures as D1 does ([`D1Error`]). It must also stop
+/// a call, rolling it back, once it runs past `limits.timeout` or `cancel`
+/// is cancelled, and before it reads more than `limits.max_result_bytes`.
 pub trait D1Backend: Send + Sync {
     /// Runs `statements` in order. A statement's `sql` may hold several,
     /// separated by `;`: they run in order, the last one getting the
     /// parameters and giving the result.
-    fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>, D1Error>;
+    fn batch(
+        &self,
+        statements: &[Statement],
+        limits: &Limits,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<QueryResult>, D1Error>;
 
     /// Runs every statement of `sql` (no parameters) in order and returns
     /// each one's result (none for text without statements).
-    fn script(&self, sql: &str) -> Result<Vec<QueryResult>, D1Error>;
+    fn script(
+        &self,
+        sql: &str,
+        limits: &Limits,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<QueryResult>, D1Error>;
 
     /// The database as a SQLite file's bytes.
     fn dump(&self) -> Result<Vec<u8>, D1Error>;
 }
 
-/// One D1 database.
+/// A handle on one D1 database. Clones share the database; the limits and
+/// the cancel token are each handle's own.
 #[derive(Clone)]
 pub struct D1Database {
     backend: Arc<dyn D1Backend>,
     path: Option<PathBuf>,
+    limits: Limits,
+    cancel: Option<CancelToken>,
 }
 
 impl D1Database {
@@ -103,6 +124,8 @@ impl D1Database {
         Ok(Self {
             backend: Arc::new(sqlite::Sqlite::open(path)?),
             path: Some(path.to_path_buf()),
+            limits: Limits::default(),
+            cancel: None,
         })
     }
 
@@ -111,12 +134,40 @@ impl D1Database {
         Ok(Self {
             backend: Arc::new(sqlite::Sqlite::memory()?),
             path: None,
+            limits: Limits::default(),
+            cancel: None,
         })
     }
 
     /// The database file, if it has one.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// What each call through this handle may use.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// How long each call may run ([`DEFAULT_TIMEOUT`] unless set).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.limits.timeout = timeout;
+    }
+
+    /// How many bytes of values each call may read ([`DEFAULT_RESULT_LIMIT`]
+    /// unless set).
+    pub fn set_result_limit(&mut self, bytes: u64) {
+        self.limits.max_result_bytes = bytes;
+    }
+
+    /// Lets `cancel` stop this handle's calls: the running one, and every
+    /// later one once it is cancelled. Set it on a clone per request.
+    pub fn set_cancel(&mut self, cancel: CancelToken) {
+        self.cancel = Some(cancel);
     }
 
     /// Runs one statement (several, separated by `;`, run in order, the last
@@ -131,7 +182,8 @@ impl D1Database {
         if statements.is_empty() {
             return Err(D1Error::NoStatements);
         }
-        self.backend.batch(statements)
+        self.backend
+            .batch(statements, &self.limits, self.cancel.as_ref())
     }
 
     /// Runs every statement of `sql` (no parameters) in one transaction, as
@@ -150,7 +202,9 @@ impl D1Database {
     /// Runs every statement of `sql` (no parameters) in one transaction and
     /// returns each one's result, as `wrangler d1 execute` does.
     pub fn script(&self, sql: &str) -> Result<Vec<QueryResult>, D1Error> {
-        let results = self.backend.script(sql)?;
+        let results = self
+            .backend
+            .script(sql, &self.limits, self.cancel.as_ref())?;
         if results.is_empty() {
             return Err(D1Error::NoStatements);
         }

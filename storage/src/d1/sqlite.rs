@@ -3,7 +3,8 @@
 //! serialises writes anyway); other processes, such as `isola d1 execute`,
 //! open the same file and this connection sees their commits on its next
 //! statement. Every connection is confined to its database (`confine`)
-//! before it runs any SQL it is given.
+//! before it runs any SQL it is given, and every call is bounded in time
+//! and in the size of its result (`watch`).
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -13,6 +14,7 @@ use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::{Connection, StatementStatus};
 
 use super::confine::{self, Host};
+use super::watch::{CancelToken, Limits, Watch, Watchdog};
 use super::{D1Backend, D1Error, Meta, QueryResult, Statement, Value};
 
 /// One SQLite database.
@@ -20,11 +22,12 @@ pub(super) struct Sqlite {
     db: Mutex<Db>,
 }
 
-/// The connection, and the key that lets the host's own statements past
-/// its authorizer.
+/// The connection, the key that lets the host's own statements past its
+/// authorizer, and what stops a call that runs too long.
 struct Db {
     conn: Connection,
     host: Host,
+    watchdog: Watchdog,
 }
 
 impl Sqlite {
@@ -52,47 +55,79 @@ impl Sqlite {
         // for a moment.
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let host = confine::confine(&mut conn)?;
+        let watchdog = Watchdog::install(&mut conn)?;
         Ok(Self {
-            db: Mutex::new(Db { conn, host }),
+            db: Mutex::new(Db {
+                conn,
+                host,
+                watchdog,
+            }),
         })
     }
 
     fn lock(&self) -> MutexGuard<'_, Db> {
         self.db.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Runs `work` in one transaction, watched: committed if it succeeds
+    /// in time, rolled back otherwise (the watch ends first, so that
+    /// nothing interrupts the COMMIT or the ROLLBACK).
+    fn call<T>(
+        &self,
+        limits: &Limits,
+        cancel: Option<&CancelToken>,
+        work: impl FnOnce(&Connection, &Host, &mut Watch<'_>) -> Result<T, D1Error>,
+    ) -> Result<T, D1Error> {
+        let mut db = self.lock();
+        let Db {
+            conn,
+            host,
+            watchdog,
+        } = &mut *db;
+        let tx = conn.transaction().map_err(D1Error::sqlite)?;
+        let mut watch = watchdog.watch(limits, cancel);
+        let outcome = watch.check().and_then(|()| work(&tx, host, &mut watch));
+        let outcome = watch.finish(outcome)?;
+        tx.commit().map_err(D1Error::sqlite)?;
+        Ok(outcome)
+    }
 }
 
 impl D1Backend for Sqlite {
-    fn batch(&self, statements: &[Statement]) -> Result<Vec<QueryResult>, D1Error> {
-        let mut db = self.lock();
-        let Db { conn, host } = &mut *db;
-        let tx = conn.transaction().map_err(D1Error::sqlite)?;
-        let results = statements
-            .iter()
-            .map(|statement| run_statement(&tx, host, statement))
-            .collect::<Result<Vec<_>, _>>()?;
-        tx.commit().map_err(D1Error::sqlite)?;
-        Ok(results)
+    fn batch(
+        &self,
+        statements: &[Statement],
+        limits: &Limits,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<QueryResult>, D1Error> {
+        self.call(limits, cancel, |tx, host, watch| {
+            statements
+                .iter()
+                .map(|statement| run_statement(tx, host, watch, statement))
+                .collect()
+        })
     }
 
-    fn script(&self, sql: &str) -> Result<Vec<QueryResult>, D1Error> {
-        let mut db = self.lock();
-        let Db { conn, host } = &mut *db;
-        let tx = conn.transaction().map_err(D1Error::sqlite)?;
-        let mut results = Vec::new();
-        {
-            let mut batch = rusqlite::Batch::new(&tx, sql);
+    fn script(
+        &self,
+        sql: &str,
+        limits: &Limits,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<QueryResult>, D1Error> {
+        self.call(limits, cancel, |tx, host, watch| {
+            let mut results = Vec::new();
+            let mut batch = rusqlite::Batch::new(tx, sql);
             while let Some(mut statement) = batch.next().map_err(D1Error::sqlite)? {
-                results.push(run_prepared(&tx, host, &mut statement, &[])?);
+                watch.check()?;
+                results.push(run_prepared(tx, host, watch, &mut statement, &[])?);
             }
-        }
-        tx.commit().map_err(D1Error::sqlite)?;
-        Ok(results)
+            Ok(results)
+        })
     }
 
     fn dump(&self) -> Result<Vec<u8>, D1Error> {
         let mut db = self.lock();
-        let Db { conn, host } = &mut *db;
+        let Db { conn, host, .. } = &mut *db;
         // SQLite reads `PRAGMA main.page_count` to serialize a file.
         let data = host
             .run(|| conn.serialize(rusqlite::MAIN_DB))
@@ -105,14 +140,16 @@ impl D1Backend for Sqlite {
 fn run_statement(
     conn: &Connection,
     host: &Host,
+    watch: &mut Watch<'_>,
     statement: &Statement,
 ) -> Result<QueryResult, D1Error> {
+    watch.check()?;
     // The common case, one statement, comes from the connection's cache of
     // prepared statements; anything else is split and prepared afresh.
     if !is_blank(&statement.sql)
         && let Ok(mut cached) = conn.prepare_cached(&statement.sql)
     {
-        return run_prepared(conn, host, &mut cached, &statement.params);
+        return run_prepared(conn, host, watch, &mut cached, &statement.params);
     }
     let mut batch = rusqlite::Batch::new(conn, &statement.sql);
     let mut prepared = Vec::new();
@@ -127,15 +164,19 @@ fn run_statement(
             return Err(D1Error::ParametersNotLast);
         }
         confine::check_statement(&earlier)?;
+        watch.check()?;
         earlier.raw_execute().map_err(D1Error::sqlite)?;
     }
-    run_prepared(conn, host, &mut last, &statement.params)
+    watch.check()?;
+    run_prepared(conn, host, watch, &mut last, &statement.params)
 }
 
-/// Binds `params` to a prepared statement, runs it and collects its result.
+/// Binds `params` to a prepared statement, runs it and collects its result
+/// (each value counted against the call's result limit before it is kept).
 fn run_prepared(
     conn: &Connection,
     host: &Host,
+    watch: &mut Watch<'_>,
     last: &mut rusqlite::Statement<'_>,
     params: &[Value],
 ) -> Result<QueryResult, D1Error> {
@@ -158,7 +199,9 @@ fn run_prepared(
         while let Some(row) = cursor.next().map_err(D1Error::sqlite)? {
             let mut values = Vec::with_capacity(columns.len());
             for i in 0..columns.len() {
-                values.push(Value::from(row.get_ref(i).map_err(D1Error::sqlite)?));
+                let value = row.get_ref(i).map_err(D1Error::sqlite)?;
+                watch.take(&value)?;
+                values.push(Value::from(value));
             }
             rows.push(values);
         }
