@@ -7,12 +7,12 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::{Value, json};
 
-use crate::support::{Isola, case, read_until, run, send_raw};
+use crate::support::{Isola, Origin, case, read_until, run, send_raw};
 
 /// The two Workers, the victim's KV, D1 and cache seeded.
 fn host() -> Isola {
     let config = case("confinement").join("isola.toml");
-    let isola = Isola::serve(&[config.to_str().unwrap()]);
+    let isola = Isola::serve_strict(&[config.to_str().unwrap()]);
     assert_eq!(isola.get("/victim/seed").text(), "seeded", "{}", isola.log());
     isola
 }
@@ -146,6 +146,13 @@ fn d1_cannot_reach_other_databases_files_or_the_state_directory() {
         })
     );
     assert_eq!(
+        attack(&isola, "d1-huge", ""),
+        json!({
+            "ok": false,
+            "error": "D1_ERROR: the result is larger than the 100 MiB limit: SQLITE_TOOBIG"
+        })
+    );
+    assert_eq!(
         attack(&isola, "d1-own", ""),
         json!({ "ok": true, "value": "mine" }),
         "the attacker's own database works"
@@ -242,4 +249,76 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let closed = stream.read_to_end(&mut rest);
     assert!(closed.is_ok(), "still open: {closed:?}");
     assert_eq!(victim_data(&isola), UNTOUCHED(), "others are served meanwhile");
+}
+
+/// The admin endpoint's URL, from the state directory.
+fn admin_url(isola: &Isola) -> String {
+    let info = std::fs::read_to_string(isola.state_dir().join("server.json")).unwrap();
+    let info: Value = serde_json::from_str(&info).unwrap();
+    format!("http://{}/stats", info["admin"].as_str().unwrap())
+}
+
+#[test]
+fn serve_refuses_subrequests_to_the_hosts_own_network() {
+    let origin = Origin::start();
+    let isola = host();
+    let port = origin.url().rsplit(':').next().unwrap().to_string();
+    let targets = [
+        origin.url(),
+        format!("http://localhost:{port}/"),
+        format!("http://[::1]:{port}/"),
+        format!("http://10.255.255.1:{port}/"),
+        admin_url(&isola),
+    ];
+    for target in &targets {
+        let result = attack(&isola, "fetch", target);
+        assert_eq!(result["ok"], false, "{target}: {result}");
+        let error = result["error"].as_str().unwrap();
+        assert!(error.contains("not allowed"), "{target}: {error}");
+    }
+    let websocket = attack(&isola, "websocket", &origin.url().replace("http:", "ws:"));
+    assert_eq!(websocket["ok"], false, "{websocket}");
+    assert!(origin.requests().is_empty(), "{:?}", origin.requests());
+}
+
+#[test]
+fn an_allowed_address_and_a_workers_own_origin_are_reachable() {
+    let origin = Origin::start();
+    let allowed = Isola::serve(&[case("confinement").join("isola.toml").to_str().unwrap()]);
+    assert_eq!(
+        attack(&allowed, "fetch", &origin.url()),
+        json!({ "ok": true, "value": 200 }),
+        "--allow-net 127.0.0.1"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("isola.toml");
+    let cases = case("confinement");
+    std::fs::write(
+        &config,
+        format!(
+            "[[workers]]\npath = \"{}\"\norigin = \"{}\"\n",
+            cases.join("attacker").display(),
+            origin.url()
+        ),
+    )
+    .unwrap();
+    let own = Isola::serve_strict(&[config.to_str().unwrap()]);
+    assert_eq!(
+        attack(&own, "fetch", &origin.url()),
+        json!({ "ok": true, "value": 200 }),
+        "its own origin"
+    );
+    assert_eq!(origin.requests().len(), 2);
+}
+
+#[test]
+fn isola_dev_reaches_local_origins_as_wrangler_dev_does() {
+    let origin = Origin::start();
+    let project = crate::support::copy_dir(&case("confinement").join("attacker"));
+    let isola = Isola::dev(project.path(), &[]);
+    assert_eq!(
+        attack(&isola, "fetch", &origin.url()),
+        json!({ "ok": true, "value": 200 })
+    );
 }

@@ -14,6 +14,7 @@ use crate::error::LoadError;
 use crate::exchange::{Event, Serving};
 use crate::isolate::Pool;
 use crate::limits::{Limits, Monitor};
+use crate::outbound::Outbound;
 use crate::worker::WorkerVersion;
 
 /// Starts instances: JS Workers from the pool of warm isolates, Wasm guests
@@ -21,11 +22,18 @@ use crate::worker::WorkerVersion;
 pub struct Launcher {
     pool: Arc<Pool>,
     stores: Stores,
+    outbound: Outbound,
 }
 
 impl Launcher {
-    pub fn new(pool: Arc<Pool>, stores: Stores) -> Self {
-        Self { pool, stores }
+    /// Starts instances from `pool`, binding to `stores`, whose
+    /// subrequests follow `outbound`.
+    pub fn new(pool: Arc<Pool>, stores: Stores, outbound: Outbound) -> Self {
+        Self {
+            pool,
+            stores,
+            outbound,
+        }
     }
 
     pub fn pool(&self) -> &Arc<Pool> {
@@ -48,7 +56,12 @@ impl Launcher {
             .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))?;
         let serving = match &worker.guest {
             Some(guest) => crate::wasm::start(guest.clone(), limits, bindings, origin),
-            None => self.pool.load(worker, limits, bindings).await?,
+            None => {
+                let permissions = self.outbound.permissions(origin);
+                self.pool
+                    .load(worker, limits, bindings, permissions)
+                    .await?
+            }
         };
         Ok(Instance::new(serving))
     }

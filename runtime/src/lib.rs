@@ -18,7 +18,7 @@
 //! Beside it: [`config`] (wrangler configs and `isola.toml` →
 //! [`HostConfig`]), [`worker`] (a version checked and ready to load, and
 //! its [`env`]), [`modules`] (resolution, TypeScript, module rules),
-//! [`limits`], [`error`], [`dev`] (banner, live reload), [`admin`] (the
+//! [`limits`], [`outbound`] (where subrequests may go), [`error`], [`dev`] (banner, live reload), [`admin`] (the
 //! loopback endpoint commands use) and [`cli`] (the `isola` command).
 
 pub mod admin;
@@ -33,6 +33,7 @@ pub mod instance;
 pub mod isolate;
 pub mod limits;
 pub mod modules;
+pub mod outbound;
 pub mod server;
 pub mod wasm;
 pub mod webassembly;

@@ -121,19 +121,38 @@ impl StateDir {
 
 impl Isola {
     /// Runs `isola serve <args> --port 0` with a state directory of its own
-    /// and waits until it is ready.
+    /// and waits until it is ready. Its Workers may reach loopback
+    /// addresses (`--allow-net 127.0.0.1`): the origins tests start are
+    /// loopback servers.
     pub fn serve(args: &[&str]) -> Self {
-        Self::serve_with_state(args, StateDir::Temporary(tempfile::tempdir().unwrap()))
+        Self::serve_with_state(
+            args,
+            StateDir::Temporary(tempfile::tempdir().unwrap()),
+            true,
+        )
+    }
+
+    /// Like [`Isola::serve`], with the default outbound policy: no local
+    /// address is reachable.
+    pub fn serve_strict(args: &[&str]) -> Self {
+        Self::serve_with_state(
+            args,
+            StateDir::Temporary(tempfile::tempdir().unwrap()),
+            false,
+        )
     }
 
     /// Like [`Isola::serve`], keeping state in `dir` (which outlives it).
     pub fn serve_in(args: &[&str], dir: &Path) -> Self {
-        Self::serve_with_state(args, StateDir::Given(dir.to_path_buf()))
+        Self::serve_with_state(args, StateDir::Given(dir.to_path_buf()), true)
     }
 
-    fn serve_with_state(args: &[&str], state: StateDir) -> Self {
+    fn serve_with_state(args: &[&str], state: StateDir, loopback: bool) -> Self {
         let mut all = vec!["serve"];
         all.extend_from_slice(args);
+        if loopback {
+            all.extend_from_slice(&["--allow-net", "127.0.0.1"]);
+        }
         all.extend_from_slice(&["--port", "0", "--host", "127.0.0.1", "--persist-to"]);
         all.push(state.path().to_str().unwrap());
         Self::start(isola_command(&all), state)

@@ -76,7 +76,9 @@ const {
   ObjectPrototypeIsPrototypeOf,
   ObjectSetPrototypeOf,
   Promise,
+  PromisePrototypeCatch,
   PromiseReject,
+  StringPrototypeMatch,
   TypeError,
 } = primordials;
 
@@ -183,10 +185,31 @@ function workerFetch(input, init = undefined) {
   if (!takeSubrequest()) {
     return PromiseReject(new Error(TOO_MANY_SUBREQUESTS));
   }
-  if (asksForWebSocket(input, init)) {
-    return connectWebSocket(input, init);
+  const sent = asksForWebSocket(input, init)
+    ? connectWebSocket(input, init)
+    : fetch.fetch(input, init);
+  return PromisePrototypeCatch(sent, (error) => {
+    throw refusedAddress(error) ?? error;
+  });
+}
+
+/**
+ * A refusal of the host's outbound policy (`runtime/src/outbound.rs`), which
+ * Deno's permissions word for Deno, as the TypeError a Worker can act on.
+ */
+function refusedAddress(error) {
+  // A refused address is the error itself, or (once a name was resolved)
+  // the cause of a "fetch failed".
+  const message = `${error?.message} ${error?.cause?.message} ${error?.cause}`;
+  const refused = StringPrototypeMatch(message, /Requires net access to "([^"]*)"/);
+  if (refused === null) {
+    return null;
   }
-  return fetch.fetch(input, init);
+  return new TypeError(
+    `fetch() to ${refused[1]} is not allowed: Workers may not reach the host's own network ` +
+      "(loopback, private and link-local addresses) unless the host allows it " +
+      "(isola serve --allow-net, or [outbound] allow in isola.toml)",
+  );
 }
 ObjectDefineProperty(workerFetch, "name", { value: "fetch" });
 

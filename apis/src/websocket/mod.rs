@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use deno_core::{AsyncRefCell, ByteString, OpState, RcRef, Resource, ResourceId, ToJsBuffer, op2};
 use deno_error::JsErrorBox;
+use deno_permissions::PermissionsContainer;
 use futures::{SinkExt, StreamExt};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
@@ -204,6 +205,43 @@ async fn op_websocket_next(
     }
 }
 
+/// A TCP connection to the host of `uri`, at an address the Worker's net
+/// permissions allow: the URL is checked, then each address its host
+/// resolves to, and the connection goes to an address that passed, so no
+/// second lookup can lead elsewhere (as `fetch()` is checked).
+async fn connect_permitted(
+    mut permissions: PermissionsContainer,
+    uri: &http::Uri,
+) -> Result<tokio::net::TcpStream, String> {
+    let secure = uri.scheme_str() == Some("wss");
+    let host = uri.host().ok_or("the URL has no host")?;
+    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+    let url = url::Url::parse(&format!(
+        "{}://{host}:{port}/",
+        if secure { "https" } else { "http" }
+    ))
+    .map_err(|e| e.to_string())?;
+    permissions
+        .check_net_url(&url, "WebSocket")
+        .map_err(|e| e.to_string())?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addresses = tokio::net::lookup_host((bare, port))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut last_error = format!("{host} has no address");
+    for address in addresses {
+        if let Err(e) = permissions.check_net_resolved(&address.ip(), port, "WebSocket") {
+            last_error = e.to_string();
+            continue;
+        }
+        match tokio::net::TcpStream::connect(address).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last_error = e.to_string(),
+        }
+    }
+    Err(last_error)
+}
+
 /// Connects to `url` (ws: or wss:, given as http: or https: as `fetch()`
 /// takes it) with `headers`; `[status, headers, socket]`.
 #[op2]
@@ -240,7 +278,11 @@ async fn op_websocket_connect(
         let value = http::HeaderValue::from_bytes(value).map_err(|e| failed(&e))?;
         request.headers_mut().append(name, value);
     }
-    let (stream, response) = tokio_tungstenite::connect_async(request)
+    let permissions = state.borrow().borrow::<PermissionsContainer>().clone();
+    let tcp = connect_permitted(permissions, request.uri())
+        .await
+        .map_err(|e| failed(&e))?;
+    let (stream, response) = tokio_tungstenite::client_async_tls(request, tcp)
         .await
         .map_err(|e| failed(&e))?;
     let (resource, link) = channels();

@@ -96,6 +96,8 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     };
     let port = args.port.or(worker.dev.port).unwrap_or(8787);
     config.options.dev = true;
+    // Local origins stay reachable, as in `wrangler dev`.
+    config.options.outbound.local = true;
     config.options.log_requests = true;
     config.options.test_scheduled = args.test_scheduled;
     config.options.cf = cf(&worker.dev.cf, args.cf.as_deref())?;

@@ -14,6 +14,7 @@ use isola_storage::KvStore;
 use crate::config::{HostConfig, LoadOptions, memory_bytes};
 use crate::host::Host;
 use crate::limits::LimitsConfig;
+use crate::outbound::Outbound;
 use crate::{admin, server};
 
 #[derive(Debug, Args)]
@@ -46,6 +47,11 @@ pub struct ServeArgs {
     /// Memory per isolate, in MB (default 128).
     #[arg(long)]
     pub memory_mb: Option<usize>,
+
+    /// A local address or subnet Workers' subrequests may reach (loopback,
+    /// private and link-local ones are refused otherwise); repeatable.
+    #[arg(long = "allow-net", value_name = "ADDR")]
+    pub allow_net: Vec<String>,
 
     /// CPU time per request, in ms (default 50, at most 30000).
     #[arg(long)]
@@ -83,6 +89,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.pool.concurrency = concurrency;
     }
     config.pool.warm = args.warm.unwrap_or(config.pool.warm);
+    for entry in &args.allow_net {
+        let allowed =
+            Outbound::parse_allowed(entry).map_err(|m| anyhow::anyhow!("--allow-net: {m}"))?;
+        config.options.outbound.allow.push(allowed);
+    }
     if let Some(mb) = args.memory_mb {
         config.pool.memory_bytes =
             memory_bytes(mb).map_err(|m| anyhow::anyhow!("--memory-mb: {m}"))?;

@@ -32,6 +32,7 @@ use isola_apis::services::ServiceBinding;
 
 use super::{ConfigError, LoadOptions, RoutePattern, WorkerConfig};
 use crate::limits::{Limits, LimitsConfig};
+use crate::outbound::Outbound;
 
 /// The names of the Workers that the service bindings of `workers` call.
 pub fn service_targets<'a>(
@@ -122,6 +123,8 @@ pub struct HostOptions {
     pub log_requests: bool,
     /// `request.cf` of every incoming request.
     pub cf: serde_json::Value,
+    /// Where Workers' subrequests may go.
+    pub outbound: Outbound,
 }
 
 impl Default for HostOptions {
@@ -131,6 +134,7 @@ impl Default for HostOptions {
             test_scheduled: false,
             log_requests: false,
             cf: default_cf(),
+            outbound: Outbound::default(),
         }
     }
 }
@@ -176,9 +180,19 @@ struct RawHostConfig {
     #[serde(default)]
     pool: RawPool,
     #[serde(default)]
+    outbound: RawOutbound,
+    #[serde(default)]
     limits: LimitsConfig,
     #[serde(default)]
     workers: Vec<RawWorker>,
+}
+
+/// `[outbound]`: local addresses Workers may reach (see `crate::outbound`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutbound {
+    #[serde(default)]
+    allow: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -294,7 +308,15 @@ impl HostConfig {
                 "no [[workers]]: name at least one Worker",
             ));
         }
-        Self::validated(workers, pool, path)
+        let mut host = Self::validated(workers, pool, path)?;
+        host.options.outbound.allow = raw
+            .outbound
+            .allow
+            .iter()
+            .map(|entry| Outbound::parse_allowed(entry))
+            .collect::<Result<_, _>>()
+            .map_err(|m| ConfigError::new(path, format!("`outbound.allow`: {m}")))?;
+        Ok(host)
     }
 
     /// Checks what concerns several Workers at once.

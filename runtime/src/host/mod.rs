@@ -56,6 +56,7 @@ impl Host {
         let launcher = Launcher::new(
             Pool::new(config.pool.warm, config.pool.memory_bytes),
             stores,
+            config.options.outbound.clone(),
         );
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {

@@ -51,17 +51,11 @@ pub fn new_isolate(
         create_params: Some(v8::CreateParams::default().heap_limits(0, memory_bytes)),
         ..Default::default()
     })?;
-    runtime.op_state().borrow_mut().put(outbound_permissions());
+    // No subrequest goes anywhere local until a Worker is loaded with its
+    // own permissions.
+    let permissions = crate::outbound::Outbound::default().permissions(None);
+    runtime.op_state().borrow_mut().put(permissions);
     Ok(runtime)
-}
-
-/// Workers may `fetch()` any network address but read no local files.
-fn outbound_permissions() -> deno_permissions::PermissionsContainer {
-    let parser =
-        deno_permissions::RuntimePermissionDescriptorParser::new(sys_traits::impls::RealSys);
-    let mut permissions = deno_permissions::Permissions::none_without_prompt();
-    permissions.net = deno_permissions::UnaryPermission::allow_all();
-    deno_permissions::PermissionsContainer::new(Arc::new(parser), permissions)
 }
 
 /// Replaces extension sources that deno_core reads from disk on every

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use deno_permissions::PermissionsContainer;
 use tokio::sync::oneshot;
 
 use isola_apis::WorkerBindings;
@@ -50,13 +51,15 @@ impl Pool {
         self.warm.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// Loads `worker`, with `limits` and its prepared `bindings`, into a
-    /// warm isolate (or, if none is ready, a new one).
+    /// Loads `worker`, with `limits`, its prepared `bindings` and the
+    /// `permissions` of its subrequests, into a warm isolate (or, if none is
+    /// ready, a new one).
     pub async fn load(
         self: &Arc<Self>,
         worker: Arc<WorkerVersion>,
         limits: Limits,
         bindings: WorkerBindings,
+        permissions: PermissionsContainer,
     ) -> Result<Serving, LoadError> {
         let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let warm = match warm {
@@ -66,7 +69,7 @@ impl Pool {
         if self.target > 0 {
             self.spawn_warm();
         }
-        warm.load(worker, limits, bindings, self.services.clone())
+        warm.load(worker, limits, bindings, self.services.clone(), permissions)
             .await
     }
 

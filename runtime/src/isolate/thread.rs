@@ -9,6 +9,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use deno_core::{JsRuntime, ModuleId, ModuleSpecifier, PollEventLoopOptions, v8};
+use deno_permissions::PermissionsContainer;
 use isola_apis::WorkerBindings;
 use isola_apis::services::Directory;
 use tokio::sync::{mpsc, oneshot};
@@ -38,6 +39,7 @@ struct Load {
     limits: Limits,
     bindings: WorkerBindings,
     services: Arc<Directory>,
+    permissions: PermissionsContainer,
     requests: mpsc::UnboundedReceiver<Event>,
     ready: oneshot::Sender<Result<(), LoadError>>,
 }
@@ -51,6 +53,7 @@ impl WarmIsolate {
         limits: Limits,
         bindings: WorkerBindings,
         services: Arc<Directory>,
+        permissions: PermissionsContainer,
     ) -> Result<Serving, LoadError> {
         let (queue, requests) = mpsc::unbounded_channel();
         let (ready, loaded) = oneshot::channel();
@@ -60,6 +63,7 @@ impl WarmIsolate {
                 limits,
                 bindings,
                 services,
+                permissions,
                 requests,
                 ready,
             })
@@ -136,6 +140,8 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
             );
             state.put(load.bindings);
             state.put(load.services);
+            // Where its subrequests may go (see `crate::outbound`).
+            state.put(load.permissions);
             // WebAssembly charges its memory to the isolate through it.
             state.put(monitor.clone());
         }

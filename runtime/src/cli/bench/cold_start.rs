@@ -30,6 +30,7 @@ use crate::config::{WorkerConfig, default_cf};
 use crate::instance::Launcher;
 use crate::isolate::Pool;
 use crate::limits::Limits;
+use crate::outbound::Outbound;
 use crate::worker::WorkerVersion;
 
 #[derive(Debug, Args)]
@@ -130,7 +131,11 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
     // JS: isolates, then Workers loaded into warm ones.
     let warm = 2;
     let rss_before = rss_bytes("self");
-    let launcher = Launcher::new(Pool::new(warm, 128 * 1024 * 1024), Stores::memory());
+    let launcher = Launcher::new(
+        Pool::new(warm, 128 * 1024 * 1024),
+        Stores::memory(),
+        Outbound::default(),
+    );
     let pool = launcher.pool();
     wait_until_warm(pool, warm).await?;
     let per_isolate = rss_bytes("self").saturating_sub(rss_before) / warm as u64;

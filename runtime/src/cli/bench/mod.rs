@@ -30,6 +30,7 @@ use crate::exchange::{Event, Exchange, Outcome};
 use crate::instance::{Instance, Launcher};
 use crate::isolate::Pool;
 use crate::limits::Limits;
+use crate::outbound::Outbound;
 use crate::worker::WorkerVersion;
 
 #[derive(Debug, Args)]
@@ -76,7 +77,11 @@ async fn workers(count: usize, warm: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let memory_per_isolate = 128 * 1024 * 1024;
     let rss_before = rss_bytes("self");
-    let launcher = Launcher::new(Pool::new(warm, memory_per_isolate), Stores::memory());
+    let launcher = Launcher::new(
+        Pool::new(warm, memory_per_isolate),
+        Stores::memory(),
+        Outbound::default(),
+    );
     let pool = launcher.pool();
     wait_until_warm(pool, warm).await?;
     let rss_warm = rss_bytes("self");

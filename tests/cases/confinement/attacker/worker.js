@@ -27,12 +27,27 @@ const attacks = {
   "d1-vacuum-into": (env, path) => env.DB.exec(`VACUUM INTO '${path}'`),
   "d1-database-list": (env) => env.DB.prepare("PRAGMA database_list").all(),
   "d1-load-extension": (env) => env.DB.prepare("SELECT load_extension('/tmp/x.so')").all(),
+  // 3M rows of 1 KB: more than a result may hold.
+  "d1-huge": (env) =>
+    env.DB.prepare(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000000) " +
+        "SELECT randomblob(1000) FROM c",
+    ).all(),
   async "d1-own"(env) {
     await env.DB.exec("CREATE TABLE IF NOT EXISTS t (v TEXT)");
     await env.DB.prepare("INSERT INTO t VALUES ('mine')").run();
     return (await env.DB.prepare("SELECT v FROM t").first()).v;
   },
   "status-101": () => "unreachable",
+  // Subrequests to the host's own network.
+  async fetch(env, url) {
+    const response = await fetch(url);
+    return response.status;
+  },
+  async websocket(env, url) {
+    const response = await fetch(url, { headers: { Upgrade: "websocket" } });
+    return response.status;
+  },
 };
 
 export default {
