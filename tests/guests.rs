@@ -328,3 +328,34 @@ fn the_bot_detector_fails_open_and_counts_its_subrequests() {
         refused.text()
     );
 }
+
+#[test]
+fn a_guests_subrequests_follow_the_outbound_policy() {
+    // Its own origin is reachable under the default policy...
+    let origin = Origin::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("isola.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[workers]]\npath = \"{}\"\norigin = \"{}\"\n",
+            rust_guest("bot_detector").display(),
+            origin.url()
+        ),
+    )
+    .unwrap();
+    let isola = Isola::serve_strict(&[config.to_str().unwrap()]);
+    let forwarded = isola.get("/page");
+    assert_eq!(forwarded.status, 200, "{}", isola.log());
+    assert_eq!(origin.requests().len(), 1);
+
+    // ...but with no origin, forwarding to its own (loopback) host is not.
+    let alone = Isola::serve_strict(&[rust_guest("bot_detector").to_str().unwrap()]);
+    let refused = alone.get("/page");
+    assert_ne!(refused.status, 200);
+    assert!(
+        alone.wait_for_log("DestinationIpProhibited"),
+        "{}",
+        alone.log()
+    );
+}

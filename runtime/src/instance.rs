@@ -55,7 +55,10 @@ impl Launcher {
         let bindings = WorkerBindings::prepare(&worker.name, &worker.config.bindings, &self.stores)
             .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))?;
         let serving = match &worker.guest {
-            Some(guest) => crate::wasm::start(guest.clone(), limits, bindings, origin),
+            Some(guest) => {
+                let denied = self.outbound.denied(origin);
+                crate::wasm::start(guest.clone(), limits, bindings, origin, denied)
+            }
             None => {
                 let permissions = self.outbound.permissions(origin);
                 self.pool

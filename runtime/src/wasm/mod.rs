@@ -199,7 +199,11 @@ impl Guest {
     /// A fresh instance serving no request, with no bindings: what
     /// `isola bench cold-start` times and holds to see what one costs.
     pub async fn instantiate(&self) -> Result<IdleInstance, LoadError> {
-        let state = GuestState::new(self, Arc::default(), Outgoing::new(0, None, None));
+        let state = GuestState::new(
+            self,
+            Arc::default(),
+            Outgoing::new(0, None, None, Arc::from([])),
+        );
         let mut store = self.store(state, Duration::from_secs(1));
         self.pre
             .instantiate_async(&mut store)

@@ -8,11 +8,15 @@
 //!   authority) goes to the origin configured behind the Worker, as a
 //!   Worker's subrequest to its own zone goes to the zone's origin on
 //!   Cloudflare. That is how a guest is middleware: it forwards the request
-//!   it was given.
+//!   it was given;
+//! - the host's outbound policy (`crate::outbound`): an address in the
+//!   denied ranges, written or resolved, is `destination-ip-prohibited`.
+//!   (The client resolves the name again to connect.)
 
 use std::future::Future;
 use std::sync::Arc;
 
+use ipnet::IpNet;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// The outgoing-request policy of one guest instance.
@@ -22,6 +26,8 @@ pub(crate) struct Outgoing {
     /// The authority the incoming request was addressed to.
     own: Option<http::uri::Authority>,
     origin: Option<Arc<url::Url>>,
+    /// Where it may not go.
+    denied: Arc<[IpNet]>,
 }
 
 impl Outgoing {
@@ -29,11 +35,13 @@ impl Outgoing {
         subrequests: u32,
         own: Option<http::uri::Authority>,
         origin: Option<Arc<url::Url>>,
+        denied: Arc<[IpNet]>,
     ) -> Self {
         Self {
             left: subrequests,
             own,
             origin,
+            denied,
         }
     }
 
@@ -80,13 +88,36 @@ impl WasiHttpHooks for Outgoing {
             *request.uri_mut() = uri;
         }
         drop(fut);
+        let denied = self.denied.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
+            if prohibited(&denied, request.uri()).await {
+                return Err(Error::DestinationIpProhibited);
+            }
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             Ok((
                 response.map(BodyExt::boxed_unsync),
                 Box::new(io) as Box<dyn Future<Output = _> + Send>,
             ))
         })
+    }
+}
+
+/// Whether `uri`'s host is, or resolves to, an address in `denied`. A name
+/// that does not resolve is left for the client to report.
+async fn prohibited(denied: &[IpNet], uri: &http::Uri) -> bool {
+    let Some(host) = uri.host() else {
+        return false;
+    };
+    if denied.is_empty() {
+        return false;
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = uri.port_u16().unwrap_or(80);
+    match tokio::net::lookup_host((host, port)).await {
+        Ok(addresses) => addresses
+            .map(|address| address.ip())
+            .any(|ip| denied.iter().any(|net| net.contains(&ip))),
+        Err(_) => false,
     }
 }

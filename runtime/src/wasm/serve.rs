@@ -11,6 +11,7 @@ use wasmtime::Trap;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::{WasiBody, WasiHttpView};
 
+use ipnet::IpNet;
 use isola_apis::WorkerBindings;
 use isola_apis::body::{BodyError, RequestBody, ResponseBody};
 
@@ -24,21 +25,26 @@ struct Served {
     limits: Limits,
     bindings: Arc<WorkerBindings>,
     origin: Option<Arc<url::Url>>,
+    /// Addresses its subrequests may not reach.
+    denied: Arc<[IpNet]>,
 }
 
 /// Starts serving `guest` with `limits`, its `bindings`, in front of
-/// `origin`; the handle takes its requests.
+/// `origin`, its subrequests kept from the `denied` addresses; the handle
+/// takes its requests.
 pub fn start(
     guest: Arc<Guest>,
     limits: Limits,
     bindings: WorkerBindings,
     origin: Option<&url::Url>,
+    denied: Vec<IpNet>,
 ) -> Serving {
     let serving = Arc::new(Served {
         guest,
         limits,
         bindings: Arc::new(bindings),
         origin: origin.cloned().map(Arc::new),
+        denied: denied.into(),
     });
     let (queue, mut events) = mpsc::unbounded_channel();
     let monitor = Monitor::detached();
@@ -126,6 +132,7 @@ async fn run(
         serving.limits.subrequests,
         request.uri().authority().cloned(),
         serving.origin.clone(),
+        serving.denied.clone(),
     );
     let guest = &serving.guest;
     let state = GuestState::new(guest, serving.bindings.clone(), outgoing);
