@@ -62,19 +62,51 @@ impl LimitsConfig {
         Ok(Limits {
             cpu,
             subrequests: self.subrequests.unwrap_or(base.subrequests),
-            request_bytes: self.request_mb.map_or(base.request_bytes, megabytes),
-            response_bytes: self.response_mb.map(megabytes).or(base.response_bytes),
+            request_bytes: match self.request_mb {
+                Some(mb) => megabytes("request_mb", mb)?,
+                None => base.request_bytes,
+            },
+            response_bytes: match self.response_mb {
+                Some(mb) => Some(megabytes("response_mb", mb)?),
+                None => base.response_bytes,
+            },
         })
     }
 }
 
-fn megabytes(mb: u64) -> u64 {
-    mb.saturating_mul(1024 * 1024)
+/// Most megabytes a body limit may name (1 TiB).
+const MAX_BODY_MB: u64 = 1024 * 1024;
+
+/// `mb` megabytes in bytes, if `field` can hold that much.
+fn megabytes(field: &str, mb: u64) -> Result<u64, String> {
+    if !(1..=MAX_BODY_MB).contains(&mb) {
+        return Err(format!(
+            "`{field}` is {mb}: give from 1 to {MAX_BODY_MB} (MB)"
+        ));
+    }
+    Ok(mb * 1024 * 1024)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_limits_that_cannot_hold_are_refused_naming_the_field() {
+        for (request_mb, response_mb, field) in [
+            (Some(0), None, "request_mb"),
+            (None, Some(0), "response_mb"),
+            (Some(u64::MAX), None, "request_mb"),
+        ] {
+            let config = LimitsConfig {
+                request_mb,
+                response_mb,
+                ..Default::default()
+            };
+            let error = config.apply(Limits::default()).unwrap_err();
+            assert!(error.contains(field), "{error}");
+        }
+    }
 
     #[test]
     fn config_overrides_only_what_it_sets() {
