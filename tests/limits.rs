@@ -162,3 +162,35 @@ fn sustained_load_on_a_healthy_worker_never_trips_the_cpu_limit() {
     assert_eq!(stats["requests"], 2400);
     assert_eq!(stats["errors"], serde_json::json!({}));
 }
+
+#[test]
+fn top_level_code_has_a_startup_budget_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    // About 100 ms of work at the top level: over the 50 ms a request may
+    // use, within the 400 ms a Worker may use to start.
+    let slow = dir.path().join("slow.js");
+    std::fs::write(
+        &slow,
+        "const started = Date.now();\nwhile (Date.now() - started < 100) {}\n\
+         export default { fetch() { return new Response(\"started\"); } };\n",
+    )
+    .unwrap();
+    let isola = Isola::serve(&[slow.to_str().unwrap()]);
+    assert_eq!(isola.get("/").text(), "started");
+
+    let endless = dir.path().join("endless.js");
+    std::fs::write(
+        &endless,
+        "while (true) {}\nexport default { fetch() { return new Response(\"never\"); } };\n",
+    )
+    .unwrap();
+    let exit = crate::support::run(&["serve", endless.to_str().unwrap(), "--port", "0"]);
+    assert!(!exit.status.success());
+    assert!(
+        exit.stderr.contains("[endless]")
+            && exit.stderr.contains("endless.js")
+            && exit.stderr.contains("startup limit of 400 ms"),
+        "{}",
+        exit.stderr
+    );
+}

@@ -25,6 +25,10 @@ use crate::limits::{Exceeded, Limits, Monitor};
 use crate::modules::Content;
 use crate::worker::{ScriptKind, WorkerVersion};
 
+/// CPU time a Worker's top-level code may use when it loads: Cloudflare's
+/// startup limit, apart from the per-request `cpu_ms`.
+const STARTUP_CPU: Duration = Duration::from_millis(400);
+
 /// How often a serving isolate refreshes its heap size for metrics.
 const HEAP_STATS_EVERY: Duration = Duration::from_secs(1);
 
@@ -126,7 +130,8 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
             return; // the pool was dropped
         };
         let name = load.worker.name.clone();
-        monitor.set_cpu_limit(load.limits.cpu);
+        // Top-level code has a budget of its own, as on Cloudflare.
+        monitor.set_cpu_limit(STARTUP_CPU.max(load.limits.cpu));
         loader.set_sources(load.worker.sources.clone());
         {
             let state = js.op_state();
@@ -145,7 +150,10 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
             // WebAssembly charges its memory to the isolate through it.
             state.put(monitor.clone());
         }
-        let loaded = load_worker(&mut js, &monitor, &load.worker, load.limits).await;
+        let loaded = load_worker(&mut js, &monitor, &load.worker, load.limits)
+            .await
+            .map_err(|error| startup_error(error, &monitor, &load.worker));
+        monitor.set_cpu_limit(load.limits.cpu);
         let failed = loaded.is_err();
         let _ = load.ready.send(loaded);
         if failed {
@@ -219,6 +227,24 @@ where
         }
     })
     .await
+}
+
+/// `error` from loading `worker`, naming the Worker and its file when a
+/// limit stopped its top-level code.
+fn startup_error(error: LoadError, monitor: &Monitor, worker: &WorkerVersion) -> LoadError {
+    let limit = match monitor.exceeded() {
+        Some(Exceeded::Cpu) => format!(
+            "more than its startup limit of {} ms of CPU time",
+            STARTUP_CPU.as_millis()
+        ),
+        Some(Exceeded::Memory) => "more memory than its limit".to_string(),
+        None => return error,
+    };
+    LoadError(format!(
+        "[{}] {}: the Worker's top-level code used {limit}",
+        worker.name,
+        worker.config.main.display()
+    ))
 }
 
 fn load_error(monitor: &Monitor, error: impl std::fmt::Display) -> LoadError {
