@@ -18,9 +18,11 @@ import {
 import { byteView, bytesOf } from "ext:isola_global_scope/26_byte_streams.js";
 
 const {
+  FunctionPrototypeApply,
   ObjectDefineProperty,
   Promise,
   PromisePrototypeCatch,
+  PromiseReject,
   SafeSet,
   SetPrototypeHas,
   String,
@@ -98,7 +100,45 @@ function timingSafeEqual(a, b) {
 }
 
 /** Adds the Workers extensions to the Web Crypto classes. */
+/** Most PBKDF2 iterations workerd runs; more is refused, not computed. */
+const MAX_PBKDF2_ITERATIONS = 100000;
+
+/**
+ * Wraps SubtleCrypto's `method` (deriveBits, deriveKey) so that PBKDF2 with
+ * more iterations than workerd allows is refused as workerd refuses it,
+ * before any host CPU is spent on it.
+ */
+function boundPbkdf2(method) {
+  const derive = crypto.SubtleCrypto.prototype[method];
+  return function (algorithm, ...rest) {
+    const name = typeof algorithm === "string" ? algorithm : algorithm?.name;
+    const iterations = algorithm?.iterations;
+    if (
+      typeof name === "string" &&
+      StringPrototypeToUpperCase(name) === "PBKDF2" &&
+      typeof iterations === "number" &&
+      iterations > MAX_PBKDF2_ITERATIONS
+    ) {
+      return PromiseReject(
+        new DOMException(
+          `Pbkdf2 failed: iteration counts above ${MAX_PBKDF2_ITERATIONS} are not supported (requested ${iterations}).`,
+          "NotSupportedError",
+        ),
+      );
+    }
+    return FunctionPrototypeApply(derive, this, [algorithm, ...rest]);
+  };
+}
+
 export function extendCrypto() {
+  for (const method of ["deriveBits", "deriveKey"]) {
+    ObjectDefineProperty(crypto.SubtleCrypto.prototype, method, {
+      value: boundPbkdf2(method),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
   ObjectDefineProperty(crypto.Crypto.prototype, "DigestStream", {
     value: DigestStream,
     writable: true,

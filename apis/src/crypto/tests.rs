@@ -37,3 +37,38 @@ fn timing_safe_equal_compares_buffers_of_one_length() {
         })
     );
 }
+
+#[test]
+fn pbkdf2_past_workerds_iteration_limit_is_refused_before_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = dir.path().join("pbkdf2.js");
+    std::fs::write(
+        &worker,
+        r#"async function derive(iterations) {
+  const key = await crypto.subtle.importKey(
+    "raw", new TextEncoder().encode("password"), "PBKDF2", false, ["deriveBits"]);
+  try {
+    const bits = await crypto.subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt: new Uint8Array(16), iterations }, key, 256);
+    return bits.byteLength;
+  } catch (error) {
+    return `${error.name}: ${error.message}`;
+  }
+}
+export default {
+  async fetch() {
+    return Response.json({ allowed: await derive(1000), refused: await derive(20000000) });
+  },
+};
+"#,
+    )
+    .unwrap();
+    let isola = Isola::serve(&[worker.to_str().unwrap()]);
+    assert_eq!(
+        isola.get("/").json(),
+        json!({
+            "allowed": 32,
+            "refused": "NotSupportedError: Pbkdf2 failed: iteration counts above 100000 are not supported (requested 20000000).",
+        })
+    );
+}
