@@ -17,12 +17,15 @@
 //! kinds are listed once, in [`crate::BINDINGS`].
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use deno_core::Extension;
+use deno_core::{Extension, OpState};
+use deno_error::JsErrorBox;
 use isola_storage::cache::Cache;
 use isola_storage::{KvStore, StoreError};
 use serde::Serialize;
@@ -169,6 +172,21 @@ impl WorkerBindings {
     /// What the binding `name` opened, if it is a `T`.
     pub fn get<T: Any>(&self, name: &str) -> Option<&T> {
         self.by_name.get(name)?.downcast_ref()
+    }
+
+    /// For an op: the `T` that binding `name` of the isolate's Worker
+    /// opened, or a TypeError saying no `what` is bound as `name`.
+    pub fn bound<T: Any + Clone>(
+        state: &Rc<RefCell<OpState>>,
+        name: &str,
+        what: &str,
+    ) -> Result<T, JsErrorBox> {
+        state
+            .borrow()
+            .borrow::<Self>()
+            .get::<T>(name)
+            .cloned()
+            .ok_or_else(|| JsErrorBox::type_error(format!("No {what} is bound as {name}")))
     }
 
     /// The Worker's caches, if it has storage for them.

@@ -12,12 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::binding::WorkerBindings;
 
 fn database(state: &Rc<RefCell<OpState>>, binding: &str) -> Result<D1Database, JsErrorBox> {
-    state
-        .borrow()
-        .borrow::<WorkerBindings>()
-        .get::<D1Database>(binding)
-        .cloned()
-        .ok_or_else(|| JsErrorBox::type_error(format!("No D1 database is bound as {binding}")))
+    WorkerBindings::bound(state, binding, "D1 database")
 }
 
 async fn blocking<T: Send + 'static>(

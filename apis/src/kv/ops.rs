@@ -26,12 +26,7 @@ fn js_error(error: KvError) -> JsErrorBox {
 }
 
 fn namespace(state: &Rc<RefCell<OpState>>, binding: &str) -> Result<Namespace, JsErrorBox> {
-    state
-        .borrow()
-        .borrow::<WorkerBindings>()
-        .get::<Namespace>(binding)
-        .cloned()
-        .ok_or_else(|| JsErrorBox::type_error(format!("No KV namespace is bound as {binding}")))
+    WorkerBindings::bound(state, binding, "KV namespace")
 }
 
 /// Runs `work` on the blocking pool.
