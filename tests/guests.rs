@@ -359,3 +359,42 @@ fn a_guests_subrequests_follow_the_outbound_policy() {
         alone.log()
     );
 }
+
+#[test]
+fn looping_guests_leave_the_servers_threads_to_other_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let hello = dir.path().join("hello.js");
+    std::fs::write(
+        &hello,
+        "export default { fetch() { return new Response(\"hello\"); } };\n",
+    )
+    .unwrap();
+    let config = dir.path().join("isola.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[workers]]\npath = \"{}\"\nroutes = [\"*/loop\"]\nlimits = {{ cpu_ms = 5000 }}\n\
+             [[workers]]\npath = \"{}\"\n",
+            rust_guest("echo").display(),
+            hello.display()
+        ),
+    )
+    .unwrap();
+    let isola = Isola::serve(&[config.to_str().unwrap()]);
+    // As many looping requests as the machine has cores, each allowed 5 s.
+    let loops: Vec<_> = (0..2)
+        .map(|_| {
+            let url = isola.url("/loop");
+            std::thread::spawn(move || request("GET", &url, &[], None).status)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(isola.get("/").text(), "hello");
+    assert!(
+        loops.iter().all(|thread| !thread.is_finished()),
+        "the JS Worker answered only once the guests were stopped"
+    );
+    for thread in loops {
+        assert_eq!(thread.join().unwrap(), 503);
+    }
+}

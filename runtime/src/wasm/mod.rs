@@ -5,10 +5,11 @@
 //! instantiated afresh for every request from the pooling allocator, whose
 //! copy-on-write memory images make that cost microseconds.
 //!
-//! Limits: a request's CPU budget is an epoch deadline (the engine's epoch
-//! ticks every millisecond), so a guest that loops forever traps at its
-//! limit; wall time spent waiting on the host (reading the request body)
-//! counts too. Each instance's memory is capped by the pooling allocator
+//! Limits: a request's CPU budget is counted in the epoch ticks (one a
+//! millisecond) that pass while the guest runs; at each one the guest
+//! yields to the runtime, so a guest that loops forever neither holds a
+//! server thread nor outlives its limit, where it traps. Each instance's
+//! memory is capped by the pooling allocator
 //! (`--memory-mb`, 128 MB by default); a guest that wants more sees
 //! `memory.grow` fail, as on Fastly.
 //!
@@ -32,7 +33,7 @@ use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
     Cache, CacheConfig, Config, Enabled, Engine, InstanceAllocationStrategy,
-    PoolingAllocationConfig, Store,
+    PoolingAllocationConfig, Store, Trap, UpdateDeadline,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -188,11 +189,24 @@ impl Guest {
 
 impl Guest {
     /// A store for one instance with `state`, which may run for `cpu`.
+    ///
+    /// The guest yields to the runtime at every epoch tick it runs through,
+    /// so a guest that computes for long shares the server's threads with
+    /// other requests instead of holding one; it traps once it has run
+    /// through `cpu` worth of ticks.
     fn store(&self, state: GuestState, cpu: Duration) -> Store<GuestState> {
         let mut store = Store::new(self.pre.engine(), state);
-        let ticks = (cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
+        let budget =
+            u64::try_from((cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1)).unwrap_or(u64::MAX);
+        let mut used = 0u64;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            used += 1;
+            if used >= budget {
+                return Err(Trap::Interrupt.into());
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
         store
     }
 
