@@ -322,3 +322,24 @@ fn isola_dev_reaches_local_origins_as_wrangler_dev_does() {
         json!({ "ok": true, "value": 200 })
     );
 }
+
+#[test]
+fn connections_past_the_limit_are_refused_cleanly() {
+    use std::io::Read;
+    let config = case("confinement").join("isola.toml");
+    let isola = Isola::serve_strict(&[config.to_str().unwrap(), "--max-connections", "2"]);
+    let held = [isola.connect(), isola.connect()];
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut extra = isola.connect();
+    let mut answer = String::new();
+    extra.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+    assert!(isola.wait_for_log("connections are open, the most allowed"));
+    drop(held);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        isola.get("/victim/seed").text(),
+        "seeded",
+        "served again once they closed"
+    );
+}

@@ -23,6 +23,37 @@ use crate::host::error_response;
 /// that sends half a header and waits is closed, not kept forever.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The answer to a connection past the limit, written before it is closed.
+const FULL: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+
+/// Connections a server keeps open by default: three quarters of the file
+/// descriptors the process may open, once its soft limit is raised to the
+/// hard one (the rest is for subrequests, stores and modules).
+pub fn default_max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for the call to fill in and read.
+    let soft = unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit.rlim_cur = limit.rlim_max;
+            }
+        }
+        limit.rlim_cur
+    };
+    usize::try_from(soft / 4 * 3).unwrap_or(usize::MAX).max(16)
+}
+
 /// A bound listening socket, not yet serving.
 pub struct Server {
     listener: TcpListener,
@@ -39,8 +70,13 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves `host` until the task is dropped.
-    pub async fn serve(self, host: Arc<Host>) -> std::io::Result<()> {
+    /// Serves `host` until the task is dropped, with at most
+    /// `max_connections` connections open at once: one more is answered
+    /// 503 and closed, so a flood of idle clients meets a clear refusal
+    /// rather than the process's file descriptor limit.
+    pub async fn serve(self, host: Arc<Host>, max_connections: usize) -> std::io::Result<()> {
+        let open = Arc::new(tokio::sync::Semaphore::new(max_connections));
+        let mut warned: Option<std::time::Instant> = None;
         loop {
             let (stream, _) = match self.listener.accept().await {
                 Ok(accepted) => accepted,
@@ -51,9 +87,20 @@ impl Server {
                     continue;
                 }
             };
+            let Ok(permit) = open.clone().try_acquire_owned() else {
+                let _ = stream.try_write(FULL);
+                if warned.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+                    tracing::warn!(
+                        "{max_connections} connections are open, the most allowed: refusing more"
+                    );
+                    warned = Some(std::time::Instant::now());
+                }
+                continue;
+            };
             let _ = stream.set_nodelay(true);
             let host = host.clone();
             tokio::spawn(async move {
+                let _permit = permit;
                 let service = service_fn(move |mut request: hyper::Request<Incoming>| {
                     let host = host.clone();
                     async move {

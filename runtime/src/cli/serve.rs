@@ -48,6 +48,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub memory_mb: Option<usize>,
 
+    /// Most client connections open at once (default: three quarters of
+    /// the file descriptors the process may open).
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+
     /// A local address or subnet Workers' subrequests may reach (loopback,
     /// private and link-local ones are refused otherwise); repeatable.
     #[arg(long = "allow-net", value_name = "ADDR")]
@@ -89,6 +94,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.pool.concurrency = concurrency;
     }
     config.pool.warm = args.warm.unwrap_or(config.pool.warm);
+    if let Some(max) = args.max_connections {
+        anyhow::ensure!(max > 0, "--max-connections must be at least 1");
+        config.options.max_connections = Some(max);
+    }
     for entry in &args.allow_net {
         let allowed =
             Outbound::parse_allowed(entry).map_err(|m| anyhow::anyhow!("--allow-net: {m}"))?;
@@ -144,6 +153,10 @@ pub(super) fn run_host<T>(
         // reported before anything starts.
         let kv = stores.get::<KvStore>().map_err(anyhow::Error::msg)?;
         tokio::spawn(sweep_expired_kv(kv));
+        let max_connections = config
+            .options
+            .max_connections
+            .unwrap_or_else(server::default_max_connections);
         let host = Host::start(config, stores).await?;
         let server = server::bind(addr)
             .await
@@ -151,7 +164,7 @@ pub(super) fn run_host<T>(
         let _admin = admin::start(host.clone(), state_dir).await?;
         let _ready = ready(&host, server.local_addr()?)?;
         tokio::select! {
-            served = server.serve(host) => served?,
+            served = server.serve(host, max_connections) => served?,
             _ = tokio::signal::ctrl_c() => {}
         }
         Ok(())

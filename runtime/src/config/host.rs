@@ -125,6 +125,8 @@ pub struct HostOptions {
     pub cf: serde_json::Value,
     /// Where Workers' subrequests may go.
     pub outbound: Outbound,
+    /// Most client connections open at once; None for the server's default.
+    pub max_connections: Option<usize>,
 }
 
 impl Default for HostOptions {
@@ -135,6 +137,7 @@ impl Default for HostOptions {
             log_requests: false,
             cf: default_cf(),
             outbound: Outbound::default(),
+            max_connections: None,
         }
     }
 }
