@@ -239,6 +239,33 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_file_is_refused_when_opened_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.sqlite");
+        {
+            let db = D1Database::open(&path).unwrap();
+            db.exec("CREATE TABLE t (v BLOB)").unwrap();
+            db.exec("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 500) INSERT INTO t SELECT zeroblob(1000) FROM c")
+                .unwrap();
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 64 * 1024, "{} bytes", bytes.len());
+        for byte in &mut bytes[8192..64 * 1024] {
+            *byte = 0xA5;
+        }
+        std::fs::write(&path, bytes).unwrap();
+        let error = D1Database::open(&path)
+            .err()
+            .expect("a damaged file is refused")
+            .to_string();
+        assert!(error.contains("shop.sqlite"), "{error}");
+        assert!(
+            error.contains("damaged") || error.contains("not a usable"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn statements_bind_read_and_report_meta() {
         let db = db();
         let inserted = db
