@@ -4,12 +4,17 @@
 //! A module must be inside the Worker's folder (where its config is, or its
 //! script when it has none), or inside a `node_modules` folder of that
 //! folder or of one above it, where packages are installed. Inside the
-//! Worker's own files, hidden files and folders (`.dev.vars`, `.env`,
-//! `.isola/` with the state directory and the admin token, `.git/`) are not
-//! modules. Paths are compared as written, with `..` resolved: a symlink
+//! Worker's own files, hidden files (`.dev.vars`, `.env`) and the folders
+//! of state and history (`.isola/` with the state directory and the admin
+//! token, `.wrangler/`, `.git/`) are not modules. Paths are compared as written, with `..` resolved: a symlink
 //! the project itself holds is the project's choice.
 
 use std::path::{Component, Path, PathBuf};
+
+/// Folders of a project that hold state or history, not modules: isola's
+/// state and admin token, wrangler's, git's. (Other hidden folders hold
+/// framework builds, such as `.open-next/` and `.svelte-kit/`.)
+const STATE_FOLDERS: &[&str] = &[".isola", ".wrangler", ".git"];
 
 /// The files one Worker may import.
 #[derive(Debug, Clone, Default)]
@@ -40,8 +45,12 @@ impl Scope {
                 if name == "node_modules" {
                     return Ok(());
                 }
-                if name.to_string_lossy().starts_with('.') {
-                    return refused("hidden files and folders of a Worker are not modules");
+                let name = name.to_string_lossy();
+                let is_file = components.peek().is_none();
+                if (is_file && name.starts_with('.')) || STATE_FOLDERS.contains(&name.as_ref()) {
+                    return refused(
+                        "hidden files and the .isola, .wrangler and .git folders are not modules",
+                    );
                 }
             }
             return Ok(());
@@ -84,6 +93,8 @@ mod tests {
         assert!(check("/srv/shop/node_modules/hono/dist/index.js").is_ok());
         assert!(check("/srv/node_modules/shared/index.js").is_ok());
         assert!(check("/srv/shop/node_modules/.pnpm/a@1/node_modules/a/x.js").is_ok());
+        assert!(check("/srv/shop/.open-next/worker.js").is_ok());
+        assert!(check("/srv/shop/.svelte-kit/cloudflare/_worker.js").is_ok());
         for outside in [
             "/srv/victim/worker.js",
             "/srv/shop/../victim/worker.js",
@@ -100,6 +111,8 @@ mod tests {
             "/srv/shop/.dev.vars",
             "/srv/shop/.isola/state/server.json",
             "/srv/shop/src/.env",
+            "/srv/shop/.wrangler/state/v3/d1/db.sqlite",
+            "/srv/shop/.git/config",
         ] {
             let error = check(hidden).unwrap_err();
             assert!(error.contains("hidden files"), "{hidden}: {error}");
