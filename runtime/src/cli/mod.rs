@@ -56,25 +56,17 @@ pub struct StateArgs {
 
 impl Cli {
     /// Points the QuickJS backend's bytecode cache, and wasmtime's cache of
-    /// compiled guests, at isola's cache directory, or turns them off. The
-    /// engine reads these variables once, so this must run before the first
-    /// isolate exists and before any thread is spawned.
-    ///
-    /// The engine writes a cache entry through a temporary file named after
-    /// the entry, which two processes compiling the same module at once
-    /// would both write: only the process holding `bytecode.lock` uses the
-    /// shared bytecode cache; others started meanwhile compile from source.
+    /// compiled guests, at isola's cache directory, or turns them off. The engine reads these variables once, so
+    /// this must run before the first isolate exists and before any thread
+    /// is spawned.
     pub fn configure_bytecode_cache(&self) {
         let dir = self.cache_dir.clone().or_else(default_cache_dir);
-        let shared = dir
-            .as_deref()
-            .filter(|_| !self.no_bytecode_cache)
-            .filter(|dir| hold_lock(&dir.join("bytecode.lock")));
         // SAFETY: called from `main` while the process is single-threaded.
         unsafe {
-            match shared {
-                Some(dir) => std::env::set_var("V82JSC_BC_CACHE_DIR", dir.join("bytecode")),
-                None => std::env::set_var("V82JSC_NO_BC_CACHE", "1"),
+            if self.no_bytecode_cache {
+                std::env::set_var("V82JSC_NO_BC_CACHE", "1");
+            } else if let Some(dir) = &dir {
+                std::env::set_var("V82JSC_BC_CACHE_DIR", dir.join("bytecode"));
             }
         }
         if let (false, Some(dir)) = (self.no_bytecode_cache, dir) {
@@ -94,32 +86,6 @@ impl Cli {
             Command::Bench(args) => bench::run(args),
         }
     }
-}
-
-/// Takes an exclusive lock on the file at `path` (created if need be) for
-/// the rest of the process's life; false if another process holds it.
-fn hold_lock(path: &std::path::Path) -> bool {
-    use std::os::fd::IntoRawFd;
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-    else {
-        return false;
-    };
-    let fd = file.into_raw_fd();
-    // SAFETY: `fd` is an open descriptor this process owns; it is kept open
-    // (and so locked) until the process exits.
-    let locked = unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    if !locked {
-        // SAFETY: as above; not locked, so nothing to keep.
-        unsafe { libc::close(fd) };
-    }
-    locked
 }
 
 /// `$XDG_CACHE_HOME/isola`, or `~/.cache/isola`.
