@@ -12,9 +12,10 @@
 //! `deno_fetch` checks against the URL and against every address a host
 //! name resolves to, so a name that points at `127.0.0.1` is refused too.
 //! Allowed addresses are carved out of the denied ranges. Deno's rules
-//! take IPv6 addresses but not IPv6 subnets, so of IPv6 only `::1` and `::`
-//! are refused; unique-local (`fc00::/7`) and link-local (`fe80::/10`)
-//! IPv6 addresses are not yet.
+//! take IPv6 addresses but not IPv6 subnets, so `fetch()` and WebSockets
+//! refuse `::1` and `::` but not yet unique-local (`fc00::/7`) and
+//! link-local (`fe80::/10`) IPv6 addresses; a Wasm guest's requests, which
+//! are checked against the subnets themselves, refuse those too.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -32,6 +33,8 @@ const LOCAL_RANGES: &[&str] = &[
     "192.168.0.0/16",
     "::/128",
     "::1/128",
+    "fc00::/7",
+    "fe80::/10",
 ];
 
 /// The host's outbound policy.
