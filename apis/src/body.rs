@@ -59,13 +59,24 @@ impl ResponseBody {
 
 /// The chunks sent into a channel, as a body; unlike [`ResponseBody`] as a
 /// whole it is `Sync`, so it can also serve as a request body.
-pub struct ChannelBody(mpsc::Receiver<Result<Bytes, BodyError>>);
+pub struct ChannelBody {
+    chunks: mpsc::Receiver<Result<Bytes, BodyError>>,
+    /// Whether a chunk has gone out yet.
+    started: bool,
+    /// An error that came before any chunk, held back for one poll.
+    held: Option<BodyError>,
+}
 
 impl ChannelBody {
     /// A body and the sender that feeds it, [`STREAM_BUFFER_CHUNKS`] ahead.
     pub fn new() -> (mpsc::Sender<Result<Bytes, BodyError>>, Self) {
-        let (tx, rx) = mpsc::channel(STREAM_BUFFER_CHUNKS);
-        (tx, Self(rx))
+        let (tx, chunks) = mpsc::channel(STREAM_BUFFER_CHUNKS);
+        let body = Self {
+            chunks,
+            started: false,
+            held: None,
+        };
+        (tx, body)
     }
 }
 
@@ -73,14 +84,31 @@ impl Body for ChannelBody {
     type Data = Bytes;
     type Error = BodyError;
 
+    /// The chunks as they come. A body that fails before its first chunk
+    /// reports the failure one poll late: hyper writes the response's head
+    /// when a body is pending, and drops the connection unwritten when it
+    /// fails at once, so this way the client sees the status and headers
+    /// the Worker sent, then a cut body, whichever thread ran first.
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        self.get_mut()
-            .0
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(|r| r.map(Frame::data)))
+        let this = self.get_mut();
+        if let Some(error) = this.held.take() {
+            return Poll::Ready(Some(Err(error)));
+        }
+        match this.chunks.poll_recv(cx) {
+            Poll::Ready(Some(Err(error))) if !this.started => {
+                this.held = Some(error);
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Poll::Ready(Some(chunk)) => {
+                this.started = true;
+                Poll::Ready(Some(chunk.map(Frame::data)))
+            }
+            other => other.map(|end| end.map(|chunk| chunk.map(Frame::data))),
+        }
     }
 }
 
