@@ -373,7 +373,7 @@ fn looping_guests_leave_the_servers_threads_to_other_workers() {
     std::fs::write(
         &config,
         format!(
-            "[[workers]]\npath = \"{}\"\nroutes = [\"*/loop\"]\nlimits = {{ cpu_ms = 5000 }}\n\
+            "[[workers]]\npath = \"{}\"\nroutes = [\"*/loop\"]\nlimits = {{ cpu_ms = 2000 }}\n\
              [[workers]]\npath = \"{}\"\n",
             rust_guest("echo").display(),
             hello.display()
@@ -381,7 +381,7 @@ fn looping_guests_leave_the_servers_threads_to_other_workers() {
     )
     .unwrap();
     let isola = Isola::serve(&[config.to_str().unwrap()]);
-    // As many looping requests as the machine has cores, each allowed 5 s.
+    // As many looping requests as the machine has cores, each allowed 2 s.
     let loops: Vec<_> = (0..2)
         .map(|_| {
             let url = isola.url("/loop");
