@@ -135,7 +135,7 @@ impl Store for D1Store {
 
 impl D1Store {
     /// The file of database `id` (`<dir>/<id>.sqlite`), if on disk.
-    pub fn path(&self, id: &str) -> Option<PathBuf> {
+    fn path(&self, id: &str) -> Option<PathBuf> {
         self.dir
             .as_ref()
             .map(|dir| dir.join(format!("{id}.sqlite")))
