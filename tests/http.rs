@@ -76,6 +76,46 @@ fn request_headers_read_as_workers_read_them() {
 }
 
 #[test]
+fn every_headers_method_reads_incoming_headers_as_a_fresh_headers_would() {
+    let isola = Isola::serve(&[case("request-headers").join("worker.js").to_str().unwrap()]);
+    let probes = isola.get("/").json();
+    let probes = probes.as_array().unwrap();
+    assert!(probes.len() > 10, "{probes:?}");
+    for probe in probes {
+        let probe = probe.as_str().unwrap();
+        let json = request(
+            "GET",
+            &isola.url(&format!("/?probe={probe}")),
+            &[
+                ("Content-Type", "a/b"),
+                ("Authorization", "Bearer t"),
+                ("Accept", "text/html"),
+                ("X-Custom", "yes"),
+                ("x-dup", "one"),
+                ("X-Dup", "two"),
+            ],
+            None,
+        )
+        .json();
+        assert_eq!(json["incoming"], json["fresh"], "probe {probe}");
+    }
+    let first = |probe: &str| {
+        request(
+            "GET",
+            &isola.url(&format!("/?probe={probe}")),
+            &[("Content-Type", "a/b"), ("Authorization", "Bearer t")],
+            None,
+        )
+        .json()["incoming"]
+            .clone()
+    };
+    assert_eq!(first("get-mixed"), "a/b");
+    assert_eq!(first("get-upper"), "Bearer t");
+    assert_eq!(first("has-mixed"), true);
+    assert_eq!(first("get-missing"), serde_json::Value::Null);
+}
+
+#[test]
 fn a_chunked_request_body_is_streamed_into_the_worker() {
     let isola = Isola::serve(&[guest("echo").to_str().unwrap()]);
     let mut stream = isola.connect();

@@ -105,8 +105,12 @@ class HostInnerRequest {
     this.urlListProcessedInner = list;
   }
 
-  /** One header's value (all of its values, joined), by lower-case name. */
+  /**
+   * One header's value (all of its values, joined), by name in any case:
+   * `Headers.get` passes the name as the Worker wrote it.
+   */
   header(name) {
+    name = StringPrototypeToLowerCase(name);
     if (this.headerListInner !== null) {
       return headerFromList(this.headerListInner, name);
     }
