@@ -139,6 +139,7 @@ fn scheduled_events_run_by_hand() {
     let ran = isola.get("/__scheduled?cron=*/5+*+*+*+*");
     assert_eq!(ran.status, 200);
     assert_eq!(ran.text(), "Ran scheduled event");
+    assert_eq!(ran.header("content-type"), Some("text/plain;charset=UTF-8"));
     assert_eq!(
         isola.get("/last-cron").text(),
         "*/5 * * * *",
@@ -147,6 +148,7 @@ fn scheduled_events_run_by_hand() {
 
     let ran = isola.get("/cdn-cgi/handler/scheduled?cron=0+12+*+*+1");
     assert_eq!((ran.status, ran.text().as_str()), (200, "ok"));
+    assert_eq!(ran.header("content-type"), Some("text/plain;charset=UTF-8"));
     assert_eq!(isola.get("/last-cron").text(), "0 12 * * 1");
 }
 

@@ -292,6 +292,16 @@ fn values_bind_and_read_back_as_d1_types_them() {
 }
 
 #[test]
+fn sql_that_d1_accepts_runs_here_too() {
+    let state = migrated();
+    let isola = Isola::serve_in(&[&project()], state.path());
+    let seen = isola.get("/scenario/dialect").json();
+    assert_eq!(seen["json"], json!({"ok": {"v": 2}}));
+    assert_eq!(seen["math"], json!({"ok": {"root": 4, "pi": 3, "log": 3}}));
+    assert_eq!(seen["fts5"], json!({"ok": [{"body": "the quick brown fox"}]}));
+}
+
+#[test]
 fn errors_come_back_shaped_like_d1s() {
     let state = migrated();
     let isola = Isola::serve_in(&[&project()], state.path());

@@ -182,6 +182,10 @@ impl Host {
         };
         let mut response = http::Response::new(ResponseBody::full(body));
         *response.status_mut() = status;
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain;charset=UTF-8"),
+        );
         Some(response)
     }
 

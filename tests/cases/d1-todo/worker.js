@@ -71,6 +71,18 @@ const scenarios = {
     const bytes = new Uint8Array(await db.dump());
     return { header: new TextDecoder().decode(bytes.subarray(0, 15)), isBuffer: true };
   },
+  // SQL that D1's SQLite build accepts beyond a default one.
+  async dialect(db) {
+    const first = (sql) => caught(() => db.prepare(sql).first());
+    return {
+      json: await first("SELECT json_extract('{\"a\":[1,2]}', '$.a[1]') AS v"),
+      math: await first("SELECT sqrt(16) AS root, floor(pi()) AS pi, log10(1000) AS log"),
+      fts5: await caught(async () => {
+        await db.exec("CREATE VIRTUAL TABLE notes USING fts5(body);\nINSERT INTO notes (body) VALUES ('the quick brown fox');\nINSERT INTO notes (body) VALUES ('lazy dogs')");
+        return (await db.prepare("SELECT body FROM notes WHERE notes MATCH 'quick'").all()).results;
+      }),
+    };
+  },
   async session(db) {
     const session = db.withSession("first-primary");
     const row = await session.prepare("SELECT 1 AS one").first();
