@@ -79,6 +79,22 @@ fn serves_a_typescript_project_with_its_bindings() {
 }
 
 #[test]
+fn a_script_named_on_the_command_line_runs_under_the_config_beside_it() {
+    let project = migrated_project();
+    let config = std::fs::read_to_string(project.path().join("wrangler.toml")).unwrap();
+    edit(
+        project.path(),
+        "wrangler.toml",
+        &config.replace("main = \"src/index.ts\"\n", ""),
+    );
+    let isola = Isola::dev_in(project.path(), &["src/index.ts"]);
+    let seen = isola.get("/").json();
+    assert_eq!(seen["greeting"], "hello", "[vars] from wrangler.toml");
+    assert_eq!(seen["token"], "dev-token", ".dev.vars beside it");
+    assert_eq!(seen["notes"][0], "first note", "its D1 binding");
+}
+
+#[test]
 fn edits_reload_and_broken_edits_keep_the_last_good_version() {
     let project = migrated_project();
     let isola = Isola::dev(project.path(), &[]);

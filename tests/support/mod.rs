@@ -162,7 +162,14 @@ impl Isola {
     /// state where `isola dev` keeps it by default, and waits until it is
     /// ready. Its stdout (the banner) goes to [`Isola::log`] too.
     pub fn dev(project: &Path, args: &[&str]) -> Self {
-        let mut all = vec!["dev", project.to_str().unwrap(), "--port", "0"];
+        let mut all = vec![project.to_str().unwrap()];
+        all.extend_from_slice(args);
+        Self::dev_in(project, &all)
+    }
+
+    /// Starts `isola dev <args> --port 0` in the directory `project`.
+    pub fn dev_in(project: &Path, args: &[&str]) -> Self {
+        let mut all = vec!["dev", "--port", "0"];
         all.extend_from_slice(args);
         let mut command = isola_command(&all);
         command.current_dir(project);

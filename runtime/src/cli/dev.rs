@@ -12,7 +12,7 @@ use clap::Args;
 use isola_apis::Stores;
 
 use super::serve::run_host;
-use crate::config::{HostConfig, LoadOptions, default_cf};
+use crate::config::{HostConfig, LoadOptions, default_cf, find_config_above, is_script};
 use crate::dev;
 use crate::limits::LimitsConfig;
 
@@ -69,13 +69,24 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
     reason = "the banner and the ready line are the command's output"
 )]
 pub fn run(args: DevArgs) -> anyhow::Result<()> {
+    // A script named on its own runs under the wrangler config of the
+    // directory the command runs in (or one above), as `main`: that is
+    // what `wrangler dev src/index.ts` does.
+    let (path, main) = match is_script(&args.path)
+        .then(|| find_config_above(&std::env::current_dir().ok()?))
+        .flatten()
+    {
+        Some(config) => (config, Some(args.path)),
+        None => (args.path, None),
+    };
     let load = LoadOptions {
         env: args.env,
         dev_vars: true,
         vars: args.vars.into_iter().collect::<BTreeMap<_, _>>(),
+        main,
     };
     let mut config = HostConfig::load(
-        std::slice::from_ref(&args.path),
+        std::slice::from_ref(&path),
         &LimitsConfig::default(),
         &load,
     )?;

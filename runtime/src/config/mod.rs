@@ -21,7 +21,9 @@ pub use host::{
     HostConfig, HostOptions, PoolConfig, WorkerEntry, default_cf, memory_bytes, service_targets,
 };
 pub use route::RoutePattern;
-pub use wrangler::{Blob, DevSettings, LoadOptions, ModuleRule, RuleKind, WorkerConfig};
+pub use wrangler::{
+    Blob, DevSettings, LoadOptions, ModuleRule, RuleKind, WorkerConfig, find_config_above, is_script,
+};
 
 /// What went wrong reading a config; always names the file.
 #[derive(Debug, thiserror::Error)]

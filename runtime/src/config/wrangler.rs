@@ -227,6 +227,9 @@ pub struct LoadOptions {
     /// Vars given on the command line (`--var KEY:VALUE`); they override the
     /// config's and the secrets of the same name.
     pub vars: BTreeMap<String, String>,
+    /// The entry module to use instead of the config's `main`, as when a
+    /// script is named beside a config (`wrangler dev src/index.ts`).
+    pub main: Option<PathBuf>,
 }
 
 impl WorkerConfig {
@@ -243,7 +246,7 @@ impl WorkerConfig {
 
     /// Like [`WorkerConfig::load`], as `options` say.
     pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Self, ConfigError> {
-        let mut config = Self::read(path, options.env.as_deref())?;
+        let mut config = Self::read(path, options.env.as_deref(), options.main.as_deref())?;
         if options.dev_vars {
             let dir = config.source.parent().unwrap_or(Path::new("/"));
             config.secrets = dev_vars::read(dir, options.env.as_deref())?;
@@ -258,8 +261,9 @@ impl WorkerConfig {
         Ok(config)
     }
 
-    /// The config in `path`, with its `[env.NAME]` section `env`.
-    fn read(path: &Path, env: Option<&str>) -> Result<Self, ConfigError> {
+    /// The config in `path`, with its `[env.NAME]` section `env`, and
+    /// `main` as its entry module when given.
+    fn read(path: &Path, env: Option<&str>, main: Option<&Path>) -> Result<Self, ConfigError> {
         let path = config_path(path)?;
         let document = match path.extension().and_then(|e| e.to_str()) {
             Some("toml") => {
@@ -284,7 +288,7 @@ impl WorkerConfig {
             let field = e.path().to_string();
             ConfigError::new(&path, format!("`{field}`: {}", e.into_inner()))
         })?;
-        Self::from_raw(&path, raw)
+        Self::from_raw(&path, raw, main)
     }
 
     /// A Worker made of one script and no config: named after the file.
@@ -313,15 +317,21 @@ impl WorkerConfig {
         }
     }
 
-    fn from_raw(config_path: &Path, raw: RawConfig) -> Result<Self, ConfigError> {
+    fn from_raw(
+        config_path: &Path,
+        raw: RawConfig,
+        main: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
         let dir = config_path.parent().unwrap_or(Path::new("/"));
-        let main = raw.main.ok_or_else(|| {
-            ConfigError::new(
-                config_path,
-                "`main` is missing: name the Worker's entry script",
-            )
-        })?;
-        let main = dir.join(main);
+        let main = match main {
+            Some(main) => self::config_path(main)?,
+            None => dir.join(raw.main.ok_or_else(|| {
+                ConfigError::new(
+                    config_path,
+                    "`main` is missing: name the Worker's entry script",
+                )
+            })?),
+        };
         if !main.is_file() {
             return Err(ConfigError::new(
                 config_path,
@@ -456,6 +466,22 @@ fn find_config(dir: &Path) -> Result<PathBuf, ConfigError> {
                 "no wrangler.json, wrangler.jsonc or wrangler.toml in this directory",
             )
         })
+}
+
+/// The wrangler config that applies in `dir`: the first found there or in
+/// a directory above it, as wrangler looks for one.
+pub fn find_config_above(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find_map(|dir| find_config(dir).ok())
+}
+
+/// Whether `path` names a Worker's entry module rather than a config or a
+/// directory.
+pub fn is_script(path: &Path) -> bool {
+    path.is_file()
+        && !matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("toml" | "json" | "jsonc")
+        )
 }
 
 pub(super) fn read(path: &Path) -> Result<String, ConfigError> {
