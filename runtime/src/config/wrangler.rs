@@ -435,7 +435,7 @@ fn config_path(path: &Path) -> Result<PathBuf, ConfigError> {
         return find_config(&path);
     }
     let known = [
-        "toml", "json", "jsonc", "js", "mjs", "cjs", "ts", "mts", "wasm",
+        "toml", "json", "jsonc", "js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "wasm",
     ];
     if !path
         .extension()
@@ -444,7 +444,7 @@ fn config_path(path: &Path) -> Result<PathBuf, ConfigError> {
     {
         return Err(ConfigError::new(
             &path,
-            "expected a Worker script (.js, .mjs, .ts), a Wasm component (.wasm) or a wrangler config (.toml, .json, .jsonc)",
+            "expected a Worker script (.js, .mjs, .ts, .tsx, .jsx), a Wasm component (.wasm) or a wrangler config (.toml, .json, .jsonc)",
         ));
     }
     if !path.is_file() {
@@ -688,6 +688,7 @@ LIMITS = { max = 3 }
             env: None,
             dev_vars: true,
             vars: [("C".to_string(), "cli".to_string())].into(),
+            main: None,
         };
         let config = WorkerConfig::load_with(dir.path(), &options).unwrap();
         assert_eq!(config.vars["A"], "config");

@@ -1,6 +1,6 @@
 //! A Worker's modules: finding them (relative imports, and packages in
 //! `node_modules` as a bundler would find them) and reading them
-//! (TypeScript without a build step, JSON, and the text, data and Wasm
+//! (TypeScript and JSX without a build step, JSON, and the text, data and Wasm
 //! modules of wrangler's module rules).
 //!
 //! Every isolate of one Worker version shares one [`ModuleSources`], so each
@@ -188,7 +188,7 @@ fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<M
         | MediaType::Cts
         | MediaType::Tsx
         | MediaType::Jsx => {
-            let js = typescript::to_javascript(specifier, media_type, &source)?;
+            let js = typescript::to_javascript(specifier, path, media_type, &source)?;
             let map = js
                 .source_map
                 .and_then(|map| SourceMap::from_slice(map.as_bytes()).ok());

@@ -1,6 +1,6 @@
 //! Finding the module an `import` names, as wrangler's bundler would:
-//! relative paths against the importing file (`./util` may mean `util.ts`
-//! or `util/index.js`, and `./util.js` may mean `util.ts`, as TypeScript
+//! relative paths against the importing file (`./util` may mean `util.ts`,
+//! `util.tsx` or `util/index.js`, and `./util.js` may mean `util.ts`, as TypeScript
 //! projects write it), and bare names (`hono`, `hono/cors`) in
 //! `node_modules`, by each package's `exports` (with the `workerd`,
 //! `worker` and `browser` conditions first), `module` or `main`.
@@ -22,13 +22,18 @@ impl Default for Resolver {
             packages: PackageResolver::new(ResolveOptions {
                 condition_names: conditions.iter().map(|c| c.to_string()).collect(),
                 main_fields: vec!["module".into(), "main".into()],
-                extensions: [".js", ".mjs", ".ts", ".mts", ".json"]
-                    .iter()
-                    .map(|e| e.to_string())
-                    .collect(),
+                // esbuild's order: TypeScript before JavaScript.
+                extensions: [
+                    ".tsx", ".ts", ".jsx", ".js", ".mts", ".mjs", ".cts", ".cjs", ".json",
+                ]
+                .iter()
+                .map(|e| e.to_string())
+                .collect(),
                 extension_alias: vec![
-                    (".js".into(), vec![".js".into(), ".ts".into()]),
+                    (".js".into(), vec![".js".into(), ".ts".into(), ".tsx".into()]),
+                    (".jsx".into(), vec![".jsx".into(), ".tsx".into()]),
                     (".mjs".into(), vec![".mjs".into(), ".mts".into()]),
+                    (".cjs".into(), vec![".cjs".into(), ".cts".into()]),
                 ],
                 ..ResolveOptions::default()
             }),
