@@ -100,6 +100,17 @@ fn workers_see_workerd_values_not_denos() {
         ours["compatibilityFlags"]["streams_enable_constructors"],
         true
     );
+    let receivers = &ours["receivers"];
+    for name in ["fetch", "setTimeout", "atob", "btoa", "structuredClone", "queueMicrotask"] {
+        let seen = receivers[name].as_str().unwrap();
+        assert!(
+            seen.starts_with("TypeError: Illegal invocation: function called with incorrect `this`"),
+            "{name} called on another object: {seen}"
+        );
+    }
+    assert_eq!(receivers["bare"], "hi");
+    assert_eq!(receivers["onGlobal"], "aGk=hi");
+    assert_eq!(receivers["lengths"], serde_json::json!([1, 1, "fetch", "clearImmediate"]));
     let uuid = ours["uuid"].as_str().unwrap();
     assert_eq!(uuid.len(), 36);
     assert_eq!(&uuid[14..15], "4", "a version 4 UUID: {uuid}");

@@ -211,7 +211,6 @@ function refusedAddress(error) {
       "(isola serve --allow-net, or [outbound] allow in isola.toml)",
   );
 }
-ObjectDefineProperty(workerFetch, "name", { value: "fetch" });
 
 // deno_core's own, which reports what a callback throws; a callback of a
 // Worker is reported with the Worker's name instead.
@@ -224,6 +223,44 @@ function queueMicrotask(callback) {
 const workerConsole = new consoleNs.Console((message, level) =>
   hostLog(level, message)
 );
+
+const ILLEGAL_INVOCATION =
+  "Illegal invocation: function called with incorrect `this` reference. See " +
+  "https://developers.cloudflare.com/workers/observability/errors/#illegal-invocation-errors " +
+  "for details.";
+
+/**
+ * `fn` as a method of the global scope, named `name`: like workerd's, it
+ * throws when called on anything but the global scope (or nothing), as in
+ * `const o = { f: fetch }; o.f(url)`.
+ */
+function globalFunction(name, fn) {
+  const method = {
+    [name](...args) {
+      if (this !== undefined && this !== null && this !== globalThis) {
+        throw new TypeError(ILLEGAL_INVOCATION);
+      }
+      return FunctionPrototypeApply(fn, undefined, args);
+    },
+  }[name];
+  ObjectDefineProperty(method, "length", { value: fn.length });
+  return method;
+}
+
+const globalFunctions = {
+  atob: globalFunction("atob", base64.atob),
+  btoa: globalFunction("btoa", base64.btoa),
+  clearImmediate: globalFunction("clearImmediate", clearTimeout),
+  clearInterval: globalFunction("clearInterval", clearInterval),
+  clearTimeout: globalFunction("clearTimeout", clearTimeout),
+  fetch: globalFunction("fetch", workerFetch),
+  queueMicrotask: globalFunction("queueMicrotask", queueMicrotask),
+  reportError: globalFunction("reportError", event.reportError),
+  setImmediate: globalFunction("setImmediate", setImmediate),
+  setInterval: globalFunction("setInterval", setInterval),
+  setTimeout: globalFunction("setTimeout", setTimeout),
+  structuredClone: globalFunction("structuredClone", messagePort.structuredClone),
+};
 
 function nonEnumerable(value) {
   return { value, writable: true, enumerable: false, configurable: true };
@@ -310,18 +347,18 @@ const prototypeProperties = {
   WritableStreamDefaultWriter: nonEnumerable(
     streams.WritableStreamDefaultWriter,
   ),
-  atob: writable(base64.atob),
-  btoa: writable(base64.btoa),
-  clearImmediate: writable(clearTimeout),
-  clearInterval: writable(clearInterval),
-  clearTimeout: writable(clearTimeout),
-  fetch: writable(workerFetch),
-  queueMicrotask: writable(queueMicrotask),
-  reportError: writable(event.reportError),
-  setImmediate: writable(setImmediate),
-  setInterval: writable(setInterval),
-  setTimeout: writable(setTimeout),
-  structuredClone: writable(messagePort.structuredClone),
+  atob: writable(globalFunctions.atob),
+  btoa: writable(globalFunctions.btoa),
+  clearImmediate: writable(globalFunctions.clearImmediate),
+  clearInterval: writable(globalFunctions.clearInterval),
+  clearTimeout: writable(globalFunctions.clearTimeout),
+  fetch: writable(globalFunctions.fetch),
+  queueMicrotask: writable(globalFunctions.queueMicrotask),
+  reportError: writable(globalFunctions.reportError),
+  setImmediate: writable(globalFunctions.setImmediate),
+  setInterval: writable(globalFunctions.setInterval),
+  setTimeout: writable(globalFunctions.setTimeout),
+  structuredClone: writable(globalFunctions.structuredClone),
   // Deno's WebIDL checks brand the global scope like any platform object.
   [webidl.brand]: nonEnumerable(webidl.brand),
 };
@@ -337,10 +374,10 @@ const ownProperties = {
   performance: writable(performance.performance),
   scheduler: writable(scheduler),
   self: { get: () => globalThis, enumerable: true, configurable: true },
-  clearInterval: writable(clearInterval),
-  clearTimeout: writable(clearTimeout),
-  setInterval: writable(setInterval),
-  setTimeout: writable(setTimeout),
+  clearInterval: writable(globalFunctions.clearInterval),
+  clearTimeout: writable(globalFunctions.clearTimeout),
+  setInterval: writable(globalFunctions.setInterval),
+  setTimeout: writable(globalFunctions.setTimeout),
 };
 
 /**

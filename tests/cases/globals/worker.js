@@ -1,4 +1,24 @@
 // Reports the shape of the global scope, to compare with workerd's.
+
+// What global functions do when called as methods of another object
+// (workerd: a TypeError), and bare or on `globalThis` (they work).
+function receivers() {
+  const seen = {};
+  for (const name of ["fetch", "setTimeout", "atob", "btoa", "structuredClone", "queueMicrotask"]) {
+    const holder = { f: globalThis[name] };
+    try {
+      holder.f("aGk=");
+      seen[name] = "called";
+    } catch (error) {
+      seen[name] = `${error.name}: ${error.message}`;
+    }
+  }
+  const bare = atob;
+  seen.bare = bare("aGk=");
+  seen.onGlobal = globalThis.btoa("hi") + self.atob("aGk=");
+  seen.lengths = [fetch.length, setTimeout.length, fetch.name, clearImmediate.name];
+  return seen;
+}
 export default {
   fetch() {
     const protoChain = [];
@@ -27,6 +47,7 @@ export default {
       uuid: crypto.randomUUID(),
       btoa: btoa("isola"),
       structuredClone: structuredClone({ a: [1, 2] }),
+      receivers: receivers(),
     });
   },
 };
