@@ -169,14 +169,23 @@ impl Isola {
 
     /// Starts `isola dev <args> --port 0` in the directory `project`.
     pub fn dev_in(project: &Path, args: &[&str]) -> Self {
+        Self::try_dev_in(project, args).unwrap_or_else(|log| panic!("{log}"))
+    }
+
+    /// Like [`Isola::dev_in`], with why it did not start as the error.
+    pub fn try_dev_in(project: &Path, args: &[&str]) -> Result<Self, String> {
         let mut all = vec!["dev", "--port", "0"];
         all.extend_from_slice(args);
         let mut command = isola_command(&all);
         command.current_dir(project);
-        Self::start(command, StateDir::Given(project.join(".isola/state")))
+        Self::try_start(command, StateDir::Given(project.join(".isola/state")))
     }
 
-    fn start(mut command: Command, state: StateDir) -> Self {
+    fn start(command: Command, state: StateDir) -> Self {
+        Self::try_start(command, state).unwrap_or_else(|log| panic!("{log}"))
+    }
+
+    fn try_start(mut command: Command, state: StateDir) -> Result<Self, String> {
         let mut child = command.spawn().expect("start isola");
         let log = collect(child.stderr.take().unwrap());
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -201,15 +210,18 @@ impl Isola {
                 let _ = child.kill();
                 let _ = child.wait();
                 std::thread::sleep(Duration::from_millis(50));
-                panic!("isola did not start; its log:\n{}", log.lock().unwrap());
+                return Err(format!(
+                    "isola did not start; its log:\n{}",
+                    log.lock().unwrap()
+                ));
             }
         };
-        Self {
+        Ok(Self {
             child,
             addr,
             log,
             state,
-        }
+        })
     }
 
     /// The server's state directory.

@@ -85,11 +85,8 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         vars: args.vars.into_iter().collect::<BTreeMap<_, _>>(),
         main,
     };
-    let mut config = HostConfig::load(
-        std::slice::from_ref(&path),
-        &LimitsConfig::default(),
-        &load,
-    )?;
+    let mut config =
+        HostConfig::load(std::slice::from_ref(&path), &LimitsConfig::default(), &load)?;
     let worker = config.workers[0].config.clone();
     for warning in worker.warnings() {
         tracing::warn!("{warning}");

@@ -22,7 +22,8 @@ pub use host::{
 };
 pub use route::RoutePattern;
 pub use wrangler::{
-    Blob, DevSettings, LoadOptions, ModuleRule, RuleKind, WorkerConfig, find_config_above, is_script,
+    Blob, DevSettings, LoadOptions, ModuleRule, RuleKind, WorkerConfig, find_config_above,
+    is_script,
 };
 
 /// What went wrong reading a config; always names the file.

@@ -30,7 +30,10 @@ impl Default for Resolver {
                 .map(|e| e.to_string())
                 .collect(),
                 extension_alias: vec![
-                    (".js".into(), vec![".js".into(), ".ts".into(), ".tsx".into()]),
+                    (
+                        ".js".into(),
+                        vec![".js".into(), ".ts".into(), ".tsx".into()],
+                    ),
                     (".jsx".into(), vec![".jsx".into(), ".tsx".into()]),
                     (".mjs".into(), vec![".mjs".into(), ".mts".into()]),
                     (".cjs".into(), vec![".cjs".into(), ".cts".into()]),

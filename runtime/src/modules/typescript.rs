@@ -72,25 +72,33 @@ fn jsx_options(path: &Path) -> Result<Option<JsxRuntime>, String> {
         Some(config) => compiler_options(&config, 0)?,
         None => serde_json::Map::new(),
     };
-    let text = |name: &str| options.get(name).and_then(Value::as_str).map(str::to_string);
+    let text = |name: &str| {
+        options
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let automatic = |development| {
         Some(JsxRuntime::Automatic(JsxAutomaticOptions {
             development,
             import_source: Some(text("jsxImportSource").unwrap_or_else(|| "react".into())),
         }))
     };
-    Ok(match text("jsx").map(|j| j.to_ascii_lowercase()).as_deref() {
-        Some("preserve" | "react-native") => None,
-        Some("react-jsx") => automatic(false),
-        Some("react-jsxdev") => automatic(true),
-        _ => {
-            let defaults = JsxClassicOptions::default();
-            Some(JsxRuntime::Classic(JsxClassicOptions {
-                factory: text("jsxFactory").unwrap_or(defaults.factory),
-                fragment_factory: text("jsxFragmentFactory").unwrap_or(defaults.fragment_factory),
-            }))
-        }
-    })
+    Ok(
+        match text("jsx").map(|j| j.to_ascii_lowercase()).as_deref() {
+            Some("preserve" | "react-native") => None,
+            Some("react-jsx") => automatic(false),
+            Some("react-jsxdev") => automatic(true),
+            _ => {
+                let defaults = JsxClassicOptions::default();
+                Some(JsxRuntime::Classic(JsxClassicOptions {
+                    factory: text("jsxFactory").unwrap_or(defaults.factory),
+                    fragment_factory: text("jsxFragmentFactory")
+                        .unwrap_or(defaults.fragment_factory),
+                }))
+            }
+        },
+    )
 }
 
 /// The `tsconfig.json` (or `jsconfig.json`) in the directory of `path` or
@@ -106,10 +114,7 @@ fn nearest_tsconfig(path: &Path) -> Option<PathBuf> {
 
 /// `compilerOptions` of the tsconfig at `path`, over those of the configs
 /// it `extends` by relative path (package names are not followed).
-fn compiler_options(
-    path: &Path,
-    depth: usize,
-) -> Result<serde_json::Map<String, Value>, String> {
+fn compiler_options(path: &Path, depth: usize) -> Result<serde_json::Map<String, Value>, String> {
     let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let text = std::fs::read_to_string(path).map_err(|e| failed(&e))?;
     let config = jsonc_parser::parse_to_serde_value(&text, &Default::default())
@@ -162,7 +167,11 @@ mod tests {
              export default (env: Env, o: Options) => run(env);\n",
         );
         assert!(!out.code.contains("./types"), "{}", out.code);
-        assert!(out.code.contains("import { run } from './run'"), "{}", out.code);
+        assert!(
+            out.code.contains("import { run } from './run'"),
+            "{}",
+            out.code
+        );
         assert!(out.source_map.is_some());
     }
 
@@ -183,7 +192,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let classic = convert(root, "a.tsx", "export const a = <p>hi</p>;\n");
-        assert!(classic.code.contains("React.createElement"), "{}", classic.code);
+        assert!(
+            classic.code.contains("React.createElement"),
+            "{}",
+            classic.code
+        );
 
         std::fs::write(
             root.join("base.json"),

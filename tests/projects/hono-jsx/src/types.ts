@@ -1,0 +1,6 @@
+export type Bindings = { TOKEN: string };
+
+export interface Item {
+  id: number;
+  name: string;
+}
