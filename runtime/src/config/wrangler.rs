@@ -76,7 +76,7 @@ pub struct ModuleRule {
 pub enum RuleKind {
     /// JavaScript (ES module).
     ESModule,
-    /// CommonJS (`require`): not supported.
+    /// CommonJS (`require`, `module.exports`), run as esbuild runs it.
     CommonJS,
     /// A `WebAssembly.Module`.
     CompiledWasm,

@@ -365,7 +365,10 @@ async fn load_worker(
             for blob in &worker.config.blobs {
                 define_blob(js, monitor, blob).await?;
             }
-            let module = worker.sources.read(&worker.main).map_err(LoadError)?;
+            let module = worker
+                .sources
+                .read_script(&worker.main)
+                .map_err(LoadError)?;
             let Content::Text(code) = &module.content else {
                 return Err(LoadError(format!("{} is not a script", worker.main)));
             };

@@ -1,11 +1,12 @@
 //! A Worker's modules: finding them (relative imports, and packages in
 //! `node_modules` as a bundler would find them) and reading them
-//! (TypeScript and JSX without a build step, JSON, and the text, data and Wasm
-//! modules of wrangler's module rules).
+//! (TypeScript and JSX without a build step, CommonJS, JSON, and the text,
+//! data and Wasm modules of wrangler's module rules).
 //!
 //! Every isolate of one Worker version shares one [`ModuleSources`], so each
 //! file is read and converted once.
 
+mod commonjs;
 mod resolve;
 mod rules;
 mod scope;
@@ -77,6 +78,20 @@ impl ModuleSources {
 
     /// The module at `specifier`, read (and converted) on first use.
     pub fn read(&self, specifier: &ModuleSpecifier) -> Result<Arc<Module>, String> {
+        self.read_as(specifier, true)
+    }
+
+    /// The service-worker script at `specifier`: a classic script, never
+    /// CommonJS, whatever names it uses.
+    pub fn read_script(&self, specifier: &ModuleSpecifier) -> Result<Arc<Module>, String> {
+        self.read_as(specifier, false)
+    }
+
+    fn read_as(
+        &self,
+        specifier: &ModuleSpecifier,
+        may_be_commonjs: bool,
+    ) -> Result<Arc<Module>, String> {
         if let Some(module) = self.lock().get(specifier) {
             return Ok(module.clone());
         }
@@ -100,21 +115,25 @@ impl ModuleSources {
                 content: Content::Text(std::fs::read_to_string(&path).map_err(failed)?.into()),
                 source_map: None,
             },
-            Some(RuleKind::CommonJS) => {
-                return Err(format!(
-                    "{}: CommonJS modules are not supported: write it as an ES module",
-                    path.display()
-                ));
-            }
             None if !is_module_type(MediaType::from_path(&path)) => {
                 return Err(format!(
                     "Cannot import {specifier}: its type is not a module type; a [[rules]] \
                      entry can make it Text or Data"
                 ));
             }
-            Some(RuleKind::ESModule) | None => {
+            rule @ (Some(RuleKind::ESModule | RuleKind::CommonJS) | None) => {
                 let source = std::fs::read_to_string(&path).map_err(failed)?;
-                convert(specifier, &path, source)?
+                let commonjs = match (rule, MediaType::from_path(&path)) {
+                    (Some(RuleKind::CommonJS), _) | (_, MediaType::Cjs | MediaType::Cts) => {
+                        CommonJs::Always
+                    }
+                    (Some(_), _) | (_, MediaType::Mjs | MediaType::Mts) => CommonJs::Never,
+                    (None, media_type) if media_type.is_typed() || !may_be_commonjs => {
+                        CommonJs::Never
+                    }
+                    (None, _) => CommonJs::Detect,
+                };
+                self.convert(specifier, &path, source, commonjs)?
             }
         };
         let module = Arc::new(module);
@@ -177,6 +196,96 @@ fn is_module_type(media_type: MediaType) -> bool {
             | MediaType::Tsx
             | MediaType::Json
     )
+}
+
+/// Whether a JavaScript module may be CommonJS.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CommonJs {
+    Never,
+    /// When its syntax says so (see [`commonjs::analyze`]).
+    Detect,
+    Always,
+}
+
+impl ModuleSources {
+    /// A module file's JavaScript (TypeScript and JSX compiled, CommonJS
+    /// wrapped), or its JSON.
+    fn convert(
+        &self,
+        specifier: &ModuleSpecifier,
+        path: &Path,
+        source: String,
+        commonjs: CommonJs,
+    ) -> Result<Module, String> {
+        let mut module = convert(specifier, path, source)?;
+        if module.kind != ModuleKind::JavaScript || commonjs == CommonJs::Never {
+            return Ok(module);
+        }
+        let Content::Text(code) = &module.content else {
+            return Ok(module);
+        };
+        let forced = commonjs == CommonJs::Always;
+        let found = commonjs::analyze(specifier, MediaType::JavaScript, code, forced)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(analysis) = found {
+            let required: Vec<_> = analysis
+                .requires()
+                .map(|name| (name.to_string(), self.required(name, specifier)))
+                .collect();
+            let names = analysis.names(self.reexported_names(specifier, &analysis, 0));
+            let filename = self.scope.public_path(path);
+            module.content =
+                Content::Text(commonjs::wrap(code, &required, &names, &filename).into());
+        }
+        Ok(module)
+    }
+
+    /// What `require(name)` in `referrer` finds.
+    fn required(&self, name: &str, referrer: &ModuleSpecifier) -> commonjs::Required {
+        match self.resolver.resolve_require(name, referrer.as_str()) {
+            Ok(Some(url)) => {
+                let json = url.path().ends_with(".json");
+                commonjs::Required::Found { url, json }
+            }
+            Ok(None) => commonjs::Required::Empty,
+            Err(error) => commonjs::Required::Missing(error),
+        }
+    }
+
+    /// The export names of the CommonJS modules `analysis` re-exports (and
+    /// of those they re-export), as far as they can be read.
+    fn reexported_names(
+        &self,
+        referrer: &ModuleSpecifier,
+        analysis: &commonjs::Analysis,
+        depth: usize,
+    ) -> Vec<String> {
+        const MAX_DEPTH: usize = 8;
+        let mut names = Vec::new();
+        if depth >= MAX_DEPTH {
+            return names;
+        }
+        for name in analysis.reexports() {
+            let Ok(Some(url)) = self.resolver.resolve_require(name, referrer.as_str()) else {
+                continue;
+            };
+            let Ok(path) = url.to_file_path() else {
+                continue;
+            };
+            if self.scope.check(&path, url.as_str()).is_err() {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let forced = MediaType::from_path(&path) == MediaType::Cjs;
+            if let Ok(Some(inner)) = commonjs::analyze(&url, MediaType::JavaScript, &text, forced) {
+                let deeper = self.reexported_names(&url, &inner, depth + 1);
+                names.extend(inner.names(deeper));
+            }
+        }
+        names
+    }
 }
 
 fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<Module, String> {

@@ -3,91 +3,136 @@
 //! `util.tsx` or `util/index.js`, and `./util.js` may mean `util.ts`, as TypeScript
 //! projects write it), and bare names (`hono`, `hono/cors`) in
 //! `node_modules`, by each package's `exports` (with the `workerd`,
-//! `worker` and `browser` conditions first), `module` or `main`.
+//! `worker` and `browser` conditions first), `module` or `main`, with the
+//! files its `browser` field replaces replaced.
 
 use deno_ast::ModuleSpecifier;
 use oxc_resolver::{ResolveOptions, Resolver as PackageResolver};
 
-/// Resolves a Worker's import specifiers.
+/// Resolves a Worker's import specifiers, and the names its CommonJS
+/// modules `require`.
 pub struct Resolver {
-    packages: PackageResolver,
+    imports: PackageResolver,
+    requires: PackageResolver,
 }
 
 impl Default for Resolver {
     fn default() -> Self {
-        let conditions = [
-            "workerd", "worker", "browser", "import", "module", "default",
-        ];
         Self {
-            packages: PackageResolver::new(ResolveOptions {
-                condition_names: conditions.iter().map(|c| c.to_string()).collect(),
-                main_fields: vec!["module".into(), "main".into()],
-                // esbuild's order: TypeScript before JavaScript.
-                extensions: [
-                    ".tsx", ".ts", ".jsx", ".js", ".mts", ".mjs", ".cts", ".cjs", ".json",
-                ]
-                .iter()
-                .map(|e| e.to_string())
-                .collect(),
-                extension_alias: vec![
-                    (
-                        ".js".into(),
-                        vec![".js".into(), ".ts".into(), ".tsx".into()],
-                    ),
-                    (".jsx".into(), vec![".jsx".into(), ".tsx".into()]),
-                    (".mjs".into(), vec![".mjs".into(), ".mts".into()]),
-                    (".cjs".into(), vec![".cjs".into(), ".cts".into()]),
+            imports: packages(
+                &[
+                    "workerd", "worker", "browser", "import", "module", "default",
                 ],
-                ..ResolveOptions::default()
-            }),
+                &["module", "main"],
+            ),
+            requires: packages(
+                &["workerd", "worker", "browser", "require", "default"],
+                &["main", "module"],
+            ),
         }
     }
+}
+
+/// A package resolver with these `exports` conditions and `package.json`
+/// fields, in order of preference.
+fn packages(conditions: &[&str], main_fields: &[&str]) -> PackageResolver {
+    PackageResolver::new(ResolveOptions {
+        condition_names: conditions.iter().map(|c| c.to_string()).collect(),
+        main_fields: main_fields.iter().map(|f| f.to_string()).collect(),
+        // A package's `browser` field replaces its Node-only files.
+        alias_fields: vec![vec!["browser".into()]],
+        // esbuild's order: TypeScript before JavaScript.
+        extensions: [
+            ".tsx", ".ts", ".jsx", ".js", ".mts", ".mjs", ".cts", ".cjs", ".json",
+        ]
+        .iter()
+        .map(|e| e.to_string())
+        .collect(),
+        extension_alias: vec![
+            (
+                ".js".into(),
+                vec![".js".into(), ".ts".into(), ".tsx".into()],
+            ),
+            (".jsx".into(), vec![".jsx".into(), ".tsx".into()]),
+            (".mjs".into(), vec![".mjs".into(), ".mts".into()]),
+            (".cjs".into(), vec![".cjs".into(), ".cts".into()]),
+        ],
+        ..ResolveOptions::default()
+    })
 }
 
 impl Resolver {
     /// The module `specifier` names when imported from `referrer`.
     pub fn resolve(&self, specifier: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
-        if specifier.starts_with("file:") {
-            return ModuleSpecifier::parse(specifier)
-                .map_err(|e| format!("bad module URL {specifier}: {e}"));
-        }
-        if let Some(builtin) = specifier.strip_prefix("node:") {
-            return Err(format!(
-                "Cannot import \"{specifier}\" from {referrer}: Node.js built-in modules \
-                 (node:{builtin}) are not provided"
-            ));
-        }
-        let relative = specifier.starts_with("./")
-            || specifier.starts_with("../")
-            || specifier.starts_with('/');
-        if relative {
-            let base = ModuleSpecifier::parse(referrer)
-                .map_err(|e| format!("bad referrer {referrer}: {e}"))?;
-            let joined = base
-                .join(specifier)
-                .map_err(|e| format!("Cannot resolve {specifier:?} from {referrer}: {e}"))?;
-            if joined.to_file_path().is_ok_and(|path| path.is_file()) {
-                return Ok(joined);
-            }
-        }
-        let dir = ModuleSpecifier::parse(referrer)
-            .ok()
-            .and_then(|url| url.to_file_path().ok())
-            .and_then(|path| path.parent().map(|p| p.to_path_buf()))
-            .ok_or_else(|| format!("Cannot resolve {specifier:?} from {referrer}"))?;
-        let resolution = self.packages.resolve(&dir, specifier).map_err(|e| {
+        resolve_with(&self.imports, specifier, referrer)?.ok_or_else(|| {
             format!(
-                "Cannot resolve \"{specifier}\" from {referrer}: {e}{}",
-                if relative {
-                    ""
-                } else {
-                    " (is the package installed in node_modules?)"
-                }
+                "Cannot import \"{specifier}\" from {referrer}: its package's \"browser\" \
+                 field leaves it out"
             )
-        })?;
-        ModuleSpecifier::from_file_path(resolution.full_path())
-            .map_err(|()| format!("Cannot resolve {specifier:?}: not a file path"))
+        })
     }
+
+    /// The module `require(specifier)` in `referrer` names; `None` when a
+    /// package's `browser` field maps it to nothing (an empty module).
+    pub fn resolve_require(
+        &self,
+        specifier: &str,
+        referrer: &str,
+    ) -> Result<Option<ModuleSpecifier>, String> {
+        resolve_with(&self.requires, specifier, referrer)
+    }
+}
+
+fn resolve_with(
+    packages: &PackageResolver,
+    specifier: &str,
+    referrer: &str,
+) -> Result<Option<ModuleSpecifier>, String> {
+    if specifier.starts_with("file:") {
+        return ModuleSpecifier::parse(specifier)
+            .map(Some)
+            .map_err(|e| format!("bad module URL {specifier}: {e}"));
+    }
+    if let Some(builtin) = specifier.strip_prefix("node:") {
+        return Err(format!(
+            "Cannot import \"{specifier}\" from {referrer}: Node.js built-in modules \
+                 (node:{builtin}) are not provided"
+        ));
+    }
+    let relative =
+        specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/');
+    if relative {
+        let base = ModuleSpecifier::parse(referrer)
+            .map_err(|e| format!("bad referrer {referrer}: {e}"))?;
+        let joined = base
+            .join(specifier)
+            .map_err(|e| format!("Cannot resolve {specifier:?} from {referrer}: {e}"))?;
+        if joined.to_file_path().is_ok_and(|path| path.is_file()) {
+            return Ok(Some(joined));
+        }
+    }
+    let dir = ModuleSpecifier::parse(referrer)
+        .ok()
+        .and_then(|url| url.to_file_path().ok())
+        .and_then(|path| path.parent().map(|p| p.to_path_buf()))
+        .ok_or_else(|| format!("Cannot resolve {specifier:?} from {referrer}"))?;
+    let resolution = match packages.resolve(&dir, specifier) {
+        Err(oxc_resolver::ResolveError::Ignored(_)) => return Ok(None),
+        resolved => resolved,
+    };
+    let resolution = resolution.map_err(|e| {
+        format!(
+            "Cannot resolve \"{specifier}\" from {referrer}: {e}{}",
+            if relative {
+                ""
+            } else {
+                " (is the package installed in node_modules?)"
+            }
+        )
+    })?;
+    ModuleSpecifier::from_file_path(resolution.full_path())
+        .map(Some)
+        .map_err(|()| format!("Cannot resolve {specifier:?}: not a file path"))
 }
 
 #[cfg(test)]

@@ -31,6 +31,26 @@ impl Scope {
         }
     }
 
+    /// How the Worker sees the path of its file at `path`: from its folder
+    /// (`/src/util.js`), or from the `node_modules` folder above it that
+    /// holds it (`/node_modules/pkg/index.js`), never the host's path.
+    pub fn public_path(&self, path: &Path) -> String {
+        let path = normalize(path);
+        let inside = match &self.root {
+            Some(root) => path.strip_prefix(root).ok(),
+            None => None,
+        };
+        let relative = inside.map(Path::to_path_buf).unwrap_or_else(|| {
+            let components: Vec<_> = path.components().collect();
+            let from = components
+                .iter()
+                .position(|c| c.as_os_str() == "node_modules")
+                .unwrap_or(components.len().saturating_sub(1));
+            components[from..].iter().collect()
+        });
+        format!("/{}", relative.to_string_lossy())
+    }
+
     /// Whether the module at `path` (an absolute path) may be imported;
     /// the error names `specifier`, never what the file holds.
     pub fn check(&self, path: &Path, specifier: &str) -> Result<(), String> {
