@@ -32,6 +32,7 @@ pub mod html_rewriter;
 pub mod kv;
 pub mod services;
 pub mod stores;
+pub mod unsafe_eval;
 pub mod websocket;
 pub mod wit;
 
@@ -39,8 +40,12 @@ pub use binding::{BannerRow, Binding, BindingKind, JsBinding, WorkerBindings};
 pub use stores::{Store, Stores};
 
 /// Every kind of binding a Worker's config can declare.
-pub static BINDINGS: &[&dyn BindingKind] =
-    &[&kv::KvNamespaces, &d1::D1Databases, &services::Services];
+pub static BINDINGS: &[&dyn BindingKind] = &[
+    &kv::KvNamespaces,
+    &d1::D1Databases,
+    &services::Services,
+    &unsafe_eval::UnsafeBindings,
+];
 
 /// The deno_core extensions of the global scope and of every API, in the
 /// order an isolate loads them.

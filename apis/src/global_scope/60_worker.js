@@ -35,6 +35,10 @@ import {
 } from "ext:isola_global_scope/30_events.js";
 import { makeEnv } from "ext:isola_global_scope/40_env.js";
 import { defineCloudflareGlobal } from "ext:isola_global_scope/90_global_scope.js";
+import {
+  disallowCodeGeneration,
+  evalAllowedDuringStartup,
+} from "ext:isola_global_scope/92_code_generation.js";
 
 const {
   ArrayPrototypeSlice,
@@ -250,10 +254,13 @@ let env = null;
  * Service-worker scripts see their bindings as globals.
  */
 export function prepareWorker(isModule, description, subrequestLimit) {
-  const { bindings, compatibilityFlags, cf } = JSONParse(description);
+  const { bindings, compatibilityDate, compatibilityFlags, cf } = JSONParse(description);
   setIncomingCf(cf);
   Invocation.subrequestLimit = subrequestLimit;
   defineCloudflareGlobal(compatibilityFlags);
+  if (!evalAllowedDuringStartup(compatibilityDate, compatibilityFlags)) {
+    disallowCodeGeneration();
+  }
   env = makeEnv(bindings);
   if (!isModule) {
     defineGlobalBindings(env);
@@ -263,9 +270,10 @@ export function prepareWorker(isModule, description, subrequestLimit) {
 /**
  * Called by the host once the Worker's code has run: `namespace` is the main
  * module's namespace (undefined for a service-worker script). Throws when the
- * Worker has no handler.
+ * Worker has no handler. From here on, code is not generated from strings.
  */
 export function startWorker(namespace) {
+  disallowCodeGeneration();
   if (namespace === undefined) {
     if (
       globalListeners("fetch").length === 0 &&

@@ -142,10 +142,6 @@ const scheduler = ObjectFreeze({
 });
 
 /**
- * Wraps a timer callback so that an exception is logged instead of tearing
- * down the isolate's event loop, as workerd does.
- */
-/**
  * `callback`, for a timer or microtask: what it throws fails the request
  * whose code queued it, if that request is still waiting for its response
  * (else it is logged).

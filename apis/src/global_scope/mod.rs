@@ -30,6 +30,7 @@ deno_core::extension!(
     "40_env.js",
     "60_worker.js",
     "90_global_scope.js",
+    "92_code_generation.js",
     "99_main.js",
   ],
   lazy_loaded_js = [

@@ -158,7 +158,6 @@ const UNSUPPORTED: &[&str] = &[
     "containers",
     "version_metadata",
     "ratelimits",
-    "unsafe",
     "jsx_factory",
     "jsx_fragment",
 ];
