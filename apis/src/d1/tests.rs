@@ -296,6 +296,14 @@ fn sql_that_d1_accepts_runs_here_too() {
     let state = migrated();
     let isola = Isola::serve_in(&[&project()], state.path());
     let seen = isola.get("/scenario/dialect").json();
+    assert_eq!(seen["deleteLimit"], json!({"ok": 1}), "{seen}");
+    assert_eq!(
+        seen["deleteReturningLimit"],
+        json!({"ok": [{"title": "l4", "tag": "gone"}]}),
+        "the highest id, its parameters bound where they were written"
+    );
+    assert_eq!(seen["updateLimit"], json!({"ok": 1}), "{seen}");
+    assert_eq!(seen["left"], json!([["l2", 1], ["l3", 0]]));
     assert_eq!(seen["json"], json!({"ok": {"v": 2}}));
     assert_eq!(seen["math"], json!({"ok": {"root": 4, "pi": 3, "log": 3}}));
     assert_eq!(seen["fts5"], json!({"ok": [{"body": "the quick brown fox"}]}));

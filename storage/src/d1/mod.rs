@@ -14,8 +14,10 @@ mod confine;
 mod database_id;
 mod error;
 mod export;
+mod limit;
 mod migrations;
 mod sqlite;
+mod tokens;
 mod value;
 mod watch;
 

@@ -14,6 +14,7 @@ use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::{Connection, StatementStatus};
 
 use super::confine::{self, Host};
+use super::limit;
 use super::watch::{CancelToken, Limits, Watch, Watchdog};
 use super::{D1Backend, D1Error, Meta, QueryResult, Statement, Value};
 
@@ -147,10 +148,20 @@ fn run_statement(
     watch.check()?;
     // The common case, one statement, comes from the connection's cache of
     // prepared statements; anything else is split and prepared afresh.
-    if !is_blank(&statement.sql)
-        && let Ok(mut cached) = conn.prepare_cached(&statement.sql)
-    {
-        return run_prepared(conn, host, watch, &mut cached, &statement.params);
+    if !is_blank(&statement.sql) {
+        match conn.prepare_cached(&statement.sql) {
+            Ok(mut cached) => {
+                return run_prepared(conn, host, watch, &mut cached, &statement.params);
+            }
+            // `DELETE`/`UPDATE … LIMIT`, which this SQLite's parser lacks.
+            Err(_) => {
+                if let Some(rewritten) = limit::rewrite(&statement.sql)
+                    && let Ok(mut cached) = conn.prepare_cached(&rewritten)
+                {
+                    return run_prepared(conn, host, watch, &mut cached, &statement.params);
+                }
+            }
+        }
     }
     let mut batch = rusqlite::Batch::new(conn, &statement.sql);
     let mut prepared = Vec::new();

@@ -73,8 +73,21 @@ const scenarios = {
   },
   // SQL that D1's SQLite build accepts beyond a default one.
   async dialect(db) {
+    await db.exec("INSERT INTO todos (title) VALUES ('l1');\nINSERT INTO todos (title) VALUES ('l2');\nINSERT INTO todos (title) VALUES ('l3');\nINSERT INTO todos (title) VALUES ('l4')");
     const first = (sql) => caught(() => db.prepare(sql).first());
+    const changes = async (statement) => (await statement.run()).meta.changes;
     return {
+      deleteLimit: await caught(() =>
+        changes(db.prepare("DELETE FROM todos WHERE title LIKE ? ORDER BY id LIMIT 1").bind("l%"))
+      ),
+      deleteReturningLimit: await caught(async () =>
+        (await db.prepare("DELETE FROM todos WHERE title LIKE ? RETURNING title, ? AS tag ORDER BY id DESC LIMIT ?")
+          .bind("l%", "gone", 1).all()).results
+      ),
+      updateLimit: await caught(() =>
+        changes(db.prepare("UPDATE todos SET done = 1 WHERE title LIKE 'l%' ORDER BY id LIMIT 1"))
+      ),
+      left: (await db.prepare("SELECT title, done FROM todos WHERE title LIKE 'l%' ORDER BY id").raw()),
       json: await first("SELECT json_extract('{\"a\":[1,2]}', '$.a[1]') AS v"),
       math: await first("SELECT sqrt(16) AS root, floor(pi()) AS pi, log10(1000) AS log"),
       fts5: await caught(async () => {
