@@ -13,7 +13,7 @@ mod scope;
 mod typescript;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use deno_ast::{MediaType, ModuleSpecifier};
@@ -22,6 +22,8 @@ use deno_core::sourcemap::SourceMap;
 pub use resolve::Resolver;
 pub use rules::ModuleRules;
 pub use scope::Scope;
+
+use commonjs::CommonJs;
 
 use crate::config::RuleKind;
 
@@ -56,6 +58,8 @@ pub enum ModuleKind {
 /// The modules of a Worker version, read once and shared.
 pub struct ModuleSources {
     files: Mutex<HashMap<ModuleSpecifier, Arc<Module>>>,
+    /// Which files are CommonJS, with what they export and require.
+    analyses: Mutex<HashMap<PathBuf, Option<Arc<commonjs::Analysis>>>>,
     resolver: Resolver,
     rules: ModuleRules,
     scope: Scope,
@@ -66,6 +70,7 @@ impl ModuleSources {
     pub fn new(rules: ModuleRules, scope: Scope) -> Self {
         Self {
             files: Mutex::default(),
+            analyses: Mutex::default(),
             resolver: Resolver::default(),
             rules,
             scope,
@@ -123,17 +128,16 @@ impl ModuleSources {
             }
             rule @ (Some(RuleKind::ESModule | RuleKind::CommonJS) | None) => {
                 let source = std::fs::read_to_string(&path).map_err(failed)?;
-                let commonjs = match (rule, MediaType::from_path(&path)) {
-                    (Some(RuleKind::CommonJS), _) | (_, MediaType::Cjs | MediaType::Cts) => {
-                        CommonJs::Always
+                let mut module = convert(specifier, &path, source)?;
+                if let (ModuleKind::JavaScript, Content::Text(code)) =
+                    (module.kind, &module.content)
+                {
+                    let mode = CommonJs::of(rule, &path, may_be_commonjs);
+                    if let Some(content) = self.commonjs(specifier, &path, code, mode)? {
+                        module.content = content;
                     }
-                    (Some(_), _) | (_, MediaType::Mjs | MediaType::Mts) => CommonJs::Never,
-                    (None, media_type) if media_type.is_typed() || !may_be_commonjs => {
-                        CommonJs::Never
-                    }
-                    (None, _) => CommonJs::Detect,
-                };
-                self.convert(specifier, &path, source, commonjs)?
+                }
+                module
             }
         };
         let module = Arc::new(module);
@@ -196,96 +200,6 @@ fn is_module_type(media_type: MediaType) -> bool {
             | MediaType::Tsx
             | MediaType::Json
     )
-}
-
-/// Whether a JavaScript module may be CommonJS.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum CommonJs {
-    Never,
-    /// When its syntax says so (see [`commonjs::analyze`]).
-    Detect,
-    Always,
-}
-
-impl ModuleSources {
-    /// A module file's JavaScript (TypeScript and JSX compiled, CommonJS
-    /// wrapped), or its JSON.
-    fn convert(
-        &self,
-        specifier: &ModuleSpecifier,
-        path: &Path,
-        source: String,
-        commonjs: CommonJs,
-    ) -> Result<Module, String> {
-        let mut module = convert(specifier, path, source)?;
-        if module.kind != ModuleKind::JavaScript || commonjs == CommonJs::Never {
-            return Ok(module);
-        }
-        let Content::Text(code) = &module.content else {
-            return Ok(module);
-        };
-        let forced = commonjs == CommonJs::Always;
-        let found = commonjs::analyze(specifier, MediaType::JavaScript, code, forced)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if let Some(analysis) = found {
-            let required: Vec<_> = analysis
-                .requires()
-                .map(|name| (name.to_string(), self.required(name, specifier)))
-                .collect();
-            let names = analysis.names(self.reexported_names(specifier, &analysis, 0));
-            let filename = self.scope.public_path(path);
-            module.content =
-                Content::Text(commonjs::wrap(code, &required, &names, &filename).into());
-        }
-        Ok(module)
-    }
-
-    /// What `require(name)` in `referrer` finds.
-    fn required(&self, name: &str, referrer: &ModuleSpecifier) -> commonjs::Required {
-        match self.resolver.resolve_require(name, referrer.as_str()) {
-            Ok(Some(url)) => {
-                let json = url.path().ends_with(".json");
-                commonjs::Required::Found { url, json }
-            }
-            Ok(None) => commonjs::Required::Empty,
-            Err(error) => commonjs::Required::Missing(error),
-        }
-    }
-
-    /// The export names of the CommonJS modules `analysis` re-exports (and
-    /// of those they re-export), as far as they can be read.
-    fn reexported_names(
-        &self,
-        referrer: &ModuleSpecifier,
-        analysis: &commonjs::Analysis,
-        depth: usize,
-    ) -> Vec<String> {
-        const MAX_DEPTH: usize = 8;
-        let mut names = Vec::new();
-        if depth >= MAX_DEPTH {
-            return names;
-        }
-        for name in analysis.reexports() {
-            let Ok(Some(url)) = self.resolver.resolve_require(name, referrer.as_str()) else {
-                continue;
-            };
-            let Ok(path) = url.to_file_path() else {
-                continue;
-            };
-            if self.scope.check(&path, url.as_str()).is_err() {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            let forced = MediaType::from_path(&path) == MediaType::Cjs;
-            if let Ok(Some(inner)) = commonjs::analyze(&url, MediaType::JavaScript, &text, forced) {
-                let deeper = self.reexported_names(&url, &inner, depth + 1);
-                names.extend(inner.names(deeper));
-            }
-        }
-        names
-    }
 }
 
 fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<Module, String> {

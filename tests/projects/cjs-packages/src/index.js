@@ -25,6 +25,10 @@ export default {
           greeting: greet("ada"),
           limit,
           timeout: legacy.timeout,
+          shouted: legacy.shouted,
+          formatDefault: legacy.formatDefault,
+          formatIsModule: legacy.formatIsModule,
+          cycle: legacy.cycle,
         });
       default:
         return new Response("not found", { status: 404 });

@@ -1,0 +1,3 @@
+exports.name = "pong";
+const ping = require("./ping.cjs");
+exports.sawPing = ping.name ?? null;
