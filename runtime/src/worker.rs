@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use deno_ast::{MediaType, ModuleSpecifier, ParseParams};
+use deno_ast::{MediaType, ModuleSpecifier};
 
 use crate::config::WorkerConfig;
 use crate::env::{self, Description};
@@ -97,15 +97,8 @@ impl WorkerVersion {
 /// Parses the entry script: a module if it imports or exports anything.
 fn detect_kind(main: &ModuleSpecifier, text: Arc<str>) -> Result<ScriptKind, LoadError> {
     let media_type = MediaType::from_specifier(main);
-    let parsed = deno_ast::parse_program(ParseParams {
-        specifier: main.clone(),
-        text,
-        media_type,
-        capture_tokens: false,
-        scope_analysis: false,
-        maybe_syntax: None,
-    })
-    .map_err(|diagnostic| LoadError(diagnostic.to_string()))?;
+    let parsed = deno_ast::parse_program(crate::modules::parse_params(main, media_type, text))
+        .map_err(|diagnostic| LoadError(diagnostic.to_string()))?;
     if !parsed.compute_is_script() || media_type == MediaType::Mjs {
         Ok(ScriptKind::Module)
     } else {

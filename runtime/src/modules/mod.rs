@@ -225,3 +225,20 @@ fn convert(specifier: &ModuleSpecifier, path: &Path, source: String) -> Result<M
         source_map,
     })
 }
+
+/// What deno_ast's parsers take to parse `text` as `media_type`, without
+/// tokens or scope analysis: none of the host's uses needs them.
+pub fn parse_params(
+    specifier: &ModuleSpecifier,
+    media_type: MediaType,
+    text: Arc<str>,
+) -> deno_ast::ParseParams {
+    deno_ast::ParseParams {
+        specifier: specifier.clone(),
+        text,
+        media_type,
+        capture_tokens: false,
+        scope_analysis: false,
+        maybe_syntax: None,
+    }
+}

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use deno_ast::{
     EmitOptions, JsxAutomaticOptions, JsxClassicOptions, JsxRuntime, MediaType, ModuleSpecifier,
-    ParseParams, SourceMapOption, TranspileModuleOptions, TranspileOptions,
+    SourceMapOption, TranspileModuleOptions, TranspileOptions,
 };
 use serde_json::Value;
 
@@ -35,15 +35,8 @@ pub fn to_javascript(
         MediaType::Tsx | MediaType::Jsx => jsx_options(path)?,
         _ => None,
     };
-    let parsed = deno_ast::parse_module(ParseParams {
-        specifier: specifier.clone(),
-        text: text.into(),
-        media_type,
-        capture_tokens: false,
-        scope_analysis: false,
-        maybe_syntax: None,
-    })
-    .map_err(|diagnostic| diagnostic.to_string())?;
+    let parsed = deno_ast::parse_module(super::parse_params(specifier, media_type, text.into()))
+        .map_err(|diagnostic| diagnostic.to_string())?;
     let emitted = parsed
         .transpile(
             &TranspileOptions {

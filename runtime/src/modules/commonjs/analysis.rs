@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 
 use deno_ast::swc::ast::{CallExpr, Callee, Expr, Ident, Lit};
 use deno_ast::swc::ecma_visit::{Visit, VisitWith};
-use deno_ast::{MediaType, ModuleSpecifier, ParseParams, ProgramRef};
+use deno_ast::{MediaType, ModuleSpecifier, ProgramRef};
+
+use crate::modules::parse_params;
 
 /// What a CommonJS file exports and requires.
 pub struct Analysis {
@@ -27,15 +29,8 @@ pub fn analyze(
     if !forced && (looks_like_esm(text) || !mentions_commonjs(text)) {
         return Ok(None);
     }
-    let parsed = deno_ast::parse_program(ParseParams {
-        specifier: specifier.clone(),
-        text: text.into(),
-        media_type,
-        capture_tokens: false,
-        scope_analysis: false,
-        maybe_syntax: None,
-    })
-    .map_err(|diagnostic| diagnostic.to_string())?;
+    let parsed = deno_ast::parse_program(parse_params(specifier, media_type, text.into()))
+        .map_err(|diagnostic| diagnostic.to_string())?;
     if !forced && !parsed.compute_is_script() {
         return Ok(None);
     }
