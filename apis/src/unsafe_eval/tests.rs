@@ -1,4 +1,4 @@
-//! Code generation from strings: workerd's rules (allowed while top-level
+//! Code generation from strings and Wasm bytes: workerd's rules (allowed while top-level
 //! code runs, from compatibility date 2025-06-01; refused while serving),
 //! and the `unsafe_eval` binding that lifts them.
 
@@ -13,7 +13,10 @@ fn eval_works_at_startup_is_refused_while_serving_and_unsafe_eval_lifts_it() {
     let project = copy_case("code-generation");
     let isola = Isola::serve(&[project.path().to_str().unwrap()]);
     let seen = isola.get("/").json();
-    assert_eq!(seen["atStartup"], json!({"directEval": 42, "newFunction": 42}));
+    assert_eq!(
+        seen["atStartup"],
+        json!({"directEval": 42, "newFunction": 42, "wasm": true})
+    );
     let at_request = &seen["atRequest"];
     for refused in ["eval", "indirectEval", "newFunction", "callFunction", "viaConstructor", "asyncFunction"] {
         assert_eq!(at_request[refused], REFUSED, "{refused}: {at_request}");
@@ -22,6 +25,21 @@ fn eval_works_at_startup_is_refused_while_serving_and_unsafe_eval_lifts_it() {
     assert_eq!(at_request["emptyFunction"], "function");
     assert_eq!(at_request["extended"], "function");
     assert_eq!(at_request["instanceOf"], true);
+    for (field, api) in [
+        ("wasmModule", "Module"),
+        ("wasmCompile", "compile"),
+        ("wasmInstantiateBytes", "instantiate"),
+        ("wasmStreaming", "instantiateStreaming"),
+    ] {
+        assert_eq!(
+            at_request[field],
+            format!("CompileError: WebAssembly.{api}(): Wasm code generation disallowed by embedder"),
+            "{at_request}"
+        );
+    }
+    assert_eq!(at_request["wasmInstantiateModule"], "resolved");
+    assert_eq!(at_request["moduleIsModule"], true);
+    assert_eq!(at_request["moduleExports"], 0);
     assert_eq!(
         seen["unsafe"],
         json!({"eval": 3, "newFunction": "function sum", "sum": 3, "async": 5, "wasm": true})
@@ -39,7 +57,8 @@ fn before_2025_06_01_eval_is_refused_at_startup_too() {
     .unwrap();
     let isola = Isola::serve(&[project.path().to_str().unwrap()]);
     let seen = isola.get("/").json();
-    assert_eq!(seen["atStartup"], json!({"directEval": REFUSED, "newFunction": REFUSED}));
+    assert_eq!(seen["atStartup"]["directEval"], REFUSED);
+    assert_eq!(seen["atStartup"]["newFunction"], REFUSED);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 import { primordials } from "ext:isola_global_scope/00_infra.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
-import { originals } from "ext:isola_global_scope/92_code_generation.js";
+import { compileWasm, originals } from "ext:isola_global_scope/92_code_generation.js";
 
 const { ObjectDefineProperty, ReflectApply } = primordials;
 
@@ -31,7 +31,7 @@ class UnsafeEval {
 
   /** A `WebAssembly.Module` compiled from `bytes`. */
   newWasmModule(bytes) {
-    return new WebAssembly.Module(bytes);
+    return compileWasm(bytes);
   }
 }
 

@@ -140,9 +140,10 @@ fn wrapper(specifier: &ModuleSpecifier, kind: ModuleKind) -> String {
         ModuleKind::CompiledWasm => format!(
             "import bytes from {file} with {{ type: \"bytes\" }};\n\
              let module;\n\
-             try {{\n  module = new WebAssembly.Module(bytes);\n}} catch (error) {{\n  \
+             try {{\n  module = new WebAssembly.Module(bytes, {token});\n}} catch (error) {{\n  \
              throw new WebAssembly.CompileError(`${{{file}}}: ${{error.message}}`);\n}}\n\
-             export default module;\n"
+             export default module;\n",
+            token = serde_json::Value::from(super::ops::wasm_token()),
         ),
     }
 }

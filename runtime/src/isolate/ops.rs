@@ -199,11 +199,28 @@ deno_core::extension!(
         op_worker_respond_websocket,
         op_worker_respond_error,
         op_worker_log,
+        op_worker_wasm_token,
     ],
     state = |state| {
         state.put(HostState::default());
     },
 );
+
+/// A secret of this process: `.wasm` modules, which the module loader
+/// compiles with `new WebAssembly.Module(bytes, token)`
+/// ([`super::loader`]), stay importable while Workers code may not compile
+/// Wasm from bytes (`global_scope/92_code_generation.js`).
+pub fn wasm_token() -> &'static str {
+    static TOKEN: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| uuid::Uuid::new_v4().simple().to_string());
+    &TOKEN
+}
+
+#[op2]
+#[string]
+fn op_worker_wasm_token() -> &'static str {
+    wasm_token()
+}
 
 #[op2]
 fn op_worker_set_entrypoints(

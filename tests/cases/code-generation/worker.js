@@ -12,10 +12,20 @@ function attempt(work) {
 }
 
 const localValue = 41;
+const emptyModule = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
 const atStartup = {
   directEval: attempt(() => eval("localValue + 1")),
   newFunction: attempt(() => new Function("a", "return a * 2")(21)),
+  wasm: attempt(() => new WebAssembly.Module(emptyModule) instanceof WebAssembly.Module),
 };
+const compiledAtStartup = attempt(() => new WebAssembly.Module(emptyModule));
+
+async function rejection(promise) {
+  return promise.then(
+    () => "resolved",
+    (error) => `${error.name}: ${error.message}`,
+  );
+}
 
 export default {
   async fetch(request, env) {
@@ -39,6 +49,13 @@ export default {
         emptyFunction: attempt(() => typeof new Function()),
         extended: attempt(() => typeof new Extended()),
         instanceOf: (() => {}) instanceof Function,
+        wasmModule: attempt(() => new WebAssembly.Module(bytes)),
+        wasmCompile: await rejection(WebAssembly.compile(bytes)),
+        wasmInstantiateBytes: await rejection(WebAssembly.instantiate(bytes)),
+        wasmInstantiateModule: await rejection(WebAssembly.instantiate(compiledAtStartup)),
+        wasmStreaming: await rejection(WebAssembly.instantiateStreaming(new Response(bytes))),
+        moduleIsModule: compiledAtStartup instanceof WebAssembly.Module,
+        moduleExports: attempt(() => WebAssembly.Module.exports(compiledAtStartup).length),
       },
       unsafe: {
         eval: env.UNSAFE_EVAL.eval("1 + 2"),

@@ -20,9 +20,14 @@ const instance = new WebAssembly.Instance(module, {
 });
 wasm = instance.exports;
 
+// Compiled while top-level code runs: Workers may not compile bytes later.
+const streaming = WebAssembly.instantiateStreaming(
+  new Response(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])),
+  {},
+);
+
 async function check() {
-  const empty = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
-  const streamed = await WebAssembly.instantiateStreaming(new Response(empty), {});
+  const streamed = await streaming;
   const object = { name: "kept by Wasm" };
   wasm.keep(0, object);
   wasm.keep(1, null);
