@@ -190,9 +190,9 @@ fn a_worker_imports_only_its_own_modules() {
     std::fs::write(project.join("notes.md"), "# not a module").unwrap();
     std::fs::write(
         project.join("worker.js"),
-        r#"async function attempt(specifier, options) {
+        r#"async function attempt(specifier, options, bare) {
   try {
-    await import(new URL(specifier, import.meta.url), options);
+    await import(bare ? specifier : new URL(specifier, import.meta.url), options);
     return "imported";
   } catch (error) {
     return String(error.message ?? error);
@@ -201,7 +201,9 @@ fn a_worker_imports_only_its_own_modules() {
 export default {
   async fetch() {
     return Response.json({
+      url: import.meta.url,
       sibling: await attempt("../victim/worker.js"),
+      bare: await attempt("../victim/worker.js", undefined, true),
       devVars: await attempt("./.dev.vars"),
       state: await attempt("./.isola/state/server.json", { with: { type: "json" } }),
       notes: await attempt("./notes.md"),
@@ -219,10 +221,16 @@ export default {
     for leaked in ["victim code", "s3cret-value", "t0ken"] {
         assert!(!text.contains(leaked), "{leaked} leaked: {text}");
     }
+    // Module URLs start at the Worker's folder: a sibling's file cannot
+    // even be named, and no error shows where the project lies.
+    assert_eq!(results["url"], "file:///worker.js");
+    assert!(results["sibling"].as_str().unwrap().contains("file:///victim/worker.js"), "{results}");
     assert!(
-        results["sibling"].as_str().unwrap().contains("outside the Worker's folder"),
+        results["bare"].as_str().unwrap().contains("outside the Worker's folder"),
         "{results}"
     );
+    let host_path = dir.path().to_str().unwrap();
+    assert!(!text.contains(host_path), "a host path leaked: {text}");
     for hidden in ["devVars", "state"] {
         assert!(
             results[hidden].as_str().unwrap().contains("hidden files"),

@@ -28,8 +28,13 @@ fn serve_fails(case_name: &str) -> crate::support::Exit {
 fn a_syntax_error_stops_serve_with_file_line_and_message() {
     let exit = serve_fails("syntax-error");
     assert!(
-        exit.stderr.contains("syntax-error/worker.js:3:37"),
-        "{}",
+        exit.stderr.contains("syntax-error/worker.js: SyntaxError"),
+        "the Worker's file on the host: {}",
+        exit.stderr
+    );
+    assert!(
+        exit.stderr.contains("at file:///worker.js:3:37"),
+        "the stack, as the Worker knows its files: {}",
         exit.stderr
     );
     assert!(exit.stderr.contains("Expected ','"), "{}", exit.stderr);
@@ -39,10 +44,11 @@ fn a_syntax_error_stops_serve_with_file_line_and_message() {
 fn a_top_level_throw_stops_serve_with_file_line_and_message() {
     let exit = serve_fails("top-level-throw");
     assert!(
-        exit.stderr.contains("top-level-throw/worker.js:2"),
+        exit.stderr.contains("top-level-throw/worker.js: Error"),
         "{}",
         exit.stderr
     );
+    assert!(exit.stderr.contains("at file:///worker.js:2"), "{}", exit.stderr);
     assert!(
         exit.stderr.contains("missing setting: undefined"),
         "{}",
@@ -93,7 +99,7 @@ fn a_throwing_handler_gets_a_500_and_the_next_request_is_served() {
         isola.log()
     );
     assert!(
-        isola.wait_for_log("throws/worker.js:3:9"),
+        isola.wait_for_log("at explode (file:///worker.js:3:9)"),
         "{}",
         isola.log()
     );

@@ -47,9 +47,10 @@ impl WorkerVersion {
     /// Reads and checks the entry script of `config`; its incoming requests
     /// will carry `cf` as `request.cf`.
     pub fn prepare(config: WorkerConfig, cf: &serde_json::Value) -> Result<Arc<Self>, LoadError> {
-        let main = ModuleSpecifier::from_file_path(&config.main)
-            .map_err(|()| LoadError(format!("{}: not an absolute path", config.main.display())))?;
         if config.main.extension().is_some_and(|e| e == "wasm") {
+            let main = ModuleSpecifier::from_file_path(&config.main).map_err(|()| {
+                LoadError(format!("{}: not an absolute path", config.main.display()))
+            })?;
             let guest = Guest::load(&config.name, &config.main, env::variables(&config))?;
             return Ok(Arc::new(Self {
                 name: config.name.as_str().into(),
@@ -71,9 +72,13 @@ impl WorkerVersion {
             .filter(|dir| config.main.starts_with(dir))
             .unwrap_or(base);
         let sources = Arc::new(ModuleSources::new(rules, Scope::new(root)));
+        let main = sources
+            .url(&config.main)
+            .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;
         let text = std::fs::read_to_string(&config.main)
             .map_err(|e| LoadError(format!("{}: {e}", config.main.display())))?;
-        let kind = detect_kind(&main, text.into())?;
+        let kind = detect_kind(&main, text.into())
+            .map_err(|e| LoadError(format!("{}: {}", config.main.display(), e.0)))?;
         if kind == ScriptKind::Module && !config.blobs.is_empty() {
             return Err(LoadError(format!(
                 "{}: [wasm_modules], [text_blobs] and [data_blobs] are for service-worker \

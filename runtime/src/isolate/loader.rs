@@ -47,7 +47,6 @@ impl ModuleLoader for WorkerModuleLoader {
         _kind: ResolutionKind,
     ) -> ModuleResolveResponse {
         self.sources(specifier)?
-            .resolver()
             .resolve(specifier, referrer)
             .map_err(JsErrorBox::type_error)
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use deno_core::{JsRuntime, ModuleId, ModuleSpecifier, PollEventLoopOptions, v8};
+use deno_core::{JsRuntime, ModuleId, PollEventLoopOptions, v8};
 use deno_permissions::PermissionsContainer;
 use isola_apis::WorkerBindings;
 use isola_apis::services::Directory;
@@ -229,19 +229,21 @@ where
     .await
 }
 
-/// `error` from loading `worker`, naming the Worker and its file when a
-/// limit stopped its top-level code.
+/// `error` from loading `worker`, naming the Worker and its file on the
+/// host (its stack names files as the Worker knows them, from its folder).
 fn startup_error(error: LoadError, monitor: &Monitor, worker: &WorkerVersion) -> LoadError {
-    let limit = match monitor.exceeded() {
+    let what = match monitor.exceeded() {
         Some(Exceeded::Cpu) => format!(
-            "more than its startup limit of {} ms of CPU time",
+            "the Worker's top-level code used more than its startup limit of {} ms of CPU time",
             STARTUP_CPU.as_millis()
         ),
-        Some(Exceeded::Memory) => "more memory than its limit".to_string(),
-        None => return error,
+        Some(Exceeded::Memory) => {
+            "the Worker's top-level code used more memory than its limit".to_string()
+        }
+        None => error.0,
     };
     LoadError(format!(
-        "[{}] {}: the Worker's top-level code used {limit}",
+        "[{}] {}: {what}",
         worker.name,
         worker.config.main.display()
     ))
@@ -363,7 +365,7 @@ async fn load_worker(
         ScriptKind::Wasm => unreachable!("a Wasm guest is never loaded into an isolate"),
         ScriptKind::ServiceWorker => {
             for blob in &worker.config.blobs {
-                define_blob(js, monitor, blob).await?;
+                define_blob(js, monitor, &worker.sources, blob).await?;
             }
             let module = worker
                 .sources
@@ -386,10 +388,14 @@ async fn load_worker(
 
 /// Makes a file of `[wasm_modules]`, `[text_blobs]` or `[data_blobs]` the
 /// global its table names, by importing it as a module.
-async fn define_blob(js: &mut JsRuntime, monitor: &Monitor, blob: &Blob) -> Result<(), LoadError> {
+async fn define_blob(
+    js: &mut JsRuntime,
+    monitor: &Monitor,
+    sources: &crate::modules::ModuleSources,
+    blob: &Blob,
+) -> Result<(), LoadError> {
     let file = || blob.path.display().to_string();
-    let specifier = ModuleSpecifier::from_file_path(&blob.path)
-        .map_err(|()| LoadError(format!("{}: not an absolute path", file())))?;
+    let specifier = sources.url(&blob.path).map_err(LoadError)?;
     let id = js
         .load_side_es_module(&specifier)
         .await

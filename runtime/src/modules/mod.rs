@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use deno_ast::{MediaType, ModuleSpecifier};
 use deno_core::sourcemap::SourceMap;
 
+use resolve::Referrer;
 pub use resolve::Resolver;
 pub use rules::ModuleRules;
 pub use scope::Scope;
@@ -77,8 +78,53 @@ impl ModuleSources {
         }
     }
 
-    pub fn resolver(&self) -> &Resolver {
-        &self.resolver
+    /// The module URL that `specifier` names when the module at
+    /// `referrer` imports it. Module URLs are relative to the Worker's
+    /// folder (see [`Scope::url`]); a `file:` specifier is one already.
+    pub fn resolve(&self, specifier: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
+        if specifier.starts_with("file:") {
+            return ModuleSpecifier::parse(specifier)
+                .map_err(|e| format!("bad module URL {specifier}: {e}"));
+        }
+        let file = self.host_file(referrer)?;
+        let found = self.resolver.resolve(
+            specifier,
+            &Referrer {
+                file: &file,
+                shown: referrer,
+            },
+        )?;
+        self.module_url(&found, specifier)
+    }
+
+    /// The module URL of `path`, a file of the Worker's.
+    pub fn url(&self, path: &Path) -> Result<ModuleSpecifier, String> {
+        self.scope
+            .url(path)
+            .map_err(|why| format!("Cannot import {}: {why}", path.display()))
+    }
+
+    /// The file on the host that the module URL `referrer` names, as a
+    /// `file:` URL.
+    fn host_file(&self, referrer: &str) -> Result<ModuleSpecifier, String> {
+        let url = ModuleSpecifier::parse(referrer)
+            .map_err(|e| format!("bad module URL {referrer}: {e}"))?;
+        let path = self.scope.path(&url)?;
+        ModuleSpecifier::from_file_path(&path)
+            .map_err(|()| format!("Cannot resolve from {referrer}: not a file"))
+    }
+
+    /// The module URL of `file` (a host `file:` URL that resolving
+    /// `specifier` found).
+    fn module_url(
+        &self,
+        file: &ModuleSpecifier,
+        specifier: &str,
+    ) -> Result<ModuleSpecifier, String> {
+        file.to_file_path()
+            .map_err(|()| format!("Cannot import {specifier}: not a file"))
+            .and_then(|path| self.scope.url(&path))
+            .map_err(|why| format!("Cannot import {specifier}: {why}"))
     }
 
     /// The module at `specifier`, read (and converted) on first use.
@@ -100,11 +146,9 @@ impl ModuleSources {
         if let Some(module) = self.lock().get(specifier) {
             return Ok(module.clone());
         }
-        let path = specifier
-            .to_file_path()
-            .map_err(|()| format!("Workers can only import files: {specifier}"))?;
+        let path = self.scope.path(specifier)?;
         self.scope.check(&path, specifier.as_str())?;
-        let failed = |e: std::io::Error| format!("Cannot load module {}: {e}", path.display());
+        let failed = |e: std::io::Error| format!("Cannot load module {specifier}: {e}");
         let bytes = |kind| -> Result<Module, String> {
             Ok(Module {
                 kind,

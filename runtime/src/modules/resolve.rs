@@ -61,23 +61,35 @@ fn packages(conditions: &[&str], main_fields: &[&str]) -> PackageResolver {
     })
 }
 
+/// The file that imports or requires, as the resolver reads it: its URL on
+/// the host (`file`), and as errors show it (`shown`).
+pub struct Referrer<'a> {
+    pub file: &'a ModuleSpecifier,
+    pub shown: &'a str,
+}
+
 impl Resolver {
-    /// The module `specifier` names when imported from `referrer`.
-    pub fn resolve(&self, specifier: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
+    /// The file `specifier` names when imported from `referrer`.
+    pub fn resolve(
+        &self,
+        specifier: &str,
+        referrer: &Referrer<'_>,
+    ) -> Result<ModuleSpecifier, String> {
         resolve_with(&self.imports, specifier, referrer)?.ok_or_else(|| {
             format!(
-                "Cannot import \"{specifier}\" from {referrer}: its package's \"browser\" \
-                 field leaves it out"
+                "Cannot import \"{specifier}\" from {}: its package's \"browser\" field \
+                 leaves it out",
+                referrer.shown
             )
         })
     }
 
-    /// The module `require(specifier)` in `referrer` names; `None` when a
+    /// The file `require(specifier)` in `referrer` names; `None` when a
     /// package's `browser` field maps it to nothing (an empty module).
     pub fn resolve_require(
         &self,
         specifier: &str,
-        referrer: &str,
+        referrer: &Referrer<'_>,
     ) -> Result<Option<ModuleSpecifier>, String> {
         resolve_with(&self.requires, specifier, referrer)
     }
@@ -86,13 +98,9 @@ impl Resolver {
 fn resolve_with(
     packages: &PackageResolver,
     specifier: &str,
-    referrer: &str,
+    Referrer { file, shown }: &Referrer<'_>,
 ) -> Result<Option<ModuleSpecifier>, String> {
-    if specifier.starts_with("file:") {
-        return ModuleSpecifier::parse(specifier)
-            .map(Some)
-            .map_err(|e| format!("bad module URL {specifier}: {e}"));
-    }
+    let referrer = shown;
     if let Some(builtin) = specifier.strip_prefix("node:") {
         return Err(format!(
             "Cannot import \"{specifier}\" from {referrer}: Node.js built-in modules \
@@ -102,18 +110,16 @@ fn resolve_with(
     let relative =
         specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/');
     if relative {
-        let base = ModuleSpecifier::parse(referrer)
-            .map_err(|e| format!("bad referrer {referrer}: {e}"))?;
-        let joined = base
+        let joined = file
             .join(specifier)
             .map_err(|e| format!("Cannot resolve {specifier:?} from {referrer}: {e}"))?;
         if joined.to_file_path().is_ok_and(|path| path.is_file()) {
             return Ok(Some(joined));
         }
     }
-    let dir = ModuleSpecifier::parse(referrer)
+    let dir = file
+        .to_file_path()
         .ok()
-        .and_then(|url| url.to_file_path().ok())
         .and_then(|path| path.parent().map(|p| p.to_path_buf()))
         .ok_or_else(|| format!("Cannot resolve {specifier:?} from {referrer}"))?;
     let resolution = match packages.resolve(&dir, specifier) {
@@ -170,10 +176,14 @@ mod tests {
         write(&root, "src/lib/index.js", "");
 
         let resolver = Resolver::default();
-        let referrer = ModuleSpecifier::from_file_path(root.join("src/index.ts")).unwrap();
+        let file = ModuleSpecifier::from_file_path(root.join("src/index.ts")).unwrap();
+        let referrer = Referrer {
+            file: &file,
+            shown: "file:///src/index.ts",
+        };
         let resolve = |s: &str| {
             resolver
-                .resolve(s, referrer.as_str())
+                .resolve(s, &referrer)
                 .unwrap()
                 .to_file_path()
                 .unwrap()
@@ -191,12 +201,17 @@ mod tests {
         assert_eq!(resolve("./util"), root.join("src/util.ts"));
         assert_eq!(resolve("./util.js"), root.join("src/util.ts"));
         assert_eq!(resolve("./lib"), root.join("src/lib/index.js"));
-        let gone = resolver.resolve("./gone", referrer.as_str()).unwrap_err();
+        let gone = resolver.resolve("./gone", &referrer).unwrap_err();
         assert!(gone.contains("Cannot resolve \"./gone\""), "{gone}");
+        assert!(gone.contains("from file:///src/index.ts"), "{gone}");
+        assert!(
+            !gone.contains(root.to_str().unwrap()),
+            "a host path: {gone}"
+        );
 
-        let missing = resolver.resolve("nope", referrer.as_str()).unwrap_err();
+        let missing = resolver.resolve("nope", &referrer).unwrap_err();
         assert!(missing.contains("is the package installed"), "{missing}");
-        let node = resolver.resolve("node:fs", referrer.as_str()).unwrap_err();
+        let node = resolver.resolve("node:fs", &referrer).unwrap_err();
         assert!(node.contains("not provided"), "{node}");
     }
 }

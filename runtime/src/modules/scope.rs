@@ -6,10 +6,17 @@
 //! folder or of one above it, where packages are installed. Inside the
 //! Worker's own files, hidden files (`.dev.vars`, `.env`) and the folders
 //! of state and history (`.isola/` with the state directory and the admin
-//! token, `.wrangler/`, `.git/`) are not modules. Paths are compared as written, with `..` resolved: a symlink
-//! the project itself holds is the project's choice.
+//! token, `.wrangler/`, `.git/`) are not modules. Paths are compared as
+//! written, with `..` resolved: a symlink the project itself holds is the
+//! project's choice.
+//!
+//! A Worker knows its modules by URLs relative to its folder
+//! (`file:///src/index.js`, [`Scope::url`]), never by their place on the
+//! host; the loader turns them back into files ([`Scope::path`]).
 
 use std::path::{Component, Path, PathBuf};
+
+use deno_ast::ModuleSpecifier;
 
 /// Folders of a project that hold state or history, not modules: isola's
 /// state and admin token, wrangler's, git's. (Other hidden folders hold
@@ -21,34 +28,52 @@ const STATE_FOLDERS: &[&str] = &[".isola", ".wrangler", ".git"];
 pub struct Scope {
     /// The Worker's folder; None lets everything through (no Worker).
     root: Option<PathBuf>,
+    /// The folder module URLs are relative to: the root, or the highest
+    /// folder above it with a `node_modules` the Worker may import from.
+    base: Option<PathBuf>,
 }
 
 impl Scope {
     /// The files of the Worker whose folder is `root` (an absolute path).
     pub fn new(root: &Path) -> Self {
+        let root = normalize(root);
+        let base = root
+            .ancestors()
+            .skip(1)
+            .filter(|dir| dir.join("node_modules").is_dir())
+            .last()
+            .unwrap_or(&root)
+            .to_path_buf();
         Self {
-            root: Some(normalize(root)),
+            root: Some(root),
+            base: Some(base),
         }
     }
 
-    /// How the Worker sees the path of its file at `path`: from its folder
-    /// (`/src/util.js`), or from the `node_modules` folder above it that
-    /// holds it (`/node_modules/pkg/index.js`), never the host's path.
-    pub fn public_path(&self, path: &Path) -> String {
+    /// The URL the Worker knows its file at `path` by: `file:///src/index.js`
+    /// for `<root>/src/index.js`, so that `import.meta.url`, stacks and
+    /// errors never show where the project lies on the host.
+    pub fn url(&self, path: &Path) -> Result<ModuleSpecifier, String> {
+        let outside = || "it is outside the Worker's folder and its node_modules".to_string();
         let path = normalize(path);
-        let inside = match &self.root {
-            Some(root) => path.strip_prefix(root).ok(),
-            None => None,
+        let public = match &self.base {
+            Some(base) => Path::new("/").join(path.strip_prefix(base).map_err(|_| outside())?),
+            None => path,
         };
-        let relative = inside.map(Path::to_path_buf).unwrap_or_else(|| {
-            let components: Vec<_> = path.components().collect();
-            let from = components
-                .iter()
-                .position(|c| c.as_os_str() == "node_modules")
-                .unwrap_or(components.len().saturating_sub(1));
-            components[from..].iter().collect()
-        });
-        format!("/{}", relative.to_string_lossy())
+        ModuleSpecifier::from_file_path(&public).map_err(|()| outside())
+    }
+
+    /// The file on the host that the module URL `url` names (its query
+    /// aside): the inverse of [`Scope::url`]. A URL cannot name a file above
+    /// the folder URLs are relative to.
+    pub fn path(&self, url: &ModuleSpecifier) -> Result<PathBuf, String> {
+        let path = url
+            .to_file_path()
+            .map_err(|()| format!("Workers can only import files: {url}"))?;
+        Ok(match &self.base {
+            Some(base) => base.join(normalize(&path).strip_prefix("/").unwrap_or(&path)),
+            None => path,
+        })
     }
 
     /// Whether the module at `path` (an absolute path) may be imported;
@@ -104,6 +129,35 @@ fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_urls_start_at_the_worker_or_the_packages_above_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().canonicalize().unwrap();
+        let root = top.join("apps/api");
+        std::fs::create_dir_all(&root).unwrap();
+        let alone = Scope::new(&root);
+        let url = alone.url(&root.join("src/index.ts")).unwrap();
+        assert_eq!(url.as_str(), "file:///src/index.ts");
+        assert_eq!(alone.path(&url).unwrap(), root.join("src/index.ts"));
+        let above = ModuleSpecifier::parse("file:///../../etc/passwd").unwrap();
+        assert_eq!(alone.path(&above).unwrap(), root.join("etc/passwd"));
+        assert!(alone.url(&top.join("other/x.js")).is_err());
+
+        // A workspace: packages installed above the Worker's folder.
+        std::fs::create_dir_all(top.join("node_modules/shared")).unwrap();
+        let workspace = Scope::new(&root);
+        let url = workspace.url(&root.join("src/index.ts")).unwrap();
+        assert_eq!(url.as_str(), "file:///apps/api/src/index.ts");
+        let package = workspace
+            .url(&top.join("node_modules/shared/index.js"))
+            .unwrap();
+        assert_eq!(package.as_str(), "file:///node_modules/shared/index.js");
+        assert_eq!(
+            workspace.path(&package).unwrap(),
+            top.join("node_modules/shared/index.js")
+        );
+    }
 
     #[test]
     fn a_worker_imports_its_own_files_and_packages_only() {

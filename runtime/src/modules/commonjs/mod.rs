@@ -69,7 +69,7 @@ impl ModuleSources {
         code: &str,
         mode: CommonJs,
     ) -> Result<Option<Content>, String> {
-        let Some(analysis) = self.analysis(path, code, mode)? else {
+        let Some(analysis) = self.analysis(specifier, path, code, mode)? else {
             return Ok(None);
         };
         if specifier.query() == Some(BODY_QUERY) {
@@ -77,7 +77,7 @@ impl ModuleSources {
                 .requires()
                 .map(|name| (name.to_string(), self.required(name, specifier)))
                 .collect();
-            let filename = self.scope.public_path(path);
+            let filename = specifier.path().to_string();
             return Ok(Some(Content::Text(
                 wrapper::body(code, &required, &filename).into(),
             )));
@@ -88,10 +88,12 @@ impl ModuleSources {
         )))
     }
 
-    /// The CommonJS analysis of the file at `path` (whose JavaScript is
-    /// `code`), or None if it is not CommonJS; made once per file.
+    /// The CommonJS analysis of the module `specifier`, the file at `path`
+    /// (whose JavaScript is `code`), or None if it is not CommonJS; made
+    /// once per file.
     fn analysis(
         &self,
+        specifier: &ModuleSpecifier,
         path: &Path,
         code: &str,
         mode: CommonJs,
@@ -103,15 +105,13 @@ impl ModuleSources {
         if let Some(found) = known.get(path) {
             return Ok(found.clone());
         }
-        let specifier = ModuleSpecifier::from_file_path(path)
-            .map_err(|()| format!("{}: not an absolute path", path.display()))?;
         // TypeScript (`.cts`) is read as TypeScript, compiled or not.
         let media_type = match MediaType::from_path(path) {
             typed if typed.is_typed() => typed,
             _ => MediaType::JavaScript,
         };
-        let found = analysis::analyze(&specifier, media_type, code, mode == CommonJs::Always)
-            .map_err(|e| format!("{}: {e}", path.display()))?
+        let found = analysis::analyze(specifier, media_type, code, mode == CommonJs::Always)
+            .map_err(|e| format!("{specifier}: {e}"))?
             .map(Arc::new);
         known.insert(path.to_path_buf(), found.clone());
         Ok(found)
@@ -120,19 +120,19 @@ impl ModuleSources {
     /// The analysis of the module at `url`, read from its file, if it is
     /// CommonJS and the Worker may import it.
     fn analysis_of(&self, url: &ModuleSpecifier) -> Option<Arc<Analysis>> {
-        let path = url.to_file_path().ok()?;
+        let path = self.scope.path(url).ok()?;
         self.scope.check(&path, url.as_str()).ok()?;
         let mode = CommonJs::of(self.rules.kind_of(&path), &path, true);
         if mode == CommonJs::Never {
             return None;
         }
         let text = std::fs::read_to_string(&path).ok()?;
-        self.analysis(&path, &text, mode).ok().flatten()
+        self.analysis(url, &path, &text, mode).ok().flatten()
     }
 
     /// What `require(name)` in `referrer` finds.
     fn required(&self, name: &str, referrer: &ModuleSpecifier) -> Required {
-        match self.resolver.resolve_require(name, referrer.as_str()) {
+        match self.resolve_require(name, referrer) {
             Ok(Some(url)) if url.path().ends_with(".json") => Required::Found {
                 url,
                 kind: Kind::Json,
@@ -166,7 +166,7 @@ impl ModuleSources {
             return names;
         }
         for name in analysis.reexports() {
-            let Ok(Some(url)) = self.resolver.resolve_require(name, referrer.as_str()) else {
+            let Ok(Some(url)) = self.resolve_require(name, referrer) else {
                 continue;
             };
             if let Some(inner) = self.analysis_of(&url) {
@@ -175,6 +175,23 @@ impl ModuleSources {
             }
         }
         names
+    }
+}
+
+impl ModuleSources {
+    /// The module URL `require(name)` in the module `referrer` names;
+    /// `None` for an empty module (see [`super::Resolver::resolve_require`]).
+    fn resolve_require(
+        &self,
+        name: &str,
+        referrer: &ModuleSpecifier,
+    ) -> Result<Option<ModuleSpecifier>, String> {
+        let file = self.host_file(referrer.as_str())?;
+        let shown = referrer.as_str();
+        self.resolver
+            .resolve_require(name, &super::Referrer { file: &file, shown })?
+            .map(|found| self.module_url(&found, name))
+            .transpose()
     }
 }
 
