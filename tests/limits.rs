@@ -194,3 +194,51 @@ fn top_level_code_has_a_startup_budget_of_its_own() {
         exit.stderr
     );
 }
+
+#[test]
+fn timers_stop_with_the_request_that_set_them() {
+    let isola = Isola::serve(&[case("timers").join("worker.js").to_str().unwrap()]);
+    assert_eq!(isola.get("/spin").text(), "spinning");
+    // Left behind by an answered request, the interval and the timeout
+    // never run: no request is live to run them for.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(isola.get("/ticks").text(), "0");
+
+    // While a request is live they do: its body, its waitUntil work, its
+    // WebSocket.
+    assert_eq!(
+        isola.get("/stream").text(),
+        "chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n"
+    );
+    assert_eq!(isola.get("/wait").text(), "waiting");
+    let deadline = std::time::Instant::now() + crate::support::PATIENCE;
+    while isola.get("/waited").text() != "true" {
+        assert!(std::time::Instant::now() < deadline, "waitUntil's timer never ran");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let url = isola.url("/socket").replacen("http://", "ws://", 1);
+    let (mut socket, _) = tungstenite::connect(url).unwrap();
+    for n in 1..=3 {
+        assert_eq!(
+            socket.read().unwrap(),
+            tungstenite::Message::text(format!("tick {n}"))
+        );
+    }
+}
+
+#[test]
+fn a_self_fetch_chain_stops_when_its_client_leaves() {
+    let isola = Isola::serve(&[case("self-fetch").join("worker.js").to_str().unwrap()]);
+    let requests = || isola.worker_stats("worker")["requests"].as_u64().unwrap();
+    // A client that gives up after a moment, while the chain grows.
+    let impatient = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_millis(300))
+        .build();
+    assert!(impatient.get(&isola.url("/chain")).call().is_err());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let stopped_at = requests();
+    assert!(stopped_at > 2, "the chain never grew: {stopped_at}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(requests(), stopped_at, "the chain went on after its client left");
+    assert_eq!(isola.get("/").text(), "ok");
+}

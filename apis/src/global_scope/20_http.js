@@ -22,7 +22,7 @@ import {
   streams,
 } from "ext:isola_global_scope/00_infra.js";
 import { expectedLength } from "ext:isola_global_scope/26_byte_streams.js";
-import { handOver, webSocketKey } from "ext:isola_websocket/websocket.js";
+import { handOver, WebSocket, webSocketKey } from "ext:isola_websocket/websocket.js";
 
 const {
   ArrayPrototypeConcat,
@@ -208,15 +208,18 @@ const NO_WEBSOCKET =
   "A response with status 101 (Switching Protocols) must carry a webSocket, the client end of a WebSocketPair.";
 
 /**
- * Hands `response` to the host as the answer to exchange `id`.
- * Throws a TypeError, before anything is sent, when the body was used.
+ * Hands `response` to the host as the answer to exchange `id`. Returns,
+ * when JS goes on producing the response after that (a body stream it
+ * writes, a WebSocket), a function that tells whether it still is; else
+ * null. Throws a TypeError, before anything is sent, when the body was
+ * used.
  */
 export function sendResponse(id, response) {
   const webSocket = response[webSocketKey];
   if (webSocket !== undefined) {
     const inner = toInnerResponse(response);
     op_worker_respond_websocket(id, wireHeaderList(inner), handOver(webSocket));
-    return;
+    return () => webSocket.readyState !== WebSocket.CLOSED;
   }
   if (responseBodyUsed(response)) {
     throw new TypeError(USED_BODY);
@@ -233,7 +236,7 @@ export function sendResponse(id, response) {
       response[serveFastContentTypeKey] ?? "",
       response[serveFastBodyKey],
     );
-    return;
+    return null;
   }
 
   const inner = toInnerResponse(response);
@@ -245,13 +248,13 @@ export function sendResponse(id, response) {
   const innerBody = inner.body;
   if (innerBody === null) {
     op_worker_respond(id, status, headerList, null);
-    return;
+    return null;
   }
   const source = innerBody.streamOrStatic;
   if (!ObjectPrototypeIsPrototypeOf(ReadableStreamPrototype, source)) {
     source.consumed = true;
     op_worker_respond(id, status, headerList, source.body);
-    return;
+    return null;
   }
   if (source.locked) {
     throw new TypeError("The response body is locked to a reader");
@@ -265,8 +268,11 @@ export function sendResponse(id, response) {
     headerList = ArrayPrototypeConcat(headerList, [["content-length", String(length)]]);
   }
   const backing = getReadableStreamResourceBacking(source);
-  const rid = backing != null
-    ? backing.rid
-    : resourceForReadableStream(source, innerBody.length ?? undefined);
+  if (backing != null) {
+    op_worker_respond_stream(id, status, headerList, backing.rid);
+    return null;
+  }
+  const rid = resourceForReadableStream(source, innerBody.length ?? undefined);
   op_worker_respond_stream(id, status, headerList, rid);
+  return () => source[streams._state] === "readable";
 }

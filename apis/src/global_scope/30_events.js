@@ -6,7 +6,9 @@
 // share one list of `waitUntil` promises per invocation.
 
 import {
+  abortSignal,
   core,
+  DOMException,
   event as eventNs,
   primordials,
   reportUncaught,
@@ -16,6 +18,7 @@ const {
   ObjectFreeze,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeCatch,
+  PromisePrototypeFinally,
   PromiseResolve,
   SafePromiseAll,
   Symbol,
@@ -31,8 +34,10 @@ const _request = Symbol("request");
 
 /**
  * Per-invocation state shared by the event object and `ExecutionContext`.
- * It is also the async context while the invocation's code runs, so that
- * `fetch()` can count subrequests against the invocation that made them.
+ * It is also the async context while the invocation's code runs (and of
+ * the timers and promises it starts), so that `fetch()` can count
+ * subrequests against the invocation that made them, and a timer can tell
+ * whether the invocation that set it is still live.
  */
 export class Invocation {
   /** `fetch()` calls allowed per invocation (set per Worker). */
@@ -46,6 +51,44 @@ export class Invocation {
     this.answered = false;
     /** Fails the invocation's request (set by whoever started it). */
     this.failRequest = null;
+    /** `waitUntil` promises not settled yet. */
+    this.pending = 0;
+    /**
+     * Whether its response is still being produced (a body stream JS
+     * writes, an open WebSocket), once answered; null if nothing is.
+     */
+    this.producing = null;
+    /** Set once its client went away before it was answered. */
+    this.abandoned = false;
+    /** Aborts its subrequests (made on first use). */
+    this.controller = null;
+  }
+
+  /** The signal its subrequests carry: aborted if its client goes away. */
+  get signal() {
+    return (this.controller ??= new abortSignal.AbortController()).signal;
+  }
+
+  /** Its client went away: its subrequests are aborted, its timers stop. */
+  abandon() {
+    this.abandoned = true;
+    this.answered = true;
+    this.controller?.abort(new DOMException("The client disconnected.", "AbortError"));
+  }
+
+  /**
+   * Whether the invocation is still live: not answered, waiting on
+   * `waitUntil` work, or still producing its response. Its timers run
+   * only while it is, as on workerd, where they belong to the request.
+   */
+  live() {
+    if (this.abandoned) {
+      return false;
+    }
+    if (!this.answered || this.pending > 0) {
+      return true;
+    }
+    return this.producing !== null && this.producing();
   }
 
   /**
@@ -72,9 +115,13 @@ export class Invocation {
    * logs it if it rejects.
    */
   waitUntil(promise) {
-    const settled = PromisePrototypeCatch(
-      PromiseResolve(promise),
-      (error) => reportUncaught("Uncaught (in waitUntil)", error),
+    this.pending++;
+    const settled = PromisePrototypeFinally(
+      PromisePrototypeCatch(
+        PromiseResolve(promise),
+        (error) => reportUncaught("Uncaught (in waitUntil)", error),
+      ),
+      () => this.pending--,
     );
     (this.waiting ??= []).push(settled);
   }

@@ -8,6 +8,7 @@
 // Errors keep workerd's wording, since developers search for it.
 
 import {
+  op_worker_abandoned,
   op_worker_next_requests,
   op_worker_respond,
   op_worker_respond_error,
@@ -45,10 +46,14 @@ const {
   Error,
   FunctionPrototypeCall,
   JSONParse,
+  MapPrototypeDelete,
+  MapPrototypeGet,
+  MapPrototypeSet,
   ObjectDefineProperty,
   ObjectEntries,
   PromisePrototypeThen,
   PromiseResolve,
+  SafeMap,
   TypeError,
 } = primordials;
 const { eventTargetData, setTarget } = eventNs;
@@ -143,12 +148,18 @@ function defineGlobalBindings(env) {
 let fetchHandler = null;
 let scheduledHandler = null;
 
+/** The invocations of requests not answered yet, by exchange id. */
+const unanswered = new SafeMap();
+
 function fail(id, invocation, error) {
   if (invocation.answered) {
-    reportUncaught("Uncaught", error);
+    if (!invocation.abandoned) {
+      reportUncaught("Uncaught", error);
+    }
     return;
   }
   invocation.answered = true;
+  MapPrototypeDelete(unanswered, id);
   op_worker_respond_error(
     id,
     describeError(error),
@@ -165,8 +176,9 @@ function finish(id, invocation, response) {
     return;
   }
   try {
-    sendResponse(id, response);
+    invocation.producing = sendResponse(id, response);
     invocation.answered = true;
+    MapPrototypeDelete(unanswered, id);
   } catch (error) {
     fail(id, invocation, error);
   }
@@ -175,6 +187,7 @@ function finish(id, invocation, response) {
 function onRequest(id, method, url, headers, hasBody) {
   const invocation = new Invocation();
   invocation.failRequest = (error) => fail(id, invocation, error);
+  MapPrototypeSet(unanswered, id, invocation);
   // Everything this request's code starts (promises, timers) carries it.
   const outer = core.getAsyncContext();
   core.setAsyncContext(invocation);
@@ -224,9 +237,26 @@ function onScheduled(id, cron, scheduledTime) {
   }
   PromisePrototypeThen(
     PromisePrototypeThen(PromiseResolve(result), () => invocation.settled()),
-    () => op_worker_respond(id, 200, [], null),
+    () => {
+      invocation.answered = true;
+      op_worker_respond(id, 200, [], null);
+    },
     (error) => fail(id, invocation, error),
   );
+}
+
+/** Cancels the work of requests whose clients went away. */
+async function watchAbandoned() {
+  for (;;) {
+    const ids = await op_worker_abandoned();
+    for (let i = 0; i < ids.length; i++) {
+      const invocation = MapPrototypeGet(unanswered, ids[i]);
+      if (invocation !== undefined) {
+        MapPrototypeDelete(unanswered, ids[i]);
+        invocation.abandon();
+      }
+    }
+  }
 }
 
 async function serveLoop() {
@@ -291,4 +321,5 @@ export function startWorker(namespace) {
     scheduledHandler = moduleHandler(namespace.default, env, "scheduled");
   }
   serveLoop();
+  watchAbandoned();
 }

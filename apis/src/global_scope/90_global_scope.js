@@ -144,13 +144,22 @@ const scheduler = ObjectFreeze({
 /**
  * `callback`, for a timer or microtask: what it throws fails the request
  * whose code queued it, if that request is still waiting for its response
- * (else it is logged).
+ * (else it is logged). A timer's callback runs only while that request is
+ * live (see `Invocation.live`); once it is not, `cancel` stops the timer,
+ * as workerd cancels a request's timers with it.
  */
-function guardCallback(callback) {
+function guardCallback(callback, cancel = undefined) {
   if (typeof callback !== "function") {
     throw new TypeError("The callback must be a function");
   }
   return function (...args) {
+    if (cancel !== undefined) {
+      const invocation = core.getAsyncContext();
+      if (ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) && !invocation.live()) {
+        cancel();
+        return undefined;
+      }
+    }
     try {
       return FunctionPrototypeApply(callback, this, args);
     } catch (error) {
@@ -164,29 +173,59 @@ function guardCallback(callback) {
   };
 }
 
+const noop = () => {};
+
 function setTimeout(callback, delay = 0, ...args) {
-  return webSetTimeout(guardCallback(callback), delay, ...args);
+  return webSetTimeout(guardCallback(callback, noop), delay, ...args);
 }
 
 function setInterval(callback, delay = 0, ...args) {
-  return webSetInterval(guardCallback(callback), delay, ...args);
+  let id;
+  const cancel = () => clearInterval(id);
+  id = webSetInterval(guardCallback(callback, cancel), delay, ...args);
+  return id;
 }
 
 function setImmediate(callback, ...args) {
-  return webSetTimeout(guardCallback(callback), 0, ...args);
+  return webSetTimeout(guardCallback(callback, noop), 0, ...args);
 }
 
-/** `fetch()`, counted against the calling invocation's subrequest limit. */
+/**
+ * `fetch()`, counted against the calling invocation's subrequest limit and
+ * aborted if that invocation's client goes away.
+ */
 function workerFetch(input, init = undefined) {
   if (!takeSubrequest()) {
     return PromiseReject(new Error(TOO_MANY_SUBREQUESTS));
   }
   const sent = asksForWebSocket(input, init)
     ? connectWebSocket(input, init)
-    : fetch.fetch(input, init);
+    : fetch.fetch(...withInvocationSignal(input, init));
   return PromisePrototypeCatch(sent, (error) => {
     throw refusedAddress(error) ?? error;
   });
+}
+
+/**
+ * `fetch`'s arguments, with a signal that also aborts when the calling
+ * invocation's client goes away.
+ */
+function withInvocationSignal(input, init) {
+  const invocation = core.getAsyncContext();
+  if (!ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation)) {
+    return [input, init];
+  }
+  const isRequest = (value) => ObjectPrototypeIsPrototypeOf(request.RequestPrototype, value);
+  if (isRequest(init)) {
+    // `fetch(url, request)`: the request's method, headers and body.
+    input = new request.Request(input, init);
+    init = undefined;
+  }
+  const own = init?.signal ?? (isRequest(input) ? input.signal : undefined);
+  const signal = own === undefined || own === null
+    ? invocation.signal
+    : abortSignal.AbortSignal.any([own, invocation.signal]);
+  return [input, { ...init, signal }];
 }
 
 /**

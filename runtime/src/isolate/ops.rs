@@ -42,6 +42,9 @@ pub struct HostState {
     sources: Option<Arc<ModuleSources>>,
     /// Set once the host has retired the isolate and its queue is empty.
     retired: bool,
+    /// The waker of `op_worker_abandoned`, for requests that join those in
+    /// flight while it waits.
+    abandoned_waker: Option<std::task::Waker>,
     pub entrypoints: Option<Entrypoints>,
 }
 
@@ -163,14 +166,20 @@ impl HostState {
         }
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
-        self.exchanges.insert(
-            id,
-            InFlight {
-                body,
-                reply,
-                cpu_ns: 0,
-            },
-        );
+        let mut exchange = InFlight {
+            body,
+            reply,
+            cpu_ns: 0,
+        };
+        // Tells `op_worker_abandoned`, waiting already, if this client goes
+        // away too, without waking it now.
+        if let Some(waker) = &self.abandoned_waker {
+            let mut cx = std::task::Context::from_waker(waker);
+            if exchange.reply.poll_closed(&mut cx).is_ready() {
+                waker.wake_by_ref();
+            }
+        }
+        self.exchanges.insert(id, exchange);
         id
     }
 
@@ -200,6 +209,7 @@ deno_core::extension!(
         op_worker_respond_error,
         op_worker_log,
         op_worker_wasm_token,
+        op_worker_abandoned,
     ],
     state = |state| {
         state.put(HostState::default());
@@ -399,6 +409,33 @@ fn op_worker_respond_error(
             detail: Some(error),
         },
     )
+}
+
+/// Resolves with the ids of requests whose clients went away before they
+/// were answered. They leave those in flight, and JS cancels what they
+/// started (their subrequests, their timers), as Cloudflare cancels a
+/// request's work when its client disconnects.
+#[op2(async(lazy), fast)]
+#[serde]
+async fn op_worker_abandoned(state: Rc<RefCell<OpState>>) -> Vec<u32> {
+    std::future::poll_fn(|cx| {
+        let mut state = state.borrow_mut();
+        let host = state.borrow_mut::<HostState>();
+        host.abandoned_waker = Some(cx.waker().clone());
+        let gone: Vec<u32> = host
+            .exchanges
+            .iter_mut()
+            .filter_map(|(id, exchange)| exchange.reply.poll_closed(cx).is_ready().then_some(*id))
+            .collect();
+        if gone.is_empty() {
+            return std::task::Poll::Pending;
+        }
+        for id in &gone {
+            host.exchanges.remove(id);
+        }
+        std::task::Poll::Ready(gone)
+    })
+    .await
 }
 
 /// `console.*` from a Worker: one log line per call, tagged with its name.
