@@ -27,17 +27,21 @@ pub enum Failure {
     NoWorker,
     /// The Worker's isolate stopped before answering.
     Unavailable,
+    /// The request came through more Workers than the loop limit allows
+    /// (`CF-EW-Via: 0`).
+    LoopLimit,
 }
 
 impl Failure {
     /// Every kind, for metrics.
-    pub const ALL: [Failure; 6] = [
+    pub const ALL: [Failure; 7] = [
         Self::Exception,
         Self::CpuLimit,
         Self::MemoryLimit,
         Self::RequestTooLarge,
         Self::NoWorker,
         Self::Unavailable,
+        Self::LoopLimit,
     ];
 
     /// A short name for logs and metrics.
@@ -49,6 +53,7 @@ impl Failure {
             Self::RequestTooLarge => "request_too_large",
             Self::NoWorker => "no_worker",
             Self::Unavailable => "unavailable",
+            Self::LoopLimit => "loop_limit",
         }
     }
 }

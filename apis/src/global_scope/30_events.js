@@ -15,6 +15,8 @@ import {
 } from "ext:isola_global_scope/00_infra.js";
 
 const {
+  MathMin,
+  NumberParseInt,
   ObjectFreeze,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeCatch,
@@ -62,6 +64,26 @@ export class Invocation {
     this.abandoned = false;
     /** Aborts its subrequests (made on first use). */
     this.controller = null;
+    /** Its request's headers, flat (`[name, value, ...]`), if any. */
+    this.headers = null;
+  }
+
+  /**
+   * What its subrequests carry in `CF-EW-Via`: how many more Workers a
+   * chain of requests may pass through (Cloudflare's loop limit), one
+   * less than its own request carried.
+   */
+  subrequestVia() {
+    let left = LOOP_LIMIT;
+    const flat = this.headers;
+    for (let i = 0; flat !== null && i < flat.length; i += 2) {
+      if (flat[i] === "cf-ew-via") {
+        const given = NumberParseInt(flat[i + 1], 10);
+        left = given >= 0 ? MathMin(given, LOOP_LIMIT) : left;
+        break;
+      }
+    }
+    return String(left > 0 ? left - 1 : 0);
   }
 
   /** The signal its subrequests carry: aborted if its client goes away. */
@@ -132,6 +154,18 @@ export class Invocation {
   }
 }
 
+/** How many Workers a chain of requests may pass through, as on Cloudflare. */
+const LOOP_LIMIT = 16;
+
+/**
+ * The invocation running now (the async context of its code), if any:
+ * top-level code has none.
+ */
+export function currentInvocation() {
+  const invocation = core.getAsyncContext();
+  return ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) ? invocation : null;
+}
+
 /** Cloudflare's message when an invocation passes its subrequest limit. */
 export const TOO_MANY_SUBREQUESTS = "Too many subrequests.";
 
@@ -140,9 +174,8 @@ export const TOO_MANY_SUBREQUESTS = "Too many subrequests.";
  * invocation running now; false once it is over its limit.
  */
 export function takeSubrequest() {
-  const invocation = core.getAsyncContext();
-  return !ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) ||
-    invocation.takeSubrequest();
+  const invocation = currentInvocation();
+  return invocation === null || invocation.takeSubrequest();
 }
 
 export class ExtendableEvent extends Event {

@@ -187,6 +187,7 @@ function finish(id, invocation, response) {
 function onRequest(id, method, url, headers, hasBody) {
   const invocation = new Invocation();
   invocation.failRequest = (error) => fail(id, invocation, error);
+  invocation.headers = headers;
   MapPrototypeSet(unanswered, id, invocation);
   // Everything this request's code starts (promises, timers) carries it.
   const outer = core.getAsyncContext();

@@ -51,9 +51,9 @@ import {
 import { extendCrypto } from "ext:isola_crypto/crypto.js";
 import { Cache, caches, CacheStorage } from "ext:isola_cache/cache.js";
 import {
+  currentInvocation,
   ExtendableEvent,
   FetchEvent,
-  Invocation,
   ScheduledEvent,
   takeSubrequest,
   TOO_MANY_SUBREQUESTS,
@@ -153,19 +153,15 @@ function guardCallback(callback, cancel = undefined) {
     throw new TypeError("The callback must be a function");
   }
   return function (...args) {
-    if (cancel !== undefined) {
-      const invocation = core.getAsyncContext();
-      if (ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) && !invocation.live()) {
-        cancel();
-        return undefined;
-      }
+    const invocation = currentInvocation();
+    if (cancel !== undefined && invocation !== null && !invocation.live()) {
+      cancel();
+      return undefined;
     }
     try {
       return FunctionPrototypeApply(callback, this, args);
     } catch (error) {
-      const invocation = core.getAsyncContext();
-      const failed = ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation) &&
-        invocation.failUnanswered(error);
+      const failed = invocation !== null && invocation.failUnanswered(error);
       if (!failed) {
         reportUncaught("Uncaught (in timer)", error);
       }
@@ -200,20 +196,21 @@ function workerFetch(input, init = undefined) {
   }
   const sent = asksForWebSocket(input, init)
     ? connectWebSocket(input, init)
-    : fetch.fetch(...withInvocationSignal(input, init));
+    : fetch.fetch(subrequest(input, init));
   return PromisePrototypeCatch(sent, (error) => {
     throw refusedAddress(error) ?? error;
   });
 }
 
 /**
- * `fetch`'s arguments, with a signal that also aborts when the calling
- * invocation's client goes away.
+ * The request `fetch(input, init)` sends for the invocation running now:
+ * aborted if that invocation's client goes away, and carrying one less in
+ * `CF-EW-Via` (Cloudflare's loop limit).
  */
-function withInvocationSignal(input, init) {
-  const invocation = core.getAsyncContext();
-  if (!ObjectPrototypeIsPrototypeOf(Invocation.prototype, invocation)) {
-    return [input, init];
+function subrequest(input, init) {
+  const invocation = currentInvocation();
+  if (invocation === null) {
+    return new request.Request(input, init);
   }
   const isRequest = (value) => ObjectPrototypeIsPrototypeOf(request.RequestPrototype, value);
   if (isRequest(init)) {
@@ -225,7 +222,9 @@ function withInvocationSignal(input, init) {
   const signal = own === undefined || own === null
     ? invocation.signal
     : abortSignal.AbortSignal.any([own, invocation.signal]);
-  return [input, { ...init, signal }];
+  const outgoing = new request.Request(input, { ...init, signal });
+  outgoing.headers.set("cf-ew-via", invocation.subrequestVia());
+  return outgoing;
 }
 
 /**

@@ -11,7 +11,11 @@ import {
   streams,
 } from "ext:isola_global_scope/00_infra.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
-import { takeSubrequest, TOO_MANY_SUBREQUESTS } from "ext:isola_global_scope/30_events.js";
+import {
+  currentInvocation,
+  takeSubrequest,
+  TOO_MANY_SUBREQUESTS,
+} from "ext:isola_global_scope/30_events.js";
 
 const { ArrayFrom, Error, Symbol, TypeError, Uint8Array } = primordials;
 const { nullBodyStatus } = responseNs;
@@ -31,6 +35,10 @@ class Fetcher {
       throw new Error(TOO_MANY_SUBREQUESTS);
     }
     const request = new requestNs.Request(input, init);
+    const invocation = currentInvocation();
+    if (invocation !== null) {
+      request.headers.set("cf-ew-via", invocation.subrequestVia());
+    }
     const body = request.body === null
       ? new Uint8Array(0)
       : new Uint8Array(await request.arrayBuffer());

@@ -62,3 +62,17 @@ fn a_binding_to_a_worker_the_host_lacks_throws_naming_both() {
         "Error: Service binding NOBODY: no Worker named \"not-deployed\" runs in this host"
     );
 }
+
+#[test]
+fn a_worker_that_calls_itself_is_stopped_at_cloudflares_loop_limit() {
+    let isola = Isola::serve(&[case("services").join("loop").to_str().unwrap()]);
+    assert_eq!(
+        isola.get("/").json(),
+        json!({"depth": 15, "via": "1", "stoppedWith": 500, "loopLimit": true}),
+        "16 invocations, each sending one less in CF-EW-Via, then error 1019"
+    );
+    let refused = request("GET", &isola.url("/"), &[("cf-ew-via", "0")], None);
+    assert_eq!(refused.status, 500);
+    assert!(refused.text().contains("Error 1019"), "{}", refused.text());
+    assert_eq!(isola.worker_stats("loop")["errors"]["loop_limit"], 2);
+}

@@ -34,13 +34,18 @@ use super::{ConfigError, LoadOptions, RoutePattern, WorkerConfig};
 use crate::limits::{Limits, LimitsConfig};
 use crate::outbound::Outbound;
 
-/// The names of the Workers that the service bindings of `workers` call.
+/// The names of the Workers that the service bindings of `workers` call,
+/// each Worker's binding to itself aside (such a Worker still serves
+/// requests from outside).
 pub fn service_targets<'a>(
     workers: impl IntoIterator<Item = &'a WorkerConfig>,
 ) -> HashSet<&'a str> {
     workers
         .into_iter()
-        .flat_map(|w| w.bindings_of::<ServiceBinding>())
+        .flat_map(|w| {
+            w.bindings_of::<ServiceBinding>()
+                .filter(move |s| s.service != w.name)
+        })
         .map(|s| s.service.as_str())
         .collect()
 }

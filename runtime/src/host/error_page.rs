@@ -36,6 +36,11 @@ fn describe(failure: Failure) -> (StatusCode, &'static str, &'static str) {
             "1102",
             "Worker is not available",
         ),
+        Failure::LoopLimit => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "1019",
+            "Worker hit loop limit",
+        ),
     }
 }
 

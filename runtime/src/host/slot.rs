@@ -124,6 +124,12 @@ impl WorkerSlot {
         B::Error: Into<BodyError> + std::error::Error + Send + Sync + 'static,
     {
         self.metrics.request();
+        // Cloudflare's loop limit: each Worker a request passes through
+        // sends on one less in `CF-EW-Via` (`30_events.js`); none are left.
+        let via = request.headers().get("cf-ew-via");
+        if via.and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok()) == Some(0) {
+            return self.fail(Failure::LoopLimit);
+        }
         let max_body = self.entry.limits.request_bytes;
         let declared = request
             .headers()
