@@ -276,6 +276,9 @@ fn serve_refuses_subrequests_to_the_hosts_own_network() {
         format!("http://localhost:{port}/"),
         format!("http://[::1]:{port}/"),
         format!("http://10.255.255.1:{port}/"),
+        // IPv6 unique-local and link-local, which Deno's rules cannot hold.
+        format!("http://[fd00::1]:{port}/"),
+        format!("http://[fe80::1]:{port}/"),
         admin_url(&isola),
     ];
     for target in &targets {
@@ -284,8 +287,15 @@ fn serve_refuses_subrequests_to_the_hosts_own_network() {
         let error = result["error"].as_str().unwrap();
         assert!(error.contains("not allowed"), "{target}: {error}");
     }
-    let websocket = attack(&isola, "websocket", &origin.url().replace("http:", "ws:"));
-    assert_eq!(websocket["ok"], false, "{websocket}");
+    for target in [
+        origin.url().replace("http:", "ws:"),
+        format!("ws://[fd00::1]:{port}/"),
+    ] {
+        let websocket = attack(&isola, "websocket", &target);
+        assert_eq!(websocket["ok"], false, "{target}: {websocket}");
+        let error = websocket["error"].as_str().unwrap_or_default();
+        assert!(error.contains("not allowed"), "{target}: {error}");
+    }
     assert!(origin.requests().is_empty(), "{:?}", origin.requests());
 }
 

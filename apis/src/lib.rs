@@ -27,6 +27,7 @@ pub mod body;
 pub mod cache;
 pub mod crypto;
 pub mod d1;
+pub mod denied_ipv6;
 pub mod global_scope;
 pub mod html_rewriter;
 pub mod kv;

@@ -60,10 +60,8 @@ impl Launcher {
                 crate::wasm::start(guest.clone(), limits, bindings, origin, denied)
             }
             None => {
-                let permissions = self.outbound.permissions(origin);
-                self.pool
-                    .load(worker, limits, bindings, permissions)
-                    .await?
+                let net = self.outbound.access(origin);
+                self.pool.load(worker, limits, bindings, net).await?
             }
         };
         Ok(Instance::new(serving))

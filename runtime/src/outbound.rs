@@ -12,15 +12,18 @@
 //! `deno_fetch` checks against the URL and against every address a host
 //! name resolves to, so a name that points at `127.0.0.1` is refused too.
 //! Allowed addresses are carved out of the denied ranges. Deno's rules
-//! take IPv6 addresses but not IPv6 subnets, so `fetch()` and WebSockets
-//! refuse `::1` and `::` but not yet unique-local (`fc00::/7`) and
-//! link-local (`fe80::/10`) IPv6 addresses; a Wasm guest's requests, which
-//! are checked against the subnets themselves, refuse those too.
+//! take IPv6 addresses but not IPv6 subnets, so the isolate's thread keeps
+//! the denied IPv6 subnets ([`NetAccess::install`],
+//! `isola_apis::denied_ipv6`) for outgoing WebSockets and for `deno_fetch`'s
+//! two hooks here: [`refuse_ipv6_literal`] checks a URL's IPv6 address, and
+//! [`Ipv6Filter`] drops denied IPv6 addresses from what a name resolves
+//! to. A Wasm guest's requests are checked against the subnets themselves.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv6Net};
+use isola_apis::denied_ipv6;
 
 /// Ranges a Worker may not reach unless allowed.
 const LOCAL_RANGES: &[&str] = &[
@@ -76,9 +79,25 @@ impl Outbound {
         denied
     }
 
+    /// What an isolate serving a Worker with origin `origin` may reach.
+    pub fn access(&self, origin: Option<&url::Url>) -> NetAccess {
+        let ipv6 = self
+            .denied(origin)
+            .into_iter()
+            .filter_map(|net| match net {
+                IpNet::V6(net) => Some(net),
+                IpNet::V4(_) => None,
+            })
+            .collect();
+        NetAccess {
+            permissions: self.permissions(origin),
+            ipv6,
+        }
+    }
+
     /// Deno's permissions for a Worker with origin `origin`: any network
     /// address but the denied ones, and no files.
-    pub fn permissions(&self, origin: Option<&url::Url>) -> deno_permissions::PermissionsContainer {
+    fn permissions(&self, origin: Option<&url::Url>) -> deno_permissions::PermissionsContainer {
         let parser =
             deno_permissions::RuntimePermissionDescriptorParser::new(sys_traits::impls::RealSys);
         let denied: Vec<String> = self
@@ -100,6 +119,83 @@ impl Outbound {
         let permissions = deno_permissions::Permissions::from_options(&parser, &options)
             .expect("the denied subnets are valid net descriptors");
         deno_permissions::PermissionsContainer::new(Arc::new(parser), permissions)
+    }
+}
+
+/// Where one isolate's subrequests may go: Deno's permissions, and the
+/// denied IPv6 subnets they cannot hold.
+pub struct NetAccess {
+    permissions: deno_permissions::PermissionsContainer,
+    ipv6: Vec<Ipv6Net>,
+}
+
+impl NetAccess {
+    /// Applies this to the isolate whose op state is `state`, on its thread.
+    pub fn install(self, state: &mut deno_core::OpState) {
+        state.put(self.permissions);
+        denied_ipv6::set(self.ipv6);
+    }
+}
+
+/// `deno_fetch`'s request hook: refuses a URL whose host is a denied IPv6
+/// address (runs on the isolate's thread, in `fetch()`).
+pub fn refuse_ipv6_literal(
+    request: &mut http::Request<deno_fetch::ReqBody>,
+) -> Result<(), deno_error::JsErrorBox> {
+    let uri = request.uri();
+    let Some(host) = uri.host() else {
+        return Ok(());
+    };
+    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    match literal.and_then(|h| h.parse::<Ipv6Addr>().ok()) {
+        Some(ip) if denied_ipv6::contains(&ip) => {
+            let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+                Some("https" | "wss") => 443,
+                _ => 80,
+            });
+            Err(deno_error::JsErrorBox::new(
+                "NotCapable",
+                denied_ipv6::refusal(&ip, port),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `deno_fetch`'s resolver: the system's (getaddrinfo), without the denied
+/// IPv6 addresses; a name that resolves to nothing else is refused.
+#[derive(Debug)]
+pub struct Ipv6Filter;
+
+impl deno_fetch::dns::Resolve for Ipv6Filter {
+    fn resolve(
+        &self,
+        name: hyper_util::client::legacy::connect::dns::Name,
+    ) -> deno_fetch::dns::Resolving {
+        use tower_service::Service;
+        // Read here, on the isolate's thread: the lookup runs elsewhere.
+        let denied = denied_ipv6::get();
+        Box::pin(async move {
+            let mut system = hyper_util::client::legacy::connect::dns::GaiResolver::new();
+            let found: Vec<SocketAddr> = system.call(name).await?.collect();
+            let refused = |addr: &SocketAddr| match addr.ip() {
+                IpAddr::V6(ip) => denied.iter().any(|net| net.contains(&ip)),
+                IpAddr::V4(_) => false,
+            };
+            let kept: Vec<SocketAddr> = found.iter().filter(|a| !refused(a)).copied().collect();
+            match (kept.is_empty(), found.iter().find(|a| refused(a))) {
+                (true, Some(first)) => {
+                    let IpAddr::V6(ip) = first.ip() else {
+                        unreachable!("only IPv6 addresses are refused here")
+                    };
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        denied_ipv6::refusal(&ip, first.port()),
+                    ))
+                }
+                _ => Ok(kept.into_iter()),
+            }
+        })
     }
 }
 
@@ -130,6 +226,29 @@ fn subtract(range: IpNet, hole: IpNet) -> Vec<IpNet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn names_resolving_to_denied_ipv6_addresses_are_refused() {
+        use deno_fetch::dns::Resolve;
+        use hyper_util::client::legacy::connect::dns::Name;
+        use std::str::FromStr;
+        denied_ipv6::set(vec!["fc00::/7".parse().unwrap()]);
+        let refused = Ipv6Filter.resolve(Name::from_str("fd00::1").unwrap()).await;
+        let error = refused.expect_err("fd00::1 is refused");
+        assert!(
+            error
+                .to_string()
+                .contains("Requires net access to \"[fd00::1]"),
+            "{error}"
+        );
+        let public = Ipv6Filter
+            .resolve(Name::from_str("2001:db8::1").unwrap())
+            .await;
+        assert_eq!(
+            public.unwrap().map(|a| a.ip()).collect::<Vec<_>>(),
+            ["2001:db8::1".parse::<IpAddr>().unwrap()]
+        );
+    }
 
     fn net(text: &str) -> IpNet {
         Outbound::parse_allowed(text).unwrap()

@@ -224,6 +224,8 @@ async fn connect_permitted(
     permissions
         .check_net_url(&url, "WebSocket")
         .map_err(|e| e.to_string())?;
+    // The IPv6 subnets Deno's permissions cannot hold.
+    let denied_ipv6 = crate::denied_ipv6::get();
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let addresses = tokio::net::lookup_host((bare, port))
         .await
@@ -232,6 +234,12 @@ async fn connect_permitted(
     for address in addresses {
         if let Err(e) = permissions.check_net_resolved(&address.ip(), port, "WebSocket") {
             last_error = e.to_string();
+            continue;
+        }
+        if let std::net::IpAddr::V6(ip) = address.ip()
+            && denied_ipv6.iter().any(|net| net.contains(&ip))
+        {
+            last_error = crate::denied_ipv6::refusal(&ip, port);
             continue;
         }
         match tokio::net::TcpStream::connect(address).await {

@@ -36,6 +36,9 @@ pub fn new_isolate(
         ),
         deno_fetch::deno_fetch::init(deno_fetch::Options {
             user_agent: USER_AGENT.to_string(),
+            // The outbound policy's IPv6 subnets (see `crate::outbound`).
+            request_builder_hook: Some(crate::outbound::refuse_ipv6_literal),
+            resolver: deno_fetch::dns::Resolver::custom(Arc::new(crate::outbound::Ipv6Filter)),
             ..Default::default()
         }),
         deno_crypto::deno_crypto::init(None),
@@ -53,8 +56,9 @@ pub fn new_isolate(
     })?;
     // No subrequest goes anywhere local until a Worker is loaded with its
     // own permissions.
-    let permissions = crate::outbound::Outbound::default().permissions(None);
-    runtime.op_state().borrow_mut().put(permissions);
+    crate::outbound::Outbound::default()
+        .access(None)
+        .install(&mut runtime.op_state().borrow_mut());
     Ok(runtime)
 }
 

@@ -4,7 +4,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use deno_permissions::PermissionsContainer;
 use tokio::sync::oneshot;
 
 use isola_apis::WorkerBindings;
@@ -14,6 +13,7 @@ use super::thread::{self, WarmIsolate};
 use crate::error::LoadError;
 use crate::exchange::Serving;
 use crate::limits::Limits;
+use crate::outbound::NetAccess;
 use crate::worker::WorkerVersion;
 
 /// Warm isolates, ready to load a Worker.
@@ -51,15 +51,15 @@ impl Pool {
         self.warm.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// Loads `worker`, with `limits`, its prepared `bindings` and the
-    /// `permissions` of its subrequests, into a warm isolate (or, if none is
+    /// Loads `worker`, with `limits`, its prepared `bindings` and where its
+    /// subrequests may go (`net`), into a warm isolate (or, if none is
     /// ready, a new one).
     pub async fn load(
         self: &Arc<Self>,
         worker: Arc<WorkerVersion>,
         limits: Limits,
         bindings: WorkerBindings,
-        permissions: PermissionsContainer,
+        net: NetAccess,
     ) -> Result<Serving, LoadError> {
         let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let warm = match warm {
@@ -69,7 +69,7 @@ impl Pool {
         if self.target > 0 {
             self.spawn_warm();
         }
-        warm.load(worker, limits, bindings, self.services.clone(), permissions)
+        warm.load(worker, limits, bindings, self.services.clone(), net)
             .await
     }
 

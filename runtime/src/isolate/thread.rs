@@ -9,7 +9,6 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use deno_core::{JsRuntime, ModuleId, PollEventLoopOptions, v8};
-use deno_permissions::PermissionsContainer;
 use isola_apis::WorkerBindings;
 use isola_apis::services::Directory;
 use tokio::sync::{mpsc, oneshot};
@@ -23,6 +22,7 @@ use crate::error::LoadError;
 use crate::exchange::{Event, Failure, Serving};
 use crate::limits::{Exceeded, Limits, Monitor};
 use crate::modules::Content;
+use crate::outbound::NetAccess;
 use crate::worker::{ScriptKind, WorkerVersion};
 
 /// CPU time a Worker's top-level code may use when it loads: Cloudflare's
@@ -43,7 +43,7 @@ struct Load {
     limits: Limits,
     bindings: WorkerBindings,
     services: Arc<Directory>,
-    permissions: PermissionsContainer,
+    net: NetAccess,
     requests: mpsc::UnboundedReceiver<Event>,
     ready: oneshot::Sender<Result<(), LoadError>>,
 }
@@ -57,7 +57,7 @@ impl WarmIsolate {
         limits: Limits,
         bindings: WorkerBindings,
         services: Arc<Directory>,
-        permissions: PermissionsContainer,
+        net: NetAccess,
     ) -> Result<Serving, LoadError> {
         let (queue, requests) = mpsc::unbounded_channel();
         let (ready, loaded) = oneshot::channel();
@@ -67,7 +67,7 @@ impl WarmIsolate {
                 limits,
                 bindings,
                 services,
-                permissions,
+                net,
                 requests,
                 ready,
             })
@@ -146,7 +146,7 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
             state.put(load.bindings);
             state.put(load.services);
             // Where its subrequests may go (see `crate::outbound`).
-            state.put(load.permissions);
+            load.net.install(&mut state);
             // WebAssembly charges its memory to the isolate through it.
             state.put(monitor.clone());
         }
