@@ -5,13 +5,15 @@
 // shapes and error wording follow workerd's D1 API: `bind()` converts values
 // at once (booleans to 0/1, buffers to BLOBs) and refuses others with
 // `D1_TYPE_ERROR`; errors are `D1_ERROR: ...` with the bare message as
-// `cause`.
+// `cause`. A request's calls carry its key, so that its running statements
+// stop when its client goes away.
 
-import { op_d1_batch, op_d1_dump, op_d1_exec } from "ext:core/ops";
+import { op_d1_batch, op_d1_cancel, op_d1_dump, op_d1_exec } from "ext:core/ops";
 import {
   bytesToArrayBuffer,
   primordials,
 } from "ext:isola_global_scope/00_infra.js";
+import { currentInvocation } from "ext:isola_global_scope/30_events.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
 
 const {
@@ -28,9 +30,35 @@ const {
   StringPrototypeSlice,
   StringPrototypeStartsWith,
   StringPrototypeTrim,
+  SafeWeakMap,
   TypeError,
   Uint8Array,
+  WeakMapPrototypeGet,
+  WeakMapPrototypeSet,
 } = primordials;
+
+/** The key of each request that called D1, for `op_d1_cancel`. */
+const keys = new SafeWeakMap();
+let nextKey = 0;
+
+/**
+ * The key of the request running now (-1 for top-level code), made on its
+ * first D1 call; its client leaving cancels the calls made with it.
+ */
+function requestKey() {
+  const invocation = currentInvocation();
+  if (invocation === null) {
+    return -1;
+  }
+  let key = WeakMapPrototypeGet(keys, invocation);
+  if (key === undefined) {
+    key = nextKey;
+    nextKey = (nextKey + 1) % 0x40000000;
+    WeakMapPrototypeSet(keys, invocation, key);
+    invocation.onAbandon(() => op_d1_cancel(key));
+  }
+  return key;
+}
 
 /** An Error as D1 throws it: the message, and the bare message as `cause`. */
 function d1Error(message) {
@@ -116,7 +144,7 @@ export class D1PreparedStatement {
 
   async #run() {
     const results = await d1Call(() =>
-      op_d1_batch(this.#binding, [[this.statement, this.params]])
+      op_d1_batch(this.#binding, [[this.statement, this.params]], requestKey())
     );
     return results[0];
   }
@@ -173,12 +201,12 @@ export class D1Database {
       }
       return [statement.statement, statement.params];
     });
-    const results = await d1Call(() => op_d1_batch(this.#binding, entries));
+    const results = await d1Call(() => op_d1_batch(this.#binding, entries, requestKey()));
     return ArrayPrototypeMap(results, allResult);
   }
 
   async exec(query) {
-    return d1Call(() => op_d1_exec(this.#binding, query));
+    return d1Call(() => op_d1_exec(this.#binding, query, requestKey()));
   }
 
   async dump() {

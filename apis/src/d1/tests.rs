@@ -503,3 +503,20 @@ fn the_cli_works_beside_a_running_server() {
         unknown.stderr
     );
 }
+
+#[test]
+fn a_statement_stops_when_its_client_leaves() {
+    let state = migrated();
+    let isola = Isola::serve_in(&[&project()], state.path());
+    let impatient = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_millis(500))
+        .build();
+    assert!(impatient.get(&isola.url("/scenario/forever")).call().is_err());
+    // The endless statement held the database; it is stopped and the
+    // database free again long before D1's 30 s statement limit.
+    let patient = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(10))
+        .build();
+    let listed = patient.get(&isola.url("/todos")).call();
+    assert!(listed.is_ok(), "the database stayed busy: {listed:?}");
+}

@@ -64,6 +64,8 @@ export class Invocation {
     this.abandoned = false;
     /** Aborts its subrequests (made on first use). */
     this.controller = null;
+    /** What else to stop if its client goes away (`onAbandon`). */
+    this.onAbandoned = null;
     /** Its request's headers, flat (`[name, value, ...]`), if any. */
     this.headers = null;
   }
@@ -91,11 +93,22 @@ export class Invocation {
     return (this.controller ??= new abortSignal.AbortController()).signal;
   }
 
-  /** Its client went away: its subrequests are aborted, its timers stop. */
+  /** Runs `stop` if its client goes away before it is answered. */
+  onAbandon(stop) {
+    (this.onAbandoned ??= []).push(stop);
+  }
+
+  /**
+   * Its client went away: its subrequests are aborted, its timers stop,
+   * and what registered with `onAbandon` (D1 calls) is stopped.
+   */
   abandon() {
     this.abandoned = true;
     this.answered = true;
     this.controller?.abort(new DOMException("The client disconnected.", "AbortError"));
+    for (const stop of this.onAbandoned ?? []) {
+      stop();
+    }
   }
 
   /**

@@ -96,6 +96,13 @@ const scenarios = {
       }),
     };
   },
+  // A statement with no end: only D1's time limit, or its client leaving,
+  // stops it.
+  async forever(db) {
+    return db.prepare(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c",
+    ).first("n");
+  },
   async session(db) {
     const session = db.withSession("first-primary");
     const row = await session.prepare("SELECT 1 AS one").first();
