@@ -19,8 +19,7 @@ use std::sync::{Arc, Mutex};
 use deno_ast::{MediaType, ModuleSpecifier};
 use deno_core::sourcemap::SourceMap;
 
-use resolve::Referrer;
-pub use resolve::Resolver;
+use resolve::{Referrer, Resolver};
 pub use rules::ModuleRules;
 pub use scope::Scope;
 

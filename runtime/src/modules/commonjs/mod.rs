@@ -101,9 +101,8 @@ impl ModuleSources {
         if mode == CommonJs::Never {
             return Ok(None);
         }
-        let mut known = self.analyses.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(found) = known.get(path) {
-            return Ok(found.clone());
+        if let Some(found) = self.analysed(path) {
+            return Ok(found);
         }
         // TypeScript (`.cts`) is read as TypeScript, compiled or not.
         let media_type = match MediaType::from_path(path) {
@@ -113,8 +112,17 @@ impl ModuleSources {
         let found = analysis::analyze(specifier, media_type, code, mode == CommonJs::Always)
             .map_err(|e| format!("{specifier}: {e}"))?
             .map(Arc::new);
-        known.insert(path.to_path_buf(), found.clone());
+        self.analyses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), found.clone());
         Ok(found)
+    }
+
+    /// The analysis of the file at `path`, if it was made already.
+    fn analysed(&self, path: &Path) -> Option<Option<Arc<Analysis>>> {
+        let known = self.analyses.lock().unwrap_or_else(|e| e.into_inner());
+        known.get(path).cloned()
     }
 
     /// The analysis of the module at `url`, read from its file, if it is
@@ -125,6 +133,10 @@ impl ModuleSources {
         let mode = CommonJs::of(self.rules.kind_of(&path), &path, true);
         if mode == CommonJs::Never {
             return None;
+        }
+        // Each file is read for this once, however many modules require it.
+        if let Some(found) = self.analysed(&path) {
+            return found;
         }
         let text = std::fs::read_to_string(&path).ok()?;
         self.analysis(url, &path, &text, mode).ok().flatten()
