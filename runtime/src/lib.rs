@@ -15,13 +15,15 @@
 //! - [`wasm`]: pure-Wasm guests (wasi:http components) on wasmtime;
 //! - [`exchange`]: what the host and an instance say to each other.
 //!
-//! Beside it: [`config`] (wrangler configs and `isola.toml` →
+//! Beside it: [`assets`] (static files, served before or instead of the
+//! Worker), [`config`] (wrangler configs and `isola.toml` →
 //! [`HostConfig`]), [`worker`] (a version checked and ready to load, and
 //! its [`env`]), [`modules`] (resolution, TypeScript, module rules),
 //! [`limits`], [`outbound`] (where subrequests may go), [`error`], [`dev`] (banner, live reload), [`admin`] (the
 //! loopback endpoint commands use) and [`cli`] (the `isola` command).
 
 pub mod admin;
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod dev;

@@ -6,6 +6,7 @@
 //! syntax error into a message with file, line and column before any isolate
 //! is involved.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use deno_ast::{MediaType, ModuleSpecifier};
@@ -31,6 +32,8 @@ pub enum ScriptKind {
 pub struct WorkerVersion {
     pub name: Arc<str>,
     pub main: ModuleSpecifier,
+    /// The entry file (`main`).
+    pub path: PathBuf,
     pub kind: ScriptKind,
     /// What the JS side needs to know of the Worker, as JSON:
     /// `{ bindings, compatibilityDate, compatibilityFlags, cf }`
@@ -47,14 +50,18 @@ impl WorkerVersion {
     /// Reads and checks the entry script of `config`; its incoming requests
     /// will carry `cf` as `request.cf`.
     pub fn prepare(config: WorkerConfig, cf: &serde_json::Value) -> Result<Arc<Self>, LoadError> {
-        if config.main.extension().is_some_and(|e| e == "wasm") {
-            let main = ModuleSpecifier::from_file_path(&config.main).map_err(|()| {
-                LoadError(format!("{}: not an absolute path", config.main.display()))
-            })?;
-            let guest = Guest::load(&config.name, &config.main, env::variables(&config))?;
+        let path = config
+            .main
+            .clone()
+            .ok_or_else(|| LoadError(format!("{}: no `main` to run", config.source.display())))?;
+        if path.extension().is_some_and(|e| e == "wasm") {
+            let main = ModuleSpecifier::from_file_path(&path)
+                .map_err(|()| LoadError(format!("{}: not an absolute path", path.display())))?;
+            let guest = Guest::load(&config.name, &path, env::variables(&config))?;
             return Ok(Arc::new(Self {
                 name: config.name.as_str().into(),
                 main,
+                path,
                 kind: ScriptKind::Wasm,
                 description: String::new(),
                 guest: Some(Arc::new(guest)),
@@ -62,23 +69,23 @@ impl WorkerVersion {
                 sources: Arc::new(ModuleSources::new(ModuleRules::default(), Scope::default())),
             }));
         }
-        let base = config.main.parent().unwrap_or(std::path::Path::new("/"));
+        let base = path.parent().unwrap_or(std::path::Path::new("/"));
         let rules = ModuleRules::new(base, &config.rules, &config.blobs)
             .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;
         // The Worker's folder: its config's, unless `main` lies elsewhere.
         let root = config
             .source
             .parent()
-            .filter(|dir| config.main.starts_with(dir))
+            .filter(|dir| path.starts_with(dir))
             .unwrap_or(base);
         let sources = Arc::new(ModuleSources::new(rules, Scope::new(root)));
         let main = sources
-            .url(&config.main)
+            .url(&path)
             .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;
-        let text = std::fs::read_to_string(&config.main)
-            .map_err(|e| LoadError(format!("{}: {e}", config.main.display())))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
         let kind = detect_kind(&main, text.into())
-            .map_err(|e| LoadError(format!("{}: {}", config.main.display(), e.0)))?;
+            .map_err(|e| LoadError(format!("{}: {}", path.display(), e.0)))?;
         if kind == ScriptKind::Module && !config.blobs.is_empty() {
             return Err(LoadError(format!(
                 "{}: [wasm_modules], [text_blobs] and [data_blobs] are for service-worker \
@@ -89,6 +96,7 @@ impl WorkerVersion {
         Ok(Arc::new(Self {
             name: config.name.as_str().into(),
             main,
+            path,
             kind,
             description: serde_json::to_string(&Description::new(&config, cf))
                 .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?,

@@ -289,6 +289,17 @@ impl Isola {
         request("POST", &self.url(path), &[], Some(body))
     }
 
+    /// The server's resident memory, in bytes.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kb: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+            .expect("VmRSS in /proc/<pid>/status");
+        kb * 1024
+    }
+
     /// A raw TCP connection to the server.
     pub fn connect(&self) -> TcpStream {
         let stream = TcpStream::connect(&self.addr).unwrap();
@@ -397,9 +408,12 @@ impl Reply {
     }
 }
 
-/// Sends one HTTP request with ureq and returns the response, any status.
+/// Sends one HTTP request with ureq and returns the response, any status;
+/// a redirect is returned as it is, not followed.
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
-    let mut req = ureq::request(method, url).timeout(PATIENCE);
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    let agent = AGENT.get_or_init(|| ureq::AgentBuilder::new().redirects(0).build());
+    let mut req = agent.request(method, url).timeout(PATIENCE);
     for (name, value) in headers {
         req = req.set(name, value);
     }

@@ -22,12 +22,21 @@ use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entri
 use crate::body::{BodyError, ChannelBody, RequestBodyResource, ResponseBody};
 use crate::stores::Stores;
 
-/// Answers a request with a Worker of the host, by name; None if the host
-/// has no Worker of that name.
+/// What a fetcher binding reaches, by the Worker's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The Worker itself, as a request routed to it.
+    Worker(String),
+    /// The Worker's static assets (`env.ASSETS`).
+    Assets(String),
+}
+
+/// Answers a request with a Worker of the host, or its assets; None if the
+/// host has no such Worker.
 pub trait Dispatch: Send + Sync {
     fn dispatch(
         self: Arc<Self>,
-        service: String,
+        target: Target,
         request: http::Request<Full<Bytes>>,
     ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>>;
 }
@@ -108,10 +117,12 @@ impl BindingKind for Services {
     }
 }
 
-/// What `service.js` reads: the Worker the binding calls.
+/// What `service.js` reads: the Worker the binding calls, and whether it
+/// is that Worker's assets.
 #[derive(serde::Serialize)]
 struct JsService<'a> {
     service: &'a str,
+    assets: bool,
 }
 
 impl Binding for ServiceBinding {
@@ -124,6 +135,7 @@ impl Binding for ServiceBinding {
             "service",
             JsService {
                 service: &self.service,
+                assets: false,
             },
         )
     }
@@ -142,6 +154,42 @@ impl Binding for ServiceBinding {
     }
 }
 
+/// `assets.binding`: `env.ASSETS.fetch()` is answered by the Worker's own
+/// static assets, as a request routed to them would be (made by the config
+/// reader, which knows the Worker's name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetsBinding {
+    pub binding: String,
+    pub worker: String,
+}
+
+impl Binding for AssetsBinding {
+    fn binding(&self) -> &str {
+        &self.binding
+    }
+
+    fn describe(&self) -> JsBinding {
+        JsBinding::new(
+            "service",
+            JsService {
+                service: &self.worker,
+                assets: true,
+            },
+        )
+    }
+
+    fn banner(&self) -> BannerRow {
+        BannerRow {
+            resource: "static assets".into(),
+            kind: "Assets",
+        }
+    }
+
+    fn prepare(&self, _stores: &Stores) -> Result<Option<Prepared>, String> {
+        Ok(None)
+    }
+}
+
 /// What JS gets back: `[status, headers, body resource or null]`.
 type Answer = (u16, Vec<(ByteString, ByteString)>, Option<ResourceId>);
 
@@ -152,6 +200,7 @@ async fn op_service_fetch(
     state: Rc<RefCell<OpState>>,
     #[string] binding: String,
     #[string] service: String,
+    assets: bool,
     #[string] method: String,
     #[string] url: String,
     #[serde] headers: Vec<(ByteString, ByteString)>,
@@ -176,10 +225,15 @@ async fn op_service_fetch(
         .map_err(|error| JsErrorBox::type_error(format!("Service binding {binding}: {error}")))?;
     let missing =
         format!("Service binding {binding}: no Worker named \"{service}\" runs in this host");
+    let target = if assets {
+        Target::Assets(service)
+    } else {
+        Target::Worker(service)
+    };
     let (parts, body) = directory
         .runtime
         .spawn(async move {
-            let response = host.dispatch(service, request).await?;
+            let response = host.dispatch(target, request).await?;
             let (parts, body) = response.into_parts();
             let body = (!body.is_end_stream()).then(|| {
                 let (sender, relayed) = ChannelBody::new();

@@ -1,6 +1,6 @@
 // A service binding (`env.AUTH`): `fetch()` goes to another Worker of the
 // same host (`mod.rs` beside this file), counted as a subrequest as on
-// Cloudflare. The request body is read whole before the call; the
+// Cloudflare; or, for `env.ASSETS`, to the Worker's static assets. The request body is read whole before the call; the
 // response body streams back.
 
 import { op_service_fetch } from "ext:core/ops";
@@ -23,21 +23,26 @@ const { readableStreamForRid } = streams;
 
 const _binding = Symbol("binding");
 const _service = Symbol("service");
+const _assets = Symbol("assets");
 
 class Fetcher {
-  constructor(binding, service) {
+  constructor(binding, service, assets) {
     this[_binding] = binding;
     this[_service] = service;
+    this[_assets] = assets;
   }
 
   async fetch(input, init = undefined) {
-    if (!takeSubrequest()) {
-      throw new Error(TOO_MANY_SUBREQUESTS);
-    }
     const request = new requestNs.Request(input, init);
-    const invocation = currentInvocation();
-    if (invocation !== null) {
-      request.headers.set("cf-ew-via", invocation.subrequestVia());
+    // The Worker's own assets are no subrequest and no hop to a Worker.
+    if (!this[_assets]) {
+      if (!takeSubrequest()) {
+        throw new Error(TOO_MANY_SUBREQUESTS);
+      }
+      const invocation = currentInvocation();
+      if (invocation !== null) {
+        request.headers.set("cf-ew-via", invocation.subrequestVia());
+      }
     }
     const body = request.body === null
       ? new Uint8Array(0)
@@ -45,6 +50,7 @@ class Fetcher {
     const [status, responseHeaders, rid] = await op_service_fetch(
       this[_binding],
       this[_service],
+      this[_assets],
       request.method,
       request.url,
       ArrayFrom(request.headers),
@@ -61,4 +67,7 @@ class Fetcher {
 
 export { Fetcher };
 
-registerBinding("service", (name, { service }) => new Fetcher(name, service));
+registerBinding(
+  "service",
+  (name, { service, assets }) => new Fetcher(name, service, assets),
+);

@@ -125,8 +125,15 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
             if args.no_watch {
                 return Ok(None);
             }
-            let watch = dev::watch(host.clone(), worker.name.clone(), &project, state_dir)
-                .with_context(|| format!("cannot watch {}", project.display()))?;
+            let assets = worker.assets.as_ref().map(|a| a.directory.clone());
+            let watch = dev::watch(
+                host.clone(),
+                worker.name.clone(),
+                &project,
+                state_dir,
+                assets,
+            )
+            .with_context(|| format!("cannot watch {}", project.display()))?;
             Ok(Some(watch))
         },
     )

@@ -335,14 +335,14 @@ impl HostConfig {
     ) -> Result<Self, ConfigError> {
         let mut names: HashMap<&str, &Path> = HashMap::new();
         for worker in &workers {
-            if let Some(other) = names.insert(&worker.config.name, &worker.config.main) {
+            if let Some(other) = names.insert(&worker.config.name, &worker.config.source) {
                 return Err(ConfigError::new(
                     source,
                     format!(
                         "two Workers are named {:?} ({} and {}): names must differ",
                         worker.config.name,
                         other.display(),
-                        worker.config.main.display()
+                        worker.config.source.display()
                     ),
                 ));
             }

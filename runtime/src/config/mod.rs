@@ -6,6 +6,7 @@
 //!   routes, origins and limits, and the isolate pool; from the command line
 //!   or an `isola.toml`.
 
+mod assets;
 mod cron;
 mod dev_vars;
 mod environment;
@@ -16,6 +17,7 @@ mod wrangler;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use assets::{AssetsConfig, FirstRun, HtmlHandling, NotFoundHandling, RunWorkerFirst};
 pub use cron::Schedule;
 pub use host::{
     HostConfig, HostOptions, PoolConfig, WorkerEntry, default_cf, memory_bytes, service_targets,

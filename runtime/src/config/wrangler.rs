@@ -14,8 +14,10 @@ use serde::Deserialize;
 
 use std::sync::Arc;
 
+use isola_apis::services::AssetsBinding;
 use isola_apis::{BINDINGS, Binding};
 
+use super::assets::AssetsConfig;
 use super::cron::Schedule;
 use super::{ConfigError, dev_vars};
 use crate::limits::LimitsConfig;
@@ -27,8 +29,9 @@ pub struct WorkerConfig {
     pub source: PathBuf,
     /// The Worker's name (`name`), used in logs.
     pub name: String,
-    /// Absolute path of the entry module or script (`main`).
-    pub main: PathBuf,
+    /// Absolute path of the entry module or script (`main`); None for a
+    /// project of static assets alone.
+    pub main: Option<PathBuf>,
     /// `compatibility_date`, when given.
     pub compatibility_date: Option<String>,
     /// `compatibility_flags`.
@@ -52,6 +55,8 @@ pub struct WorkerConfig {
     /// `[wasm_modules]`, `[text_blobs]`, `[data_blobs]`: files a
     /// service-worker script gets as globals, by name.
     pub blobs: Vec<Blob>,
+    /// `assets`: static files served beside (or instead of) the script.
+    pub assets: Option<AssetsConfig>,
     /// `[dev]`: settings for `isola dev`.
     pub dev: DevSettings,
     /// Top-level fields of the config file that this host ignores.
@@ -141,7 +146,6 @@ const UNSUPPORTED: &[&str] = &[
     "migrations",
     "r2_buckets",
     "queues",
-    "assets",
     "site",
     "ai",
     "browser",
@@ -189,6 +193,7 @@ struct RawConfig {
     data_blobs: BTreeMap<String, String>,
     #[serde(default)]
     dev: DevSettings,
+    assets: Option<serde_json::Value>,
     /// Bindings, which their kinds read, and fields this host ignores.
     #[serde(flatten)]
     rest: BTreeMap<String, serde_json::Value>,
@@ -300,7 +305,7 @@ impl WorkerConfig {
         Self {
             source: main.clone(),
             name,
-            main,
+            main: Some(main),
             compatibility_date: None,
             compatibility_flags: Vec::new(),
             vars: BTreeMap::new(),
@@ -311,6 +316,7 @@ impl WorkerConfig {
             crons: Vec::new(),
             rules: Vec::new(),
             blobs: Vec::new(),
+            assets: None,
             dev: DevSettings::default(),
             ignored_fields: Vec::new(),
         }
@@ -322,20 +328,32 @@ impl WorkerConfig {
         main: Option<&Path>,
     ) -> Result<Self, ConfigError> {
         let dir = config_path.parent().unwrap_or(Path::new("/"));
-        let main = match main {
-            Some(main) => self::config_path(main)?,
-            None => dir.join(raw.main.ok_or_else(|| {
-                ConfigError::new(
+        let assets = raw
+            .assets
+            .map(|value| AssetsConfig::from_value(value, dir))
+            .transpose()
+            .map_err(|m| ConfigError::new(config_path, m))?;
+        let main = match (main, raw.main) {
+            (Some(main), _) => Some(self::config_path(main)?),
+            (None, Some(main)) => Some(dir.join(main)),
+            (None, None) if assets.is_some() => None,
+            (None, None) => {
+                return Err(ConfigError::new(
                     config_path,
-                    "`main` is missing: name the Worker's entry script",
-                )
-            })?),
+                    "`main` is missing: name the Worker's entry script (or an `assets` directory)",
+                ));
+            }
         };
-        if !main.is_file() {
+        if let Some(main) = main.as_ref().filter(|main| !main.is_file()) {
             return Err(ConfigError::new(
                 config_path,
                 format!("`main` names {}, which does not exist", main.display()),
             ));
+        }
+        if let Some(assets) = assets.as_ref().filter(|_| main.is_none()) {
+            assets
+                .check_without_worker()
+                .map_err(|m| ConfigError::new(config_path, m))?;
         }
         if let Some(date) = &raw.compatibility_date {
             validate_date(date).map_err(|m| ConfigError::new(config_path, m))?;
@@ -356,6 +374,12 @@ impl WorkerConfig {
                 .unwrap_or("worker")
                 .to_string()
         });
+        if let Some(binding) = assets.as_ref().and_then(|a| a.binding.clone()) {
+            bindings.push(Arc::new(AssetsBinding {
+                binding,
+                worker: name.clone(),
+            }) as Arc<dyn Binding>);
+        }
         Ok(Self {
             source: config_path.to_path_buf(),
             name,
@@ -394,6 +418,7 @@ impl WorkerConfig {
                 })
             })
             .collect(),
+            assets,
             dev: raw.dev,
             ignored_fields: rest.into_keys().collect(),
         })
@@ -543,7 +568,7 @@ LIMITS = { max = 3 }
         ]);
         let config = WorkerConfig::load(&dir.path().join("wrangler.toml")).unwrap();
         assert_eq!(config.name, "shop");
-        assert_eq!(config.main, dir.path().join("index.js"));
+        assert_eq!(config.main, Some(dir.path().join("index.js")));
         assert_eq!(config.compatibility_date.as_deref(), Some("2024-09-23"));
         assert_eq!(config.compatibility_flags, ["nodejs_compat"]);
         assert_eq!(config.vars["GREETING"], "hi");

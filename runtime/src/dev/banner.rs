@@ -40,6 +40,9 @@ pub fn banner(config: &WorkerConfig) -> String {
             );
         }
     }
+    if let Some(assets) = &config.assets {
+        let _ = writeln!(text, "Static assets: {}", assets.directory.display());
+    }
     if !config.crons.is_empty() {
         let crons: Vec<&str> = config.crons.iter().map(|c| c.expression.as_str()).collect();
         let _ = writeln!(text, "Cron triggers: {}", crons.join(", "));

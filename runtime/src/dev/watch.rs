@@ -1,7 +1,9 @@
 //! Live reload: watches a Worker's project directory (with `notify`) and
 //! hot-swaps the Worker when one of its files changes. Requests in flight
 //! finish on the old version; an edit that does not load leaves the last
-//! good version serving and prints why, with file and line.
+//! good version serving and prints why, with file and line. A change under
+//! the static assets' directory only reads their file list again: the
+//! Worker keeps running.
 //!
 //! Changes come in bursts (an editor's save is several events, `git
 //! checkout` many), so the watcher waits for a short quiet spell before it
@@ -30,33 +32,45 @@ pub struct Watch {
 
 /// Watches `root` and reloads Worker `name` of `host` when a file under it
 /// changes, except under `ignored` (the state directory) and the
-/// directories in [`IGNORED_DIRS`].
+/// directories in [`IGNORED_DIRS`]; and its `assets` directory, whose
+/// changes refresh the assets alone.
 pub fn watch(
     host: Arc<Host>,
     name: String,
     root: &Path,
     ignored: PathBuf,
+    assets: Option<PathBuf>,
 ) -> notify::Result<Watch> {
     let (changes, mut changed) = mpsc::unbounded_channel();
     let root_dir = root.to_path_buf();
+    let assets_dir = assets.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
         if matches!(event.kind, EventKind::Access(_) | EventKind::Other) {
             return;
         }
-        if let Some(path) = event
-            .paths
-            .into_iter()
-            .find(|path| is_source(&root_dir, &ignored, path))
-        {
-            let _ = changes.send(path);
+        for path in event.paths {
+            let asset = assets_dir.as_ref().is_some_and(|dir| path.starts_with(dir));
+            if asset || is_source(&root_dir, &ignored, &path) {
+                let _ = changes.send((path, asset));
+            }
         }
     })?;
     watcher.watch(root, RecursiveMode::Recursive)?;
+    if let Some(dir) = assets.as_ref().filter(|dir| !dir.starts_with(root)) {
+        watcher.watch(dir, RecursiveMode::Recursive)?;
+    }
     tokio::spawn(async move {
-        while let Some(mut path) = changed.recv().await {
-            while let Ok(Some(next)) = tokio::time::timeout(QUIET, changed.recv()).await {
+        while let Some((mut path, mut assets_only)) = changed.recv().await {
+            while let Ok(Some((next, asset))) = tokio::time::timeout(QUIET, changed.recv()).await {
                 path = next;
+                assets_only &= asset;
+            }
+            if assets_only {
+                if let Err(error) = host.reload_assets(&name) {
+                    tracing::error!("[{name}] {error}\n  still serving the last list of assets");
+                }
+                continue;
             }
             let started = Instant::now();
             match host.reload(&name).await {

@@ -14,13 +14,14 @@ pub async fn run(host: Weak<Host>, slot: Arc<WorkerSlot>) {
     loop {
         let swapped = slot.swapped();
         let now = Utc::now();
-        let next = slot
-            .version()
-            .config
-            .crons
-            .iter()
-            .filter_map(|s| Some((s.next_after(now)?, s.expression.clone())))
-            .min_by_key(|(at, _)| *at);
+        let next = slot.version().and_then(|version| {
+            version
+                .config
+                .crons
+                .iter()
+                .filter_map(|s| Some((s.next_after(now)?, s.expression.clone())))
+                .min_by_key(|(at, _)| *at)
+        });
         let Some((at, expression)) = next else {
             swapped.await;
             continue;

@@ -18,11 +18,12 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use isola_apis::Stores;
 use isola_apis::body::ResponseBody;
-use isola_apis::services::Dispatch;
+use isola_apis::services::{Dispatch, Target};
 
 pub use error_page::error_response;
 pub use metrics::{HostStats, WorkerStats};
 
+use crate::assets::{Assets, Head};
 use crate::config::{HostConfig, HostOptions, WorkerConfig, service_targets};
 use crate::error::LoadError;
 use crate::exchange::Failure;
@@ -60,10 +61,22 @@ impl Host {
         );
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {
-            let version = WorkerVersion::prepare(entry.config.clone(), &config.options.cf)?;
-            let slot =
-                WorkerSlot::start(entry, config.pool, config.options.dev, &launcher, version)
-                    .await?;
+            let version = entry
+                .config
+                .main
+                .is_some()
+                .then(|| WorkerVersion::prepare(entry.config.clone(), &config.options.cf))
+                .transpose()?;
+            let assets = load_assets(&entry.config)?;
+            let slot = WorkerSlot::start(
+                entry,
+                config.pool,
+                config.options.dev,
+                &launcher,
+                version,
+                assets,
+            )
+            .await?;
             workers.push(Arc::new(slot));
         }
         let mut routes: Vec<_> = workers
@@ -235,9 +248,29 @@ impl Host {
         for (field, _) in kept.iter().filter(|(_, changed)| *changed) {
             tracing::warn!("[{name}] `{field}` changed: restart to apply it");
         }
-        let version = WorkerVersion::prepare(config, &self.options.cf)?;
-        slot.swap(&self.launcher, version).await?;
+        if config.main.is_some() != entry.config.main.is_some() {
+            tracing::warn!("[{name}] `main` was added or removed: restart to apply it");
+        }
+        let assets = load_assets(&config)?;
+        if config.main.is_some() && entry.config.main.is_some() {
+            let version = WorkerVersion::prepare(config, &self.options.cf)?;
+            slot.swap(&self.launcher, version).await?;
+        }
+        slot.set_assets(assets);
         tracing::debug!("[{name}] reloaded");
+        Ok(())
+    }
+
+    /// Reads the static assets of Worker `name` again (files were added or
+    /// removed), leaving its code as it is; on error the last list stays.
+    pub fn reload_assets(&self, name: &str) -> Result<(), LoadError> {
+        let slot = self
+            .by_name
+            .get(name)
+            .ok_or_else(|| LoadError(format!("no Worker is named {name:?}")))?;
+        let config = WorkerConfig::load_with(&slot.entry.config.source, &slot.entry.load)
+            .map_err(|e| LoadError(e.to_string()))?;
+        slot.set_assets(load_assets(&config)?);
         Ok(())
     }
 
@@ -254,20 +287,40 @@ impl Host {
     }
 }
 
+/// The static assets of the Worker `config` describes, read.
+fn load_assets(config: &WorkerConfig) -> Result<Option<Arc<Assets>>, LoadError> {
+    let Some(assets) = &config.assets else {
+        return Ok(None);
+    };
+    let assets = Assets::load(assets, config)
+        .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;
+    Ok(Some(Arc::new(assets)))
+}
+
 /// A service binding's call: the named Worker answers, as it would a
-/// request routed to it.
+/// request routed to it; `env.ASSETS`: its assets do.
 impl Dispatch for Host {
     fn dispatch(
         self: Arc<Self>,
-        service: String,
+        target: Target,
         request: http::Request<Full<Bytes>>,
     ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>> {
         Box::pin(async move {
-            let slot = self.by_name.get(&service)?.clone();
-            Some(
-                slot.handle(&self.launcher, &self.origin_client, request)
-                    .await,
-            )
+            match target {
+                Target::Worker(name) => {
+                    let slot = self.by_name.get(&name)?.clone();
+                    Some(
+                        slot.handle(&self.launcher, &self.origin_client, request)
+                            .await,
+                    )
+                }
+                Target::Assets(name) => {
+                    let assets = self.by_name.get(&name)?.assets()?;
+                    let url = url::Url::parse(&request.uri().to_string()).ok()?;
+                    let head = Head::new(request.method().clone(), &url, request.headers().clone());
+                    Some(assets.fetch(&head).await)
+                }
+            }
         })
     }
 }

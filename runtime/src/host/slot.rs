@@ -1,5 +1,5 @@
 //! One Worker in the host: its current version, the instances running it,
-//! and what happens to each of its requests.
+//! its static assets, and what happens to each of its requests.
 //!
 //! Isolates are added from the pool when every running one already serves
 //! `concurrency` requests, up to `isolates_per_worker`. A new version
@@ -18,6 +18,7 @@ use crate::config::{PoolConfig, WorkerEntry};
 use isola_apis::body::{BodyError, ResponseBody};
 
 use super::error_page::{RequestSummary, dev_error_response, error_response};
+use crate::assets::{Assets, Head};
 use crate::error::LoadError;
 use crate::exchange::{Event, Exchange, Failure, Outcome, Scheduled};
 use crate::instance::{Instance, Launcher};
@@ -38,30 +39,38 @@ pub struct WorkerSlot {
 }
 
 struct State {
-    version: Arc<WorkerVersion>,
+    /// None for a project of static assets alone.
+    version: Option<Arc<WorkerVersion>>,
     instances: Vec<Arc<Instance>>,
+    assets: Option<Arc<Assets>>,
 }
 
 impl WorkerSlot {
-    /// Starts `version` in one instance with `launcher`: the slot exists only if
-    /// the Worker loads.
+    /// Starts `version` in one instance with `launcher`, beside `assets`:
+    /// the slot exists only if the Worker loads.
     pub async fn start(
         entry: WorkerEntry,
         pool_config: PoolConfig,
         dev: bool,
         launcher: &Launcher,
-        version: Arc<WorkerVersion>,
+        version: Option<Arc<WorkerVersion>>,
+        assets: Option<Arc<Assets>>,
     ) -> Result<Self, LoadError> {
-        let instance = launcher
-            .start(version.clone(), entry.limits, entry.origin.as_ref())
-            .await?;
+        let mut instances = Vec::new();
+        if let Some(version) = &version {
+            let instance = launcher
+                .start(version.clone(), entry.limits, entry.origin.as_ref())
+                .await?;
+            instances.push(Arc::new(instance));
+        }
         Ok(Self {
             entry,
             pool: pool_config,
             dev,
             state: Mutex::new(State {
                 version,
-                instances: vec![Arc::new(instance)],
+                instances,
+                assets,
             }),
             scaling: tokio::sync::Mutex::new(()),
             swapped: Notify::new(),
@@ -73,9 +82,19 @@ impl WorkerSlot {
         &self.entry.config.name
     }
 
-    /// The version that takes new requests.
-    pub fn version(&self) -> Arc<WorkerVersion> {
+    /// The version that takes new requests; None for assets alone.
+    pub fn version(&self) -> Option<Arc<WorkerVersion>> {
         self.lock().version.clone()
+    }
+
+    /// The static assets served, if any.
+    pub fn assets(&self) -> Option<Arc<Assets>> {
+        self.lock().assets.clone()
+    }
+
+    /// Serves `assets` from now on (their files changed).
+    pub fn set_assets(&self, assets: Option<Arc<Assets>>) {
+        self.lock().assets = assets;
     }
 
     /// Completes when a new version takes over (after this call).
@@ -100,7 +119,7 @@ impl WorkerSlot {
             .await?;
         let retired = {
             let mut state = self.lock();
-            state.version = version;
+            state.version = Some(version);
             std::mem::replace(&mut state.instances, vec![Arc::new(instance)])
         };
         self.swapped.notify_waiters();
@@ -123,6 +142,11 @@ impl WorkerSlot {
         B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
         B::Error: Into<BodyError> + std::error::Error + Send + Sync + 'static,
     {
+        if let Some(assets) = self.assets()
+            && let Some(response) = assets.route(&Head::of(&request)).await
+        {
+            return response;
+        }
         self.metrics.request();
         // Cloudflare's loop limit: each Worker a request passes through
         // sends on one less in `CF-EW-Via` (`30_events.js`); none are left.
@@ -276,7 +300,9 @@ impl WorkerSlot {
         if let Some(instance) = self.pick(true) {
             return Ok(instance);
         }
-        let version = self.version();
+        let version = self
+            .version()
+            .ok_or_else(|| LoadError(format!("{}: no `main` to run", self.name())))?;
         let instance = Arc::new(
             launcher
                 .start(
@@ -287,7 +313,11 @@ impl WorkerSlot {
                 .await?,
         );
         let mut state = self.lock();
-        if Arc::ptr_eq(&state.version, &version) {
+        if state
+            .version
+            .as_ref()
+            .is_some_and(|v| Arc::ptr_eq(v, &version))
+        {
             state.instances.push(instance.clone());
         }
         Ok(instance)

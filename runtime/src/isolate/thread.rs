@@ -245,7 +245,7 @@ fn startup_error(error: LoadError, monitor: &Monitor, worker: &WorkerVersion) ->
     LoadError(format!(
         "[{}] {}: {what}",
         worker.name,
-        worker.config.main.display()
+        worker.path.display()
     ))
 }
 
