@@ -10,7 +10,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Response, StatusCode};
-use http_body_util::BodyExt;
 use isola_apis::body::{BodyError, ResponseBody};
 
 use super::content::{COMPRESSED_BYTES, Derived, Encoding, Stamp};
@@ -21,7 +20,7 @@ use super::{Assets, File, Outcome};
 const CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
 
 /// Chunks a large file is streamed in.
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 512 * 1024;
 
 /// What the assets read of a request.
 #[derive(Debug, Clone)]
@@ -199,20 +198,35 @@ enum Body {
     File,
 }
 
-/// A large file's bytes, read in chunks as the client takes them.
+/// A large file's bytes, read in chunks on a blocking thread as the client
+/// takes them (a few chunks ahead); the reading stops when the client goes.
 async fn stream(path: &std::path::Path, derived: Arc<Derived>) -> std::io::Result<ResponseBody> {
-    let file = tokio::fs::File::open(path).await?;
-    let length = derived.stamp.len;
-    let reader = tokio_util::io::ReaderStream::with_capacity(
-        tokio::io::AsyncReadExt::take(file, length),
-        CHUNK,
-    );
-    let body = http_body_util::StreamBody::new(futures::StreamExt::map(reader, |chunk| {
-        chunk
-            .map(http_body::Frame::data)
-            .map_err(|e| Box::new(e) as BodyError)
-    }));
-    Ok(ResponseBody::Boxed(body.boxed_unsync()))
+    let mut file = std::fs::File::open(path)?;
+    let (sender, body) = ResponseBody::channel();
+    let mut left = derived.stamp.len;
+    tokio::task::spawn_blocking(move || {
+        while left > 0 {
+            let mut chunk = vec![0; CHUNK.min(usize::try_from(left).unwrap_or(CHUNK))];
+            let read = match std::io::Read::read(&mut file, &mut chunk) {
+                Ok(0) => Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
+                other => other,
+            };
+            let chunk = read.map(|read| {
+                chunk.truncate(read);
+                left -= read as u64;
+                Bytes::from(chunk)
+            });
+            let failed = chunk.is_err();
+            if sender
+                .blocking_send(chunk.map_err(|e| Box::new(e) as BodyError))
+                .is_err()
+                || failed
+            {
+                return;
+            }
+        }
+    });
+    Ok(body)
 }
 
 fn empty(status: StatusCode) -> Response<ResponseBody> {
