@@ -5,7 +5,10 @@
 //
 // - templates come from the create-cloudflare npm package (the pinned
 //   version), with its placeholders filled in as `npm create cloudflare`
-//   fills them;
+//   fills them; a framework template first runs the framework's generator
+//   (`generator`, pinned), adds the Cloudflare Vite plugin to its Vite
+//   config (`vite_plugin`) and is built (`build`), as create-cloudflare's
+//   setup and the developer's `npm run build` do;
 // - our own apps are copied from tests/projects/<dir>;
 // - each gets its npm dependencies, the development tools (wrangler,
 //   vitest, typescript, type packages) left out: neither runtime needs them;
@@ -24,7 +27,7 @@ const manifest = JSON.parse(
   fs.readFileSync(path.join(root, "tests/projects/projects.json"), "utf8"),
 );
 const out = path.join(root, "target/projects");
-const TOOLS = /^(wrangler|vitest|typescript|prettier|@cloudflare\/(vitest-pool-workers|workers-types)|@types\/.*)$/;
+const TOOLS = /^(wrangler|vitest|typescript|prettier|eslint.*|@eslint\/.*|globals|@cloudflare\/(vitest-pool-workers|workers-types)|@types\/.*)$/;
 
 function run(command, args, cwd) {
   execFileSync(command, args, { cwd, stdio: ["ignore", "ignore", "inherit"] });
@@ -63,16 +66,34 @@ function copyTemplate(from, to, name) {
   }
 }
 
+/** Runs a framework's generator, as `npm create cloudflare` does, making `dir`. */
+function generate(dir, { package: name, version, args }) {
+  run("npm", ["exec", "--yes", `${name}@${version}`, "--", path.basename(dir), ...args], path.dirname(dir));
+}
+
+/** Adds the Cloudflare Vite plugin to the project's Vite config, as create-cloudflare does. */
+function addVitePlugin(dir) {
+  const file = ["vite.config.js", "vite.config.ts"].map((f) => path.join(dir, f)).find(fs.existsSync);
+  let text = fs.readFileSync(file, "utf8");
+  const imports = [...text.matchAll(/^import .*$/gm)];
+  const end = imports.at(-1).index + imports.at(-1)[0].length;
+  text = `${text.slice(0, end)}\nimport { cloudflare } from "@cloudflare/vite-plugin";${text.slice(end)}`;
+  text = text.replace(/plugins:\s*\[([^\]]*)\]/, (_, list) => `plugins: [${list.trim()}, cloudflare()]`);
+  fs.writeFileSync(file, text);
+}
+
 /**
  * Installs the project's runtime dependencies, without the tools; `extra`
- * are those `npm create cloudflare` would add to a template.
+ * and `extraDev` are those `npm create cloudflare` would add to a template
+ * (or pin).
  */
-function install(dir, name, extra) {
+function install(dir, name, extra, extraDev) {
   const file = path.join(dir, "package.json");
   const pkg = fs.existsSync(file)
     ? JSON.parse(fs.readFileSync(file, "utf8"))
     : { name, private: true };
   pkg.dependencies = { ...pkg.dependencies, ...extra };
+  pkg.devDependencies = { ...pkg.devDependencies, ...extraDev };
   for (const field of ["dependencies", "devDependencies"]) {
     for (const dep of Object.keys(pkg[field] ?? {})) {
       if (TOOLS.test(dep)) delete pkg[field][dep];
@@ -94,12 +115,16 @@ for (const [name, project] of Object.entries(manifest.projects)) {
   const stampFile = path.join(dir, ".prepared");
   if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) continue;
   fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  if (project.generator) generate(dir, project.generator);
   if (project.template) {
     copyTemplate(path.join(templates(), project.template), dir, name);
   } else {
     fs.cpSync(path.join(root, "tests/projects", project.dir), dir, { recursive: true });
   }
-  install(dir, name, project.dependencies);
+  if (project.vite_plugin) addVitePlugin(dir);
+  install(dir, name, project.dependencies, project.devDependencies);
+  if (project.build) run("npm", ["run", "build", "--silent"], dir);
   fs.writeFileSync(stampFile, stamp);
 }
 

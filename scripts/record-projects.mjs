@@ -9,6 +9,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,12 +42,34 @@ function freePort() {
   });
 }
 
-/** The arguments the project's `dev` script gives `wrangler dev`. */
+/**
+ * The arguments the project's `dev` script gives `wrangler dev` (none when
+ * it runs another tool, such as Vite's dev server).
+ */
 function devArgs(dir) {
   const file = path.join(dir, "package.json");
   const script = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")).scripts?.dev : null;
   const words = (script ?? "wrangler dev").split(/\s+/);
-  return words.slice(words.indexOf("dev") + 1);
+  const at = words.findIndex((word, i) => word === "wrangler" && words[i + 1] === "dev");
+  return at < 0 ? [] : words.slice(at + 2);
+}
+
+/**
+ * One request with node:http, which sends the headers as given (fetch sets
+ * its own `Sec-Fetch-Mode`); the answer's status, headers and body.
+ */
+function send(origin, { method = "GET", path: target, headers = {}, body }) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(origin + target, { method, headers }, (response) => {
+      const chunks = [];
+      response.on("data", (chunk) => chunks.push(chunk));
+      response.on("end", () =>
+        resolve({ status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks).toString() }),
+      );
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
 }
 
 async function record(name, project) {
@@ -69,21 +92,16 @@ async function record(name, project) {
     }
     const seen = [];
     for (const request of project.requests) {
-      const response = await fetch(origin + request.path, {
-        method: request.method ?? "GET",
-        headers: request.headers ?? {},
-        body: request.body,
-        redirect: "manual",
-      });
+      const response = await send(origin, request);
       const today = new Date().toISOString().slice(0, 10);
-      const body = await response.text();
+      const body = response.body;
       const answer = {
         status: response.status,
-        contentType: response.headers.get("content-type"),
+        contentType: response.headers["content-type"] ?? null,
         // What changes from run to run: the server's address, today's date.
         body: body.replaceAll(origin, "{origin}").replaceAll(today, "{today}"),
       };
-      const location = response.headers.get("location");
+      const location = response.headers.location ?? null;
       if (location !== null) answer.location = location.replaceAll(origin, "{origin}");
       seen.push(answer);
     }

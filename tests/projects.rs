@@ -29,7 +29,8 @@ fn prepare() {
     assert!(status.success(), "scripts/prepare-projects.mjs failed");
 }
 
-/// What the project's `dev` script passes to `wrangler dev`.
+/// What the project's `dev` script passes to `wrangler dev` (nothing when
+/// it runs another tool, such as Vite's dev server).
 fn dev_args(dir: &Path) -> Vec<String> {
     let script = std::fs::read_to_string(dir.join("package.json"))
         .ok()
@@ -37,8 +38,10 @@ fn dev_args(dir: &Path) -> Vec<String> {
         .and_then(|pkg| pkg["scripts"]["dev"].as_str().map(str::to_string))
         .unwrap_or_else(|| "wrangler dev".into());
     let words: Vec<&str> = script.split_whitespace().collect();
-    let after = words.iter().position(|w| *w == "dev").map_or(0, |i| i + 1);
-    words[after..].iter().map(|w| w.to_string()).collect()
+    match words.windows(2).position(|w| w == ["wrangler", "dev"]) {
+        Some(i) => words[i + 2..].iter().map(|w| w.to_string()).collect(),
+        None => Vec::new(),
+    }
 }
 
 /// The answer to `request`, as scripts/record-projects.mjs records it.

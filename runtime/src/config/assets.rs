@@ -143,12 +143,15 @@ impl AssetsConfig {
             .directory
             .ok_or("`assets.directory` is missing: name the folder of static files to serve")?;
         let directory = dir.join(directory);
-        if !directory.is_dir() {
-            return Err(format!(
-                "`assets.directory`: {} is not a directory",
-                directory.display()
-            ));
-        }
+        let directory = match directory.canonicalize() {
+            Ok(found) if found.is_dir() => found,
+            _ => {
+                return Err(format!(
+                    "`assets.directory`: {} does not exist or is not a directory",
+                    directory.display()
+                ));
+            }
+        };
         let run_worker_first = match raw.run_worker_first {
             Some(RawRunWorkerFirst::All(true)) => RunWorkerFirst::Always,
             Some(RawRunWorkerFirst::All(false)) | None => RunWorkerFirst::Never,
@@ -245,7 +248,10 @@ mod tests {
             dir.path(),
         )
         .unwrap();
-        assert_eq!(config.directory, dir.path().join("./public"));
+        assert_eq!(
+            config.directory,
+            dir.path().join("public").canonicalize().unwrap()
+        );
         assert_eq!(config.binding.as_deref(), Some("ASSETS"));
         assert_eq!(config.html_handling, HtmlHandling::DropTrailingSlash);
         assert_eq!(config.not_found_handling, NotFoundHandling::NotFoundPage);

@@ -11,6 +11,7 @@ mod cron;
 mod dev_vars;
 mod environment;
 mod host;
+mod redirect;
 mod route;
 mod wrangler;
 

@@ -134,6 +134,12 @@ const DEPLOY_ONLY: &[&str] = &[
     "preserve_file_names",
     "tsconfig",
     "node_compat",
+    "python_modules",
+    // What wrangler adds to a config it generates (a build's output).
+    "configPath",
+    "userConfigPath",
+    "topLevelName",
+    "definedEnvironments",
 ];
 
 /// Fields of wrangler's schema (bindings, features) this host does not
@@ -420,7 +426,11 @@ impl WorkerConfig {
             .collect(),
             assets,
             dev: raw.dev,
-            ignored_fields: rest.into_keys().collect(),
+            ignored_fields: rest
+                .into_iter()
+                .filter(|(field, value)| !declares_nothing(value) && !is_default(field, value))
+                .map(|(field, _)| field)
+                .collect(),
         })
     }
 
@@ -452,11 +462,40 @@ impl WorkerConfig {
     }
 }
 
-/// The file `path` means: itself, or the wrangler config in a directory.
+/// Whether a field's value is empty (`[]`, `{}`, `{"bindings": []}`), as
+/// the configs build tools generate have them for every field they know.
+fn declares_nothing(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(items) => items.is_empty(),
+        serde_json::Value::Object(fields) => fields.values().all(declares_nothing),
+        _ => false,
+    }
+}
+
+/// Whether `field` holds what wrangler assumes when it is absent.
+fn is_default(field: &str, value: &serde_json::Value) -> bool {
+    match field {
+        "jsx_factory" => value == "React.createElement",
+        "jsx_fragment" => value == "React.Fragment",
+        _ => false,
+    }
+}
+
+/// The file `path` means: itself, or the wrangler config in a directory
+/// (or the one a build generated for it).
 fn config_path(path: &Path) -> Result<PathBuf, ConfigError> {
     let path = std::path::absolute(path).map_err(|e| ConfigError::new(path, e))?;
     if path.is_dir() {
-        return find_config(&path);
+        let user = find_config(&path);
+        if let Some(generated) = super::redirect::redirected(&path, user.as_deref().ok())? {
+            tracing::info!(
+                "using {}, the config a build generated (.wrangler/deploy/config.json)",
+                generated.display()
+            );
+            return Ok(generated);
+        }
+        return user;
     }
     let known = [
         "toml", "json", "jsonc", "js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "wasm",
