@@ -335,6 +335,33 @@ fn bad_assets_are_refused_at_start_naming_the_file_and_the_limit() {
 }
 
 #[test]
+fn a_worker_may_not_serve_another_workers_folder_as_its_assets() {
+    let victim = project("");
+    let attacker = project("");
+    std::fs::write(
+        attacker.path().join("wrangler.toml"),
+        format!(
+            "name = \"attacker\"\nmain = \"worker.js\"\nassets = {{ directory = {:?} }}\n",
+            victim.path().to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let exit = crate::support::run(&[
+        "serve",
+        victim.path().to_str().unwrap(),
+        attacker.path().to_str().unwrap(),
+        "--port",
+        "0",
+    ]);
+    assert!(!exit.status.success());
+    assert!(
+        exit.stderr.contains("attacker") && exit.stderr.contains("reaches the folder of Worker \"site\""),
+        "{}",
+        exit.stderr
+    );
+}
+
+#[test]
 fn bad_lines_of_redirects_are_logged_with_their_number() {
     let dir = project("");
     std::fs::write(

@@ -347,6 +347,7 @@ impl HostConfig {
                 ));
             }
         }
+        check_assets_apart(&workers, source)?;
         // A Worker that others reach through service bindings needs no route.
         let bound = service_targets(workers.iter().map(|w| &w.config));
         let unrouted: Vec<&str> = workers
@@ -369,6 +370,41 @@ impl HostConfig {
             options: HostOptions::default(),
         })
     }
+}
+
+/// No Worker's static assets reach into another Worker's folder (its
+/// code, its `.dev.vars`), nor contain it: each serves only its own files.
+fn check_assets_apart(workers: &[WorkerEntry], source: &Path) -> Result<(), ConfigError> {
+    let folder = |w: &WorkerEntry| {
+        let dir = w.config.source.parent().unwrap_or(Path::new("/"));
+        dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
+    };
+    for worker in workers {
+        let Some(assets) = &worker.config.assets else {
+            continue;
+        };
+        let own = folder(worker);
+        for other in workers.iter().filter(|o| o.config.name != worker.config.name) {
+            let theirs = folder(other);
+            // Assets in a folder of its own nested in theirs are its own.
+            let inside = assets.directory.starts_with(&theirs)
+                && !(assets.directory.starts_with(&own) && own.starts_with(&theirs));
+            if inside || theirs.starts_with(&assets.directory) {
+                return Err(ConfigError::new(
+                    source,
+                    format!(
+                        "Worker {:?}: `assets.directory` {} reaches the folder of Worker {:?} ({}); \
+                         a Worker serves only its own files",
+                        worker.config.name,
+                        assets.directory.display(),
+                        other.config.name,
+                        theirs.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[allow(
