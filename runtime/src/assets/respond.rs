@@ -5,6 +5,7 @@
 //! it. `Range` is ignored, as Cloudflare ignores it for assets. Small
 //! files are sent from memory; large ones are streamed from disk.
 
+use std::io::Read;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -206,13 +207,16 @@ async fn stream(path: &std::path::Path, derived: Arc<Derived>) -> std::io::Resul
     let mut left = derived.stamp.len;
     tokio::task::spawn_blocking(move || {
         while left > 0 {
-            let mut chunk = vec![0; CHUNK.min(usize::try_from(left).unwrap_or(CHUNK))];
-            let read = match std::io::Read::read(&mut file, &mut chunk) {
+            // `read_to_end` fills the spare capacity without zeroing it first.
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let read = std::io::Read::by_ref(&mut file)
+                .take(CHUNK.min(usize::try_from(left).unwrap_or(CHUNK)) as u64)
+                .read_to_end(&mut chunk);
+            let read = match read {
                 Ok(0) => Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
                 other => other,
             };
             let chunk = read.map(|read| {
-                chunk.truncate(read);
                 left -= read as u64;
                 Bytes::from(chunk)
             });

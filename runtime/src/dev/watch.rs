@@ -67,8 +67,11 @@ pub fn watch(
                 assets_only &= asset;
             }
             if assets_only {
-                if let Err(error) = host.reload_assets(&name) {
-                    tracing::error!("[{name}] {error}\n  still serving the last list of assets");
+                match host.reload_assets(&name) {
+                    Ok(()) => tracing::info!("[{name}] assets refreshed ({} changed)", path.display()),
+                    Err(error) => {
+                        tracing::error!("[{name}] {error}\n  still serving the last list of assets")
+                    }
                 }
                 continue;
             }
