@@ -35,6 +35,7 @@ import {
   respondedWith,
 } from "ext:isola_global_scope/30_events.js";
 import { makeEnv } from "ext:isola_global_scope/40_env.js";
+import { publish } from "ext:isola_global_scope/50_cloudflare_workers.js";
 import { defineCloudflareGlobal } from "ext:isola_global_scope/90_global_scope.js";
 import {
   disallowCodeGeneration,
@@ -293,6 +294,7 @@ export function prepareWorker(isModule, description, subrequestLimit) {
     disallowCodeGeneration();
   }
   env = makeEnv(bindings);
+  publish(env);
   if (!isModule) {
     defineGlobalBindings(env);
   }

@@ -384,7 +384,10 @@ fn check_assets_apart(workers: &[WorkerEntry], source: &Path) -> Result<(), Conf
             continue;
         };
         let own = folder(worker);
-        for other in workers.iter().filter(|o| o.config.name != worker.config.name) {
+        for other in workers
+            .iter()
+            .filter(|o| o.config.name != worker.config.name)
+        {
             let theirs = folder(other);
             // Assets in a folder of its own nested in theirs are its own.
             let inside = assets.directory.starts_with(&theirs)

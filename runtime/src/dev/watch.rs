@@ -68,7 +68,9 @@ pub fn watch(
             }
             if assets_only {
                 match host.reload_assets(&name) {
-                    Ok(()) => tracing::info!("[{name}] assets refreshed ({} changed)", path.display()),
+                    Ok(()) => {
+                        tracing::info!("[{name}] assets refreshed ({} changed)", path.display())
+                    }
                     Err(error) => {
                         tracing::error!("[{name}] {error}\n  still serving the last list of assets")
                     }

@@ -1,5 +1,5 @@
 //! The module loader of an isolate: the Worker's own modules, found and
-//! read by [`crate::modules`].
+//! read by [`crate::modules`], and `cloudflare:workers`.
 //!
 //! A JSON, text, data or Wasm module imported without an attribute (as
 //! Workers code imports them) is a small JavaScript module that imports the
@@ -17,7 +17,14 @@ use deno_core::{
 };
 use deno_error::JsErrorBox;
 
-use crate::modules::{Content, Module, ModuleKind, ModuleSources};
+use crate::modules::{CLOUDFLARE_WORKERS, Content, Module, ModuleKind, ModuleSources};
+
+/// `cloudflare:workers`: what the global scope published for the Worker
+/// (`publish()` in isola-apis' `50_cloudflare_workers.js`).
+const CLOUDFLARE_WORKERS_MODULE: &str = "\
+const m = globalThis[Symbol.for(\"isola.cloudflare:workers\")];
+export const { WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, env, waitUntil } = m;
+";
 
 /// The module loader of one isolate. It loads nothing until the isolate is
 /// given a Worker ([`WorkerModuleLoader::set_sources`]): isolates are
@@ -67,6 +74,15 @@ impl WorkerModuleLoader {
         specifier: &ModuleSpecifier,
         requested: &RequestedModuleType,
     ) -> Result<ModuleSource, JsErrorBox> {
+        if specifier.as_str() == CLOUDFLARE_WORKERS {
+            let code = ModuleSourceCode::String(CLOUDFLARE_WORKERS_MODULE.to_string().into());
+            return Ok(ModuleSource::new(
+                ModuleType::JavaScript,
+                code,
+                specifier,
+                None,
+            ));
+        }
         let module = self
             .sources(specifier.as_str())?
             .read(specifier)

@@ -21,6 +21,10 @@ use deno_core::sourcemap::SourceMap;
 
 use resolve::{Referrer, Resolver};
 pub use rules::ModuleRules;
+
+/// The module of Workers' base classes and `env`, which the isolate's
+/// loader provides (`50_cloudflare_workers.js` in isola-apis).
+pub const CLOUDFLARE_WORKERS: &str = "cloudflare:workers";
 pub use scope::Scope;
 
 use commonjs::CommonJs;
@@ -81,7 +85,7 @@ impl ModuleSources {
     /// `referrer` imports it. Module URLs are relative to the Worker's
     /// folder (see [`Scope::url`]); a `file:` specifier is one already.
     pub fn resolve(&self, specifier: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
-        if specifier.starts_with("file:") {
+        if specifier.starts_with("file:") || specifier == CLOUDFLARE_WORKERS {
             return ModuleSpecifier::parse(specifier)
                 .map_err(|e| format!("bad module URL {specifier}: {e}"));
         }

@@ -101,6 +101,13 @@ fn resolve_with(
     Referrer { file, shown }: &Referrer<'_>,
 ) -> Result<Option<ModuleSpecifier>, String> {
     let referrer = shown;
+    if specifier.starts_with("cloudflare:") {
+        return Err(format!(
+            "Cannot import \"{specifier}\" from {referrer}: this runtime does not provide it \
+             (of the cloudflare: modules, only \"{}\" is)",
+            super::CLOUDFLARE_WORKERS
+        ));
+    }
     if let Some(builtin) = specifier.strip_prefix("node:") {
         return Err(format!(
             "Cannot import \"{specifier}\" from {referrer}: Node.js built-in modules \
