@@ -243,11 +243,11 @@ mod tests {
                 .unwrap_err()
                 .starts_with("`d1_databases`: invalid type")
         );
-        let entrypoint = configure(
+        let unknown = configure(
             "services",
-            json!([{ "binding": "AUTH", "service": "auth", "entrypoint": "Admin" }]),
+            json!([{ "binding": "AUTH", "service": "auth", "colour": "x" }]),
         );
-        assert!(entrypoint.unwrap_err().contains("named entrypoints"));
+        assert!(unknown.unwrap_err().contains("unknown field `colour`"));
     }
 
     #[test]
@@ -272,12 +272,12 @@ mod tests {
         );
         let service = configure(
             "services",
-            json!([{ "binding": "AUTH", "service": "auth" }]),
+            json!([{ "binding": "AUTH", "service": "auth", "entrypoint": "Admin" }]),
         )
         .unwrap();
         assert_eq!(
             serde_json::to_value(service[0].describe()).unwrap(),
-            json!({ "type": "service", "service": "auth" })
+            json!({ "type": "service", "service": "auth", "assets": false, "entrypoint": "Admin" })
         );
     }
 

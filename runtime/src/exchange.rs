@@ -9,6 +9,7 @@ use http_body_util::BodyExt;
 use tokio::sync::{mpsc, oneshot};
 
 use isola_apis::body::{BodyError, RequestBody, ResponseBody};
+pub use isola_apis::services::Call;
 
 use crate::limits::Monitor;
 
@@ -109,6 +110,9 @@ pub struct Exchange {
     pub headers: http::HeaderMap,
     /// None when the request has no body (a GET, or Content-Length: 0).
     pub body: Option<RequestBody>,
+    /// Set when another Worker calls a named entrypoint or an RPC method
+    /// through a service binding (never from outside the host).
+    pub call: Option<Call>,
     pub reply: Reply,
 }
 
@@ -121,7 +125,8 @@ impl Exchange {
         B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
         B::Error: Into<BodyError>,
     {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        let call = parts.extensions.remove::<Call>();
         let url = absolute_url(&parts);
         let has_body = !http_body::Body::is_end_stream(&body)
             && parts.method != http::Method::GET
@@ -136,6 +141,7 @@ impl Exchange {
                     .map_err(|e| e as BodyError)
                     .boxed()
             }),
+            call,
             reply,
         }
     }

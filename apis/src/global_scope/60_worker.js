@@ -19,6 +19,7 @@ import {
   event as eventNs,
   primordials,
   reportUncaught,
+  response as responseNs,
 } from "ext:isola_global_scope/00_infra.js";
 import {
   isResponse,
@@ -35,6 +36,7 @@ import {
   respondedWith,
 } from "ext:isola_global_scope/30_events.js";
 import { makeEnv } from "ext:isola_global_scope/40_env.js";
+import { rpcDecode, rpcEncode } from "ext:isola_global_scope/45_rpc_values.js";
 import { publish } from "ext:isola_global_scope/50_cloudflare_workers.js";
 import { defineCloudflareGlobal } from "ext:isola_global_scope/90_global_scope.js";
 import {
@@ -45,6 +47,7 @@ import {
 const {
   ArrayPrototypeSlice,
   Error,
+  FunctionPrototypeApply,
   FunctionPrototypeCall,
   JSONParse,
   MapPrototypeDelete,
@@ -56,6 +59,7 @@ const {
   PromiseResolve,
   SafeMap,
   TypeError,
+  Uint8Array,
 } = primordials;
 const { eventTargetData, setTarget } = eventNs;
 
@@ -106,6 +110,73 @@ function moduleHandler(exported, env, method) {
   return () => {
     throw new Error(`Handler does not export a ${method}() function.`);
   };
+}
+
+/** The header marking an RPC answer (`RPC_ANSWER` in `services/mod.rs`). */
+const RPC_ANSWER = "cf-isola-rpc";
+
+/**
+ * What a named entrypoint, or the default export, is to a call from another
+ * Worker: its `fetch`, or an RPC method run with the request body's
+ * structured-clone arguments, answered with the result (or what it threw)
+ * as a structured clone.
+ */
+function entrypointHandler(entrypoint, rpcMethod) {
+  const exported = entrypoint === null
+    ? workerNamespace?.default
+    : workerNamespace?.[entrypoint];
+  const missing = () =>
+    new TypeError(
+      `This Worker has no entrypoint named "${entrypoint}"; a service binding names an exported WorkerEntrypoint class.`,
+    );
+  if (rpcMethod === null) {
+    if (exported === undefined) {
+      return () => {
+        throw missing();
+      };
+    }
+    return moduleHandler(exported, env, "fetch");
+  }
+  return async (request, invocation) => {
+    const args = rpcDecode(new Uint8Array(await request.arrayBuffer()));
+    let ok = true;
+    let result;
+    try {
+      if (exported === undefined) {
+        throw missing();
+      }
+      result = await rpcCall(exported, rpcMethod, args, invocation);
+    } catch (error) {
+      ok = false;
+      result = error;
+    }
+    let bytes;
+    try {
+      bytes = rpcEncode(result);
+    } catch (error) {
+      ok = false;
+      bytes = rpcEncode(error);
+    }
+    return new responseNs.Response(bytes, {
+      status: ok ? 200 : 500,
+      headers: [[RPC_ANSWER, "1"]],
+    });
+  };
+}
+
+/** Runs the RPC method `name` of a `WorkerEntrypoint` class, built for this call. */
+function rpcCall(exported, name, args, invocation) {
+  if (typeof exported !== "function" || exported.prototype === undefined) {
+    throw new TypeError(
+      "The RPC receiver does not support RPC: export a class that extends WorkerEntrypoint.",
+    );
+  }
+  const receiver = new exported(newExecutionContext(invocation), env);
+  const method = name === "constructor" ? undefined : receiver[name];
+  if (typeof method !== "function") {
+    throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
+  }
+  return FunctionPrototypeApply(method, receiver, args);
 }
 
 /** The scheduled handler of a service-worker script: its listeners. */
@@ -185,7 +256,10 @@ function finish(id, invocation, response) {
   }
 }
 
-function onRequest(id, method, url, headers, hasBody) {
+function onRequest(id, method, url, headers, hasBody, entrypoint, rpcMethod) {
+  const handler = entrypoint === null && rpcMethod === null
+    ? fetchHandler
+    : entrypointHandler(entrypoint, rpcMethod);
   const invocation = new Invocation();
   invocation.failRequest = (error) => fail(id, invocation, error);
   invocation.headers = headers;
@@ -195,7 +269,7 @@ function onRequest(id, method, url, headers, hasBody) {
   core.setAsyncContext(invocation);
   let result;
   try {
-    result = fetchHandler(
+    result = handler(
       requestFromHost(id, method, url, headers, hasBody),
       invocation,
     );
@@ -272,13 +346,15 @@ async function serveLoop() {
       if (next.length === 3) {
         onScheduled(next[0], next[1], next[2]);
       } else {
-        onRequest(next[0], next[1], next[2], next[3], next[4]);
+        onRequest(next[0], next[1], next[2], next[3], next[4], next[5], next[6]);
       }
     }
   }
 }
 
 let env = null;
+/** The main module's namespace (undefined for a service-worker script). */
+let workerNamespace;
 
 /**
  * Called by the host before the Worker's code runs, with the JSON
@@ -307,6 +383,7 @@ export function prepareWorker(isModule, description, subrequestLimit) {
  */
 export function startWorker(namespace) {
   disallowCodeGeneration();
+  workerNamespace = namespace;
   if (namespace === undefined) {
     if (
       globalListeners("fetch").length === 0 &&

@@ -28,6 +28,7 @@ deno_core::extension!(
     "26_byte_streams.js",
     "30_events.js",
     "40_env.js",
+    "45_rpc_values.js",
     "50_cloudflare_workers.js",
     "60_worker.js",
     "90_global_scope.js",

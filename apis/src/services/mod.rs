@@ -22,6 +22,16 @@ use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entri
 use crate::body::{BodyError, ChannelBody, RequestBodyResource, ResponseBody};
 use crate::stores::Stores;
 
+/// What a service binding's call asks of the Worker beyond a request: a
+/// named entrypoint (`[[services]] entrypoint`), and an RPC method whose
+/// arguments are the request's body (structured-clone bytes). It travels
+/// in the request's extensions, which only the host sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Call {
+    pub entrypoint: Option<String>,
+    pub method: Option<String>,
+}
+
 /// What a fetcher binding reaches, by the Worker's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -66,7 +76,7 @@ impl Directory {
 deno_core::extension!(
     isola_services,
     deps = [isola_global_scope],
-    ops = [op_service_fetch],
+    ops = [op_service_fetch, op_service_rpc],
     esm_entry_point = "ext:isola_services/service.js",
     esm = [dir "src/services", "service.js"],
 );
@@ -81,9 +91,8 @@ pub struct Services;
 pub struct ServiceBinding {
     pub binding: String,
     pub service: String,
-    /// A named entrypoint of that Worker; refused when the config is read
-    /// (only the default export is reachable) rather than call the wrong
-    /// handler.
+    /// A named entrypoint of that Worker (a `WorkerEntrypoint` class it
+    /// exports), instead of its default export.
     #[serde(default)]
     pub entrypoint: Option<String>,
 }
@@ -99,13 +108,6 @@ impl BindingKind for Services {
         _dir: &std::path::Path,
     ) -> Result<Vec<Arc<dyn Binding>>, String> {
         let services: Vec<ServiceBinding> = entries(self.key(), value)?;
-        if let Some(service) = services.iter().find(|s| s.entrypoint.is_some()) {
-            return Err(format!(
-                "service binding {}: named entrypoints (`entrypoint`) are not supported; \
-                 bind to the Worker's default export",
-                service.binding
-            ));
-        }
         Ok(services
             .into_iter()
             .map(|service| Arc::new(service) as Arc<dyn Binding>)
@@ -123,6 +125,7 @@ impl BindingKind for Services {
 struct JsService<'a> {
     service: &'a str,
     assets: bool,
+    entrypoint: Option<&'a str>,
 }
 
 impl Binding for ServiceBinding {
@@ -136,6 +139,7 @@ impl Binding for ServiceBinding {
             JsService {
                 service: &self.service,
                 assets: false,
+                entrypoint: self.entrypoint.as_deref(),
             },
         )
     }
@@ -174,6 +178,7 @@ impl Binding for AssetsBinding {
             JsService {
                 service: &self.worker,
                 assets: true,
+                entrypoint: None,
             },
         )
     }
@@ -193,58 +198,43 @@ impl Binding for AssetsBinding {
 /// What JS gets back: `[status, headers, body resource or null]`.
 type Answer = (u16, Vec<(ByteString, ByteString)>, Option<ResourceId>);
 
-/// Sends a request to the Worker `service` and returns its response.
+/// Sends a request to the Worker `service` (its `entrypoint`, when named),
+/// or to its assets, and returns its response.
 #[op2]
 #[serde]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per part of the request"
+)]
 async fn op_service_fetch(
     state: Rc<RefCell<OpState>>,
     #[string] binding: String,
     #[string] service: String,
+    #[string] entrypoint: String,
     assets: bool,
     #[string] method: String,
     #[string] url: String,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[buffer(copy)] body: Vec<u8>,
 ) -> Result<Answer, JsErrorBox> {
-    let directory = state.borrow().borrow::<Arc<Directory>>().clone();
-    let host = directory
-        .host
-        .get()
-        .and_then(Weak::upgrade)
-        .ok_or_else(|| {
-            JsErrorBox::generic(format!(
-                "Service binding {binding}: this host is not serving other Workers"
-            ))
-        })?;
-    let mut request = http::Request::builder().method(method.as_str()).uri(&url);
-    for (name, value) in &headers {
-        request = request.header(name.as_slice(), value.as_slice());
-    }
-    let request = request
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|error| JsErrorBox::type_error(format!("Service binding {binding}: {error}")))?;
-    let missing =
-        format!("Service binding {binding}: no Worker named \"{service}\" runs in this host");
+    let call = named(entrypoint).map(|entrypoint| Call {
+        entrypoint: Some(entrypoint),
+        method: None,
+    });
+    let request = build(&binding, &method, &url, &headers, body, call)?;
     let target = if assets {
-        Target::Assets(service)
+        Target::Assets(service.clone())
     } else {
-        Target::Worker(service)
+        Target::Worker(service.clone())
     };
-    let (parts, body) = directory
-        .runtime
-        .spawn(async move {
-            let response = host.dispatch(target, request).await?;
-            let (parts, body) = response.into_parts();
-            let body = (!body.is_end_stream()).then(|| {
-                let (sender, relayed) = ChannelBody::new();
-                tokio::spawn(relay(body, sender));
-                relayed
-            });
-            Some((parts, body))
+    let (parts, body) = send(&state, &binding, &service, target, request, |body| {
+        (!body.is_end_stream()).then(|| {
+            let (sender, relayed) = ChannelBody::new();
+            tokio::spawn(relay(body, sender));
+            relayed
         })
-        .await
-        .map_err(|error| JsErrorBox::generic(format!("Service binding {binding}: {error}")))?
-        .ok_or_else(|| JsErrorBox::generic(missing))?;
+    })
+    .await?;
     let headers = parts
         .headers
         .iter()
@@ -257,6 +247,129 @@ async fn op_service_fetch(
             .add(RequestBodyResource::new(body.boxed()))
     });
     Ok((parts.status.as_u16(), headers, rid))
+}
+
+/// The response header by which a called Worker marks an RPC answer (its
+/// body a structured-clone value) from the host's own error pages.
+pub const RPC_ANSWER: &str = "cf-isola-rpc";
+
+/// Calls the RPC method `method` of the Worker `service` (its
+/// `entrypoint`, when named) with `args`, structured-clone bytes. The
+/// answer's first byte says what follows: 0, the result; 1, what the
+/// method threw; 2, why the call failed, as text.
+#[op2]
+#[buffer]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per part of the call"
+)]
+async fn op_service_rpc(
+    state: Rc<RefCell<OpState>>,
+    #[string] binding: String,
+    #[string] service: String,
+    #[string] entrypoint: String,
+    #[string] method: String,
+    #[serde] headers: Vec<(ByteString, ByteString)>,
+    #[buffer(copy)] args: Vec<u8>,
+) -> Result<Vec<u8>, JsErrorBox> {
+    let url = format!("https://{service}/");
+    let call = Some(Call {
+        entrypoint: named(entrypoint),
+        method: Some(method),
+    });
+    let request = build(&binding, "POST", &url, &headers, args, call)?;
+    let target = Target::Worker(service.clone());
+    let (parts, body) = send(&state, &binding, &service, target, request, |body| {
+        Some(body)
+    })
+    .await?;
+    let bytes = match body {
+        Some(body) => body
+            .collect()
+            .await
+            .map_err(|e| JsErrorBox::generic(format!("Service binding {binding}: {e}")))?
+            .to_bytes(),
+        None => Bytes::new(),
+    };
+    let (kind, bytes) = match (
+        parts.headers.contains_key(RPC_ANSWER),
+        parts.status.is_success(),
+    ) {
+        (true, true) => (0, bytes),
+        (true, false) => (1, bytes),
+        // The host answered instead: the Worker failed (an exception
+        // outside the method, a limit) or could not run.
+        (false, _) => {
+            let why = format!(
+                "Service binding {binding}: the call to \"{service}\" failed ({})",
+                parts.status
+            );
+            (2, Bytes::from(why))
+        }
+    };
+    let mut answer = Vec::with_capacity(bytes.len() + 1);
+    answer.push(kind);
+    answer.extend_from_slice(&bytes);
+    Ok(answer)
+}
+
+/// An entrypoint's name as JS passes it: empty for the default export.
+fn named(entrypoint: String) -> Option<String> {
+    (!entrypoint.is_empty()).then_some(entrypoint)
+}
+
+/// A request to another Worker, with what the call asks beyond it.
+fn build(
+    binding: &str,
+    method: &str,
+    url: &str,
+    headers: &[(ByteString, ByteString)],
+    body: Vec<u8>,
+    call: Option<Call>,
+) -> Result<http::Request<Full<Bytes>>, JsErrorBox> {
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(name.as_slice(), value.as_slice());
+    }
+    if let Some(call) = call {
+        request = request.extension(call);
+    }
+    request
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|error| JsErrorBox::type_error(format!("Service binding {binding}: {error}")))
+}
+
+/// Sends `request` to `target` on the host's runtime; `keep` turns the
+/// response's body into what the caller's isolate can hold.
+async fn send<T: Send + 'static>(
+    state: &Rc<RefCell<OpState>>,
+    binding: &str,
+    service: &str,
+    target: Target,
+    request: http::Request<Full<Bytes>>,
+    keep: impl FnOnce(ResponseBody) -> Option<T> + Send + 'static,
+) -> Result<(http::response::Parts, Option<T>), JsErrorBox> {
+    let directory = state.borrow().borrow::<Arc<Directory>>().clone();
+    let host = directory
+        .host
+        .get()
+        .and_then(Weak::upgrade)
+        .ok_or_else(|| {
+            JsErrorBox::generic(format!(
+                "Service binding {binding}: this host is not serving other Workers"
+            ))
+        })?;
+    let missing =
+        format!("Service binding {binding}: no Worker named \"{service}\" runs in this host");
+    directory
+        .runtime
+        .spawn(async move {
+            let (parts, body) = host.dispatch(target, request).await?.into_parts();
+            Some((parts, keep(body)))
+        })
+        .await
+        .map_err(|error| JsErrorBox::generic(format!("Service binding {binding}: {error}")))?
+        .ok_or_else(|| JsErrorBox::generic(missing))
 }
 
 /// Moves the called Worker's response body, on the host's runtime, into a

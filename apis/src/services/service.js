@@ -1,35 +1,61 @@
 // A service binding (`env.AUTH`): `fetch()` goes to another Worker of the
 // same host (`mod.rs` beside this file), counted as a subrequest as on
-// Cloudflare; or, for `env.ASSETS`, to the Worker's static assets. The request body is read whole before the call; the
-// response body streams back.
+// Cloudflare; or, for `env.ASSETS`, to the Worker's static assets. The
+// request body is read whole before the call; the response body streams
+// back.
+//
+// Any other method (`env.AUTH.verify(token)`) is an RPC call to the
+// Worker's entrypoint (its default export, or the named one the binding
+// gives): the arguments and the result cross as structured clones, and
+// what the method throws is thrown here.
 
-import { op_service_fetch } from "ext:core/ops";
+import { op_service_fetch, op_service_rpc } from "ext:core/ops";
 import {
+  core,
   primordials,
   request as requestNs,
   response as responseNs,
   streams,
 } from "ext:isola_global_scope/00_infra.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
+import { rpcDecode, rpcEncode } from "ext:isola_global_scope/45_rpc_values.js";
 import {
   currentInvocation,
   takeSubrequest,
   TOO_MANY_SUBREQUESTS,
 } from "ext:isola_global_scope/30_events.js";
 
-const { ArrayFrom, Error, Symbol, TypeError, Uint8Array } = primordials;
+const {
+  ArrayFrom,
+  Error,
+  Proxy,
+  ReflectGet,
+  ReflectHas,
+  Symbol,
+  TypeError,
+  TypedArrayPrototypeSubarray,
+  Uint8Array,
+} = primordials;
 const { nullBodyStatus } = responseNs;
 const { readableStreamForRid } = streams;
 
 const _binding = Symbol("binding");
 const _service = Symbol("service");
 const _assets = Symbol("assets");
+const _entrypoint = Symbol("entrypoint");
+
+/** Headers a call to another Worker carries: one less hop for the loop limit. */
+function hopHeaders() {
+  const invocation = currentInvocation();
+  return invocation === null ? [] : [["cf-ew-via", invocation.subrequestVia()]];
+}
 
 class Fetcher {
-  constructor(binding, service, assets) {
+  constructor(binding, service, assets, entrypoint) {
     this[_binding] = binding;
     this[_service] = service;
     this[_assets] = assets;
+    this[_entrypoint] = entrypoint ?? "";
   }
 
   async fetch(input, init = undefined) {
@@ -39,9 +65,8 @@ class Fetcher {
       if (!takeSubrequest()) {
         throw new Error(TOO_MANY_SUBREQUESTS);
       }
-      const invocation = currentInvocation();
-      if (invocation !== null) {
-        request.headers.set("cf-ew-via", invocation.subrequestVia());
+      for (const [name, value] of hopHeaders()) {
+        request.headers.set(name, value);
       }
     }
     const body = request.body === null
@@ -50,6 +75,7 @@ class Fetcher {
     const [status, responseHeaders, rid] = await op_service_fetch(
       this[_binding],
       this[_service],
+      this[_entrypoint],
       this[_assets],
       request.method,
       request.url,
@@ -65,9 +91,54 @@ class Fetcher {
   }
 }
 
+/** Calls `method` of the binding's entrypoint with `args`. */
+async function call(fetcher, method, args) {
+  if (!takeSubrequest()) {
+    throw new Error(TOO_MANY_SUBREQUESTS);
+  }
+  const answer = await op_service_rpc(
+    fetcher[_binding],
+    fetcher[_service],
+    fetcher[_entrypoint],
+    method,
+    hopHeaders(),
+    rpcEncode(args),
+  );
+  const rest = TypedArrayPrototypeSubarray(answer, 1);
+  switch (answer[0]) {
+    case 0:
+      return rpcDecode(rest);
+    case 1:
+      throw rpcDecode(rest);
+    default:
+      throw new Error(core.decode(rest));
+  }
+}
+
+/**
+ * The binding as Workers code sees it: `fetch()`, and every other name a
+ * method called over RPC. `then` is not one, so that the binding itself is
+ * no thenable.
+ */
+function binding(name, { service, assets, entrypoint }) {
+  const fetcher = new Fetcher(name, service, assets, entrypoint);
+  if (assets) {
+    return fetcher;
+  }
+  return new Proxy(fetcher, {
+    get(target, property, receiver) {
+      if (typeof property === "symbol" || ReflectHas(target, property)) {
+        const value = ReflectGet(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      if (property === "then") {
+        return undefined;
+      }
+      return (...args) => call(target, property, args);
+    },
+  });
+}
+
 export { Fetcher };
 
-registerBinding(
-  "service",
-  (name, { service, assets }) => new Fetcher(name, service, assets),
-);
+registerBinding("service", binding);

@@ -579,18 +579,16 @@ limits = { cpu_ms = 200 }
             HashSet::from(["auth"])
         );
 
+        // A binding to a named entrypoint is read with it.
         write(
             dir.path(),
             "front/wrangler.toml",
             &format!("{front}entrypoint = \"Admin\"\n"),
         );
-        let err = HostConfig::load(&paths, &LimitsConfig::default(), &LoadOptions::default())
-            .unwrap_err();
-        assert!(err.to_string().contains("front/wrangler.toml"), "{err}");
-        assert!(
-            err.to_string()
-                .contains("service binding AUTH: named entrypoints"),
-            "{err}"
-        );
+        let config =
+            HostConfig::load(&paths, &LimitsConfig::default(), &LoadOptions::default()).unwrap();
+        let front = &config.workers[1].config;
+        let binding: Vec<&ServiceBinding> = front.bindings_of().collect();
+        assert_eq!(binding[0].entrypoint.as_deref(), Some("Admin"));
     }
 }

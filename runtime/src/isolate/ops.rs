@@ -21,7 +21,7 @@ use isola_apis::body::{RequestBody, RequestBodyResource, ResponseBody};
 use isola_apis::websocket;
 
 use super::streams::pump_response_body;
-use crate::exchange::{Event, Exchange, Failure, Outcome, Reply, Scheduled};
+use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Reply, Scheduled};
 use crate::limits::{Limits, Monitor};
 use crate::modules::ModuleSources;
 
@@ -58,8 +58,17 @@ pub struct Entrypoints {
 #[derive(serde::Serialize)]
 #[serde(untagged)]
 pub enum NewEvent {
-    /// `[id, method, url, flat headers, has a body]`.
-    Fetch(u32, String, String, Vec<ByteString>, bool),
+    /// `[id, method, url, flat headers, has a body, entrypoint or null,
+    /// RPC method or null]`.
+    Fetch(
+        u32,
+        String,
+        String,
+        Vec<ByteString>,
+        bool,
+        Option<String>,
+        Option<String>,
+    ),
     /// `[id, cron, scheduled time]`.
     Scheduled(u32, String, f64),
 }
@@ -140,6 +149,7 @@ impl HostState {
                 url,
                 headers,
                 body,
+                call,
                 reply,
             }) => {
                 let mut flat = Vec::with_capacity(headers.len() * 2);
@@ -149,7 +159,11 @@ impl HostState {
                 }
                 let has_body = body.is_some();
                 let id = self.register(body, reply);
-                NewEvent::Fetch(id, method.to_string(), url, flat, has_body)
+                let Call {
+                    entrypoint,
+                    method: rpc,
+                } = call.unwrap_or_default();
+                NewEvent::Fetch(id, method.to_string(), url, flat, has_body, entrypoint, rpc)
             }
             Event::Scheduled(Scheduled {
                 cron,

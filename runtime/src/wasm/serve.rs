@@ -77,8 +77,28 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
         url,
         headers,
         body,
+        call,
         reply,
     } = exchange;
+    // A guest serves `wasi:http` requests: it has no named entrypoints and
+    // no RPC methods.
+    if let Some(call) = call {
+        let what = match (&call.method, &call.entrypoint) {
+            (Some(method), _) => format!("the RPC method {method:?}"),
+            (None, Some(entrypoint)) => format!("the entrypoint {entrypoint:?}"),
+            (None, None) => "it".to_string(),
+        };
+        let detail = format!(
+            "{} is a Wasm guest, which serves HTTP requests only: {what} cannot be called",
+            serving.guest.name
+        );
+        let _ = reply.send(Outcome::Failed {
+            failure: Failure::Exception,
+            pass_through: false,
+            detail: Some(detail),
+        });
+        return;
+    }
     let outcome = match run(&serving, incoming(method, &url, headers, body)).await {
         Ok(response) => Outcome::Response(response),
         Err((failure, detail)) => {

@@ -1,0 +1,40 @@
+// The called Worker: a default entrypoint and a named one, with RPC
+// methods beside `fetch`.
+import { WorkerEntrypoint } from "cloudflare:workers";
+
+export class Admin extends WorkerEntrypoint {
+  fetch(request) {
+    return new Response(`admin fetch ${new URL(request.url).pathname}`);
+  }
+
+  whoami() {
+    return "admin";
+  }
+}
+
+export default class extends WorkerEntrypoint {
+  fetch() {
+    return new Response("back: fetch");
+  }
+
+  add(a, b) {
+    return a + b;
+  }
+
+  async echo(value) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    return value;
+  }
+
+  greet(name) {
+    return `${this.env.GREETING}, ${name}`;
+  }
+
+  fail() {
+    throw new RangeError("out of range");
+  }
+
+  notCloneable() {
+    return { callback() {} };
+  }
+}

@@ -1,0 +1,84 @@
+// The calling Worker: RPC and fetch() over the same service bindings.
+import { env as moduleEnv } from "cloudflare:workers";
+
+const routes = {
+  async "/add"(env) {
+    return { sum: await env.BACK.add(2, 3) };
+  },
+  async "/echo"(env) {
+    const sent = {
+      date: new Date(0),
+      map: new Map([["a", 1]]),
+      set: new Set([1, 2]),
+      bytes: new Uint8Array([1, 2, 3]),
+      big: 10n,
+      nested: [1, { nothing: null, missing: undefined }],
+      error: new TypeError("carried"),
+    };
+    const back = await env.BACK.echo(sent);
+    return {
+      date: back.date instanceof Date && back.date.getTime(),
+      map: back.map instanceof Map && [...back.map],
+      set: back.set instanceof Set && [...back.set],
+      bytes: back.bytes instanceof Uint8Array && [...back.bytes],
+      big: typeof back.big === "bigint" && String(back.big),
+      nested: back.nested[1],
+      missingKept: "missing" in back.nested[1],
+      error: back.error instanceof Error && `${back.error.name}: ${back.error.message}`,
+    };
+  },
+  async "/greet"(env) {
+    return { greeting: await env.BACK.greet("ada") };
+  },
+  async "/error"(env) {
+    try {
+      await env.BACK.fail();
+      return { thrown: false };
+    } catch (error) {
+      return { name: error.name, message: error.message, isError: error instanceof Error };
+    }
+  },
+  async "/missing-method"(env) {
+    try {
+      await env.BACK.nope(1);
+      return { thrown: false };
+    } catch (error) {
+      return { name: error.name, message: error.message };
+    }
+  },
+  async "/not-cloneable"(env) {
+    try {
+      await env.BACK.notCloneable();
+      return { thrown: false };
+    } catch (error) {
+      return { name: error.name };
+    }
+  },
+  async "/named"(env) {
+    const fetched = await env.ADMIN.fetch("https://back.internal/page");
+    return { whoami: await env.ADMIN.whoami(), fetched: await fetched.text() };
+  },
+  async "/fetch"(env) {
+    const response = await env.BACK.fetch("https://back.internal/");
+    return { text: await response.text(), thenable: typeof env.BACK.then };
+  },
+  async "/ghost"(env) {
+    const fetched = await env.GHOST.fetch("https://back.internal/");
+    try {
+      await env.GHOST.whoami();
+      return { thrown: false };
+    } catch (error) {
+      return { status: fetched.status, name: error.name, message: error.message };
+    }
+  },
+  async "/env"(env) {
+    return { same: moduleEnv === env, bound: typeof moduleEnv.BACK.add };
+  },
+};
+
+export default {
+  async fetch(request, env) {
+    const route = routes[new URL(request.url).pathname];
+    return route ? Response.json(await route(env)) : new Response("no route", { status: 404 });
+  },
+};
