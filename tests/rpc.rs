@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::support::{Isola, case};
+use crate::support::{Isola, case, copy_case};
 
 fn front_and_back() -> Isola {
     let cases = case("rpc");
@@ -71,4 +71,18 @@ fn what_a_method_throws_is_thrown_to_the_caller() {
         ghost["message"].as_str().unwrap().contains("no entrypoint named \"Ghost\""),
         "{ghost}"
     );
+}
+
+#[test]
+fn isola_dev_runs_two_workers_as_wrangler_dev_with_two_configs_does() {
+    let dir = copy_case("rpc");
+    let isola = Isola::dev_in(
+        dir.path(),
+        &["-c", "front/wrangler.toml", "-c", "back/wrangler.toml", "--no-watch"],
+    );
+    // The first Worker answers; the second is reached through its bindings.
+    assert_eq!(isola.get("/add").json(), json!({"sum": 5}));
+    assert_eq!(isola.get("/no-such-route").status, 404);
+    let log = isola.log();
+    assert!(log.contains("isola dev · front") && log.contains("isola dev · back"), "{log}");
 }

@@ -12,7 +12,9 @@ use clap::Args;
 use isola_apis::Stores;
 
 use super::serve::run_host;
-use crate::config::{HostConfig, LoadOptions, default_cf, find_config_above, is_script};
+use crate::config::{
+    HostConfig, LoadOptions, WorkerConfig, default_cf, find_config_above, is_script,
+};
 use crate::dev;
 use crate::limits::LimitsConfig;
 
@@ -20,8 +22,14 @@ use crate::limits::LimitsConfig;
 pub struct DevArgs {
     /// The project: a directory holding a wrangler config, the config, or
     /// a Worker script.
-    #[arg(default_value = ".")]
+    #[arg(default_value = ".", conflicts_with = "configs")]
     pub path: PathBuf,
+
+    /// A Worker's wrangler config (may repeat, as with `wrangler dev -c a
+    /// -c b`): the first answers requests, the others are reached through
+    /// its service bindings.
+    #[arg(short = 'c', long = "config", value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
 
     /// Port to listen on (default: `[dev] port`, else 8787; 0 picks a free
     /// one).
@@ -72,12 +80,13 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     // A script named on its own runs under the wrangler config of the
     // directory the command runs in (or one above), as `main`: that is
     // what `wrangler dev src/index.ts` does.
-    let (path, main) = match is_script(&args.path)
+    let (paths, main) = match is_script(&args.path)
         .then(|| find_config_above(&std::env::current_dir().ok()?))
         .flatten()
     {
-        Some(config) => (config, Some(args.path)),
-        None => (args.path, None),
+        Some(config) => (vec![config], Some(args.path)),
+        None if args.configs.is_empty() => (vec![args.path], None),
+        None => (args.configs, None),
     };
     let load = LoadOptions {
         env: args.env,
@@ -85,10 +94,14 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         vars: args.vars.into_iter().collect::<BTreeMap<_, _>>(),
         main,
     };
-    let mut config =
-        HostConfig::load(std::slice::from_ref(&path), &LimitsConfig::default(), &load)?;
-    let worker = config.workers[0].config.clone();
-    for warning in worker.warnings() {
+    let mut config = if paths.len() == 1 {
+        HostConfig::load(&paths, &LimitsConfig::default(), &load)?
+    } else {
+        HostConfig::for_dev(&paths, &load)?
+    };
+    let workers: Vec<WorkerConfig> = config.workers.iter().map(|w| w.config.clone()).collect();
+    let worker = workers[0].clone();
+    for warning in workers.iter().flat_map(WorkerConfig::warnings) {
         tracing::warn!("{warning}");
     }
     let project = worker
@@ -120,21 +133,28 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         &persist_to,
         SocketAddr::new(ip, port),
         |host, addr| {
-            print!("{}", dev::banner(&worker));
+            for worker in &workers {
+                print!("{}", dev::banner(worker));
+            }
             println!("Ready on http://{addr}");
             if args.no_watch {
-                return Ok(None);
+                return Ok(Vec::new());
             }
-            let assets = worker.assets.as_ref().map(|a| a.directory.clone());
-            let watch = dev::watch(
-                host.clone(),
-                worker.name.clone(),
-                &project,
-                state_dir,
-                assets,
-            )
-            .with_context(|| format!("cannot watch {}", project.display()))?;
-            Ok(Some(watch))
+            workers
+                .iter()
+                .map(|worker| {
+                    let project = worker.source.parent().unwrap_or(Path::new("/"));
+                    let assets = worker.assets.as_ref().map(|a| a.directory.clone());
+                    dev::watch(
+                        host.clone(),
+                        worker.name.clone(),
+                        project,
+                        state_dir.clone(),
+                        assets,
+                    )
+                    .with_context(|| format!("cannot watch {}", project.display()))
+                })
+                .collect()
         },
     )
 }

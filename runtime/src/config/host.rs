@@ -132,6 +132,10 @@ pub struct HostOptions {
     pub outbound: Outbound,
     /// Most client connections open at once; None for the server's default.
     pub max_connections: Option<usize>,
+    /// The Worker that gets what no route matches, when chosen by name
+    /// (`isola dev`'s first); else the one without routes that no service
+    /// binding reaches.
+    pub default_worker: Option<String>,
 }
 
 impl Default for HostOptions {
@@ -143,6 +147,7 @@ impl Default for HostOptions {
             cf: default_cf(),
             outbound: Outbound::default(),
             max_connections: None,
+            default_worker: None,
         }
     }
 }
@@ -258,7 +263,9 @@ impl HostConfig {
                 )
             })
             .collect::<Result<_, _>>()?;
-        Self::validated(workers, PoolConfig::default(), Path::new("command line"))
+        let host = Self::validated(workers, PoolConfig::default(), Path::new("command line"))?;
+        host.check_one_default(Path::new("command line"))?;
+        Ok(host)
     }
 
     fn from_file(
@@ -317,6 +324,7 @@ impl HostConfig {
             ));
         }
         let mut host = Self::validated(workers, pool, path)?;
+        host.check_one_default(path)?;
         host.options.outbound.allow = raw
             .outbound
             .allow
@@ -325,6 +333,55 @@ impl HostConfig {
             .collect::<Result<_, _>>()
             .map_err(|m| ConfigError::new(path, format!("`outbound.allow`: {m}")))?;
         Ok(host)
+    }
+
+    /// What `isola dev` runs: the Workers of `paths` (wrangler configs, as
+    /// `wrangler dev -c a -c b` takes them), the first answering every
+    /// request and the others reached through its service bindings;
+    /// routes do not apply, as in `wrangler dev`.
+    pub fn for_dev(paths: &[PathBuf], load: &LoadOptions) -> Result<Self, ConfigError> {
+        let source = Path::new("command line");
+        let workers = paths
+            .iter()
+            .map(|path| {
+                let config = WorkerConfig::load_with(path, load)?;
+                entry(
+                    path,
+                    config,
+                    &[],
+                    None,
+                    false,
+                    Limits::default(),
+                    &LimitsConfig::default(),
+                    load,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        let mut host = Self::validated(workers, PoolConfig::default(), source)?;
+        host.options.default_worker = host.workers.first().map(|w| w.config.name.clone());
+        Ok(host)
+    }
+
+    /// A Worker that others reach through service bindings needs no route;
+    /// of the others, one at most may have none (the default).
+    fn check_one_default(&self, source: &Path) -> Result<(), ConfigError> {
+        let workers = &self.workers;
+        let bound = service_targets(workers.iter().map(|w| &w.config));
+        let unrouted: Vec<&str> = workers
+            .iter()
+            .filter(|w| w.routes.is_empty() && !bound.contains(w.config.name.as_str()))
+            .map(|w| w.config.name.as_str())
+            .collect();
+        if unrouted.len() > 1 {
+            return Err(ConfigError::new(
+                source,
+                format!(
+                    "Workers {} have no routes; all but one (the default) need `routes`",
+                    unrouted.join(", ")
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Checks what concerns several Workers at once.
@@ -348,22 +405,6 @@ impl HostConfig {
             }
         }
         check_assets_apart(&workers, source)?;
-        // A Worker that others reach through service bindings needs no route.
-        let bound = service_targets(workers.iter().map(|w| &w.config));
-        let unrouted: Vec<&str> = workers
-            .iter()
-            .filter(|w| w.routes.is_empty() && !bound.contains(w.config.name.as_str()))
-            .map(|w| w.config.name.as_str())
-            .collect();
-        if unrouted.len() > 1 {
-            return Err(ConfigError::new(
-                source,
-                format!(
-                    "Workers {} have no routes; all but one (the default) need `routes`",
-                    unrouted.join(", ")
-                ),
-            ));
-        }
         Ok(Self {
             workers,
             pool,

@@ -88,9 +88,12 @@ impl Host {
         // The default Worker is the one without routes that no service
         // binding calls (config validation leaves at most one).
         let bound = service_targets(workers.iter().map(|slot| &slot.entry.config));
-        let default = workers.iter().position(|slot| {
-            slot.entry.routes.is_empty() && !bound.contains(slot.entry.config.name.as_str())
-        });
+        let default = match &config.options.default_worker {
+            Some(name) => workers.iter().position(|slot| slot.name() == name),
+            None => workers.iter().position(|slot| {
+                slot.entry.routes.is_empty() && !bound.contains(slot.entry.config.name.as_str())
+            }),
+        };
         let by_name = workers
             .iter()
             .map(|slot| (slot.name().to_string(), slot.clone()))
