@@ -9,6 +9,7 @@
 
 import {
   op_worker_abandoned,
+  op_worker_call_args,
   op_worker_next_requests,
   op_worker_respond,
   op_worker_respond_error,
@@ -19,7 +20,6 @@ import {
   event as eventNs,
   primordials,
   reportUncaught,
-  response as responseNs,
 } from "ext:isola_global_scope/00_infra.js";
 import {
   isResponse,
@@ -59,7 +59,6 @@ const {
   PromiseResolve,
   SafeMap,
   TypeError,
-  Uint8Array,
 } = primordials;
 const { eventTargetData, setTarget } = eventNs;
 
@@ -113,55 +112,45 @@ function moduleHandler(exported, env, method) {
 }
 
 /** The header marking an RPC answer (`RPC_ANSWER` in `services/mod.rs`). */
-const RPC_ANSWER = "cf-isola-rpc";
+const RPC_HEADERS = [["cf-isola-rpc", "1"]];
 
-/**
- * What a named entrypoint, or the default export, is to a call from another
- * Worker: its `fetch`, or an RPC method run with the request body's
- * structured-clone arguments, answered with the result (or what it threw)
- * as a structured clone.
- */
-function entrypointHandler(entrypoint, rpcMethod) {
+/** The class another Worker's call names: the default export, or a named one. */
+function exportedEntrypoint(entrypoint) {
   const exported = entrypoint === null
     ? workerNamespace?.default
     : workerNamespace?.[entrypoint];
-  const missing = () =>
-    new TypeError(
+  if (exported === undefined) {
+    throw new TypeError(
       `This Worker has no entrypoint named "${entrypoint}"; a service binding names an exported WorkerEntrypoint class.`,
     );
-  if (rpcMethod === null) {
-    if (exported === undefined) {
-      return () => {
-        throw missing();
-      };
-    }
-    return moduleHandler(exported, env, "fetch");
   }
-  return async (request, invocation) => {
-    const args = rpcDecode(new Uint8Array(await request.arrayBuffer()));
-    let ok = true;
-    let result;
-    try {
-      if (exported === undefined) {
-        throw missing();
-      }
-      result = await rpcCall(exported, rpcMethod, args, invocation);
-    } catch (error) {
-      ok = false;
-      result = error;
-    }
-    let bytes;
-    try {
-      bytes = rpcEncode(result);
-    } catch (error) {
-      ok = false;
-      bytes = rpcEncode(error);
-    }
-    return new responseNs.Response(bytes, {
-      status: ok ? 200 : 500,
-      headers: [[RPC_ANSWER, "1"]],
-    });
-  };
+  return exported;
+}
+
+/** The fetch handler of a named entrypoint another Worker calls. */
+function entrypointFetchHandler(entrypoint) {
+  return (request, invocation) =>
+    moduleHandler(exportedEntrypoint(entrypoint), env, "fetch")(request, invocation);
+}
+
+/**
+ * Runs an RPC call: the method `name` of the entrypoint, with the caller's
+ * structured-clone arguments; `[ok, bytes]`, the result or what it threw.
+ */
+async function callEntrypoint(entrypoint, name, args, invocation) {
+  let ok = true;
+  let result;
+  try {
+    result = await rpcCall(exportedEntrypoint(entrypoint), name, rpcDecode(args), invocation);
+  } catch (error) {
+    ok = false;
+    result = error;
+  }
+  try {
+    return [ok, rpcEncode(result)];
+  } catch (error) {
+    return [false, rpcEncode(error)];
+  }
 }
 
 /** Runs the RPC method `name` of a `WorkerEntrypoint` class, built for this call. */
@@ -256,10 +245,8 @@ function finish(id, invocation, response) {
   }
 }
 
-function onRequest(id, method, url, headers, hasBody, entrypoint, rpcMethod) {
-  const handler = entrypoint === null && rpcMethod === null
-    ? fetchHandler
-    : entrypointHandler(entrypoint, rpcMethod);
+function onRequest(id, method, url, headers, hasBody, entrypoint) {
+  const handler = entrypoint === null ? fetchHandler : entrypointFetchHandler(entrypoint);
   const invocation = new Invocation();
   invocation.failRequest = (error) => fail(id, invocation, error);
   invocation.headers = headers;
@@ -288,6 +275,29 @@ function onRequest(id, method, url, headers, hasBody, entrypoint, rpcMethod) {
     (response) => finish(id, invocation, response),
     (error) => fail(id, invocation, error),
   );
+}
+
+/** Answers another Worker's RPC call of `name` on `entrypoint` (or the default). */
+function onCall(id, entrypoint, name) {
+  const invocation = new Invocation();
+  invocation.failRequest = (error) => fail(id, invocation, error);
+  MapPrototypeSet(unanswered, id, invocation);
+  const outer = core.getAsyncContext();
+  core.setAsyncContext(invocation);
+  let answer;
+  try {
+    answer = callEntrypoint(entrypoint, name, op_worker_call_args(id), invocation);
+  } finally {
+    core.setAsyncContext(outer);
+  }
+  PromisePrototypeThen(answer, ({ 0: ok, 1: bytes }) => {
+    if (invocation.answered) {
+      return;
+    }
+    invocation.answered = true;
+    MapPrototypeDelete(unanswered, id);
+    op_worker_respond(id, ok ? 200 : 500, RPC_HEADERS, bytes);
+  });
 }
 
 /**
@@ -346,7 +356,11 @@ async function serveLoop() {
       if (next.length === 3) {
         onScheduled(next[0], next[1], next[2]);
       } else {
-        onRequest(next[0], next[1], next[2], next[3], next[4], next[5], next[6]);
+        if (next[6] !== null) {
+          onCall(next[0], next[5], next[6]);
+        } else {
+          onRequest(next[0], next[1], next[2], next[3], next[4], next[5]);
+        }
       }
     }
   }

@@ -23,13 +23,14 @@ use crate::body::{BodyError, ChannelBody, RequestBodyResource, ResponseBody};
 use crate::stores::Stores;
 
 /// What a service binding's call asks of the Worker beyond a request: a
-/// named entrypoint (`[[services]] entrypoint`), and an RPC method whose
-/// arguments are the request's body (structured-clone bytes). It travels
-/// in the request's extensions, which only the host sets.
+/// named entrypoint (`[[services]] entrypoint`), and an RPC method with its
+/// arguments (structured-clone bytes, `45_rpc_values.js`). It travels in
+/// the request's extensions, which only the host sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Call {
     pub entrypoint: Option<String>,
     pub method: Option<String>,
+    pub args: Bytes,
 }
 
 /// What a fetcher binding reaches, by the Worker's name.
@@ -219,7 +220,7 @@ async fn op_service_fetch(
 ) -> Result<Answer, JsErrorBox> {
     let call = named(entrypoint).map(|entrypoint| Call {
         entrypoint: Some(entrypoint),
-        method: None,
+        ..Call::default()
     });
     let request = build(&binding, &method, &url, &headers, body, call)?;
     let target = if assets {
@@ -276,8 +277,9 @@ async fn op_service_rpc(
     let call = Some(Call {
         entrypoint: named(entrypoint),
         method: Some(method),
+        args: Bytes::from(args),
     });
-    let request = build(&binding, "POST", &url, &headers, args, call)?;
+    let request = build(&binding, "POST", &url, &headers, Vec::new(), call)?;
     let target = Target::Worker(service.clone());
     let (parts, body) = send(&state, &binding, &service, target, request, |body| {
         Some(body)

@@ -75,6 +75,8 @@ pub enum NewEvent {
 
 struct InFlight {
     body: Option<RequestBody>,
+    /// An RPC call's arguments, until JS takes them.
+    args: Bytes,
     reply: Reply,
     /// CPU time charged to this request so far, in nanoseconds.
     cpu_ns: u64,
@@ -158,11 +160,15 @@ impl HostState {
                     flat.push(ByteString::from(value.as_bytes()));
                 }
                 let has_body = body.is_some();
-                let id = self.register(body, reply);
                 let Call {
                     entrypoint,
                     method: rpc,
+                    args,
                 } = call.unwrap_or_default();
+                let id = self.register(body, reply);
+                if let Some(exchange) = self.exchanges.get_mut(&id) {
+                    exchange.args = args;
+                }
                 NewEvent::Fetch(id, method.to_string(), url, flat, has_body, entrypoint, rpc)
             }
             Event::Scheduled(Scheduled {
@@ -182,6 +188,7 @@ impl HostState {
         self.next_id = self.next_id.wrapping_add(1);
         let mut exchange = InFlight {
             body,
+            args: Bytes::new(),
             reply,
             cpu_ns: 0,
         };
@@ -216,6 +223,7 @@ deno_core::extension!(
         op_worker_set_entrypoints,
         op_worker_next_requests,
         op_worker_request_body,
+        op_worker_call_args,
         op_worker_respond,
         op_worker_respond_static,
         op_worker_respond_stream,
@@ -284,6 +292,18 @@ async fn op_worker_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewEvent> {
         }
     }
     batch
+}
+
+/// The arguments of RPC call `id` (structured-clone bytes), once.
+#[op2]
+#[buffer]
+fn op_worker_call_args(state: &mut OpState, #[smi] id: u32) -> Vec<u8> {
+    state
+        .borrow_mut::<HostState>()
+        .exchanges
+        .get_mut(&id)
+        .map(|exchange| std::mem::take(&mut exchange.args).to_vec())
+        .unwrap_or_default()
 }
 
 #[op2(fast)]
