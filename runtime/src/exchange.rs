@@ -112,7 +112,7 @@ pub struct Exchange {
     pub body: Option<RequestBody>,
     /// Set when another Worker calls a named entrypoint or an RPC method
     /// through a service binding (never from outside the host).
-    pub call: Option<Call>,
+    pub call: Option<Box<Call>>,
     pub reply: Reply,
 }
 
@@ -126,7 +126,7 @@ impl Exchange {
         B::Error: Into<BodyError>,
     {
         let (mut parts, body) = request.into_parts();
-        let call = parts.extensions.remove::<Call>();
+        let call = parts.extensions.remove::<Call>().map(Box::new);
         let url = absolute_url(&parts);
         let has_body = !http_body::Body::is_end_stream(&body)
             && parts.method != http::Method::GET

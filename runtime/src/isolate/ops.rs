@@ -164,7 +164,7 @@ impl HostState {
                     entrypoint,
                     method: rpc,
                     args,
-                } = call.unwrap_or_default();
+                } = call.map(|call| *call).unwrap_or_default();
                 let id = self.register(body, reply);
                 if let Some(exchange) = self.exchanges.get_mut(&id) {
                     exchange.args = args;
