@@ -74,6 +74,15 @@ fn what_a_method_throws_is_thrown_to_the_caller() {
 }
 
 #[test]
+fn a_request_body_streams_through_a_binding_as_the_response_streams_back() {
+    let isola = front_and_back();
+    assert_eq!(
+        isola.get("/stream-both-ways").json(),
+        json!({"streamed": true, "text": "first second"})
+    );
+}
+
+#[test]
 fn isola_dev_runs_two_workers_as_wrangler_dev_with_two_configs_does() {
     let dir = copy_case("rpc");
     let isola = Isola::dev_in(

@@ -147,6 +147,33 @@ impl Body for ResponseBody {
     }
 }
 
+/// A [`RequestBody`] whose error is an `io::Error`: a concrete body type,
+/// for generic code that bounds a body's error (and async code checked for
+/// `Send`, where a boxed error's lifetime trips the compiler).
+pub struct IoBody(pub RequestBody);
+
+impl Body for IoBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        Pin::new(&mut self.get_mut().0)
+            .poll_frame(cx)
+            .map(|frame| frame.map(|result| result.map_err(std::io::Error::other)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}
+
 /// A request body as a deno_core resource, so that `request.body` is a
 /// resource-backed ReadableStream and a proxied body never enters JS.
 pub struct RequestBodyResource {
@@ -198,4 +225,45 @@ impl Resource for RequestBodyResource {
             }
         })
     }
+}
+
+/// Chunk size when a body is read from a Worker's stream.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads `resource` (a body a Worker streams: a response, or a request to
+/// another Worker) chunk by chunk into `sender`, until it ends, fails,
+/// passes `max_bytes`, or the reader goes away. A failure is logged under
+/// the Worker's name, as `what` failing: the reader only sees a cut body.
+pub async fn pump(
+    worker: std::sync::Arc<str>,
+    what: &'static str,
+    resource: Rc<dyn Resource>,
+    sender: mpsc::Sender<Result<Bytes, BodyError>>,
+    max_bytes: Option<u64>,
+) {
+    use bytes::Buf;
+    let mut sent: u64 = 0;
+    loop {
+        let chunk = match resource.clone().read(READ_CHUNK).await {
+            Ok(chunk) if chunk.is_empty() => break,
+            Ok(mut chunk) => chunk.copy_to_bytes(chunk.remaining()),
+            Err(error) => {
+                tracing::error!(target: "worker", "[{worker}] Uncaught (in {what}) {error}");
+                let _ = sender.send(Err(error.to_string().into())).await;
+                break;
+            }
+        };
+        sent += chunk.len() as u64;
+        if max_bytes.is_some_and(|max| sent > max) {
+            tracing::error!("the Worker's {what} passed its size limit; it was cut off");
+            let _ = sender
+                .send(Err(format!("{what} over the size limit").into()))
+                .await;
+            break;
+        }
+        if sender.send(Ok(chunk)).await.is_err() {
+            break; // the reader went away
+        }
+    }
+    resource.close();
 }

@@ -19,7 +19,7 @@ use http_body_util::{BodyExt, Full};
 use tokio::sync::mpsc;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
-use crate::body::{BodyError, ChannelBody, RequestBodyResource, ResponseBody};
+use crate::body::{BodyError, ChannelBody, RequestBody, RequestBodyResource, ResponseBody};
 use crate::stores::Stores;
 
 /// What a service binding's call asks of the Worker beyond a request: a
@@ -48,7 +48,7 @@ pub trait Dispatch: Send + Sync {
     fn dispatch(
         self: Arc<Self>,
         target: Target,
-        request: http::Request<Full<Bytes>>,
+        request: http::Request<RequestBody>,
     ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>>;
 }
 
@@ -216,12 +216,32 @@ async fn op_service_fetch(
     #[string] method: String,
     #[string] url: String,
     #[serde] headers: Vec<(ByteString, ByteString)>,
-    #[buffer(copy)] body: Vec<u8>,
+    #[smi] body: Option<ResourceId>,
 ) -> Result<Answer, JsErrorBox> {
     let call = named(entrypoint).map(|entrypoint| Call {
         entrypoint: Some(entrypoint),
         ..Call::default()
     });
+    let body = match body {
+        None => empty(),
+        Some(rid) => {
+            let resource = state
+                .borrow_mut()
+                .resource_table
+                .take_any(rid)
+                .map_err(JsErrorBox::from_err)?;
+            let (sender, body) = ChannelBody::new();
+            let name = format!("service binding {binding}");
+            deno_core::unsync::spawn(crate::body::pump(
+                name.into(),
+                "request body",
+                resource,
+                sender,
+                None,
+            ));
+            body.boxed()
+        }
+    };
     let request = build(&binding, &method, &url, &headers, body, call)?;
     let target = if assets {
         Target::Assets(service.clone())
@@ -279,7 +299,7 @@ async fn op_service_rpc(
         method: Some(method),
         args: Bytes::from(args),
     });
-    let request = build(&binding, "POST", &url, &headers, Vec::new(), call)?;
+    let request = build(&binding, "POST", &url, &headers, empty(), call)?;
     let target = Target::Worker(service.clone());
     let (parts, body) = send(&state, &binding, &service, target, request, |body| {
         Some(body)
@@ -320,15 +340,22 @@ fn named(entrypoint: String) -> Option<String> {
     (!entrypoint.is_empty()).then_some(entrypoint)
 }
 
+/// A request body with nothing in it.
+fn empty() -> RequestBody {
+    Full::new(Bytes::new())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
 /// A request to another Worker, with what the call asks beyond it.
 fn build(
     binding: &str,
     method: &str,
     url: &str,
     headers: &[(ByteString, ByteString)],
-    body: Vec<u8>,
+    body: RequestBody,
     call: Option<Call>,
-) -> Result<http::Request<Full<Bytes>>, JsErrorBox> {
+) -> Result<http::Request<RequestBody>, JsErrorBox> {
     let mut request = http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(name.as_slice(), value.as_slice());
@@ -337,7 +364,7 @@ fn build(
         request = request.extension(call);
     }
     request
-        .body(Full::new(Bytes::from(body)))
+        .body(body)
         .map_err(|error| JsErrorBox::type_error(format!("Service binding {binding}: {error}")))
 }
 
@@ -348,7 +375,7 @@ async fn send<T: Send + 'static>(
     binding: &str,
     service: &str,
     target: Target,
-    request: http::Request<Full<Bytes>>,
+    request: http::Request<RequestBody>,
     keep: impl FnOnce(ResponseBody) -> Option<T> + Send + 'static,
 ) -> Result<(http::response::Parts, Option<T>), JsErrorBox> {
     let directory = state.borrow().borrow::<Arc<Directory>>().clone();

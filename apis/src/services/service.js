@@ -1,8 +1,8 @@
 // A service binding (`env.AUTH`): `fetch()` goes to another Worker of the
 // same host (`mod.rs` beside this file), counted as a subrequest as on
-// Cloudflare; or, for `env.ASSETS`, to the Worker's static assets. The
-// request body is read whole before the call; the response body streams
-// back.
+// Cloudflare; or, for `env.ASSETS`, to the Worker's static assets. Both
+// bodies stream: the request's as the other Worker reads it, the
+// response's back.
 //
 // Any other method (`env.AUTH.verify(token)`) is an RPC call to the
 // Worker's entrypoint (its default export, or the named one the binding
@@ -37,7 +37,17 @@ const {
   Uint8Array,
 } = primordials;
 const { nullBodyStatus } = responseNs;
-const { readableStreamForRid } = streams;
+const { getReadableStreamResourceBacking, readableStreamForRid, resourceForReadableStream } =
+  streams;
+
+/** A resource the host reads `body` (a ReadableStream, or null) from. */
+function bodyResource(body) {
+  if (body === null) {
+    return null;
+  }
+  const backing = getReadableStreamResourceBacking(body);
+  return backing != null ? backing.rid : resourceForReadableStream(body);
+}
 
 const _binding = Symbol("binding");
 const _service = Symbol("service");
@@ -69,9 +79,6 @@ class Fetcher {
         request.headers.set(name, value);
       }
     }
-    const body = request.body === null
-      ? new Uint8Array(0)
-      : new Uint8Array(await request.arrayBuffer());
     const [status, responseHeaders, rid] = await op_service_fetch(
       this[_binding],
       this[_service],
@@ -80,7 +87,7 @@ class Fetcher {
       request.method,
       request.url,
       ArrayFrom(request.headers),
-      body,
+      bodyResource(request.body),
     );
     const stream = rid === null || nullBodyStatus(status) ? null : readableStreamForRid(rid);
     return new responseNs.Response(stream, { status, headers: responseHeaders });

@@ -12,12 +12,10 @@ use std::sync::{Arc, Weak};
 
 use std::time::Instant;
 
-use bytes::Bytes;
 use futures::future::BoxFuture;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use isola_apis::Stores;
-use isola_apis::body::ResponseBody;
+use isola_apis::body::{IoBody, RequestBody, ResponseBody};
 use isola_apis::services::{Dispatch, Target};
 
 pub use error_page::error_response;
@@ -306,12 +304,13 @@ impl Dispatch for Host {
     fn dispatch(
         self: Arc<Self>,
         target: Target,
-        request: http::Request<Full<Bytes>>,
+        request: http::Request<RequestBody>,
     ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>> {
         Box::pin(async move {
             match target {
                 Target::Worker(name) => {
                     let slot = self.by_name.get(&name)?.clone();
+                    let request = request.map(IoBody);
                     Some(
                         slot.handle(&self.launcher, &self.origin_client, request)
                             .await,

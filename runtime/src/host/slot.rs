@@ -140,7 +140,7 @@ impl WorkerSlot {
     ) -> http::Response<ResponseBody>
     where
         B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
-        B::Error: Into<BodyError> + std::error::Error + Send + Sync + 'static,
+        B::Error: Into<BodyError>,
     {
         if let Some(assets) = self.assets()
             && let Some(response) = assets.route(&Head::of(&request)).await

@@ -18,7 +18,6 @@ mod engine;
 mod loader;
 mod ops;
 mod pool;
-mod streams;
 mod thread;
 
 use std::time::Duration;

@@ -20,7 +20,6 @@ use tokio::sync::mpsc;
 use isola_apis::body::{RequestBody, RequestBodyResource, ResponseBody};
 use isola_apis::websocket;
 
-use super::streams::pump_response_body;
 use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Reply, Scheduled};
 use crate::limits::{Limits, Monitor};
 use crate::modules::ModuleSources;
@@ -391,8 +390,9 @@ fn op_worker_respond_stream(
         resource.close();
         return Ok(false);
     }
-    deno_core::unsync::spawn(pump_response_body(
+    deno_core::unsync::spawn(isola_apis::body::pump(
         host.worker_name.clone(),
+        "response body",
         resource,
         sender,
         host.limits.response_bytes,

@@ -13,7 +13,11 @@ export class Admin extends WorkerEntrypoint {
 }
 
 export default class extends WorkerEntrypoint {
-  fetch() {
+  fetch(request) {
+    // The request body, streamed back as it arrives.
+    if (new URL(request.url).pathname === "/echo") {
+      return new Response(request.body);
+    }
     return new Response("back: fetch");
   }
 

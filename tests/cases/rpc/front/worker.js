@@ -71,6 +71,30 @@ const routes = {
       return { status: fetched.status, name: error.name, message: error.message };
     }
   },
+  async "/stream-both-ways"(env) {
+    // The response's first chunk must arrive while the request body is
+    // still open: a body read whole before the call would never finish.
+    const { readable, writable } = new TransformStream();
+    const writer = writable.getWriter();
+    const encoder = new TextEncoder();
+    const responding = env.BACK.fetch("https://back.internal/echo", { method: "POST", body: readable });
+    await writer.write(encoder.encode("first "));
+    const reader = (await responding).body.getReader();
+    const timeout = new Promise((resolve) => setTimeout(() => resolve({ done: true, timedOut: true }), 2000));
+    const first = await Promise.race([reader.read(), timeout]);
+    if (first.timedOut) {
+      return { streamed: false };
+    }
+    await writer.write(encoder.encode("second"));
+    await writer.close();
+    let text = new TextDecoder().decode(first.value);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    return { streamed: true, text };
+  },
   async "/env"(env) {
     return { same: moduleEnv === env, bound: typeof moduleEnv.BACK.add };
   },
