@@ -1,9 +1,12 @@
 // What Workers add to Web Crypto: `crypto.DigestStream`, a WritableStream
 // whose `digest` promise gives the hash of everything written (hashed
 // chunk by chunk on the host, `mod.rs` beside this file), and
-// `crypto.subtle.timingSafeEqual`.
+// `crypto.subtle.timingSafeEqual`. `crypto.subtle.digest` of a buffer up to
+// DIGEST_NOW_BYTES is hashed at once, its promise already resolved, where
+// Deno's runs each on a blocking thread.
 
 import {
+  op_digest_now,
   op_digest_stream_finish,
   op_digest_stream_new,
   op_digest_stream_update,
@@ -20,9 +23,11 @@ import { byteView, bytesOf } from "ext:isola_global_scope/26_byte_streams.js";
 const {
   FunctionPrototypeApply,
   ObjectDefineProperty,
+  ObjectPrototypeIsPrototypeOf,
   Promise,
   PromisePrototypeCatch,
   PromiseReject,
+  PromiseResolve,
   SafeSet,
   SetPrototypeHas,
   String,
@@ -32,6 +37,42 @@ const {
 } = primordials;
 
 const ALGORITHMS = new SafeSet(["SHA-1", "SHA-256", "SHA-384", "SHA-512", "MD5"]);
+
+/** Buffers up to this size are hashed at once by `crypto.subtle.digest`. */
+const DIGEST_NOW_BYTES = 64 * 1024;
+
+/**
+ * `crypto.subtle.digest`, hashing a small buffer at once for a known
+ * algorithm (and MD5, which workerd has and Deno lacks, at any size);
+ * anything else (larger data, other arguments, errors) takes `digest`,
+ * Deno's.
+ */
+function digestNow(digest) {
+  const fast = {
+    digest(algorithm, data) {
+      const name = typeof algorithm === "string" ? algorithm : algorithm?.name;
+      const upper = typeof name === "string" ? StringPrototypeToUpperCase(name) : "";
+      if (typeof name === "string" && !SetPrototypeHas(ALGORITHMS, upper)) {
+        return PromiseReject(
+          new DOMException(`Unrecognized algorithm name: ${name}`, "NotSupportedError"),
+        );
+      }
+      const view = arguments.length >= 2 && SetPrototypeHas(ALGORITHMS, upper)
+        ? byteView(data)
+        : null;
+      if (
+        view !== null &&
+        ObjectPrototypeIsPrototypeOf(crypto.SubtleCrypto.prototype, this) &&
+        (view.byteLength <= DIGEST_NOW_BYTES || upper === "MD5")
+      ) {
+        return PromiseResolve(TypedArrayPrototypeGetBuffer(op_digest_now(name, view)));
+      }
+      return FunctionPrototypeApply(digest, this, arguments);
+    },
+  }.digest;
+  ObjectDefineProperty(fast, "length", { value: 2, configurable: true });
+  return fast;
+}
 
 class DigestStream extends streams.WritableStream {
   #digest;
@@ -139,6 +180,12 @@ export function extendCrypto() {
       configurable: true,
     });
   }
+  ObjectDefineProperty(crypto.SubtleCrypto.prototype, "digest", {
+    value: digestNow(crypto.SubtleCrypto.prototype.digest),
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
   ObjectDefineProperty(crypto.Crypto.prototype, "DigestStream", {
     value: DigestStream,
     writable: true,

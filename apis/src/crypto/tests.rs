@@ -26,6 +26,28 @@ fn digest_stream_hashes_what_is_written() {
 }
 
 #[test]
+fn subtle_digest_hashes_buffers_of_any_size_with_workerds_algorithms() {
+    let json = apis().get("/subtle-digest").json();
+    assert_eq!(
+        json,
+        json!({
+            "SHA-256": "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+            "SHA-256 of 100 KiB": "4a5677dd69c5b4654ddf8b0be55ccd898821983a0446f5c5d84eeff5ccd1a68f",
+            "sha-1": "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed",
+            "sha-1 of 100 KiB": "57e01af38f61a91f945c11b7d58c22b01b3891dc",
+            "MD5": "5eb63bbbe01eeed093cb22bb8f5acdc3",
+            "MD5 of 100 KiB": "e1fb860734159cf640ecfe09a80df32a",
+            "SHA-512": "309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff499670da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f",
+            "SHA-512 of 100 KiB": "97e9997393ea473e75f4da2df3e467320e19fd12be84c48fae76a2acf1ded1c53aab37deebca5f3ab9712a00e659ad5a6cce560fe7dfcbe3227eecd37647072c",
+            "view": "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+            "unknown": "DOMException: Unrecognized algorithm name: SHA-3",
+            "notData": "TypeError: Failed to execute 'call' on 'SubtleCrypto': Argument 1 can not be converted to a BufferSource",
+            "detached": "TypeError: expected SubtleCrypto",
+        })
+    );
+}
+
+#[test]
 fn timing_safe_equal_compares_buffers_of_one_length() {
     assert_eq!(
         apis().get("/timing-safe-equal").json(),

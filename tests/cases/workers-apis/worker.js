@@ -105,6 +105,22 @@ const routes = {
     return results;
   },
 
+  async "/subtle-digest"() {
+    const small = new TextEncoder().encode("hello world");
+    const large = new Uint8Array(100 * 1024).fill(7);
+    const results = {};
+    for (const algorithm of ["SHA-256", "sha-1", "MD5", { name: "SHA-512" }]) {
+      const name = algorithm.name ?? algorithm;
+      results[name] = hex(await crypto.subtle.digest(algorithm, small));
+      results[`${name} of 100 KiB`] = hex(await crypto.subtle.digest(algorithm, large));
+    }
+    results.view = hex(await crypto.subtle.digest("SHA-256", new DataView(small.buffer)));
+    results.unknown = await caught(() => crypto.subtle.digest("SHA-3", small));
+    results.notData = await caught(() => crypto.subtle.digest("SHA-256", "text"));
+    results.detached = await caught(() => crypto.subtle.digest.call({}, "SHA-256", small));
+    return results;
+  },
+
   async "/timing-safe-equal"() {
     const enc = new TextEncoder();
     return {
