@@ -30,8 +30,13 @@ fn methods_are_called_with_their_arguments_and_this_env() {
     );
     // `import { env } from "cloudflare:workers"` is the Worker's env.
     assert_eq!(isola.get("/env").json(), json!({"same": true, "bound": "function"}));
-    // Each call is a request of the called Worker.
-    assert_eq!(isola.worker_stats("back")["requests"], 5);
+    // `ctx.exports` reaches the Worker's own entrypoints.
+    assert_eq!(
+        isola.get("/loopback").json(),
+        json!({"admin": "admin", "sum": 2, "names": ["Admin", "default"]})
+    );
+    // Each call is a request of the called Worker (the loopback three).
+    assert_eq!(isola.worker_stats("back")["requests"], 8);
 }
 
 #[test]

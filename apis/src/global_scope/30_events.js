@@ -303,6 +303,17 @@ export class ExecutionContext {
   passThroughOnException() {
     this.#invocation.passThroughOnException = true;
   }
+
+  /**
+   * Bindings to the Worker's own entrypoints (`ctx.exports.Greeter`), as
+   * if another Worker had a service binding to each.
+   */
+  get exports() {
+    return ExecutionContext.exports;
+  }
+
+  /** Set once the Worker's code has run (`startWorker`). */
+  static exports = ObjectFreeze({});
 }
 
 export function newFetchEvent(request, invocation) {

@@ -28,6 +28,7 @@ import {
   setIncomingCf,
 } from "ext:isola_global_scope/20_http.js";
 import {
+  ExecutionContext,
   Invocation,
   newExecutionContext,
   newFetchEvent,
@@ -50,6 +51,7 @@ const {
   FunctionPrototypeApply,
   FunctionPrototypeCall,
   JSONParse,
+  ObjectFreeze,
   MapPrototypeDelete,
   MapPrototypeGet,
   MapPrototypeSet,
@@ -166,6 +168,23 @@ function rpcCall(exported, name, args, invocation) {
     throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
   }
   return FunctionPrototypeApply(method, receiver, args);
+}
+
+/**
+ * `ctx.exports`: a service binding to each of the main module's exported
+ * classes with handlers or methods (entrypoints), and to the default
+ * export, calling back into this Worker.
+ */
+function loopbackExports(namespace) {
+  const described = {};
+  for (const [name, value] of ObjectEntries(namespace ?? {})) {
+    const entrypoint = name === "default" ? "" : name;
+    const isClass = typeof value === "function" && value.prototype !== undefined;
+    if (isClass || (name === "default" && typeof value?.fetch === "function")) {
+      described[name] = { type: "service", service: workerName, assets: false, entrypoint };
+    }
+  }
+  return ObjectFreeze(makeEnv(described));
 }
 
 /** The scheduled handler of a service-worker script: its listeners. */
@@ -367,6 +386,8 @@ async function serveLoop() {
 }
 
 let env = null;
+/** The Worker's name, which `ctx.exports` bindings call. */
+let workerName = "";
 /** The main module's namespace (undefined for a service-worker script). */
 let workerNamespace;
 
@@ -376,7 +397,8 @@ let workerNamespace;
  * Service-worker scripts see their bindings as globals.
  */
 export function prepareWorker(isModule, description, subrequestLimit) {
-  const { bindings, compatibilityDate, compatibilityFlags, cf } = JSONParse(description);
+  const { name, bindings, compatibilityDate, compatibilityFlags, cf } = JSONParse(description);
+  workerName = name;
   setIncomingCf(cf);
   Invocation.subrequestLimit = subrequestLimit;
   defineCloudflareGlobal(compatibilityFlags);
@@ -398,6 +420,7 @@ export function prepareWorker(isModule, description, subrequestLimit) {
 export function startWorker(namespace) {
   disallowCodeGeneration();
   workerNamespace = namespace;
+  ExecutionContext.exports = loopbackExports(namespace);
   if (namespace === undefined) {
     if (
       globalListeners("fetch").length === 0 &&

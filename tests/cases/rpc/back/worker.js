@@ -38,6 +38,15 @@ export default class extends WorkerEntrypoint {
     throw new RangeError("out of range");
   }
 
+  async loopback() {
+    // `ctx.exports`: bindings to this Worker's own entrypoints.
+    return {
+      admin: await this.ctx.exports.Admin.whoami(),
+      sum: await this.ctx.exports.default.add(1, 1),
+      names: Object.keys(this.ctx.exports).sort(),
+    };
+  }
+
   notCloneable() {
     return { callback() {} };
   }

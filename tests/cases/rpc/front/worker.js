@@ -27,6 +27,9 @@ const routes = {
       error: back.error instanceof Error && `${back.error.name}: ${back.error.message}`,
     };
   },
+  async "/loopback"(env) {
+    return await env.BACK.loopback();
+  },
   async "/greet"(env) {
     return { greeting: await env.BACK.greet("ada") };
   },
