@@ -78,6 +78,26 @@ fn files_answer_before_the_worker_and_the_worker_gets_the_rest() {
 }
 
 #[test]
+fn binary_files_arrive_as_they_are() {
+    let dir = project("");
+    // The smallest valid PNG: one transparent pixel.
+    let png: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
+        0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00,
+        0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49,
+        0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+    std::fs::write(dir.path().join("public/static/logo.png"), png).unwrap();
+    let isola = serve(&dir);
+    let reply = get(&isola, "/static/logo.png", &[("accept-encoding", "gzip, br")]);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("image/png"));
+    assert_eq!(reply.header("content-encoding"), None, "images are sent as they are");
+    assert_eq!(reply.body, png);
+}
+
+#[test]
 fn paths_redirect_to_their_canonical_form_keeping_the_query() {
     let dir = project("");
     let isola = serve(&dir);
@@ -332,6 +352,26 @@ fn bad_assets_are_refused_at_start_naming_the_file_and_the_limit() {
     std::fs::write(dir.path().join("wrangler.toml"), "assets = { directory = \"public\", binding = \"ASSETS\" }\n").unwrap();
     let exit = crate::support::run(&["serve", dir.path().to_str().unwrap(), "--port", "0"]);
     assert!(exit.stderr.contains("assets.binding"), "{}", exit.stderr);
+}
+
+#[test]
+fn links_are_followed_only_inside_the_assets_directory() {
+    let dir = project("");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "private\n").unwrap();
+    let public = dir.path().join("public");
+    std::os::unix::fs::symlink(outside.path(), public.join("peek")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), public.join("leak.txt")).unwrap();
+    std::fs::write(dir.path().join(".dev.vars"), "TOKEN=secret\n").unwrap();
+    std::os::unix::fs::symlink(dir.path().join(".dev.vars"), public.join("vars.txt")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone"), public.join("dangling.txt")).unwrap();
+    std::os::unix::fs::symlink(public.join("static"), public.join("inner")).unwrap();
+    let isola = serve(&dir);
+    for path in ["/peek/secret.txt", "/leak.txt", "/vars.txt"] {
+        assert_eq!(isola.get(path).text(), format!("worker: GET {path}"), "{path}");
+    }
+    assert_eq!(isola.get("/inner/app.js").text(), "export const answer = 42;\n");
+    assert!(isola.log().contains("a link to outside the assets directory"), "{}", isola.log());
 }
 
 #[test]

@@ -20,9 +20,10 @@ fn methods_are_called_with_their_arguments_and_this_env() {
     assert_eq!(isola.get("/add").json(), json!({"sum": 5}));
     assert_eq!(isola.get("/greet").json(), json!({"greeting": "hello, ada"}));
     // `fetch()` and RPC share a binding, which is no thenable.
+    // `back` has static assets: `fetch()` meets them first, RPC never.
     assert_eq!(
         isola.get("/fetch").json(),
-        json!({"text": "back: fetch", "thenable": "undefined"})
+        json!({"text": "back: fetch", "page": "<!doctype html><h1>back</h1>\n", "thenable": "undefined"})
     );
     assert_eq!(
         isola.get("/named").json(),
@@ -35,7 +36,8 @@ fn methods_are_called_with_their_arguments_and_this_env() {
         isola.get("/loopback").json(),
         json!({"admin": "admin", "sum": 2, "names": ["Admin", "default"]})
     );
-    // Each call is a request of the called Worker (the loopback three).
+    // Each call is a request of the called Worker (the loopback three; the
+    // asset `fetch()` none).
     assert_eq!(isola.worker_stats("back")["requests"], 8);
 }
 
@@ -69,12 +71,28 @@ fn what_a_method_throws_is_thrown_to_the_caller() {
         json!({"name": "TypeError", "message": "The RPC receiver does not implement the method \"nope\"."})
     );
     assert_eq!(isola.get("/not-cloneable").json(), json!({"name": "DataCloneError"}));
+    assert_eq!(
+        isola.get("/forge").json(),
+        json!({"message": "No service is bound as VICTIM"}),
+        "where a binding leads is the host's to say"
+    );
     let ghost = isola.get("/ghost").json();
     assert_eq!(ghost["status"], 500, "fetch() to a missing entrypoint fails");
     assert_eq!(ghost["name"], "TypeError");
     assert!(
         ghost["message"].as_str().unwrap().contains("no entrypoint named \"Ghost\""),
         "{ghost}"
+    );
+}
+
+#[test]
+fn rpc_calls_are_held_to_the_loop_limit() {
+    let isola = front_and_back();
+    let stopped = isola.get("/recurse").json();
+    assert_eq!(stopped["depth"], 14, "{stopped}");
+    assert!(
+        stopped["message"].as_str().unwrap().contains("failed (500"),
+        "{stopped}"
     );
 }
 

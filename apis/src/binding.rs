@@ -123,6 +123,8 @@ pub fn entries<T: DeserializeOwned>(key: &str, value: serde_json::Value) -> Resu
 /// each one opened, by binding name, and its caches.
 #[derive(Default)]
 pub struct WorkerBindings {
+    /// The Worker's name (what its own loopback bindings call).
+    worker: String,
     by_name: HashMap<String, Prepared>,
     caches: Option<Caches>,
 }
@@ -161,12 +163,18 @@ impl WorkerBindings {
             }
         }
         Ok(Self {
+            worker: worker.to_string(),
             by_name,
             caches: Some(Caches {
                 store: stores.get::<KvStore>()?,
                 zone: worker.to_string(),
             }),
         })
+    }
+
+    /// The name of the Worker these bindings belong to.
+    pub fn worker(&self) -> &str {
+        &self.worker
     }
 
     /// What the binding `name` opened, if it is a `T`.

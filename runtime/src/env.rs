@@ -15,8 +15,6 @@ use crate::config::WorkerConfig;
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Description<'a> {
-    /// The Worker's name: where `ctx.exports` bindings lead.
-    name: &'a str,
     bindings: BTreeMap<&'a str, JsBinding>,
     compatibility_date: Option<&'a str>,
     compatibility_flags: &'a [String],
@@ -44,7 +42,6 @@ impl<'a> Description<'a> {
             bindings.insert(binding.binding(), binding.describe());
         }
         Self {
-            name: &config.name,
             bindings,
             compatibility_date: config.compatibility_date.as_deref(),
             compatibility_flags: &config.compatibility_flags,

@@ -48,29 +48,36 @@ const DIGEST_NOW_BYTES = 64 * 1024;
  * Deno's.
  */
 function digestNow(digest) {
+  /** The digest's promise, or a throw where Deno's would reject. */
+  function attempt(self, args) {
+    const algorithm = args[0];
+    const name = typeof algorithm === "string" ? algorithm : algorithm?.name;
+    if (typeof name !== "string" || args.length < 2) {
+      return FunctionPrototypeApply(digest, self, args);
+    }
+    const upper = StringPrototypeToUpperCase(name);
+    if (!SetPrototypeHas(ALGORITHMS, upper)) {
+      throw new DOMException(`Unrecognized algorithm name: ${name}`, "NotSupportedError");
+    }
+    const view = byteView(args[1]);
+    if (
+      view !== null &&
+      ObjectPrototypeIsPrototypeOf(crypto.SubtleCrypto.prototype, self) &&
+      (view.byteLength <= DIGEST_NOW_BYTES || upper === "MD5")
+    ) {
+      return PromiseResolve(TypedArrayPrototypeGetBuffer(op_digest_now(name, view)));
+    }
+    return FunctionPrototypeApply(digest, self, args);
+  }
   const fast = {
-    digest(algorithm, data) {
-      const name = typeof algorithm === "string" ? algorithm : algorithm?.name;
-      const upper = typeof name === "string" ? StringPrototypeToUpperCase(name) : "";
-      if (typeof name === "string" && !SetPrototypeHas(ALGORITHMS, upper)) {
-        return PromiseReject(
-          new DOMException(`Unrecognized algorithm name: ${name}`, "NotSupportedError"),
-        );
+    digest(_algorithm, _data) {
+      try {
+        return attempt(this, arguments);
+      } catch (error) {
+        return PromiseReject(error);
       }
-      const view = arguments.length >= 2 && SetPrototypeHas(ALGORITHMS, upper)
-        ? byteView(data)
-        : null;
-      if (
-        view !== null &&
-        ObjectPrototypeIsPrototypeOf(crypto.SubtleCrypto.prototype, this) &&
-        (view.byteLength <= DIGEST_NOW_BYTES || upper === "MD5")
-      ) {
-        return PromiseResolve(TypedArrayPrototypeGetBuffer(op_digest_now(name, view)));
-      }
-      return FunctionPrototypeApply(digest, this, arguments);
     },
   }.digest;
-  ObjectDefineProperty(fast, "length", { value: 2, configurable: true });
   return fast;
 }
 

@@ -18,6 +18,7 @@ const {
   MapPrototypeForEach,
   ObjectEntries,
   ObjectGetPrototypeOf,
+  ObjectHasOwn,
   ObjectPrototype,
   ObjectPrototypeIsPrototypeOf,
   RangeError,
@@ -37,6 +38,7 @@ const {
 const ERROR = "__isolaRpcError";
 
 const ERROR_TYPES = {
+  __proto__: null,
   Error,
   EvalError,
   RangeError,
@@ -127,10 +129,10 @@ function reviveErrors(value, seen) {
   if (value === null || typeof value !== "object" || seen.has(value)) {
     return value;
   }
-  if (value[ERROR] === true) {
-    const Type = ERROR_TYPES[value.name] ?? Error;
-    const error = new Type(value.message);
-    if (!(value.name in ERROR_TYPES)) {
+  if (ObjectHasOwn(value, ERROR) && value[ERROR] === true) {
+    const known = typeof value.name === "string" && ObjectHasOwn(ERROR_TYPES, value.name);
+    const error = new (known ? ERROR_TYPES[value.name] : Error)(value.message);
+    if (!known) {
       error.name = value.name;
     }
     return error;

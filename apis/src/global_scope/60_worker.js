@@ -181,7 +181,7 @@ function loopbackExports(namespace) {
     const entrypoint = name === "default" ? "" : name;
     const isClass = typeof value === "function" && value.prototype !== undefined;
     if (isClass || (name === "default" && typeof value?.fetch === "function")) {
-      described[name] = { type: "service", service: workerName, assets: false, entrypoint };
+      described[name] = { type: "service", assets: false, loopback: true, entrypoint };
     }
   }
   return ObjectFreeze(makeEnv(described));
@@ -297,9 +297,11 @@ function onRequest(id, method, url, headers, hasBody, entrypoint) {
 }
 
 /** Answers another Worker's RPC call of `name` on `entrypoint` (or the default). */
-function onCall(id, entrypoint, name) {
+function onCall(id, headers, entrypoint, name) {
   const invocation = new Invocation();
   invocation.failRequest = (error) => fail(id, invocation, error);
+  // `CF-EW-Via`: what is left of the loop limit for calls it makes.
+  invocation.headers = headers;
   MapPrototypeSet(unanswered, id, invocation);
   const outer = core.getAsyncContext();
   core.setAsyncContext(invocation);
@@ -376,7 +378,7 @@ async function serveLoop() {
         onScheduled(next[0], next[1], next[2]);
       } else {
         if (next[6] !== null) {
-          onCall(next[0], next[5], next[6]);
+          onCall(next[0], next[3], next[5], next[6]);
         } else {
           onRequest(next[0], next[1], next[2], next[3], next[4], next[5]);
         }
@@ -386,8 +388,6 @@ async function serveLoop() {
 }
 
 let env = null;
-/** The Worker's name, which `ctx.exports` bindings call. */
-let workerName = "";
 /** The main module's namespace (undefined for a service-worker script). */
 let workerNamespace;
 
@@ -397,8 +397,7 @@ let workerNamespace;
  * Service-worker scripts see their bindings as globals.
  */
 export function prepareWorker(isModule, description, subrequestLimit) {
-  const { name, bindings, compatibilityDate, compatibilityFlags, cf } = JSONParse(description);
-  workerName = name;
+  const { bindings, compatibilityDate, compatibilityFlags, cf } = JSONParse(description);
   setIncomingCf(cf);
   Invocation.subrequestLimit = subrequestLimit;
   defineCloudflareGlobal(compatibilityFlags);

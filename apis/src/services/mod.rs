@@ -18,7 +18,9 @@ use http_body::Body;
 use http_body_util::{BodyExt, Full};
 use tokio::sync::mpsc;
 
-use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
+use crate::binding::{
+    BannerRow, Binding, BindingKind, JsBinding, Prepared, WorkerBindings, entries,
+};
 use crate::body::{BodyError, ChannelBody, RequestBody, RequestBodyResource, ResponseBody};
 use crate::stores::Stores;
 
@@ -120,13 +122,21 @@ impl BindingKind for Services {
     }
 }
 
-/// What `service.js` reads: the Worker the binding calls, and whether it
-/// is that Worker's assets.
+/// What `service.js` reads: whether the binding is the Worker's assets
+/// (which have no RPC methods). Where a call goes is the host's to know
+/// ([`Route`]): JS names only the binding.
 #[derive(serde::Serialize)]
-struct JsService<'a> {
-    service: &'a str,
+struct JsService {
     assets: bool,
-    entrypoint: Option<&'a str>,
+}
+
+/// Where a binding's calls go, prepared once per Worker version and looked
+/// up by binding name when a call is made, so that code in the isolate
+/// cannot choose another Worker.
+#[derive(Debug, Clone)]
+struct Route {
+    target: Target,
+    entrypoint: Option<String>,
 }
 
 impl Binding for ServiceBinding {
@@ -135,14 +145,7 @@ impl Binding for ServiceBinding {
     }
 
     fn describe(&self) -> JsBinding {
-        JsBinding::new(
-            "service",
-            JsService {
-                service: &self.service,
-                assets: false,
-                entrypoint: self.entrypoint.as_deref(),
-            },
-        )
+        JsBinding::new("service", JsService { assets: false })
     }
 
     fn banner(&self) -> BannerRow {
@@ -153,9 +156,12 @@ impl Binding for ServiceBinding {
     }
 
     /// A service binding opens no store: its calls go through the
-    /// isolate's [`Directory`].
+    /// isolate's [`Directory`], to where its [`Route`] says.
     fn prepare(&self, _stores: &Stores) -> Result<Option<Prepared>, String> {
-        Ok(None)
+        Ok(Some(Arc::new(Route {
+            target: Target::Worker(self.service.clone()),
+            entrypoint: self.entrypoint.clone(),
+        })))
     }
 }
 
@@ -174,14 +180,7 @@ impl Binding for AssetsBinding {
     }
 
     fn describe(&self) -> JsBinding {
-        JsBinding::new(
-            "service",
-            JsService {
-                service: &self.worker,
-                assets: true,
-                entrypoint: None,
-            },
-        )
+        JsBinding::new("service", JsService { assets: true })
     }
 
     fn banner(&self) -> BannerRow {
@@ -192,8 +191,34 @@ impl Binding for AssetsBinding {
     }
 
     fn prepare(&self, _stores: &Stores) -> Result<Option<Prepared>, String> {
-        Ok(None)
+        Ok(Some(Arc::new(Route {
+            target: Target::Assets(self.worker.clone()),
+            entrypoint: None,
+        })))
     }
+}
+
+/// Where a call through binding `binding` goes: the binding's route, or,
+/// for a loopback binding (`ctx.exports`), the Worker itself at
+/// `entrypoint`.
+fn route(
+    state: &Rc<RefCell<OpState>>,
+    binding: &str,
+    loopback: bool,
+    entrypoint: String,
+) -> Result<Route, JsErrorBox> {
+    let state = state.borrow();
+    let bindings = state.borrow::<WorkerBindings>();
+    if loopback {
+        return Ok(Route {
+            target: Target::Worker(bindings.worker().to_string()),
+            entrypoint: named(entrypoint),
+        });
+    }
+    bindings
+        .get::<Route>(binding)
+        .cloned()
+        .ok_or_else(|| JsErrorBox::type_error(format!("No service is bound as {binding}")))
 }
 
 /// What JS gets back: `[status, headers, body resource or null]`.
@@ -210,15 +235,15 @@ type Answer = (u16, Vec<(ByteString, ByteString)>, Option<ResourceId>);
 async fn op_service_fetch(
     state: Rc<RefCell<OpState>>,
     #[string] binding: String,
-    #[string] service: String,
+    loopback: bool,
     #[string] entrypoint: String,
-    assets: bool,
     #[string] method: String,
     #[string] url: String,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[smi] body: Option<ResourceId>,
 ) -> Result<Answer, JsErrorBox> {
-    let call = named(entrypoint).map(|entrypoint| Call {
+    let Route { target, entrypoint } = route(&state, &binding, loopback, entrypoint)?;
+    let call = entrypoint.map(|entrypoint| Call {
         entrypoint: Some(entrypoint),
         ..Call::default()
     });
@@ -243,12 +268,7 @@ async fn op_service_fetch(
         }
     };
     let request = build(&binding, &method, &url, &headers, body, call)?;
-    let target = if assets {
-        Target::Assets(service.clone())
-    } else {
-        Target::Worker(service.clone())
-    };
-    let (parts, body) = send(&state, &binding, &service, target, request, |body| {
+    let (parts, body) = send(&state, &binding, target, request, |body| {
         (!body.is_end_stream()).then(|| {
             let (sender, relayed) = ChannelBody::new();
             tokio::spawn(relay(body, sender));
@@ -287,24 +307,27 @@ pub const RPC_ANSWER: &str = "cf-isola-rpc";
 async fn op_service_rpc(
     state: Rc<RefCell<OpState>>,
     #[string] binding: String,
-    #[string] service: String,
+    loopback: bool,
     #[string] entrypoint: String,
     #[string] method: String,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[buffer(copy)] args: Vec<u8>,
 ) -> Result<Vec<u8>, JsErrorBox> {
+    let Route { target, entrypoint } = route(&state, &binding, loopback, entrypoint)?;
+    let Target::Worker(service) = &target else {
+        return Err(JsErrorBox::type_error(format!(
+            "{binding}: static assets have no RPC methods"
+        )));
+    };
     let url = format!("https://{service}/");
+    let service = service.clone();
     let call = Some(Call {
-        entrypoint: named(entrypoint),
+        entrypoint,
         method: Some(method),
         args: Bytes::from(args),
     });
     let request = build(&binding, "POST", &url, &headers, empty(), call)?;
-    let target = Target::Worker(service.clone());
-    let (parts, body) = send(&state, &binding, &service, target, request, |body| {
-        Some(body)
-    })
-    .await?;
+    let (parts, body) = send(&state, &binding, target, request, Some).await?;
     let bytes = match body {
         Some(body) => body
             .collect()
@@ -373,7 +396,6 @@ fn build(
 async fn send<T: Send + 'static>(
     state: &Rc<RefCell<OpState>>,
     binding: &str,
-    service: &str,
     target: Target,
     request: http::Request<RequestBody>,
     keep: impl FnOnce(ResponseBody) -> Option<T> + Send + 'static,
@@ -388,6 +410,7 @@ async fn send<T: Send + 'static>(
                 "Service binding {binding}: this host is not serving other Workers"
             ))
         })?;
+    let (Target::Worker(service) | Target::Assets(service)) = &target;
     let missing =
         format!("Service binding {binding}: no Worker named \"{service}\" runs in this host");
     directory

@@ -28,10 +28,10 @@ import {
 const {
   ArrayFrom,
   Error,
+  FunctionPrototypeBind,
   Proxy,
   ReflectGet,
   ReflectHas,
-  Symbol,
   TypeError,
   TypedArrayPrototypeSubarray,
   Uint8Array,
@@ -49,11 +49,6 @@ function bodyResource(body) {
   return backing != null ? backing.rid : resourceForReadableStream(body);
 }
 
-const _binding = Symbol("binding");
-const _service = Symbol("service");
-const _assets = Symbol("assets");
-const _entrypoint = Symbol("entrypoint");
-
 /** Headers a call to another Worker carries: one less hop for the loop limit. */
 function hopHeaders() {
   const invocation = currentInvocation();
@@ -61,17 +56,25 @@ function hopHeaders() {
 }
 
 class Fetcher {
-  constructor(binding, service, assets, entrypoint) {
-    this[_binding] = binding;
-    this[_service] = service;
-    this[_assets] = assets;
-    this[_entrypoint] = entrypoint ?? "";
+  // Only the binding's name crosses to the host, which knows where it
+  // leads (`Route` in `mod.rs`); `#loopback` and `#entrypoint` are for
+  // `ctx.exports`, whose bindings lead back to this Worker.
+  #binding;
+  #assets;
+  #loopback;
+  #entrypoint;
+
+  constructor(binding, assets, loopback, entrypoint) {
+    this.#binding = binding;
+    this.#assets = assets;
+    this.#loopback = loopback;
+    this.#entrypoint = entrypoint;
   }
 
   async fetch(input, init = undefined) {
     const request = new requestNs.Request(input, init);
     // The Worker's own assets are no subrequest and no hop to a Worker.
-    if (!this[_assets]) {
+    if (!this.#assets) {
       if (!takeSubrequest()) {
         throw new Error(TOO_MANY_SUBREQUESTS);
       }
@@ -80,10 +83,9 @@ class Fetcher {
       }
     }
     const [status, responseHeaders, rid] = await op_service_fetch(
-      this[_binding],
-      this[_service],
-      this[_entrypoint],
-      this[_assets],
+      this.#binding,
+      this.#loopback,
+      this.#entrypoint,
       request.method,
       request.url,
       ArrayFrom(request.headers),
@@ -94,19 +96,19 @@ class Fetcher {
   }
 
   connect() {
-    throw new TypeError(`Service binding ${this[_binding]}: connect() is not supported.`);
+    throw new TypeError(`Service binding ${this.#binding}: connect() is not supported.`);
   }
 }
 
-/** Calls `method` of the binding's entrypoint with `args`. */
-async function call(fetcher, method, args) {
+/** Calls `method` of `fetcher`'s entrypoint with `args`. */
+async function call(binding, loopback, entrypoint, method, args) {
   if (!takeSubrequest()) {
     throw new Error(TOO_MANY_SUBREQUESTS);
   }
   const answer = await op_service_rpc(
-    fetcher[_binding],
-    fetcher[_service],
-    fetcher[_entrypoint],
+    binding,
+    loopback,
+    entrypoint,
     method,
     hopHeaders(),
     rpcEncode(args),
@@ -127,8 +129,8 @@ async function call(fetcher, method, args) {
  * method called over RPC. `then` is not one, so that the binding itself is
  * no thenable.
  */
-function binding(name, { service, assets, entrypoint }) {
-  const fetcher = new Fetcher(name, service, assets, entrypoint);
+function binding(name, { assets, loopback = false, entrypoint = "" }) {
+  const fetcher = new Fetcher(name, assets, loopback, entrypoint);
   if (assets) {
     return fetcher;
   }
@@ -136,12 +138,12 @@ function binding(name, { service, assets, entrypoint }) {
     get(target, property, receiver) {
       if (typeof property === "symbol" || ReflectHas(target, property)) {
         const value = ReflectGet(target, property, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
+        return typeof value === "function" ? FunctionPrototypeBind(value, target) : value;
       }
       if (property === "then") {
         return undefined;
       }
-      return (...args) => call(target, property, args);
+      return (...args) => call(name, loopback, entrypoint, property, args);
     },
   });
 }

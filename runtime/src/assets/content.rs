@@ -26,6 +26,16 @@ pub const COMPRESSED_BYTES: u64 = 16 * 1024 * 1024;
 /// take.
 const BUDGET_BYTES: usize = 256 * 1024 * 1024;
 
+/// Opens an asset file for reading, refusing a symbolic link put in its
+/// place since the file list was read.
+pub fn open(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
 /// The encodings a response may be sent in, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

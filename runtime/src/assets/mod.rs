@@ -118,10 +118,14 @@ enum Outcome {
 
 impl Assets {
     /// Reads the file list, `.assetsignore`, `_headers` and `_redirects` of
-    /// the assets of `worker`. Fails, naming the file and the limit, if a
+    /// the assets of `worker` (which runs a script when `has_worker`). Fails, naming the file and the limit, if a
     /// file or their number is over Cloudflare's limits; problems with
     /// lines of `_headers` and `_redirects` are logged with their line.
-    pub fn load(config: &AssetsConfig, worker: &WorkerConfig) -> Result<Self, String> {
+    pub fn load(
+        config: &AssetsConfig,
+        worker: &WorkerConfig,
+        has_worker: bool,
+    ) -> Result<Self, String> {
         let dir = &config.directory;
         let shown = dir.display();
         if !dir.is_dir() {
@@ -129,8 +133,7 @@ impl Assets {
                 "`assets.directory`: {shown} does not exist or is not a directory"
             ));
         }
-        let root = worker.source.parent().unwrap_or(dir);
-        let files = scan(dir, root)?;
+        let files = scan(dir)?;
         let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
         let (headers, header_warnings) = read("_headers")
             .map(|text| HeaderRules::parse(&text))
@@ -167,7 +170,7 @@ impl Assets {
             files,
             headers,
             redirects,
-            has_worker: worker.main.is_some(),
+            has_worker,
             navigation_prefers_assets: navigation_prefers_assets(worker),
             budget: Arc::default(),
         })
@@ -205,10 +208,15 @@ impl Assets {
         } else {
             NotFoundHandling::None
         };
-        let outcome = self.outcome(head, not_found);
-        if outcome == Outcome::NoMatch {
-            return None;
-        }
+        let outcome = match self.outcome(head, not_found) {
+            Outcome::NoMatch => return None,
+            // A `_redirects` rewrite that found nothing is the assets' to
+            // answer, with `not_found_handling` in full.
+            Outcome::NotFound if not_found != self.config.not_found_handling => {
+                self.outcome(head, self.config.not_found_handling)
+            }
+            outcome => outcome,
+        };
         Some(self.respond(head, outcome).await)
     }
 
@@ -279,9 +287,10 @@ fn navigation_prefers_assets(worker: &WorkerConfig) -> bool {
 }
 
 /// The files under `dir`, by their key, except those `.assetsignore`
-/// names and the directory's own config files. Symbolic links are
-/// followed only to files inside `root` (the Worker's folder).
-fn scan(dir: &Path, root: &Path) -> Result<HashMap<String, File>, String> {
+/// names and the directory's own config files. Symbolic links (to files or
+/// folders) are followed only where they stay inside `dir`; each file is
+/// kept by its real path.
+fn scan(dir: &Path) -> Result<HashMap<String, File>, String> {
     let shown = dir.display();
     let ignore = {
         let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
@@ -298,10 +307,20 @@ fn scan(dir: &Path, root: &Path) -> Result<HashMap<String, File>, String> {
             .build()
             .map_err(|e| format!("{}: {e}", dir.join(".assetsignore").display()))?
     };
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut files = HashMap::new();
+    let real_dir = dir.canonicalize().map_err(|e| format!("{shown}: {e}"))?;
     let walk = walkdir::WalkDir::new(dir).follow_links(true).into_iter();
     let walk = walk.filter_entry(|entry| {
+        // A linked folder outside the directory is not walked at all.
+        if entry.path_is_symlink()
+            && entry.file_type().is_dir()
+            && !entry
+                .path()
+                .canonicalize()
+                .is_ok_and(|real| real.starts_with(&real_dir))
+        {
+            return false;
+        }
         let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
         relative.as_os_str().is_empty()
             || !ignore
@@ -309,23 +328,35 @@ fn scan(dir: &Path, root: &Path) -> Result<HashMap<String, File>, String> {
                 .is_ignore()
     });
     for entry in walk {
-        let entry = entry.map_err(|e| format!("`assets.directory` {shown}: {e}"))?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            // A link to nothing, or a loop of links: not a file to serve.
+            Err(error)
+                if error.loop_ancestor().is_some()
+                    || error
+                        .io_error()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+            {
+                tracing::warn!("`assets.directory` {shown}: {error}; not served");
+                continue;
+            }
+            Err(error) => return Err(format!("`assets.directory` {shown}: {error}")),
+        };
         if entry.file_type().is_dir() {
             continue;
         }
         let path = entry.path();
-        if entry.path_is_symlink() {
-            let inside = path
-                .canonicalize()
-                .is_ok_and(|target| target.starts_with(&root));
-            if !inside {
-                tracing::warn!(
-                    "{}: a link to outside the Worker's folder; not served",
-                    path.display()
-                );
-                continue;
-            }
-        }
+        let Some(real) = path
+            .canonicalize()
+            .ok()
+            .filter(|real| real.starts_with(&real_dir))
+        else {
+            tracing::warn!(
+                "{}: a link to outside the assets directory; not served",
+                path.display()
+            );
+            continue;
+        };
         let metadata = entry
             .metadata()
             .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -345,7 +376,7 @@ fn scan(dir: &Path, root: &Path) -> Result<HashMap<String, File>, String> {
         files.insert(
             format!("/{}", relative.replace(std::path::MAIN_SEPARATOR, "/")),
             File {
-                path: path.to_path_buf(),
+                path: real,
                 content: Arc::default(),
             },
         );

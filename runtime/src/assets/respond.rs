@@ -13,7 +13,7 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Response, StatusCode};
 use isola_apis::body::{BodyError, ResponseBody};
 
-use super::content::{COMPRESSED_BYTES, Derived, Encoding, Stamp};
+use super::content::{COMPRESSED_BYTES, Derived, Encoding, Stamp, open};
 use super::{Assets, File, Outcome};
 
 /// `Cache-Control` of an asset, unless the request carries credentials or
@@ -107,7 +107,7 @@ impl Assets {
             match content.known(stamp) {
                 Some(derived) => derived,
                 None => tokio::task::spawn_blocking(move || {
-                    let mut opened = std::fs::File::open(&path)?;
+                    let mut opened = open(&path)?;
                     content.derive(&mut opened, stamp, &budget)
                 })
                 .await
@@ -199,33 +199,42 @@ enum Body {
     File,
 }
 
-/// A large file's bytes, read in chunks on a blocking thread as the client
-/// takes them (a few chunks ahead); the reading stops when the client goes.
+/// A large file's bytes, each chunk read on a blocking thread and sent as
+/// the client takes it: a slow client holds no thread while it waits. The
+/// reading stops when the client goes.
 async fn stream(path: &std::path::Path, derived: Arc<Derived>) -> std::io::Result<ResponseBody> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = open(path)?;
     let (sender, body) = ResponseBody::channel();
     let mut left = derived.stamp.len;
-    tokio::task::spawn_blocking(move || {
+    tokio::spawn(async move {
         while left > 0 {
-            // `read_to_end` fills the spare capacity without zeroing it first.
-            let mut chunk = Vec::with_capacity(CHUNK);
-            let read = std::io::Read::by_ref(&mut file)
-                .take(CHUNK.min(usize::try_from(left).unwrap_or(CHUNK)) as u64)
-                .read_to_end(&mut chunk);
-            let read = match read {
-                Ok(0) => Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
+            let want = CHUNK.min(usize::try_from(left).unwrap_or(CHUNK));
+            let read = tokio::task::spawn_blocking(move || {
+                // `read_to_end` fills the spare capacity without zeroing it.
+                let mut chunk = Vec::with_capacity(want);
+                let read = Read::by_ref(&mut file)
+                    .take(want as u64)
+                    .read_to_end(&mut chunk);
+                (file, read.map(|_| chunk))
+            })
+            .await;
+            let Ok((returned, read)) = read else { return };
+            file = returned;
+            let chunk = match read {
+                Ok(chunk) if chunk.is_empty() => {
+                    Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof))
+                }
                 other => other,
             };
-            let chunk = read.map(|read| {
-                left -= read as u64;
+            let chunk = chunk.map(|chunk| {
+                left -= chunk.len() as u64;
                 Bytes::from(chunk)
             });
             let failed = chunk.is_err();
-            if sender
-                .blocking_send(chunk.map_err(|e| Box::new(e) as BodyError))
-                .is_err()
-                || failed
-            {
+            let sent = sender
+                .send(chunk.map_err(|e| Box::new(e) as BodyError))
+                .await;
+            if sent.is_err() || failed {
                 return;
             }
         }

@@ -89,7 +89,11 @@ mod tests {
             "compatibility_date": "2024-01-01",
             "vars": {"MODE": "prod", "ONLY_TOP": "x"},
             "kv_namespaces": [{"binding": "KV", "id": "prod"}],
-            "env": {"staging": {"vars": {"MODE": "staging"}, "compatibility_date": "2025-01-01"}}
+            "assets": {"directory": "public", "not_found_handling": "404-page"},
+            "env": {
+                "staging": {"vars": {"MODE": "staging"}, "compatibility_date": "2025-01-01"},
+                "preview": {"assets": {"directory": "preview"}}
+            }
         });
         let staging = select(
             Path::new("wrangler.toml"),
@@ -110,6 +114,21 @@ mod tests {
             "bindings are not inherited"
         );
         assert!(staging.get("env").is_none());
+        assert_eq!(
+            staging["assets"]["directory"], "public",
+            "assets are inherited"
+        );
+        let preview = select(
+            Path::new("wrangler.toml"),
+            document.clone(),
+            Some("preview"),
+        )
+        .unwrap();
+        assert_eq!(
+            preview["assets"],
+            json!({"directory": "preview"}),
+            "an environment's assets replace the top level's whole"
+        );
 
         let top = select(Path::new("wrangler.toml"), document.clone(), None).unwrap();
         assert_eq!(top["name"], "shop");

@@ -416,36 +416,44 @@ impl HostConfig {
 /// No Worker's static assets reach into another Worker's folder (its
 /// code, its `.dev.vars`), nor contain it: each serves only its own files.
 fn check_assets_apart(workers: &[WorkerEntry], source: &Path) -> Result<(), ConfigError> {
-    let folder = |w: &WorkerEntry| {
-        let dir = w.config.source.parent().unwrap_or(Path::new("/"));
+    for worker in workers {
+        let others = workers
+            .iter()
+            .map(|w| &w.config)
+            .filter(|other| other.name != worker.config.name);
+        assets_apart(&worker.config, others).map_err(|m| ConfigError::new(source, m))?;
+    }
+    Ok(())
+}
+
+/// Whether `worker`'s assets stay out of the folders of `others` (and do
+/// not hold them); an error names both Workers.
+pub fn assets_apart<'a>(
+    worker: &WorkerConfig,
+    others: impl Iterator<Item = &'a WorkerConfig>,
+) -> Result<(), String> {
+    let folder = |config: &WorkerConfig| {
+        let dir = config.source.parent().unwrap_or(Path::new("/"));
         dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())
     };
-    for worker in workers {
-        let Some(assets) = &worker.config.assets else {
-            continue;
-        };
-        let own = folder(worker);
-        for other in workers
-            .iter()
-            .filter(|o| o.config.name != worker.config.name)
-        {
-            let theirs = folder(other);
-            // Assets in a folder of its own nested in theirs are its own.
-            let inside = assets.directory.starts_with(&theirs)
-                && !(assets.directory.starts_with(&own) && own.starts_with(&theirs));
-            if inside || theirs.starts_with(&assets.directory) {
-                return Err(ConfigError::new(
-                    source,
-                    format!(
-                        "Worker {:?}: `assets.directory` {} reaches the folder of Worker {:?} ({}); \
-                         a Worker serves only its own files",
-                        worker.config.name,
-                        assets.directory.display(),
-                        other.config.name,
-                        theirs.display()
-                    ),
-                ));
-            }
+    let Some(assets) = &worker.assets else {
+        return Ok(());
+    };
+    let own = folder(worker);
+    for other in others {
+        let theirs = folder(other);
+        // Assets in a folder of its own nested in theirs are its own.
+        let inside = assets.directory.starts_with(&theirs)
+            && !(assets.directory.starts_with(&own) && own.starts_with(&theirs));
+        if inside || theirs.starts_with(&assets.directory) {
+            return Err(format!(
+                "Worker {:?}: `assets.directory` {} reaches the folder of Worker {:?} ({}); \
+                 a Worker serves only its own files",
+                worker.name,
+                assets.directory.display(),
+                other.name,
+                theirs.display()
+            ));
         }
     }
     Ok(())

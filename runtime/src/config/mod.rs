@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 pub use assets::{AssetsConfig, FirstRun, HtmlHandling, NotFoundHandling, RunWorkerFirst};
 pub use cron::Schedule;
 pub use host::{
-    HostConfig, HostOptions, PoolConfig, WorkerEntry, default_cf, memory_bytes, service_targets,
+    HostConfig, HostOptions, PoolConfig, WorkerEntry, assets_apart, default_cf, memory_bytes,
+    service_targets,
 };
 pub use route::RoutePattern;
 pub use wrangler::{

@@ -67,7 +67,7 @@ pub fn watch(
                 assets_only &= asset;
             }
             if assets_only {
-                match host.reload_assets(&name) {
+                match host.reload_assets(&name).await {
                     Ok(()) => {
                         tracing::info!("[{name}] assets refreshed ({} changed)", path.display())
                     }

@@ -65,7 +65,7 @@ impl Host {
                 .is_some()
                 .then(|| WorkerVersion::prepare(entry.config.clone(), &config.options.cf))
                 .transpose()?;
-            let assets = load_assets(&entry.config)?;
+            let assets = load_assets(&entry.config, entry.config.main.is_some())?;
             let slot = WorkerSlot::start(
                 entry,
                 config.pool,
@@ -252,7 +252,7 @@ impl Host {
         if config.main.is_some() != entry.config.main.is_some() {
             tracing::warn!("[{name}] `main` was added or removed: restart to apply it");
         }
-        let assets = load_assets(&config)?;
+        let assets = self.reload_assets_of(slot, &config).await?;
         if config.main.is_some() && entry.config.main.is_some() {
             let version = WorkerVersion::prepare(config, &self.options.cf)?;
             slot.swap(&self.launcher, version).await?;
@@ -264,15 +264,36 @@ impl Host {
 
     /// Reads the static assets of Worker `name` again (files were added or
     /// removed), leaving its code as it is; on error the last list stays.
-    pub fn reload_assets(&self, name: &str) -> Result<(), LoadError> {
+    pub async fn reload_assets(&self, name: &str) -> Result<(), LoadError> {
         let slot = self
             .by_name
             .get(name)
             .ok_or_else(|| LoadError(format!("no Worker is named {name:?}")))?;
         let config = WorkerConfig::load_with(&slot.entry.config.source, &slot.entry.load)
             .map_err(|e| LoadError(e.to_string()))?;
-        slot.set_assets(load_assets(&config)?);
+        slot.set_assets(self.reload_assets_of(slot, &config).await?);
         Ok(())
+    }
+
+    /// The assets `config` (the slot's Worker, read again) describes: kept
+    /// apart from the other Workers' folders, read off the runtime, with a
+    /// Worker beside them as the slot started.
+    async fn reload_assets_of(
+        &self,
+        slot: &WorkerSlot,
+        config: &WorkerConfig,
+    ) -> Result<Option<Arc<Assets>>, LoadError> {
+        let others = self
+            .workers
+            .iter()
+            .map(|other| &other.entry.config)
+            .filter(|other| other.name != slot.name());
+        crate::config::assets_apart(config, others).map_err(LoadError)?;
+        let config = config.clone();
+        let has_worker = slot.entry.config.main.is_some();
+        tokio::task::spawn_blocking(move || load_assets(&config, has_worker))
+            .await
+            .map_err(|e| LoadError(e.to_string()))?
     }
 
     /// The stores the Workers bind to (for the admin endpoint).
@@ -288,12 +309,13 @@ impl Host {
     }
 }
 
-/// The static assets of the Worker `config` describes, read.
-fn load_assets(config: &WorkerConfig) -> Result<Option<Arc<Assets>>, LoadError> {
+/// The static assets of the Worker `config` describes (beside a script
+/// when `has_worker`), read.
+fn load_assets(config: &WorkerConfig, has_worker: bool) -> Result<Option<Arc<Assets>>, LoadError> {
     let Some(assets) = &config.assets else {
         return Ok(None);
     };
-    let assets = Assets::load(assets, config)
+    let assets = Assets::load(assets, config, has_worker)
         .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;
     Ok(Some(Arc::new(assets)))
 }

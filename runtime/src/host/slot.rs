@@ -20,7 +20,7 @@ use isola_apis::body::{BodyError, ResponseBody};
 use super::error_page::{RequestSummary, dev_error_response, error_response};
 use crate::assets::{Assets, Head};
 use crate::error::LoadError;
-use crate::exchange::{Event, Exchange, Failure, Outcome, Scheduled};
+use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Scheduled};
 use crate::instance::{Instance, Launcher};
 use crate::worker::WorkerVersion;
 
@@ -142,7 +142,10 @@ impl WorkerSlot {
         B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
         B::Error: Into<BodyError>,
     {
-        if let Some(assets) = self.assets()
+        // Calls to entrypoints and RPC methods are for the Worker itself.
+        let call = request.extensions().get::<Call>().is_some();
+        if !call
+            && let Some(assets) = self.assets()
             && let Some(response) = assets.route(&Head::of(&request)).await
         {
             return response;

@@ -47,6 +47,14 @@ export default class extends WorkerEntrypoint {
     };
   }
 
+  async recurse(depth) {
+    try {
+      return await this.ctx.exports.default.recurse(depth + 1);
+    } catch (error) {
+      return { depth, message: error.message };
+    }
+  }
+
   notCloneable() {
     return { callback() {} };
   }

@@ -62,8 +62,12 @@ const routes = {
     return { whoami: await env.ADMIN.whoami(), fetched: await fetched.text() };
   },
   async "/fetch"(env) {
-    const response = await env.BACK.fetch("https://back.internal/");
-    return { text: await response.text(), thenable: typeof env.BACK.then };
+    const response = await env.BACK.fetch("https://back.internal/dynamic");
+    const page = await env.BACK.fetch("https://back.internal/");
+    return { text: await response.text(), page: await page.text(), thenable: typeof env.BACK.then };
+  },
+  async "/recurse"(env) {
+    return await env.BACK.recurse(0);
   },
   async "/ghost"(env) {
     const fetched = await env.GHOST.fetch("https://back.internal/");
@@ -97,6 +101,17 @@ const routes = {
       text += new TextDecoder().decode(value);
     }
     return { streamed: true, text };
+  },
+  async "/forge"(env) {
+    // A binding made by hand reaches only what the config binds.
+    const Fetcher = env.BACK.constructor;
+    const forged = new Fetcher("VICTIM", false, false, "");
+    try {
+      await forged.fetch("https://victim.internal/");
+      return { reached: true };
+    } catch (error) {
+      return { message: error.message };
+    }
   },
   async "/env"(env) {
     return { same: moduleEnv === env, bound: typeof moduleEnv.BACK.add };
