@@ -285,7 +285,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             serde_json::to_value(service[0].describe()).unwrap(),
-            json!({ "type": "service", "service": "auth", "assets": false, "entrypoint": "Admin" })
+            json!({ "type": "service", "assets": false })
         );
     }
 
