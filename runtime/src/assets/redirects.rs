@@ -74,12 +74,19 @@ impl Redirects {
                 continue;
             }
             let from = normalize_from(from);
-            if has_scheme(to) && !to.starts_with("https://") {
+            let to_relative = to.starts_with('/');
+            if !to_relative && !to.starts_with("https://") {
                 warnings.push(warn(
                     "URLs should either be relative (e.g. begin with a forward-slash), or use HTTPS (e.g. begin with \"https://\").".to_string(),
                 ));
                 continue;
             }
+            let to = if to_relative {
+                normalize_path(to, true)
+            } else {
+                to.to_string()
+            };
+            let to = to.as_str();
             let status = match tokens.get(2) {
                 None => 302,
                 Some(text) => match text.parse::<u16>() {
@@ -237,14 +244,35 @@ fn has_placeholder(path: &str) -> bool {
     })
 }
 
-/// `from` with a leading `/`, without a query or fragment.
+/// `from` with a leading `/`, without a query or fragment, as a URL
+/// parser writes its path (so `/café` matches the request's `/caf%C3%A9`).
 fn normalize_from(from: &str) -> String {
     let path = from.split(['?', '#']).next().unwrap_or("");
     if path.starts_with('/') {
-        path.to_string()
+        normalize_path(path, false)
     } else {
-        format!("/{path}")
+        normalize_path(&format!("/{path}"), false)
     }
+}
+
+/// A relative URL as a URL parser writes it: the path percent-encoded and
+/// its dot segments resolved, with the query and fragment when `whole`.
+fn normalize_path(relative: &str, whole: bool) -> String {
+    let Ok(url) = url::Url::parse(&format!("https://x{relative}")) else {
+        return relative.to_string();
+    };
+    let mut out = url.path().to_string();
+    if whole {
+        if let Some(query) = url.query() {
+            out.push('?');
+            out.push_str(query);
+        }
+        if let Some(fragment) = url.fragment() {
+            out.push('#');
+            out.push_str(fragment);
+        }
+    }
+    out
 }
 
 fn collapse_slashes(path: &str) -> String {
@@ -305,6 +333,12 @@ mod tests {
             Some(Redirect::Rewrite("/users/id".into()))
         );
         assert_eq!(redirects.find("h", "/nothing", ""), None);
+        let encoded = rules("/café /menü 301\n");
+        assert_eq!(
+            encoded.find("h", "/caf%C3%A9", ""),
+            to(301, "/men%C3%BC"),
+            "rules are matched as the request's path is sent"
+        );
         assert_eq!(
             redirects.find("h", "/old/", ""),
             None,
@@ -316,7 +350,7 @@ mod tests {
     fn bad_lines_are_warnings_with_their_numbers() {
         let (redirects, warnings) = Redirects::parse(
             "/a\nhttps://x.com/a /b\n/c http://x.com/\n/d /e 404\n/f https://x.com/ 200\n\
-             /* /index.html 200\n/g /h\n/g /i\n",
+             /* /index.html 200\n/g /h\n/g /i\n/j k\n",
             true,
         );
         let seen: Vec<(Option<usize>, &str)> = warnings
@@ -354,6 +388,11 @@ mod tests {
         );
         assert!(seen[5].1.starts_with("Infinite loop detected"), "{seen:?}");
         assert_eq!(seen[6], (Some(8), "Ignoring duplicate rule for path /g."));
+        assert_eq!(
+            seen[7].0,
+            Some(9),
+            "a target must be a path or an https URL"
+        );
         assert_eq!(redirects.len(), 1);
     }
 
