@@ -264,26 +264,42 @@ function finish(id, invocation, response) {
   }
 }
 
-function onRequest(id, method, url, headers, hasBody, entrypoint) {
-  const handler = entrypoint === null ? fetchHandler : entrypointFetchHandler(entrypoint);
+/**
+ * A new invocation for request or call `id`, among those not answered yet;
+ * its `headers` hold `CF-EW-Via`, what is left of the loop limit for the
+ * calls it makes.
+ */
+function beginInvocation(id, headers) {
   const invocation = new Invocation();
   invocation.failRequest = (error) => fail(id, invocation, error);
   invocation.headers = headers;
   MapPrototypeSet(unanswered, id, invocation);
-  // Everything this request's code starts (promises, timers) carries it.
+  return invocation;
+}
+
+/** `run()`, with everything it starts (promises, timers) carrying `invocation`. */
+function within(invocation, run) {
   const outer = core.getAsyncContext();
   core.setAsyncContext(invocation);
+  try {
+    return run();
+  } finally {
+    core.setAsyncContext(outer);
+  }
+}
+
+function onRequest(id, method, url, headers, hasBody, entrypoint) {
+  const handler = entrypoint === null ? fetchHandler : entrypointFetchHandler(entrypoint);
+  const invocation = beginInvocation(id, headers);
   let result;
   try {
-    result = handler(
-      requestFromHost(id, method, url, headers, hasBody),
+    result = within(
       invocation,
+      () => handler(requestFromHost(id, method, url, headers, hasBody), invocation),
     );
   } catch (error) {
     fail(id, invocation, error);
     return;
-  } finally {
-    core.setAsyncContext(outer);
   }
   if (isResponse(result)) {
     finish(id, invocation, result);
@@ -298,19 +314,11 @@ function onRequest(id, method, url, headers, hasBody, entrypoint) {
 
 /** Answers another Worker's RPC call of `name` on `entrypoint` (or the default). */
 function onCall(id, headers, entrypoint, name) {
-  const invocation = new Invocation();
-  invocation.failRequest = (error) => fail(id, invocation, error);
-  // `CF-EW-Via`: what is left of the loop limit for calls it makes.
-  invocation.headers = headers;
-  MapPrototypeSet(unanswered, id, invocation);
-  const outer = core.getAsyncContext();
-  core.setAsyncContext(invocation);
-  let answer;
-  try {
-    answer = callEntrypoint(entrypoint, name, op_worker_call_args(id), invocation);
-  } finally {
-    core.setAsyncContext(outer);
-  }
+  const invocation = beginInvocation(id, headers);
+  const answer = within(
+    invocation,
+    () => callEntrypoint(entrypoint, name, op_worker_call_args(id), invocation),
+  );
   PromisePrototypeThen(answer, ({ 0: ok, 1: bytes }) => {
     if (invocation.answered) {
       return;
@@ -328,19 +336,15 @@ function onCall(id, headers, entrypoint, name) {
 function onScheduled(id, cron, scheduledTime) {
   const invocation = new Invocation();
   invocation.failRequest = (error) => fail(id, invocation, error);
-  const outer = core.getAsyncContext();
-  core.setAsyncContext(invocation);
   let result;
   try {
-    result = scheduledHandler(
-      newScheduledController(scheduledTime, cron),
+    result = within(
       invocation,
+      () => scheduledHandler(newScheduledController(scheduledTime, cron), invocation),
     );
   } catch (error) {
     fail(id, invocation, error);
     return;
-  } finally {
-    core.setAsyncContext(outer);
   }
   PromisePrototypeThen(
     PromisePrototypeThen(PromiseResolve(result), () => invocation.settled()),

@@ -183,17 +183,11 @@ impl Assets {
         head: &Head,
     ) -> Option<http::Response<isola_apis::body::ResponseBody>> {
         if !self.has_worker {
-            return Some(
-                self.respond(head, self.outcome(head, self.config.not_found_handling))
-                    .await,
-            );
+            return Some(self.fetch(head).await);
         }
         let static_routing = match self.config.run_worker_first.first(&head.path) {
             FirstRun::Worker => return None,
-            FirstRun::Assets => {
-                let outcome = self.outcome(head, self.config.not_found_handling);
-                return Some(self.respond(head, outcome).await);
-            }
+            FirstRun::Assets => return Some(self.fetch(head).await),
             FirstRun::Either => {
                 matches!(self.config.run_worker_first, RunWorkerFirst::Paths { .. })
             }
@@ -220,7 +214,8 @@ impl Assets {
         Some(self.respond(head, outcome).await)
     }
 
-    /// What `env.ASSETS.fetch()` answers.
+    /// What the assets answer on their own, with `not_found_handling` in
+    /// full: `env.ASSETS.fetch()`, and requests no Worker may take.
     pub async fn fetch(&self, head: &Head) -> http::Response<isola_apis::body::ResponseBody> {
         self.respond(head, self.outcome(head, self.config.not_found_handling))
             .await
