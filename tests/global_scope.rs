@@ -115,3 +115,45 @@ fn workers_see_workerd_values_not_denos() {
     assert_eq!(uuid.len(), 36);
     assert_eq!(&uuid[14..15], "4", "a version 4 UUID: {uuid}");
 }
+
+/// The globals of Node.js compatibility are where workerd has them: on by
+/// compatibility date from 2026-08-04 (`Buffer`, `global` and `process`
+/// own, `setImmediate` and `clearImmediate` on the prototype), absent at
+/// 2025-01-01 without the flag.
+#[test]
+fn node_globals_follow_the_compatibility_date_as_on_workerd() {
+    const NODE_GLOBALS: [&str; 5] = ["Buffer", "clearImmediate", "global", "process", "setImmediate"];
+    let read = |file: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(repo().join("tests/reference").join(file)).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let reference = read("workerd-globals-2026-11-17.json");
+    let by_date = Isola::serve(&[case("globals").join("node-by-date.toml").to_str().unwrap()]);
+    let ours = by_date.get("/").json();
+    let prototype = |scope: &serde_json::Value| strings(&scope["protoChain"][0]["names"]);
+    for name in NODE_GLOBALS {
+        assert_eq!(
+            strings(&ours["own"]).contains(name),
+            strings(&reference["own"]).contains(name),
+            "{name} as an own property"
+        );
+        assert_eq!(
+            prototype(&ours).contains(name),
+            prototype(&reference).contains(name),
+            "{name} on the prototype"
+        );
+    }
+    assert_eq!(ours["receivers"]["lengths"][3], "clearImmediate");
+
+    let before = read("workerd-globals-2025-01-01.json");
+    let workerd_then = strings(&before["all"]);
+    let isola_then = reference_names(
+        &Isola::serve(&[case("globals").join("before-node.toml").to_str().unwrap()])
+            .get("/")
+            .json(),
+    );
+    for name in NODE_GLOBALS {
+        assert!(!workerd_then.contains(name), "the reference has {name}");
+        assert!(!isola_then.contains(name), "{name} at 2025-01-01");
+    }
+}

@@ -13,6 +13,7 @@
 //! | [`html_rewriter`] | `HTMLRewriter` |
 //! | [`websocket`] | `WebSocketPair`, `WebSocket`, `fetch()` upgrades |
 //! | [`crypto`] | `crypto.DigestStream`, `crypto.subtle.timingSafeEqual` |
+//! | [`node`] | `node:` modules, `Buffer`, `process` |
 //!
 //! (`WebAssembly` lives in the `isola` crate, beside the isolate whose CPU
 //! account and memory budget it shares.)
@@ -31,6 +32,7 @@ pub mod denied_ipv6;
 pub mod global_scope;
 pub mod html_rewriter;
 pub mod kv;
+pub mod node;
 pub mod services;
 pub mod stores;
 pub mod unsafe_eval;
@@ -57,6 +59,7 @@ pub fn extensions() -> Vec<deno_core::Extension> {
         crypto::isola_crypto::init(),
         html_rewriter::isola_html_rewriter::init(),
         websocket::isola_websocket::init(),
+        node::extension(),
     ];
     extensions.extend(BINDINGS.iter().map(|kind| kind.extension()));
     extensions

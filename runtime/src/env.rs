@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use isola_apis::JsBinding;
+use isola_apis::node::NodeCompat;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -18,6 +19,7 @@ pub struct Description<'a> {
     bindings: BTreeMap<&'a str, JsBinding>,
     compatibility_date: Option<&'a str>,
     compatibility_flags: &'a [String],
+    node_compat: NodeCompat,
     /// What its requests carry as `request.cf`.
     cf: &'a Value,
 }
@@ -45,6 +47,7 @@ impl<'a> Description<'a> {
             bindings,
             compatibility_date: config.compatibility_date.as_deref(),
             compatibility_flags: &config.compatibility_flags,
+            node_compat: config.node_compat(),
             cf,
         }
     }

@@ -58,6 +58,7 @@ impl WorkerVersion {
             let main = ModuleSpecifier::from_file_path(&path)
                 .map_err(|()| LoadError(format!("{}: not an absolute path", path.display())))?;
             let guest = Guest::load(&config.name, &path, env::variables(&config))?;
+            let node = config.node_compat();
             return Ok(Arc::new(Self {
                 name: config.name.as_str().into(),
                 main,
@@ -66,7 +67,11 @@ impl WorkerVersion {
                 description: String::new(),
                 guest: Some(Arc::new(guest)),
                 config,
-                sources: Arc::new(ModuleSources::new(ModuleRules::default(), Scope::default())),
+                sources: Arc::new(ModuleSources::new(
+                    ModuleRules::default(),
+                    Scope::default(),
+                    node,
+                )),
             }));
         }
         let base = path.parent().unwrap_or(std::path::Path::new("/"));
@@ -78,7 +83,11 @@ impl WorkerVersion {
             .parent()
             .filter(|dir| path.starts_with(dir))
             .unwrap_or(base);
-        let sources = Arc::new(ModuleSources::new(rules, Scope::new(root)));
+        let sources = Arc::new(ModuleSources::new(
+            rules,
+            Scope::new(root),
+            config.node_compat(),
+        ));
         let main = sources
             .url(&path)
             .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?;

@@ -39,7 +39,11 @@ import {
 import { makeEnv } from "ext:isola_global_scope/40_env.js";
 import { rpcDecode, rpcEncode } from "ext:isola_global_scope/45_rpc_values.js";
 import { publish } from "ext:isola_global_scope/50_cloudflare_workers.js";
-import { defineCloudflareGlobal } from "ext:isola_global_scope/90_global_scope.js";
+import {
+  defineCloudflareGlobal,
+  defineNodeGlobals,
+} from "ext:isola_global_scope/90_global_scope.js";
+import { requireNode, setNodeCompat } from "ext:isola_node/node.js";
 import {
   disallowCodeGeneration,
   evalAllowedDuringStartup,
@@ -51,7 +55,9 @@ const {
   FunctionPrototypeApply,
   FunctionPrototypeCall,
   JSONParse,
+  JSONStringify,
   ObjectFreeze,
+  ObjectKeys,
   MapPrototypeDelete,
   MapPrototypeGet,
   MapPrototypeSet,
@@ -396,13 +402,34 @@ let env = null;
 let workerNamespace;
 
 /**
+ * What `process.env` holds under `nodejs_compat_populate_process_env`: the
+ * vars and secrets, text as it is and other JSON values as JSON text.
+ */
+function processVariables(bindings) {
+  const variables = {};
+  for (const name of ObjectKeys(bindings)) {
+    const binding = bindings[name];
+    if (binding.type === "var") {
+      variables[name] = typeof binding.value === "string"
+        ? binding.value
+        : JSONStringify(binding.value);
+    }
+  }
+  return variables;
+}
+
+/**
  * Called by the host before the Worker's code runs, with the JSON
  * description of the Worker (`isola::worker::WorkerVersion::description`).
  * Service-worker scripts see their bindings as globals.
  */
 export function prepareWorker(isModule, description, subrequestLimit) {
-  const { bindings, compatibilityDate, compatibilityFlags, cf } = JSONParse(description);
+  const { bindings, compatibilityDate, compatibilityFlags, nodeCompat, cf } =
+    JSONParse(description);
   setIncomingCf(cf);
+  if (setNodeCompat(nodeCompat, processVariables(bindings))) {
+    defineNodeGlobals(requireNode);
+  }
   Invocation.subrequestLimit = subrequestLimit;
   defineCloudflareGlobal(compatibilityFlags);
   if (!evalAllowedDuringStartup(compatibilityDate, compatibilityFlags)) {

@@ -383,13 +383,11 @@ const prototypeProperties = {
   ),
   atob: writable(globalFunctions.atob),
   btoa: writable(globalFunctions.btoa),
-  clearImmediate: writable(globalFunctions.clearImmediate),
   clearInterval: writable(globalFunctions.clearInterval),
   clearTimeout: writable(globalFunctions.clearTimeout),
   fetch: writable(globalFunctions.fetch),
   queueMicrotask: writable(globalFunctions.queueMicrotask),
   reportError: writable(globalFunctions.reportError),
-  setImmediate: writable(globalFunctions.setImmediate),
   setInterval: writable(globalFunctions.setInterval),
   setTimeout: writable(globalFunctions.setTimeout),
   structuredClone: writable(globalFunctions.structuredClone),
@@ -428,6 +426,36 @@ export function defineCloudflareGlobal(flags) {
     writable: false,
     enumerable: false,
     configurable: true,
+  });
+}
+
+/**
+ * The globals of Node.js compatibility (`nodejs_compat_v2`):
+ * `setImmediate` and `clearImmediate` beside the timers, and `global`,
+ * `Buffer` and `process` as own properties; `Buffer` and `process` load
+ * their modules (through `requireNode`) when first touched.
+ */
+export function defineNodeGlobals(requireNode) {
+  ObjectDefineProperties(ServiceWorkerGlobalScope.prototype, {
+    clearImmediate: writable(globalFunctions.clearImmediate),
+    setImmediate: writable(globalFunctions.setImmediate),
+  });
+  const lazy = (name, load) => ({
+    get() {
+      const value = load();
+      ObjectDefineProperty(globalThis, name, nonEnumerable(value));
+      return value;
+    },
+    set(value) {
+      ObjectDefineProperty(globalThis, name, nonEnumerable(value));
+    },
+    enumerable: false,
+    configurable: true,
+  });
+  ObjectDefineProperties(globalThis, {
+    Buffer: lazy("Buffer", () => requireNode("buffer").Buffer),
+    global: nonEnumerable(globalThis),
+    process: lazy("process", () => requireNode("process").default),
   });
 }
 

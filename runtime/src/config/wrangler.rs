@@ -248,6 +248,14 @@ impl WorkerConfig {
         self.bindings.iter().filter_map(|b| b.downcast_ref::<T>())
     }
 
+    /// How much of Node.js its compatibility date and flags give it.
+    pub fn node_compat(&self) -> isola_apis::node::NodeCompat {
+        isola_apis::node::NodeCompat::of(
+            self.compatibility_date.as_deref(),
+            &self.compatibility_flags,
+        )
+    }
+
     /// Loads a Worker from a script (`.js`, `.mjs`, `.ts`, ...), a wrangler
     /// config (`.toml`, `.json`, `.jsonc`), or a directory holding one.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {

@@ -28,6 +28,7 @@ pub const CLOUDFLARE_WORKERS: &str = "cloudflare:workers";
 pub use scope::Scope;
 
 use commonjs::CommonJs;
+use isola_apis::node::NodeCompat;
 
 use crate::config::RuleKind;
 
@@ -67,27 +68,39 @@ pub struct ModuleSources {
     resolver: Resolver,
     rules: ModuleRules,
     scope: Scope,
+    /// Which `node:` built-ins the Worker may import, and how.
+    node: NodeCompat,
 }
 
 impl ModuleSources {
-    /// The modules a Worker may import (`scope`), read as `rules` say.
-    pub fn new(rules: ModuleRules, scope: Scope) -> Self {
+    /// The modules a Worker may import (`scope`, and the Node.js built-ins
+    /// `node` allows), read as `rules` say.
+    pub fn new(rules: ModuleRules, scope: Scope, node: NodeCompat) -> Self {
         Self {
             files: Mutex::default(),
             analyses: Mutex::default(),
             resolver: Resolver::default(),
             rules,
             scope,
+            node,
         }
     }
 
     /// The module URL that `specifier` names when the module at
     /// `referrer` imports it. Module URLs are relative to the Worker's
-    /// folder (see [`Scope::url`]); a `file:` specifier is one already.
+    /// folder (see [`Scope::url`]); a `file:` specifier is one already, as
+    /// is a built-in's URL (which CommonJS bodies import, and whose module
+    /// checks that the Worker may use it).
     pub fn resolve(&self, specifier: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
-        if specifier.starts_with("file:") || specifier == CLOUDFLARE_WORKERS {
+        let builtin_url = specifier
+            .strip_prefix(isola_apis::node::SCHEME)
+            .is_some_and(|rest| rest.starts_with(':'));
+        if specifier.starts_with("file:") || specifier == CLOUDFLARE_WORKERS || builtin_url {
             return ModuleSpecifier::parse(specifier)
                 .map_err(|e| format!("bad module URL {specifier}: {e}"));
+        }
+        if let Some(builtin) = self.builtin(specifier, referrer)? {
+            return Ok(builtin);
         }
         let file = self.host_file(referrer)?;
         let found = self.resolver.resolve(
@@ -98,6 +111,18 @@ impl ModuleSources {
             },
         )?;
         self.module_url(&found, specifier)
+    }
+
+    /// The `node:` module URL of the Node.js built-in that `specifier`
+    /// names, if it names one.
+    fn builtin(&self, specifier: &str, referrer: &str) -> Result<Option<ModuleSpecifier>, String> {
+        let found = self
+            .node
+            .resolve(specifier)
+            .map_err(|why| format!("{why} (imported from {referrer})"))?;
+        found
+            .map(|url| ModuleSpecifier::parse(&url).map_err(|e| format!("{url}: {e}")))
+            .transpose()
     }
 
     /// The module URL of `path`, a file of the Worker's.

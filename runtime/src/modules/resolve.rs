@@ -108,12 +108,6 @@ fn resolve_with(
             super::CLOUDFLARE_WORKERS
         ));
     }
-    if let Some(builtin) = specifier.strip_prefix("node:") {
-        return Err(format!(
-            "Cannot import \"{specifier}\" from {referrer}: Node.js built-in modules \
-                 (node:{builtin}) are not provided"
-        ));
-    }
     let relative =
         specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/');
     if relative {
@@ -218,7 +212,5 @@ mod tests {
 
         let missing = resolver.resolve("nope", &referrer).unwrap_err();
         assert!(missing.contains("is the package installed"), "{missing}");
-        let node = resolver.resolve("node:fs", &referrer).unwrap_err();
-        assert!(node.contains("not provided"), "{node}");
     }
 }

@@ -16,7 +16,7 @@ function receivers() {
   const bare = atob;
   seen.bare = bare("aGk=");
   seen.onGlobal = globalThis.btoa("hi") + self.atob("aGk=");
-  seen.lengths = [fetch.length, setTimeout.length, fetch.name, clearImmediate.name];
+  seen.lengths = [fetch.length, setTimeout.length, fetch.name, globalThis.clearImmediate?.name ?? null];
   return seen;
 }
 export default {

@@ -144,6 +144,16 @@ impl ModuleSources {
 
     /// What `require(name)` in `referrer` finds.
     fn required(&self, name: &str, referrer: &ModuleSpecifier) -> Required {
+        match self.builtin(name, referrer.as_str()) {
+            Ok(Some(url)) => {
+                return Required::Found {
+                    url,
+                    kind: Kind::Builtin,
+                };
+            }
+            Ok(None) => {}
+            Err(error) => return Required::Missing(error),
+        }
         match self.resolve_require(name, referrer) {
             Ok(Some(url)) if url.path().ends_with(".json") => Required::Found {
                 url,

@@ -22,6 +22,9 @@ pub enum Kind {
     Json,
     /// Its exports, with `__esModule: true`.
     EsModule,
+    /// A Node.js built-in: what its default export is (Node's
+    /// `module.exports`).
+    Builtin,
 }
 
 /// A module a CommonJS file requires, as found.
@@ -56,7 +59,7 @@ pub fn body(text: &str, required: &[(String, Required)], filename: &str) -> Stri
                 ));
                 let load = match kind {
                     Kind::CommonJs => format!("__isola_r{i}.{RUN}()"),
-                    Kind::Json => format!("__isola_r{i}.default"),
+                    Kind::Json | Kind::Builtin => format!("__isola_r{i}.default"),
                     Kind::EsModule => format!("__isola_esm(__isola_r{i})"),
                 };
                 cases.push_str(&format!("case {}: return {load};", quote(name)));

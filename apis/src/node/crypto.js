@@ -1,0 +1,229 @@
+// node:crypto — hashes and HMACs (hashed by the host, incrementally),
+// random values, `timingSafeEqual`, and Web Crypto as `webcrypto`.
+// Ciphers, key derivation and key objects are not here yet: they throw
+// ERR_METHOD_NOT_IMPLEMENTED, as workerd's unimplemented parts do.
+(function () {
+"use strict";
+const { require, ops } = globalThis[Symbol.for("isola.node")].enter("crypto");
+const {
+  codes: {
+    ERR_CRYPTO_HASH_FINALIZED,
+    ERR_INVALID_ARG_TYPE,
+    ERR_OUT_OF_RANGE,
+  },
+  notImplemented,
+  validateFunction,
+  validateInteger,
+  validateNumber,
+  validateString,
+} = require("internal/errors");
+const { Buffer } = require("buffer");
+
+const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha512-224", "sha512-256"];
+
+/** `data` as bytes: strings in `encoding`, any view over its memory. */
+function bytesOf(data, encoding, name) {
+  if (typeof data === "string") return Buffer.from(data, encoding);
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new ERR_INVALID_ARG_TYPE(name, ["string", "Buffer", "TypedArray", "DataView"], data);
+}
+
+function output(bytes, encoding) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return encoding === undefined || encoding === "buffer" ? buffer : buffer.toString(encoding);
+}
+
+// A hasher the host holds is dropped when its object is collected undigested.
+const unfinished = new FinalizationRegistry((rid) => ops.hashDrop(rid));
+
+class Hasher {
+  #rid;
+  #done = false;
+
+  constructor(rid) {
+    this.#rid = rid;
+    unfinished.register(this, rid, this);
+  }
+
+  update(data, encoding) {
+    if (this.#done) throw new ERR_CRYPTO_HASH_FINALIZED();
+    ops.hashUpdate(this.#rid, bytesOf(data, encoding, "data"));
+    return this;
+  }
+
+  digest(encoding) {
+    if (this.#done) throw new ERR_CRYPTO_HASH_FINALIZED();
+    this.#done = true;
+    unfinished.unregister(this);
+    return output(ops.hashDigest(this.#rid), encoding);
+  }
+
+  /** For `Hash.copy`: the host's copy of this hasher's state. */
+  copyRid() {
+    if (this.#done) throw new ERR_CRYPTO_HASH_FINALIZED();
+    return ops.hashCopy(this.#rid);
+  }
+}
+
+class Hash extends Hasher {
+  constructor(algorithm, options, rid) {
+    if (rid === undefined) {
+      validateString(algorithm, "algorithm");
+      rid = ops.hashNew(algorithm, undefined);
+      if (rid === null || rid === undefined) throw new Error("Digest method not supported");
+    }
+    super(rid);
+  }
+
+  copy() {
+    return new Hash(undefined, undefined, this.copyRid());
+  }
+}
+
+class Hmac extends Hasher {
+  constructor(algorithm, key) {
+    validateString(algorithm, "hmac");
+    const keyBytes = key?.type === "secret" && typeof key.export === "function"
+      ? key.export()
+      : bytesOf(key, "utf8", "key");
+    const rid = ops.hashNew(algorithm, keyBytes);
+    if (rid === null || rid === undefined) throw new Error("Digest method not supported");
+    super(rid);
+  }
+}
+
+function createHash(algorithm, options) {
+  return new Hash(algorithm, options);
+}
+
+function createHmac(algorithm, key, options) {
+  return new Hmac(algorithm, key, options);
+}
+
+/** `crypto.hash(algorithm, data, outputEncoding = "hex")`, in one call. */
+function hash(algorithm, data, outputEncoding = "hex") {
+  validateString(algorithm, "algorithm");
+  if (typeof data !== "string" && !ArrayBuffer.isView(data)) {
+    throw new ERR_INVALID_ARG_TYPE("data", ["string", "Buffer", "TypedArray", "DataView"], data);
+  }
+  const digest = ops.hashOnce(algorithm, bytesOf(data, "utf8", "data"));
+  if (digest === null || digest === undefined) throw new Error("Digest method not supported");
+  return output(digest, outputEncoding);
+}
+
+function getHashes() {
+  return [...HASHES];
+}
+
+// Random values, in the 64 KiB slices `getRandomValues` takes.
+function fillRandom(bytes) {
+  for (let at = 0; at < bytes.length; at += 65536) {
+    crypto.getRandomValues(bytes.subarray(at, Math.min(at + 65536, bytes.length)));
+  }
+  return bytes;
+}
+
+const MAX_RANDOM = 2 ** 31 - 1;
+
+function randomBytes(size, callback) {
+  validateNumber(size, "size", 0, MAX_RANDOM);
+  const bytes = fillRandom(Buffer.alloc(size));
+  if (callback === undefined) return bytes;
+  validateFunction(callback, "callback");
+  queueMicrotask(() => callback(null, bytes));
+}
+
+function viewBytes(buffer) {
+  if (buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer) return new Uint8Array(buffer);
+  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  throw new ERR_INVALID_ARG_TYPE("buf", ["ArrayBuffer", "ArrayBufferView"], buffer);
+}
+
+function randomFillSync(buffer, offset = 0, size) {
+  const bytes = viewBytes(buffer);
+  validateInteger(offset, "offset", 0, bytes.length);
+  size = size === undefined ? bytes.length - offset : size;
+  validateInteger(size, "size", 0, bytes.length - offset);
+  fillRandom(bytes.subarray(offset, offset + size));
+  return buffer;
+}
+
+function randomFill(buffer, offset, size, callback) {
+  if (typeof offset === "function") [offset, size, callback] = [0, undefined, offset];
+  else if (typeof size === "function") [size, callback] = [undefined, size];
+  validateFunction(callback, "callback");
+  randomFillSync(buffer, offset, size);
+  queueMicrotask(() => callback(null, buffer));
+}
+
+/** A uniformly random integer in [min, max), without modulo bias. */
+function randomInt(min, max, callback) {
+  if (max === undefined || typeof max === "function") [min, max, callback] = [0, min, max];
+  if (!Number.isSafeInteger(min)) throw new ERR_INVALID_ARG_TYPE("min", "a safe integer", min);
+  if (!Number.isSafeInteger(max)) throw new ERR_INVALID_ARG_TYPE("max", "a safe integer", max);
+  if (max <= min) {
+    throw new ERR_OUT_OF_RANGE("max", `greater than the value of "min" (${min})`, max);
+  }
+  const range = max - min;
+  if (range >= 2 ** 48) throw new ERR_OUT_OF_RANGE("max - min", `<= ${2 ** 48 - 1}`, range);
+  const limit = 2 ** 48 - (2 ** 48 % range);
+  const six = new Uint8Array(6);
+  let value;
+  do {
+    fillRandom(six);
+    value = six.reduce((acc, byte) => acc * 256 + byte, 0);
+  } while (value >= limit);
+  const result = min + (value % range);
+  if (callback === undefined) return result;
+  validateFunction(callback, "callback");
+  queueMicrotask(() => callback(null, result));
+}
+
+function timingSafeEqual(a, b) {
+  const left = viewBytes(a), right = viewBytes(b);
+  if (left.length !== right.length) throw new TypeError("Input buffers must have the same byte length.");
+  let difference = 0;
+  for (let i = 0; i < left.length; i++) difference |= left[i] ^ right[i];
+  return difference === 0;
+}
+
+const exports = {
+  Hash,
+  Hmac,
+  createHash,
+  createHmac,
+  hash,
+  getHashes,
+  getCiphers: () => [],
+  getCurves: () => [],
+  randomBytes,
+  pseudoRandomBytes: randomBytes,
+  prng: randomBytes,
+  rng: randomBytes,
+  randomFill,
+  randomFillSync,
+  randomInt,
+  randomUUID: () => crypto.randomUUID(),
+  getRandomValues: (array) => crypto.getRandomValues(array),
+  timingSafeEqual,
+  webcrypto: crypto,
+  subtle: crypto.subtle,
+  constants: Object.freeze({}),
+  getFips: () => 0,
+  setFips: notImplemented("crypto.setFips"),
+};
+for (const name of [
+  "createCipheriv", "createDecipheriv", "createSign", "createVerify", "createECDH",
+  "createDiffieHellman", "createDiffieHellmanGroup", "getDiffieHellman",
+  "createPrivateKey", "createPublicKey", "createSecretKey", "generateKeyPair",
+  "generateKeyPairSync", "generateKey", "generateKeySync", "generatePrime",
+  "generatePrimeSync", "checkPrime", "checkPrimeSync", "pbkdf2", "pbkdf2Sync",
+  "scrypt", "scryptSync", "hkdf", "hkdfSync", "sign", "verify",
+  "publicEncrypt", "publicDecrypt", "privateEncrypt", "privateDecrypt",
+  "diffieHellman", "secureHeapUsed", "setEngine",
+]) {
+  exports[name] = notImplemented(`crypto.${name}`);
+}
+return exports;
+})();

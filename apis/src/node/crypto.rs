@@ -1,0 +1,162 @@
+//! The hashes and HMACs of `node:crypto` (`createHash`, `createHmac`):
+//! incremental, copyable, and synchronous, as Node's are. The hasher lives
+//! in the isolate's resource table until it is digested, or until the JS
+//! object that owns it is collected (`crypto.js` drops it then).
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use deno_core::{OpState, Resource, ResourceId, op2};
+use deno_error::JsErrorBox;
+use digest::{DynDigest, KeyInit, Mac};
+use hmac::Hmac;
+
+/// The digests Node calls by these names (any case); `crypto.js`'s
+/// `getHashes()` lists them.
+fn hasher(name: &str) -> Option<Box<dyn DynDigest>> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "md5" => Box::new(md5::Md5::default()),
+        "sha1" => Box::new(sha1::Sha1::default()),
+        "sha224" => Box::new(sha2::Sha224::default()),
+        "sha256" => Box::new(sha2::Sha256::default()),
+        "sha384" => Box::new(sha2::Sha384::default()),
+        "sha512" => Box::new(sha2::Sha512::default()),
+        "sha512-224" => Box::new(sha2::Sha512_224::default()),
+        "sha512-256" => Box::new(sha2::Sha512_256::default()),
+        _ => return None,
+    })
+}
+
+/// An HMAC over one of [`HASHES`], boxed behind one interface.
+trait DynMac {
+    fn update(&mut self, data: &[u8]);
+    fn finalize(self: Box<Self>) -> Vec<u8>;
+}
+
+impl<M: Mac> DynMac for M {
+    fn update(&mut self, data: &[u8]) {
+        Mac::update(self, data);
+    }
+    fn finalize(self: Box<Self>) -> Vec<u8> {
+        Mac::finalize(*self).into_bytes().to_vec()
+    }
+}
+
+fn mac(name: &str, key: &[u8]) -> Option<Box<dyn DynMac>> {
+    fn keyed<M: Mac + KeyInit + 'static>(key: &[u8]) -> Box<dyn DynMac> {
+        Box::new(<M as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length"))
+    }
+    Some(match name.to_ascii_lowercase().as_str() {
+        "md5" => keyed::<Hmac<md5::Md5>>(key),
+        "sha1" => keyed::<Hmac<sha1::Sha1>>(key),
+        "sha224" => keyed::<Hmac<sha2::Sha224>>(key),
+        "sha256" => keyed::<Hmac<sha2::Sha256>>(key),
+        "sha384" => keyed::<Hmac<sha2::Sha384>>(key),
+        "sha512" => keyed::<Hmac<sha2::Sha512>>(key),
+        "sha512-224" => keyed::<Hmac<sha2::Sha512_224>>(key),
+        "sha512-256" => keyed::<Hmac<sha2::Sha512_256>>(key),
+        _ => return None,
+    })
+}
+
+enum State {
+    Hash(Box<dyn DynDigest>),
+    Hmac(Box<dyn DynMac>),
+}
+
+struct Hasher(RefCell<Option<State>>);
+
+impl Resource for Hasher {
+    fn name(&self) -> Cow<'_, str> {
+        "nodeHash".into()
+    }
+}
+
+/// A new hash (`key` absent) or HMAC (`key` given) over `name`; `None`
+/// when Node would not know the name (JS throws Node's error).
+#[op2]
+pub fn op_node_hash_new(
+    state: &mut OpState,
+    #[string] name: &str,
+    #[buffer] key: Option<&[u8]>,
+) -> Option<u32> {
+    let started = match key {
+        None => State::Hash(hasher(name)?),
+        Some(key) => State::Hmac(mac(name, key)?),
+    };
+    Some(
+        state
+            .resource_table
+            .add(Hasher(RefCell::new(Some(started)))),
+    )
+}
+
+fn with<T>(
+    state: &OpState,
+    rid: ResourceId,
+    f: impl FnOnce(&mut Option<State>) -> T,
+) -> Result<T, JsErrorBox> {
+    let hasher = state
+        .resource_table
+        .get::<Hasher>(rid)
+        .map_err(JsErrorBox::from_err)?;
+    Ok(f(&mut hasher.0.borrow_mut()))
+}
+
+#[op2(fast)]
+pub fn op_node_hash_update(
+    state: &mut OpState,
+    #[smi] rid: ResourceId,
+    #[buffer] data: &[u8],
+) -> Result<(), JsErrorBox> {
+    with(state, rid, |hasher| match hasher {
+        Some(State::Hash(hash)) => hash.update(data),
+        Some(State::Hmac(mac)) => mac.update(data),
+        None => {}
+    })
+}
+
+/// The digest of what was written; the hasher is gone after.
+#[op2]
+#[buffer]
+pub fn op_node_hash_digest(
+    state: &mut OpState,
+    #[smi] rid: ResourceId,
+) -> Result<Vec<u8>, JsErrorBox> {
+    let digest = with(state, rid, |hasher| match hasher.take() {
+        Some(State::Hash(hash)) => hash.finalize().into_vec(),
+        Some(State::Hmac(mac)) => mac.finalize(),
+        None => Vec::new(),
+    })?;
+    drop(state.resource_table.take::<Hasher>(rid));
+    Ok(digest)
+}
+
+/// A second hash with the state of `rid` (`hash.copy()`).
+#[op2(fast)]
+#[smi]
+pub fn op_node_hash_copy(
+    state: &mut OpState,
+    #[smi] rid: ResourceId,
+) -> Result<ResourceId, JsErrorBox> {
+    let copy = with(state, rid, |hasher| match hasher {
+        Some(State::Hash(hash)) => Ok(State::Hash(hash.box_clone())),
+        _ => Err(JsErrorBox::generic("Digest already called")),
+    })??;
+    Ok(state.resource_table.add(Hasher(RefCell::new(Some(copy)))))
+}
+
+/// Forgets a hasher whose JS object was collected before its digest.
+#[op2(fast)]
+pub fn op_node_hash_drop(state: &mut OpState, #[smi] rid: ResourceId) {
+    drop(state.resource_table.take::<Hasher>(rid));
+}
+
+/// The digest of `data`, in one call (`crypto.hash()`).
+#[op2]
+#[buffer]
+pub fn op_node_hash_once(#[string] name: &str, #[buffer] data: &[u8]) -> Option<Vec<u8>> {
+    let mut hash = hasher(name)?;
+    hash.update(data);
+    Some(hash.finalize().into_vec())
+}

@@ -1,0 +1,209 @@
+// The errors Node's built-in modules throw, with Node's `code`s and
+// messages, and the argument checks that throw them. Internal: the `node:`
+// modules reach it with `require("internal/errors")`.
+(function () {
+"use strict";
+
+/** Describes `value` the way Node's ERR_INVALID_ARG_TYPE messages do. */
+function describeReceived(value) {
+  if (value === null || value === undefined) {
+    return ` Received ${value}`;
+  }
+  if (typeof value === "function") {
+    return ` Received function ${value.name}`;
+  }
+  if (typeof value === "object") {
+    const name = value.constructor?.name;
+    return name ? ` Received an instance of ${name}` : " Received [object Object]";
+  }
+  let shown = String(value);
+  if (typeof value === "string") {
+    if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+    shown = `'${shown}'`;
+  } else if (typeof value === "bigint") {
+    shown += "n";
+  }
+  return ` Received type ${typeof value} (${shown})`;
+}
+
+function listOf(expected) {
+  const list = Array.isArray(expected) ? expected : [expected];
+  if (list.length === 1) return list[0];
+  if (list.length === 2) return `${list[0]} or ${list[1]}`;
+  return `${list.slice(0, -1).join(", ")}, or ${list[list.length - 1]}`;
+}
+
+// Type names Node words as "of type x" (lower-cased) rather than "an instance of X".
+const PRIMITIVE_TYPES = ["string", "function", "number", "object", "Function", "Object", "boolean", "bigint", "symbol"];
+
+/** Words the expected types of ERR_INVALID_ARG_TYPE as Node does:
+ * "of type string", "one of type string or symbol", "an instance of Buffer",
+ * "of type string or an instance of Buffer or Uint8Array". */
+function describeExpected(expected) {
+  const types = [];
+  const instances = [];
+  const other = [];
+  for (const value of Array.isArray(expected) ? expected : [expected]) {
+    if (PRIMITIVE_TYPES.includes(value)) types.push(value.toLowerCase());
+    else if (/^([A-Z][a-z0-9]*)+$/.test(value)) instances.push(value);
+    else other.push(value);
+  }
+  // "object" next to class names reads as "an instance of ... or Object".
+  if (instances.length > 0 && types.includes("object")) {
+    types.splice(types.indexOf("object"), 1);
+    instances.push("Object");
+  }
+  const parts = [];
+  if (types.length > 2) parts.push(`one of type ${listOf(types)}`);
+  else if (types.length === 2) parts.push(`one of type ${types[0]} or ${types[1]}`);
+  else if (types.length === 1) parts.push(`of type ${types[0]}`);
+  if (instances.length > 2) parts.push(`an instance of ${listOf(instances)}`);
+  else if (instances.length > 0) parts.push(`an instance of ${instances.join(" or ")}`);
+  if (other.length > 1) parts.push(`one of ${listOf(other)}`);
+  else if (other.length === 1) parts.push(other[0].toLowerCase() !== other[0] ? `an ${other[0]}` : other[0]);
+  return parts.join(" or ");
+}
+
+/** An error class whose instances carry `code` and show it in `name`. */
+function makeError(Base, code, message) {
+  return class extends Base {
+    constructor(...args) {
+      super(typeof message === "function" ? message(...args) : message);
+      Object.defineProperty(this, "code", {
+        value: code,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    get name() {
+      return Base.name;
+    }
+    set name(value) {
+      Object.defineProperty(this, "name", {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    toString() {
+      return `${Base.name} [${code}]: ${this.message}`;
+    }
+  };
+}
+
+const codes = {
+  ERR_INVALID_ARG_TYPE: makeError(TypeError, "ERR_INVALID_ARG_TYPE", (name, expected, actual) => {
+    const what = name.includes(".") ? "property" : "argument";
+    const subject = name.endsWith(" argument") ? `The ${name}` : `The "${name}" ${what}`;
+    return `${subject} must be ${describeExpected(expected)}.${describeReceived(actual)}`;
+  }),
+  ERR_INVALID_ARG_VALUE: makeError(TypeError, "ERR_INVALID_ARG_VALUE", (name, value, reason = "is invalid") => {
+    let shown = typeof value === "string" ? `'${value}'` : String(value);
+    if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
+    return `The ${name.includes(".") ? "property" : "argument"} '${name}' ${reason}. Received ${shown}`;
+  }),
+  ERR_OUT_OF_RANGE: makeError(RangeError, "ERR_OUT_OF_RANGE", (name, range, received) => {
+    let shown = String(received);
+    // Large integers are written with `_` between groups of three digits.
+    if (Number.isInteger(received) && Math.abs(received) > 2 ** 32) {
+      shown = shown.replace(/\B(?=(\d{3})+$)/g, "_");
+    }
+    if (typeof received === "bigint") shown += "n";
+    return `The value of "${name}" is out of range. It must be ${range}. Received ${shown}`;
+  }),
+  ERR_UNKNOWN_ENCODING: makeError(TypeError, "ERR_UNKNOWN_ENCODING", (encoding) => `Unknown encoding: ${encoding}`),
+  ERR_MISSING_ARGS: makeError(TypeError, "ERR_MISSING_ARGS", (...names) => {
+    // Each name may be a list of alternatives: ["a", "b"] reads "a" or "b".
+    const shown = names.map((n) => (Array.isArray(n) ? n : [n]).map((a) => `"${a}"`).join(" or "));
+    const list = shown.length <= 2 ? shown.join(" and ") : `${shown.slice(0, -1).join(", ")}, and ${shown[shown.length - 1]}`;
+    return `The ${list} argument${names.length > 1 ? "s" : ""} must be specified`;
+  }),
+  ERR_METHOD_NOT_IMPLEMENTED: makeError(Error, "ERR_METHOD_NOT_IMPLEMENTED", (name) => `The ${name} method is not implemented`),
+  ERR_INVALID_THIS: makeError(TypeError, "ERR_INVALID_THIS", (type) => `Value of "this" must be of type ${type}`),
+  ERR_INVALID_RETURN_VALUE: makeError(TypeError, "ERR_INVALID_RETURN_VALUE", (input, name, value) =>
+    `Expected ${input} to be returned from the "${name}" function but got ${describeReceived(value).slice(" Received ".length)}.`),
+  ERR_AMBIGUOUS_ARGUMENT: makeError(TypeError, "ERR_AMBIGUOUS_ARGUMENT", (name, reason) =>
+    `The "${name}" argument is ambiguous. ${reason}`),
+  ERR_BUFFER_OUT_OF_BOUNDS: makeError(RangeError, "ERR_BUFFER_OUT_OF_BOUNDS", (name) =>
+    name ? `"${name}" is outside of buffer bounds` : "Attempt to access memory outside buffer bounds"),
+  ERR_UNHANDLED_ERROR: makeError(Error, "ERR_UNHANDLED_ERROR", (err) =>
+    err === undefined ? "Unhandled error." : `Unhandled error. (${String(err)})`),
+  ERR_INVALID_URL: makeError(TypeError, "ERR_INVALID_URL", () => "Invalid URL"),
+  ERR_INVALID_URI: makeError(URIError, "ERR_INVALID_URI", () => "URI malformed"),
+  ERR_INVALID_FILE_URL_PATH: makeError(Error, "ERR_INVALID_FILE_URL_PATH", (why) => `File URL path ${why}`),
+  ERR_INVALID_FILE_URL_HOST: makeError(TypeError, "ERR_INVALID_FILE_URL_HOST", (platform) => `File URL host must be "localhost" or empty on ${platform}`),
+  ERR_INVALID_URL_SCHEME: makeError(Error, "ERR_INVALID_URL_SCHEME", (scheme) => `The URL must be of scheme ${scheme}`),
+  ERR_FALSY_VALUE_REJECTION: makeError(Error, "ERR_FALSY_VALUE_REJECTION", () => "Promise was rejected with falsy value"),
+  ERR_CRYPTO_HASH_FINALIZED: makeError(Error, "ERR_CRYPTO_HASH_FINALIZED", () => "Digest already called"),
+};
+
+/** Node's AbortError: what APIs taking an AbortSignal reject with on abort. */
+class AbortError extends Error {
+  constructor(message = "The operation was aborted", options = undefined) {
+    super(message, options);
+    this.code = "ABORT_ERR";
+    this.name = "AbortError";
+  }
+}
+
+/** Throws ERR_METHOD_NOT_IMPLEMENTED for `name`: what workerd's stubs do. */
+function notImplemented(name) {
+  return function () {
+    throw new codes.ERR_METHOD_NOT_IMPLEMENTED(name);
+  };
+}
+
+function validateString(value, name) {
+  if (typeof value !== "string") throw new codes.ERR_INVALID_ARG_TYPE(name, "string", value);
+}
+function validateFunction(value, name) {
+  if (typeof value !== "function") throw new codes.ERR_INVALID_ARG_TYPE(name, "Function", value);
+}
+function validateBoolean(value, name) {
+  if (typeof value !== "boolean") throw new codes.ERR_INVALID_ARG_TYPE(name, "boolean", value);
+}
+function validateObject(value, name, { allowArray = false, nullable = false } = {}) {
+  if ((value === null && !nullable) || (!allowArray && Array.isArray(value)) ||
+      (value !== null && typeof value !== "object")) {
+    throw new codes.ERR_INVALID_ARG_TYPE(name, "Object", value);
+  }
+}
+function validateNumber(value, name, min = undefined, max) {
+  if (typeof value !== "number") throw new codes.ERR_INVALID_ARG_TYPE(name, "number", value);
+  if ((min != null && value < min) || (max != null && value > max) ||
+      ((min != null || max != null) && Number.isNaN(value))) {
+    const range = min != null && max != null ? `>= ${min} && <= ${max}`
+      : min != null ? `>= ${min}` : `<= ${max}`;
+    throw new codes.ERR_OUT_OF_RANGE(name, range, value);
+  }
+}
+function validateInteger(value, name, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
+  if (typeof value !== "number") throw new codes.ERR_INVALID_ARG_TYPE(name, "number", value);
+  if (!Number.isInteger(value)) throw new codes.ERR_OUT_OF_RANGE(name, "an integer", value);
+  if (value < min || value > max) throw new codes.ERR_OUT_OF_RANGE(name, `>= ${min} && <= ${max}`, value);
+}
+function validateAbortSignal(signal, name) {
+  if (signal !== undefined && (signal === null || typeof signal !== "object" || !("aborted" in signal))) {
+    throw new codes.ERR_INVALID_ARG_TYPE(name, "AbortSignal", signal);
+  }
+}
+function validateArray(value, name) {
+  if (!Array.isArray(value)) throw new codes.ERR_INVALID_ARG_TYPE(name, "Array", value);
+}
+
+return {
+  AbortError,
+  codes,
+  notImplemented,
+  validateAbortSignal,
+  validateArray,
+  validateBoolean,
+  validateFunction,
+  validateInteger,
+  validateNumber,
+  validateObject,
+  validateString,
+};
+})();

@@ -1,0 +1,109 @@
+// The registry the `node:` module scripts enter through.
+//
+// Each module script starts with
+// `globalThis[Symbol.for("isola.node")].enter(name)`, which throws
+// workerd's "No such module" unless the running Worker may use the module
+// (its compatibility mode, set by `prepareWorker`; the host's resolver
+// refuses imports by the same rules first), and otherwise hands it
+// `require` for the other modules and the host's ops. Everything handed
+// over is a pure computation (encodings, hashes) or the Worker's own
+// state, so a Worker that calls `enter` itself gains nothing it lacks.
+
+import { core, primordials } from "ext:core/mod.js";
+import {
+  op_node_byte_length,
+  op_node_decode,
+  op_node_encode,
+  op_node_hash_copy,
+  op_node_hash_digest,
+  op_node_hash_drop,
+  op_node_hash_new,
+  op_node_hash_once,
+  op_node_hash_update,
+} from "ext:core/ops";
+
+const {
+  ObjectDefineProperty,
+  ObjectFreeze,
+  StringPrototypeReplaceAll,
+  StringPrototypeStartsWith,
+  SymbolFor,
+} = primordials;
+
+/** The running Worker's `NodeCompat` (see isola-apis' `node/mod.rs`). */
+let compat = { mode: "off", processEnv: false };
+/** The Worker's vars and secrets, for `process.env`. */
+let variables = {};
+
+function allowed(name) {
+  switch (compat.mode) {
+    case "v1":
+    case "v2":
+      return true;
+    case "als":
+      return name === "async_hooks" || StringPrototypeStartsWith(name, "internal/");
+    default:
+      return false;
+  }
+}
+
+/** The exports of the module `name` (`buffer`, `path/posix`). */
+function require(name) {
+  return core.loadExtScript(
+    `ext:isola_node/${StringPrototypeReplaceAll(name, "/", "_")}.js`,
+  );
+}
+
+const internals = ObjectFreeze({
+  require,
+  ops: ObjectFreeze({
+    byteLength: op_node_byte_length,
+    decode: op_node_decode,
+    encode: op_node_encode,
+    hashCopy: op_node_hash_copy,
+    hashDigest: op_node_hash_digest,
+    hashDrop: op_node_hash_drop,
+    hashNew: op_node_hash_new,
+    hashOnce: op_node_hash_once,
+    hashUpdate: op_node_hash_update,
+  }),
+  /** The async context that AsyncLocalStorage keeps across awaits. */
+  asyncContext: ObjectFreeze({
+    get: core.getAsyncContext,
+    set: core.setAsyncContext,
+  }),
+  /** What plain JS cannot see: a promise's state, a proxy. */
+  engine: ObjectFreeze({
+    promiseDetails: core.getPromiseDetails,
+    isProxy: core.isProxy,
+  }),
+  /** `process.env`'s contents. */
+  variables: () => variables,
+  processEnv: () => compat.processEnv,
+});
+
+function enter(name) {
+  if (!allowed(name)) {
+    throw new Error(`No such module "node:${name}".`);
+  }
+  return internals;
+}
+
+ObjectDefineProperty(globalThis, SymbolFor("isola.node"), {
+  value: ObjectFreeze({ enter }),
+  enumerable: false,
+  writable: false,
+  configurable: false,
+});
+
+/**
+ * Sets what the Worker may use (its `NodeCompat`) and what `process.env`
+ * would hold; returns whether it gets the globals.
+ */
+export function setNodeCompat(nodeCompat, vars) {
+  compat = nodeCompat;
+  variables = vars;
+  return compat.mode === "v2";
+}
+
+export { require as requireNode };

@@ -1,0 +1,365 @@
+// Node.js built-in modules, one route each; every answer is JSON that
+// workerd gives too (`workerd.json` holds workerd's, recorded by
+// scripts/record-node).
+import { Buffer as ImportedBuffer, constants, kMaxLength } from "node:buffer";
+import events, { EventEmitter, once, errorMonitor } from "events";
+import { AsyncLocalStorage, AsyncResource } from "node:async_hooks";
+import crypto, { createHash, createHmac } from "node:crypto";
+import process from "node:process";
+import * as timers from "node:timers";
+import { setTimeout as sleep } from "node:timers/promises";
+import path, { posix, win32 } from "node:path";
+import util, { format, inspect, promisify, types } from "node:util";
+import assert, { AssertionError } from "node:assert";
+import strict from "node:assert/strict";
+import url, { fileURLToPath, pathToFileURL } from "node:url";
+import querystring from "node:querystring";
+import { StringDecoder } from "node:string_decoder";
+import punycode from "node:punycode";
+import diagnostics from "node:diagnostics_channel";
+
+/** An error as `Name [code]: message`, the same on both runtimes. */
+function described(error) {
+  return `${error.name}${error.code ? ` [${error.code}]` : ""}: ${error.message}`;
+}
+function attempt(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    return described(error);
+  }
+}
+
+const routes = {
+  buffer() {
+    const b = Buffer.alloc(10);
+    b.writeUInt32BE(0xdeadbeef, 0);
+    b.writeInt16LE(-2, 4);
+    b.writeFloatBE(1.5, 6);
+    return {
+      global: ImportedBuffer === Buffer,
+      kMaxLength: kMaxLength === constants.MAX_LENGTH,
+      utf8: Buffer.from("héllo wörld €").toString("hex"),
+      base64: Buffer.from("aGVsbG8gd29ybGQ", "base64").toString(),
+      base64url: Buffer.from([251, 255, 191]).toString("base64url"),
+      lenientBase64: Buffer.from("aGVs\nbG8=!!", "base64").toString(),
+      hexStops: Buffer.from("abcdzz", "hex").toString("hex"),
+      latin1: Buffer.from("ÿé", "latin1").toString("hex"),
+      ascii: Buffer.from([0xe9, 0x41]).toString("ascii"),
+      utf16le: Buffer.from("hé", "utf16le").toString("hex"),
+      invalidUtf8: Buffer.from([0x61, 0xff, 0x62]).toString(),
+      numbers: [b.toString("hex"), b.readUInt32BE(0), b.readInt16LE(4), b.readFloatBE(6), b.readUIntLE(0, 3)],
+      bigint: (() => {
+        const c = Buffer.alloc(8);
+        c.writeBigInt64LE(-5n);
+        return [c.toString("hex"), String(c.readBigUInt64BE())];
+      })(),
+      concat: Buffer.concat([Buffer.from("ab"), new Uint8Array([99]), Buffer.from("de")], 4).toString(),
+      compare: [Buffer.compare(Buffer.from("a"), Buffer.from("b")), Buffer.from("b").compare(Buffer.from("a"))],
+      search: [Buffer.from("hello world").indexOf("o"), Buffer.from("hello world").lastIndexOf("o"), Buffer.from("abc").includes("bc")],
+      slice: Buffer.from("hello").slice(1, -1).toString(),
+      subarrayIsBuffer: Buffer.from("hello").subarray(1) instanceof Buffer,
+      fill: Buffer.alloc(5, "ab").toString(),
+      write: (() => {
+        const c = Buffer.alloc(4);
+        return [c.write("héé", 1), c.toString("hex")];
+      })(),
+      json: JSON.stringify(Buffer.from([1, 2])),
+      byteLength: [Buffer.byteLength("héllo"), Buffer.byteLength("aGVsbG8=", "base64"), Buffer.byteLength("abcd", "hex")],
+      isEncoding: [Buffer.isEncoding("UTF-8"), Buffer.isEncoding("nope")],
+      equals: Buffer.from("abc").equals(Buffer.from("abc")),
+      swap: Buffer.from([1, 2, 3, 4]).swap16().toString("hex"),
+      errors: [
+        attempt(() => Buffer.alloc(2).readUInt32LE(0)),
+        attempt(() => Buffer.alloc(4).readUInt8(7)),
+        attempt(() => Buffer.alloc(4).writeUInt8(300)),
+        attempt(() => Buffer.from({})),
+        attempt(() => Buffer.from("a", "nope")),
+        attempt(() => Buffer.alloc(-1)),
+      ],
+    };
+  },
+
+  async events() {
+    const emitter = new EventEmitter();
+    const seen = [];
+    emitter.on("x", (v) => seen.push(`on ${v}`));
+    emitter.prependListener("x", (v) => seen.push(`first ${v}`));
+    emitter.once("x", (v) => seen.push(`once ${v}`));
+    emitter.emit("x", 1);
+    emitter.emit("x", 2);
+    emitter.on(errorMonitor, (e) => seen.push(`monitor ${e.message}`));
+    const unhandled = attempt(() => emitter.emit("error", new Error("boom")));
+    setTimeout(() => emitter.emit("later", "a", "b"), 1);
+    const waited = await once(emitter, "later");
+    class Sub extends EventEmitter {}
+    return {
+      seen,
+      unhandled,
+      waited,
+      counts: [emitter.listenerCount("x"), emitter.eventNames().length],
+      defaultIsClass: events === EventEmitter && events.EventEmitter === EventEmitter,
+      subclass: new Sub() instanceof EventEmitter,
+      badListener: attempt(() => emitter.on("x", 42)),
+      nonError: attempt(() => new EventEmitter().emit("error", "text")),
+    };
+  },
+
+  async "async-hooks"() {
+    const storage = new AsyncLocalStorage();
+    const stages = await storage.run({ id: 1 }, async () => {
+      const seen = [storage.getStore().id];
+      await null;
+      seen.push(storage.getStore().id);
+      await sleep(2);
+      seen.push(storage.getStore().id);
+      seen.push(await new Promise((resolve) => setTimeout(() => resolve(storage.getStore()?.id), 1)));
+      const stream = new ReadableStream({
+        pull(controller) {
+          controller.enqueue(storage.getStore()?.id);
+          controller.close();
+        },
+      });
+      const reader = stream.getReader();
+      seen.push((await reader.read()).value);
+      return seen;
+    });
+    const nested = storage.run(1, () => storage.run(2, () => storage.getStore()) + storage.getStore());
+    const resource = storage.run("captured", () => new AsyncResource("test"));
+    const bound = storage.run("bound", () => AsyncLocalStorage.bind(() => storage.getStore()));
+    return {
+      stages,
+      nested,
+      outside: storage.getStore() === undefined,
+      resource: resource.runInAsyncScope(() => storage.getStore()),
+      bound: bound(),
+      exit: storage.run("in", () => storage.exit(() => storage.getStore() === undefined)),
+    };
+  },
+
+  crypto() {
+    const hash = createHash("sha256").update("abc");
+    const copy = hash.copy().update("def");
+    return {
+      sha256: hash.digest("hex"),
+      copied: copy.digest("hex"),
+      md5: createHash("md5").update("a").update(Buffer.from("b")).digest("base64"),
+      sha512: createHash("SHA512").update("").digest("hex").slice(0, 32),
+      sha1Bytes: createHash("sha1").update(new Uint8Array([1, 2, 3])).digest().length,
+      hmac: createHmac("sha256", "key").update("The quick brown fox").digest("hex"),
+      hmacBufferKey: createHmac("sha1", Buffer.from("k")).update("x").digest("base64"),
+      randomBytes: crypto.randomBytes(16).length,
+      randomUUID: /^[0-9a-f-]{36}$/.test(crypto.randomUUID()),
+      randomInt: (() => {
+        const n = crypto.randomInt(3, 7);
+        return n >= 3 && n < 7;
+      })(),
+      timingSafeEqual: [
+        crypto.timingSafeEqual(Buffer.from("ab"), Buffer.from("ab")),
+        attempt(() => crypto.timingSafeEqual(Buffer.from("a"), Buffer.from("ab"))),
+      ],
+      webcrypto: crypto.webcrypto === globalThis.crypto,
+      errors: [
+        attempt(() => createHash("nope")),
+        attempt(() => createHmac("nope", "k")),
+        attempt(() => createHash("sha256").update(42)),
+        attempt(() => {
+          const done = createHash("sha256");
+          done.digest();
+          done.digest();
+        }),
+      ],
+    };
+  },
+
+  process() {
+    return {
+      global: globalThis.process === process,
+      env: process.env.GREETING,
+      jsonVar: process.env.LIMITS,
+      platform: process.platform,
+      nextTick: typeof process.nextTick,
+      cwd: process.cwd(),
+      emitter: typeof process.on,
+      hrtime: process.hrtime().length,
+    };
+  },
+
+  async timers() {
+    const order = [];
+    await new Promise((resolve) => {
+      timers.setTimeout(() => order.push("timeout"), 1);
+      timers.setImmediate(() => order.push("immediate"));
+      setTimeout(resolve, 10);
+    });
+    const handle = timers.setTimeout(() => order.push("cancelled"), 1);
+    timers.clearTimeout(handle);
+    await sleep(5);
+    return {
+      order: order.sort(),
+      unref: typeof handle.unref,
+      hasRef: handle.hasRef(),
+      value: await sleep(1, "value"),
+    };
+  },
+};
+
+Object.assign(routes, {
+  path() {
+    return {
+      join: path.join("/a/b", "../c", "./d.txt"),
+      resolve: path.resolve("x", "../y"),
+      relative: path.relative("/a/b/c", "/a/d"),
+      parse: path.parse("/home/u/file.tar.gz"),
+      format: path.format({ dir: "/x", name: "y", ext: ".z" }),
+      parts: [path.dirname("/a/b/"), path.basename("/a/b.js", ".js"), path.extname("x.md")],
+      normalize: path.normalize("/a//b/../c/."),
+      posixIsDefault: path.posix === posix && path.sep === "/",
+      win32: [win32.join("C:\\a", "..", "b"), win32.resolve("C:\\x", "y"), win32.parse("C:\\dir\\f.txt")],
+      error: attempt(() => path.join("a", 1)),
+    };
+  },
+
+  util() {
+    class Point {
+      constructor() {
+        this.x = 1;
+        this.y = [1, 2, { z: new Map([["k", new Set([1])]]) }];
+      }
+    }
+    const circular = { name: "loop" };
+    circular.self = circular;
+    return {
+      format: [format("%s=%d %j %o", "a", 42, { b: 1 }, [1]), format("%%s", 1, "extra"), format(1, 2)],
+      inspect: [
+        inspect(new Point()),
+        inspect({ a: { b: { c: { d: 1 } } } }),
+        inspect(circular),
+        inspect("str"),
+        inspect([1, "two", null, undefined, 3n, Symbol("s")]),
+        inspect(Buffer.from("hi")),
+        inspect(new Error("oops")).split("\n")[0],
+        inspect({ long: "x".repeat(30), other: "y".repeat(30), more: [1, 2, 3] }),
+        inspect(Object.create(null)),
+        inspect(function named() {}),
+        inspect(new Uint8Array([1, 2])),
+        inspect([Promise.resolve(3), new Promise(() => {})]),
+        inspect(new Map([[1, { a: [1, 2, { b: 3 }] }]])),
+      ],
+      types: [types.isPromise(Promise.resolve()), types.isDate(new Date()), types.isUint8Array(Buffer.alloc(1)), types.isRegExp({})],
+      inherits: (() => {
+        function Base() {}
+        Base.prototype.hello = () => "hi";
+        function Child() {}
+        util.inherits(Child, Base);
+        return [new Child().hello(), Child.super_ === Base];
+      })(),
+      deepEqual: util.isDeepStrictEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }),
+      promisified: typeof promisify((x, cb) => cb(null, x)),
+      errors: [attempt(() => util.inherits(null, Object)), attempt(() => promisify(1))],
+    };
+  },
+
+  async assert() {
+    const thrown = (fn) => {
+      try {
+        fn();
+        return "no error";
+      } catch (error) {
+        return [error.name, error.code, error.message, error.operator, error instanceof AssertionError];
+      }
+    };
+    return {
+      ok: thrown(() => assert(1)),
+      strictEqual: thrown(() => assert.strictEqual(1, 2)),
+      deepStrictEqual: thrown(() => strict.deepStrictEqual({ a: 1 }, { a: 1 })),
+      notDeep: thrown(() => assert.deepStrictEqual([1, 2], [1, 3])),
+      looseEqual: thrown(() => assert.equal(1, "1")),
+      message: thrown(() => assert.ok(false, "custom")),
+      throws: thrown(() => assert.throws(() => { throw new TypeError("x"); }, TypeError)),
+      throwsWrong: thrown(() => assert.throws(() => {}, TypeError)),
+      match: thrown(() => assert.match("abc", /d/)),
+      rejects: await assert.rejects(Promise.reject(new Error("no"))).then(() => "rejected"),
+      strictIsStrict: strict.equal === strict.strictEqual,
+    };
+  },
+
+  url() {
+    const legacy = url.parse("https://user:pw@example.com:8080/p/a?x=1&y=2#h", true);
+    return {
+      legacy: {
+        protocol: legacy.protocol,
+        auth: legacy.auth,
+        host: legacy.host,
+        port: legacy.port,
+        pathname: legacy.pathname,
+        query: legacy.query,
+        hash: legacy.hash,
+      },
+      format: url.format({ protocol: "http", host: "a.com", pathname: "/x", query: { q: "1 2" } }),
+      resolve: [url.resolve("http://a.com/b/c", "../d"), url.resolve("/one/two", "three")],
+      fileURLToPath: fileURLToPath("file:///tmp/a%20b.txt"),
+      pathToFileURL: pathToFileURL("/tmp/a b#.txt").href,
+      domainToASCII: url.domainToASCII("español.com"),
+      domainToUnicode: url.domainToUnicode("xn--espaol-zwa.com"),
+      whatwg: url.URL === URL,
+      errors: [attempt(() => fileURLToPath("http://x/")), attempt(() => fileURLToPath("file:///a%2Fb"))],
+    };
+  },
+
+  querystring() {
+    return {
+      parse: querystring.parse("a=1&b=2&a=3&c=x%20y&d"),
+      stringify: querystring.stringify({ a: [1, 2], b: "x y", c: true, d: null }),
+      escape: querystring.escape("a b&c/é"),
+      unescape: querystring.unescape("a%20b%zz"),
+      custom: querystring.parse("a:1;b:2", ";", ":"),
+    };
+  },
+
+  "string-decoder"() {
+    const decoder = new StringDecoder("utf8");
+    const euro = Buffer.from("€");
+    const parts = [decoder.write(euro.subarray(0, 1)), decoder.write(euro.subarray(1)), decoder.end()];
+    const base64 = new StringDecoder("base64");
+    return {
+      parts,
+      base64: [base64.write(Buffer.from("ab")), base64.end(Buffer.from("c"))],
+      utf16: new StringDecoder("utf16le").write(Buffer.from("hé", "utf16le")),
+      encoding: new StringDecoder("UCS2").encoding,
+      unknown: attempt(() => new StringDecoder("nope")),
+    };
+  },
+
+  punycode() {
+    return {
+      encode: punycode.encode("mañana"),
+      decode: punycode.decode("maana-pta"),
+      toASCII: punycode.toASCII("mañana.com"),
+      toUnicode: punycode.toUnicode("xn--maana-pta.com"),
+      ucs2: punycode.ucs2.decode("\u{1F600}"),
+    };
+  },
+
+  "diagnostics-channel"() {
+    const seen = [];
+    const channel = diagnostics.channel("isola:test");
+    const before = channel.hasSubscribers;
+    const listener = (message, name) => seen.push([message, name]);
+    diagnostics.subscribe("isola:test", listener);
+    channel.publish({ n: 1 });
+    diagnostics.unsubscribe("isola:test", listener);
+    channel.publish({ n: 2 });
+    return { seen, before, after: channel.hasSubscribers, same: diagnostics.channel("isola:test") === channel };
+  },
+});
+
+export default {
+  async fetch(request) {
+    const name = new URL(request.url).pathname.slice(1);
+    if (name === "") return Response.json(Object.keys(routes));
+    const route = routes[name];
+    if (route === undefined) return new Response("no such route", { status: 404 });
+    return Response.json(await route());
+  },
+};
