@@ -17,97 +17,15 @@
 //! which modules the running Worker may use and gives them the host's ops.
 
 mod codec;
+mod compat;
 mod crypto;
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use deno_core::{Extension, ExtensionFileSource};
-use serde::Serialize;
 
-/// How much of Node.js a Worker gets, from its compatibility date and
-/// flags, as workerd decides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Mode {
-    /// No `node:` modules.
-    Off,
-    /// `nodejs_als`: `node:async_hooks` only.
-    Als,
-    /// `nodejs_compat` before 2024-09-23: the modules, with the `node:`
-    /// prefix only, and no globals.
-    V1,
-    /// The modules with or without the prefix, and the globals `Buffer`,
-    /// `process`, `global`, `setImmediate` and `clearImmediate`.
-    V2,
-}
-
-/// A Worker's Node.js compatibility, as its JS side is told it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NodeCompat {
-    pub mode: Mode,
-    /// Whether `process.env` holds the Worker's vars and secrets
-    /// (`nodejs_compat_populate_process_env`, implied from 2025-04-01).
-    pub process_env: bool,
-}
-
-impl NodeCompat {
-    /// workerd's rules: `nodejs_compat` is on from 2026-08-04 unless
-    /// `no_nodejs_compat` says otherwise, and brings `nodejs_compat_v2`
-    /// from 2024-09-23.
-    pub fn of(date: Option<&str>, flags: &[String]) -> Self {
-        let has = |flag: &str| flags.iter().any(|f| f == flag);
-        let from = |day: &str| date.is_some_and(|date| date >= day);
-        let compat = (has("nodejs_compat") || has("nodejs_compat_v2") || from("2026-08-04"))
-            && !has("no_nodejs_compat");
-        let v2 = (has("nodejs_compat_v2") || (compat && from("2024-09-23")))
-            && !has("no_nodejs_compat_v2");
-        let mode = match (compat, v2) {
-            (true, true) => Mode::V2,
-            (true, false) => Mode::V1,
-            _ if has("nodejs_als") => Mode::Als,
-            _ => Mode::Off,
-        };
-        let process_env = compat
-            && (has("nodejs_compat_populate_process_env") || from("2025-04-01"))
-            && !has("nodejs_compat_do_not_populate_process_env");
-        Self { mode, process_env }
-    }
-
-    /// The module URL of a Node.js built-in that `specifier` names, if it
-    /// names one: `Ok(None)` when it does not (a package or a file), an
-    /// error when it names one this Worker may not import. Bare names are
-    /// built-ins in [`Mode::V2`] only.
-    ///
-    /// The URL is [`SCHEME`]`:<name>`, not `node:<name>`: deno_core would
-    /// load a module registered as `node:<name>` before asking this
-    /// resolver, for every Worker.
-    pub fn resolve(&self, specifier: &str) -> Result<Option<String>, String> {
-        let name = match specifier.strip_prefix("node:") {
-            Some(name) => name,
-            None if self.mode == Mode::V2 && is_builtin(specifier) => specifier,
-            None => return Ok(None),
-        };
-        let allowed = match self.mode {
-            Mode::Off => false,
-            Mode::Als => name == "async_hooks",
-            Mode::V1 | Mode::V2 => true,
-        };
-        if allowed && is_builtin(name) {
-            return Ok(Some(format!("{SCHEME}:{name}")));
-        }
-        let why = if !is_builtin(name) {
-            "this runtime does not provide that Node.js module"
-        } else if self.mode == Mode::Als {
-            "the nodejs_als flag provides node:async_hooks only; nodejs_compat provides the rest"
-        } else {
-            "Node.js modules need the nodejs_compat compatibility flag, or a compatibility \
-             date of 2026-08-04 or later"
-        };
-        Err(format!("No such module \"node:{name}\": {why}"))
-    }
-}
+pub use compat::{Mode, NodeCompat};
 
 /// The scheme of the built-ins' module URLs.
 pub const SCHEME: &str = "isola-node";
@@ -169,7 +87,7 @@ const INTERNAL: &[(&str, &str)] = &[
 ];
 
 /// Whether `name` (without `node:`) is a module this runtime provides.
-fn is_builtin(name: &str) -> bool {
+pub(crate) fn is_builtin(name: &str) -> bool {
     MODULES.iter().any(|(module, ..)| *module == name)
 }
 
@@ -216,78 +134,4 @@ pub fn extension() -> Extension {
     extension.lazy_loaded_js_files = Cow::Owned(scripts.clone());
     extension.synthetic_esm_modules = Cow::Borrowed(synthetic);
     extension
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn compat(date: &str, flags: &[&str]) -> NodeCompat {
-        let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
-        NodeCompat::of(Some(date), &flags)
-    }
-
-    #[test]
-    fn compatibility_dates_and_flags_decide_as_workerd_does() {
-        assert_eq!(compat("2026-11-17", &[]).mode, Mode::V2);
-        assert_eq!(compat("2026-08-03", &[]).mode, Mode::Off);
-        assert_eq!(compat("2025-01-01", &["nodejs_compat"]).mode, Mode::V2);
-        assert_eq!(compat("2024-09-22", &["nodejs_compat"]).mode, Mode::V1);
-        assert_eq!(compat("2024-01-01", &["nodejs_compat_v2"]).mode, Mode::V2);
-        assert_eq!(compat("2026-11-17", &["no_nodejs_compat"]).mode, Mode::Off);
-        assert_eq!(
-            compat("2025-01-01", &["nodejs_compat", "no_nodejs_compat_v2"]).mode,
-            Mode::V1
-        );
-        assert_eq!(compat("2024-01-01", &["nodejs_als"]).mode, Mode::Als);
-        assert!(compat("2025-04-01", &["nodejs_compat"]).process_env);
-        assert!(!compat("2025-03-31", &["nodejs_compat"]).process_env);
-        assert!(!compat("2026-11-17", &["nodejs_compat_do_not_populate_process_env"]).process_env);
-    }
-
-    #[test]
-    fn builtins_resolve_with_the_prefix_and_bare_only_in_v2() {
-        let v2 = compat("2026-11-17", &[]);
-        assert_eq!(
-            v2.resolve("node:buffer").unwrap().as_deref(),
-            Some("isola-node:buffer")
-        );
-        assert_eq!(
-            v2.resolve("buffer").unwrap().as_deref(),
-            Some("isola-node:buffer")
-        );
-        assert_eq!(
-            v2.resolve("path/posix").unwrap().as_deref(),
-            Some("isola-node:path/posix")
-        );
-        assert_eq!(v2.resolve("hono").unwrap(), None);
-        assert!(
-            v2.resolve("node:nope")
-                .unwrap_err()
-                .contains("does not provide")
-        );
-
-        let v1 = compat("2024-01-01", &["nodejs_compat"]);
-        assert_eq!(v1.resolve("buffer").unwrap(), None);
-        assert_eq!(
-            v1.resolve("node:events").unwrap().as_deref(),
-            Some("isola-node:events")
-        );
-
-        let als = compat("2024-01-01", &["nodejs_als"]);
-        assert!(als.resolve("node:async_hooks").unwrap().is_some());
-        assert!(
-            als.resolve("node:buffer")
-                .unwrap_err()
-                .contains("nodejs_als")
-        );
-
-        let off = compat("2025-01-01", &[]);
-        assert!(
-            off.resolve("node:buffer")
-                .unwrap_err()
-                .contains("nodejs_compat")
-        );
-        assert_eq!(off.resolve("buffer").unwrap(), None);
-    }
 }

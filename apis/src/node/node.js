@@ -23,6 +23,7 @@ import {
 } from "ext:core/ops";
 
 const {
+  ArrayPrototypeIncludes,
   ObjectDefineProperty,
   ObjectFreeze,
   StringPrototypeReplaceAll,
@@ -31,11 +32,12 @@ const {
 } = primordials;
 
 /** The running Worker's `NodeCompat` (see isola-apis' `node/mod.rs`). */
-let compat = { mode: "off", processEnv: false };
+let compat = { mode: "off", processEnv: false, closed: [] };
 /** The Worker's vars and secrets, for `process.env`. */
 let variables = {};
 
 function allowed(name) {
+  if (ArrayPrototypeIncludes(compat.closed, name)) return false;
   switch (compat.mode) {
     case "v1":
     case "v2":
