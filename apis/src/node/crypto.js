@@ -1,6 +1,7 @@
 // node:crypto — hashes and HMACs (hashed by the host, incrementally),
 // random values, `timingSafeEqual`, and Web Crypto as `webcrypto`.
-// Ciphers, key derivation and key objects are not here yet: they throw
+// PBKDF2, HKDF and scrypt are the host's too. Ciphers, signatures and key
+// objects are not here yet: they throw
 // ERR_METHOD_NOT_IMPLEMENTED, as workerd's unimplemented parts do.
 (function () {
 "use strict";
@@ -188,6 +189,85 @@ function timingSafeEqual(a, b) {
   return difference === 0;
 }
 
+// Key derivation, by the host. The callback forms run on a microtask.
+
+function keyBytes(value, name) {
+  if (value?.type === "secret" && typeof value.export === "function") return value.export();
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return new Uint8Array(value);
+  return bytesOf(value, "utf8", name);
+}
+
+function later(callback, compute) {
+  validateFunction(callback, "callback");
+  let result, failure = null;
+  try {
+    result = compute();
+  } catch (error) {
+    failure = error;
+  }
+  queueMicrotask(() => (failure ? callback(failure) : callback(null, result)));
+}
+
+function pbkdf2Sync(password, salt, iterations, keylen, digest) {
+  const pass = keyBytes(password, "password");
+  const saltBytes = keyBytes(salt, "salt");
+  validateInteger(iterations, "iterations", 1, 2 ** 31 - 1);
+  validateInteger(keylen, "keylen", 0, 2 ** 31 - 1);
+  validateString(digest, "digest");
+  const key = ops.pbkdf2(pass, saltBytes, iterations, keylen, digest);
+  if (key === null || key === undefined) throw new TypeError(`Invalid Pbkdf2 digest: ${digest}.`);
+  return output(key);
+}
+
+function pbkdf2(password, salt, iterations, keylen, digest, callback) {
+  if (typeof digest === "function") [digest, callback] = [undefined, digest];
+  validateFunction(callback, "callback");
+  const key = pbkdf2Sync(password, salt, iterations, keylen, digest);
+  later(callback, () => key);
+}
+
+function hkdfSync(digest, ikm, salt, info, keylen) {
+  validateString(digest, "digest");
+  const key = keyBytes(ikm, "ikm");
+  const saltBytes = keyBytes(salt, "salt");
+  const infoBytes = keyBytes(info, "info");
+  validateInteger(keylen, "length", 0, 2 ** 31 - 1);
+  if (infoBytes.length > 1024) {
+    throw new ERR_OUT_OF_RANGE("info", "must not contain more than 1024 bytes", infoBytes.length);
+  }
+  const out = ops.hkdf(digest, key, saltBytes, infoBytes, keylen);
+  if (out === null || out === undefined) throw new TypeError(`Invalid Hkdf digest: ${digest}`);
+  return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+}
+
+function hkdf(digest, ikm, salt, info, keylen, callback) {
+  const key = hkdfSync(digest, ikm, salt, info, keylen);
+  later(callback, () => key);
+}
+
+const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1, maxmem: 32 << 20 };
+
+function scryptSync(password, salt, keylen, options = {}) {
+  const pass = keyBytes(password, "password");
+  const saltBytes = keyBytes(salt, "salt");
+  validateInteger(keylen, "keylen", 0, 2 ** 31 - 1);
+  const N = options.N ?? options.cost ?? SCRYPT_DEFAULTS.N;
+  const r = options.r ?? options.blockSize ?? SCRYPT_DEFAULTS.r;
+  const p = options.p ?? options.parallelization ?? SCRYPT_DEFAULTS.p;
+  const maxmem = options.maxmem ?? SCRYPT_DEFAULTS.maxmem;
+  if (128 * N * r > maxmem) {
+    throw new Error("Scrypt failed");
+  }
+  return output(ops.scrypt(pass, saltBytes, keylen, N, r, p));
+}
+
+function scrypt(password, salt, keylen, options, callback) {
+  if (typeof options === "function") [options, callback] = [undefined, options];
+  validateFunction(callback, "callback");
+  const key = scryptSync(password, salt, keylen, options);
+  later(callback, () => key);
+}
+
 const exports = {
   Hash,
   Hmac,
@@ -210,6 +290,12 @@ const exports = {
   webcrypto: crypto,
   subtle: crypto.subtle,
   constants: Object.freeze({}),
+  pbkdf2,
+  pbkdf2Sync,
+  hkdf,
+  hkdfSync,
+  scrypt,
+  scryptSync,
   getFips: () => 0,
   setFips: notImplemented("crypto.setFips"),
 };
@@ -218,8 +304,7 @@ for (const name of [
   "createDiffieHellman", "createDiffieHellmanGroup", "getDiffieHellman",
   "createPrivateKey", "createPublicKey", "createSecretKey", "generateKeyPair",
   "generateKeyPairSync", "generateKey", "generateKeySync", "generatePrime",
-  "generatePrimeSync", "checkPrime", "checkPrimeSync", "pbkdf2", "pbkdf2Sync",
-  "scrypt", "scryptSync", "hkdf", "hkdfSync", "sign", "verify",
+  "generatePrimeSync", "checkPrime", "checkPrimeSync", "sign", "verify",
   "publicEncrypt", "publicDecrypt", "privateEncrypt", "privateDecrypt",
   "diffieHellman", "secureHeapUsed", "setEngine",
 ]) {

@@ -160,3 +160,79 @@ pub fn op_node_hash_once(#[string] name: &str, #[buffer] data: &[u8]) -> Option<
     hash.update(data);
     Some(hash.finalize().into_vec())
 }
+
+/// Runs `$body` with `$D` bound to the digest type Node calls `$name`;
+/// `None` for a name it does not know.
+macro_rules! with_digest {
+    ($name:expr, $D:ident => $body:expr) => {
+        match $name.to_ascii_lowercase().as_str() {
+            "md5" => { type $D = md5::Md5; Some($body) }
+            "sha1" => { type $D = sha1::Sha1; Some($body) }
+            "sha224" => { type $D = sha2::Sha224; Some($body) }
+            "sha256" => { type $D = sha2::Sha256; Some($body) }
+            "sha384" => { type $D = sha2::Sha384; Some($body) }
+            "sha512" => { type $D = sha2::Sha512; Some($body) }
+            "sha512-224" => { type $D = sha2::Sha512_224; Some($body) }
+            "sha512-256" => { type $D = sha2::Sha512_256; Some($body) }
+            _ => None,
+        }
+    };
+}
+
+/// PBKDF2-HMAC (`crypto.pbkdf2Sync`); `None` for an unknown digest.
+#[op2]
+#[buffer]
+pub fn op_node_pbkdf2(
+    #[buffer] password: &[u8],
+    #[buffer] salt: &[u8],
+    #[smi] iterations: u32,
+    #[smi] length: u32,
+    #[string] digest: &str,
+) -> Option<Vec<u8>> {
+    let mut key = vec![0; length as usize];
+    with_digest!(digest, D => pbkdf2::pbkdf2_hmac::<D>(password, salt, iterations, &mut key))?;
+    Some(key)
+}
+
+/// HKDF (`crypto.hkdfSync`); `None` for an unknown digest, an error when
+/// `length` is more than the digest can give.
+#[op2]
+#[buffer]
+pub fn op_node_hkdf(
+    #[string] digest: &str,
+    #[buffer] key: &[u8],
+    #[buffer] salt: &[u8],
+    #[buffer] info: &[u8],
+    #[smi] length: u32,
+) -> Result<Option<Vec<u8>>, JsErrorBox> {
+    let mut out = vec![0; length as usize];
+    let expanded = with_digest!(digest, D => hkdf::Hkdf::<D>::new(Some(salt), key).expand(info, &mut out));
+    match expanded {
+        None => Ok(None),
+        Some(Ok(())) => Ok(Some(out)),
+        Some(Err(_)) => Err(JsErrorBox::range_error("Invalid key length")),
+    }
+}
+
+/// scrypt (`crypto.scryptSync`) with cost `n` (a power of two), block size
+/// `r` and parallelism `p`.
+#[op2]
+#[buffer]
+pub fn op_node_scrypt(
+    #[buffer] password: &[u8],
+    #[buffer] salt: &[u8],
+    #[smi] length: u32,
+    #[number] n: u64,
+    #[smi] r: u32,
+    #[smi] p: u32,
+) -> Result<Vec<u8>, JsErrorBox> {
+    let invalid = || JsErrorBox::range_error("Invalid scrypt params");
+    if n < 2 || !n.is_power_of_two() {
+        return Err(invalid());
+    }
+    let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p, length as usize)
+        .map_err(|_| invalid())?;
+    let mut key = vec![0; length as usize];
+    scrypt::scrypt(password, salt, &params, &mut key).map_err(|_| invalid())?;
+    Ok(key)
+}

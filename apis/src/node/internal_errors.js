@@ -126,6 +126,8 @@ const codes = {
     `Expected ${input} to be returned from the "${name}" function but got ${describeReceived(value).slice(" Received ".length)}.`),
   ERR_AMBIGUOUS_ARGUMENT: makeError(TypeError, "ERR_AMBIGUOUS_ARGUMENT", (name, reason) =>
     `The "${name}" argument is ambiguous. ${reason}`),
+  ERR_BUFFER_TOO_LARGE: makeError(RangeError, "ERR_BUFFER_TOO_LARGE", (max) =>
+    `Cannot create a Buffer larger than ${max} bytes`),
   ERR_BUFFER_OUT_OF_BOUNDS: makeError(RangeError, "ERR_BUFFER_OUT_OF_BOUNDS", (name) =>
     name ? `"${name}" is outside of buffer bounds` : "Attempt to access memory outside buffer bounds"),
   ERR_UNHANDLED_ERROR: makeError(Error, "ERR_UNHANDLED_ERROR", (err) =>
@@ -137,6 +139,17 @@ const codes = {
   ERR_INVALID_URL_SCHEME: makeError(Error, "ERR_INVALID_URL_SCHEME", (scheme) => `The URL must be of scheme ${scheme}`),
   ERR_FALSY_VALUE_REJECTION: makeError(Error, "ERR_FALSY_VALUE_REJECTION", () => "Promise was rejected with falsy value"),
   ERR_CRYPTO_HASH_FINALIZED: makeError(Error, "ERR_CRYPTO_HASH_FINALIZED", () => "Digest already called"),
+  ERR_MULTIPLE_CALLBACK: makeError(Error, "ERR_MULTIPLE_CALLBACK", () => "Callback called multiple times"),
+  ERR_STREAM_PUSH_AFTER_EOF: makeError(Error, "ERR_STREAM_PUSH_AFTER_EOF", () => "stream.push() after EOF"),
+  ERR_STREAM_UNSHIFT_AFTER_END_EVENT: makeError(Error, "ERR_STREAM_UNSHIFT_AFTER_END_EVENT", () => "stream.unshift() after end event"),
+  ERR_STREAM_WRITE_AFTER_END: makeError(Error, "ERR_STREAM_WRITE_AFTER_END", () => "write after end"),
+  ERR_STREAM_DESTROYED: makeError(Error, "ERR_STREAM_DESTROYED", (name) => `Cannot call ${name} after a stream was destroyed`),
+  ERR_STREAM_ALREADY_FINISHED: makeError(Error, "ERR_STREAM_ALREADY_FINISHED", (name) => `Cannot call ${name} after a stream was finished`),
+  ERR_STREAM_NULL_VALUES: makeError(TypeError, "ERR_STREAM_NULL_VALUES", () => "May not write null values to stream"),
+  ERR_STREAM_PREMATURE_CLOSE: makeError(Error, "ERR_STREAM_PREMATURE_CLOSE", () => "Premature close"),
+  ERR_STREAM_CANNOT_PIPE: makeError(Error, "ERR_STREAM_CANNOT_PIPE", () => "Cannot pipe, not readable"),
+  ERR_OPTION_NOT_IMPLEMENTED: makeError(Error, "ERR_OPTION_NOT_IMPLEMENTED", (name) => `The ${name} option is not implemented`),
+  ERR_TRACE_EVENTS_CATEGORY_REQUIRED: makeError(TypeError, "ERR_TRACE_EVENTS_CATEGORY_REQUIRED", () => "At least one category is required"),
 };
 
 /** Node's AbortError: what APIs taking an AbortSignal reject with on abort. */
@@ -145,6 +158,18 @@ class AbortError extends Error {
     super(message, options);
     this.code = "ABORT_ERR";
     this.name = "AbortError";
+  }
+}
+
+/** What a failed DNS query rejects with, worded as Node's resolver words it:
+ * "queryA ENOTFOUND example.invalid", with `code`, `syscall` and `hostname`. */
+class DnsError extends Error {
+  constructor(hostname, code, syscall) {
+    super(`${syscall} ${code} ${hostname}`);
+    this.errno = undefined;
+    this.code = code;
+    this.syscall = syscall;
+    this.hostname = hostname;
   }
 }
 
@@ -192,18 +217,55 @@ function validateAbortSignal(signal, name) {
 function validateArray(value, name) {
   if (!Array.isArray(value)) throw new codes.ERR_INVALID_ARG_TYPE(name, "Array", value);
 }
+function validateStringArray(value, name) {
+  validateArray(value, name);
+  value.forEach((item, i) => {
+    if (typeof item !== "string") throw new codes.ERR_INVALID_ARG_TYPE(`${name}[${i}]`, "string", item);
+  });
+}
+function validateOneOf(value, name, allowed) {
+  if (!allowed.includes(value)) {
+    const list = allowed.map((v) => (typeof v === "string" ? `'${v}'` : String(v))).join(", ");
+    throw new codes.ERR_INVALID_ARG_VALUE(name, value, `must be one of: ${list}`);
+  }
+}
+function validateInt32(value, name, min = -2147483648, max = 2147483647) {
+  if (typeof value !== "number") throw new codes.ERR_INVALID_ARG_TYPE(name, "number", value);
+  if (!Number.isInteger(value)) throw new codes.ERR_OUT_OF_RANGE(name, "an integer", value);
+  if (value < min || value > max || value !== (value | 0)) {
+    throw new codes.ERR_OUT_OF_RANGE(name, `>= ${min} && <= ${max}`, value);
+  }
+}
+function validateUint32(value, name, positive = false) {
+  if (typeof value !== "number") throw new codes.ERR_INVALID_ARG_TYPE(name, "number", value);
+  if (!Number.isInteger(value)) throw new codes.ERR_OUT_OF_RANGE(name, "an integer", value);
+  if (value !== value >>> 0 || (positive && value === 0)) {
+    throw new codes.ERR_OUT_OF_RANGE(name, `>= ${positive ? 1 : 0} && < 4294967296`, value);
+  }
+}
+function validateBuffer(value, name = "buffer") {
+  if (!ArrayBuffer.isView(value)) {
+    throw new codes.ERR_INVALID_ARG_TYPE(name, ["Buffer", "TypedArray", "DataView"], value);
+  }
+}
 
 return {
   AbortError,
+  DnsError,
   codes,
   notImplemented,
   validateAbortSignal,
   validateArray,
   validateBoolean,
+  validateBuffer,
   validateFunction,
+  validateInt32,
   validateInteger,
   validateNumber,
   validateObject,
+  validateOneOf,
   validateString,
+  validateStringArray,
+  validateUint32,
 };
 })();

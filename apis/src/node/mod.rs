@@ -11,7 +11,7 @@
 //! share one evaluation. Deno's `ext/node` was not taken: it reaches the
 //! host's file system, processes and environment, which a Worker must not.
 //! What has to be fast runs here in Rust: `Buffer`'s encodings
-//! ([`codec`]) and hashing ([`crypto`]).
+//! ([`codec`]), hashing ([`crypto`]) and compression ([`zlib`]).
 //!
 //! `node.js` is the registry the module scripts enter through: it knows
 //! which modules the running Worker may use and gives them the host's ops.
@@ -19,6 +19,7 @@
 mod codec;
 mod compat;
 mod crypto;
+mod zlib;
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
@@ -104,6 +105,13 @@ deno_core::extension!(
         crypto::op_node_hash_copy,
         crypto::op_node_hash_drop,
         crypto::op_node_hash_once,
+        crypto::op_node_pbkdf2,
+        crypto::op_node_hkdf,
+        crypto::op_node_scrypt,
+        zlib::op_zlib_new,
+        zlib::op_zlib_write,
+        zlib::op_zlib_close,
+        zlib::op_zlib_crc32,
     ],
     esm = [dir "src/node", "node.js"],
 );

@@ -20,6 +20,13 @@ import {
   op_node_hash_new,
   op_node_hash_once,
   op_node_hash_update,
+  op_node_hkdf,
+  op_node_pbkdf2,
+  op_node_scrypt,
+  op_zlib_close,
+  op_zlib_crc32,
+  op_zlib_new,
+  op_zlib_write,
 } from "ext:core/ops";
 
 const {
@@ -68,6 +75,13 @@ const internals = ObjectFreeze({
     hashNew: op_node_hash_new,
     hashOnce: op_node_hash_once,
     hashUpdate: op_node_hash_update,
+    hkdf: op_node_hkdf,
+    pbkdf2: op_node_pbkdf2,
+    scrypt: op_node_scrypt,
+    zlibClose: op_zlib_close,
+    zlibCrc32: op_zlib_crc32,
+    zlibNew: op_zlib_new,
+    zlibWrite: op_zlib_write,
   }),
   /** The async context that AsyncLocalStorage keeps across awaits. */
   asyncContext: ObjectFreeze({

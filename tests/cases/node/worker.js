@@ -172,6 +172,26 @@ const routes = {
     };
   },
 
+  async "crypto-kdf"() {
+    const viaCallback = await new Promise((resolve, reject) =>
+      crypto.pbkdf2("pw", "salt", 10, 16, "sha1", (error, key) => (error ? reject(error) : resolve(key.toString("hex"))))
+    );
+    return {
+      pbkdf2: crypto.pbkdf2Sync("password", "salt", 1000, 32, "sha256").toString("hex"),
+      pbkdf2Sha512: crypto.pbkdf2Sync(Buffer.from("pw"), new Uint8Array([1, 2]), 3, 20, "sha512").toString("base64"),
+      viaCallback,
+      hkdf: Buffer.from(crypto.hkdfSync("sha256", "key", "salt", "info", 42)).toString("hex"),
+      hkdfType: crypto.hkdfSync("sha256", "key", "salt", "info", 8) instanceof ArrayBuffer,
+      scrypt: crypto.scryptSync("password", "salt", 24, { N: 1024 }).toString("hex"),
+      errors: [
+        attempt(() => crypto.pbkdf2Sync("p", "s", 1, 8, "nope")),
+        attempt(() => crypto.pbkdf2Sync("p", "s", 0, 8, "sha1")),
+        attempt(() => crypto.hkdfSync("nope", "k", "s", "i", 8)),
+        attempt(() => crypto.scryptSync("p", "s", 8, { N: 2 ** 20, r: 8 })),
+      ],
+    };
+  },
+
   process() {
     return {
       global: globalThis.process === process,
