@@ -13,6 +13,8 @@ const {
   validateString,
 } = require("internal/errors");
 
+const kDispose = Symbol.dispose ?? Symbol.for("nodejs.dispose");
+
 class ChildProcess extends EventEmitter {
   constructor() {
     super();
@@ -29,7 +31,7 @@ class ChildProcess extends EventEmitter {
   disconnect() {}
   unref() {}
   ref() {}
-  [Symbol.dispose]() {
+  [kDispose]() {
     this.kill();
   }
 }

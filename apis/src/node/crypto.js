@@ -1,7 +1,7 @@
 // node:crypto — hashes and HMACs (hashed by the host, incrementally),
 // random values, `timingSafeEqual`, and Web Crypto as `webcrypto`.
-// PBKDF2, HKDF and scrypt are the host's too. Ciphers, signatures and key
-// objects are not here yet: they throw
+// PBKDF2, HKDF, scrypt and AES ciphers are the host's too. Signatures and
+// key objects are not here yet: they throw
 // ERR_METHOD_NOT_IMPLEMENTED, as workerd's unimplemented parts do.
 (function () {
 "use strict";
@@ -9,6 +9,7 @@ const { require, ops } = globalThis[Symbol.for("isola.node")].enter("crypto");
 const {
   codes: {
     ERR_CRYPTO_HASH_FINALIZED,
+    ERR_INVALID_ARG_VALUE,
     ERR_INVALID_ARG_TYPE,
     ERR_OUT_OF_RANGE,
   },
@@ -85,10 +86,7 @@ class Hash extends Hasher {
 class Hmac extends Hasher {
   constructor(algorithm, key) {
     validateString(algorithm, "hmac");
-    const keyBytes = key?.type === "secret" && typeof key.export === "function"
-      ? key.export()
-      : bytesOf(key, "utf8", "key");
-    const rid = ops.hashNew(algorithm, keyBytes);
+    const rid = ops.hashNew(algorithm, secretBytes(key, "key"));
     if (rid === null || rid === undefined) throw new Error("Digest method not supported");
     super(rid);
   }
@@ -189,9 +187,103 @@ function timingSafeEqual(a, b) {
   return difference === 0;
 }
 
+// Ciphers: AES in CBC, ECB, CTR and GCM modes, by the host (cipher.rs).
+
+const CIPHERS = [
+  "aes-128-cbc", "aes-128-ctr", "aes-128-ecb", "aes-128-gcm",
+  "aes-192-cbc", "aes-192-ctr", "aes-192-ecb", "aes-192-gcm",
+  "aes-256-cbc", "aes-256-ctr", "aes-256-ecb", "aes-256-gcm",
+  "aes128", "aes192", "aes256",
+];
+const ciphers = new FinalizationRegistry((rid) => ops.cipherDrop(rid));
+
+class CipherBase {
+  #rid;
+  #padding = true;
+  #done = false;
+  #decoder = null;
+
+  constructor(algorithm, key, iv, options, decrypt) {
+    validateString(algorithm, "cipher");
+    const keyBytes = secretBytes(key, "key");
+    const ivBytes = iv === null || iv === undefined ? new Uint8Array(0) : secretBytes(iv, "iv");
+    this.#rid = ops.cipherNew(algorithm, keyBytes, ivBytes, decrypt, options?.authTagLength ?? 16);
+    ciphers.register(this, this.#rid, this);
+  }
+
+  #out(bytes, encoding) {
+    const buffer = output(bytes);
+    if (encoding === undefined || encoding === "buffer") return buffer;
+    this.#decoder ??= new (require("string_decoder").StringDecoder)(encoding);
+    return this.#decoder.write(buffer);
+  }
+
+  update(data, inputEncoding, outputEncoding) {
+    if (this.#done) throw new Error("Unsupported state");
+    if (typeof data === "string" && inputEncoding === undefined) {
+      // workerd (unlike Node) wants the encoding of a string said.
+      throw new ERR_INVALID_ARG_VALUE(
+        "inputEncoding",
+        inputEncoding,
+        "If inputEncoding is not provided then the data must be a Buffer",
+      );
+    }
+    return this.#out(ops.cipherUpdate(this.#rid, bytesOf(data, inputEncoding, "data")), outputEncoding);
+  }
+
+  final(outputEncoding) {
+    if (this.#done) throw new Error("Unsupported state");
+    this.#done = true;
+    const last = this.#out(ops.cipherFinal(this.#rid, this.#padding), outputEncoding);
+    return this.#decoder === null ? last : last + this.#decoder.end();
+  }
+
+  setAutoPadding(autoPadding = true) {
+    this.#padding = !!autoPadding;
+    return this;
+  }
+
+  setAAD(buffer) {
+    ops.cipherSetAad(this.#rid, bytesOf(buffer, "utf8", "buffer"));
+    return this;
+  }
+
+  /** GCM: the tag, after `final`. */
+  getAuthTag() {
+    return output(ops.cipherTag(this.#rid));
+  }
+
+  /** GCM: the tag the decipher checks at `final`. */
+  setAuthTag(tag) {
+    ops.cipherSetTag(this.#rid, bytesOf(tag, "utf8", "buffer"));
+    return this;
+  }
+}
+
+class Cipheriv extends CipherBase {
+  constructor(algorithm, key, iv, options) {
+    super(algorithm, key, iv, options, false);
+  }
+}
+
+class Decipheriv extends CipherBase {
+  constructor(algorithm, key, iv, options) {
+    super(algorithm, key, iv, options, true);
+  }
+}
+
+function createCipheriv(algorithm, key, iv, options) {
+  return new Cipheriv(algorithm, key, iv, options);
+}
+
+function createDecipheriv(algorithm, key, iv, options) {
+  return new Decipheriv(algorithm, key, iv, options);
+}
+
 // Key derivation, by the host. The callback forms run on a microtask.
 
-function keyBytes(value, name) {
+/** A key, salt or IV as bytes: a secret KeyObject's, a buffer's, a string's. */
+function secretBytes(value, name) {
   if (value?.type === "secret" && typeof value.export === "function") return value.export();
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return new Uint8Array(value);
   return bytesOf(value, "utf8", name);
@@ -209,8 +301,8 @@ function later(callback, compute) {
 }
 
 function pbkdf2Sync(password, salt, iterations, keylen, digest) {
-  const pass = keyBytes(password, "password");
-  const saltBytes = keyBytes(salt, "salt");
+  const pass = secretBytes(password, "password");
+  const saltBytes = secretBytes(salt, "salt");
   validateInteger(iterations, "iterations", 1, 2 ** 31 - 1);
   validateInteger(keylen, "keylen", 0, 2 ** 31 - 1);
   validateString(digest, "digest");
@@ -228,9 +320,9 @@ function pbkdf2(password, salt, iterations, keylen, digest, callback) {
 
 function hkdfSync(digest, ikm, salt, info, keylen) {
   validateString(digest, "digest");
-  const key = keyBytes(ikm, "ikm");
-  const saltBytes = keyBytes(salt, "salt");
-  const infoBytes = keyBytes(info, "info");
+  const key = secretBytes(ikm, "ikm");
+  const saltBytes = secretBytes(salt, "salt");
+  const infoBytes = secretBytes(info, "info");
   validateInteger(keylen, "length", 0, 2 ** 31 - 1);
   if (infoBytes.length > 1024) {
     throw new ERR_OUT_OF_RANGE("info", "must not contain more than 1024 bytes", infoBytes.length);
@@ -248,8 +340,8 @@ function hkdf(digest, ikm, salt, info, keylen, callback) {
 const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1, maxmem: 32 << 20 };
 
 function scryptSync(password, salt, keylen, options = {}) {
-  const pass = keyBytes(password, "password");
-  const saltBytes = keyBytes(salt, "salt");
+  const pass = secretBytes(password, "password");
+  const saltBytes = secretBytes(salt, "salt");
   validateInteger(keylen, "keylen", 0, 2 ** 31 - 1);
   const N = options.N ?? options.cost ?? SCRYPT_DEFAULTS.N;
   const r = options.r ?? options.blockSize ?? SCRYPT_DEFAULTS.r;
@@ -275,7 +367,11 @@ const exports = {
   createHmac,
   hash,
   getHashes,
-  getCiphers: () => [],
+  getCiphers: () => [...CIPHERS],
+  Cipheriv,
+  Decipheriv,
+  createCipheriv,
+  createDecipheriv,
   getCurves: () => [],
   randomBytes,
   pseudoRandomBytes: randomBytes,
@@ -300,7 +396,7 @@ const exports = {
   setFips: notImplemented("crypto.setFips"),
 };
 for (const name of [
-  "createCipheriv", "createDecipheriv", "createSign", "createVerify", "createECDH",
+  "createSign", "createVerify", "createECDH",
   "createDiffieHellman", "createDiffieHellmanGroup", "getDiffieHellman",
   "createPrivateKey", "createPublicKey", "createSecretKey", "generateKeyPair",
   "generateKeyPairSync", "generateKey", "generateKeySync", "generatePrime",

@@ -161,19 +161,59 @@ pub fn op_node_hash_once(#[string] name: &str, #[buffer] data: &[u8]) -> Option<
     Some(hash.finalize().into_vec())
 }
 
+/// The longest key a derivation makes: more is no key anyone needs, and
+/// would be memory the host holds outside the Worker's heap.
+const MAX_KEY: u32 = 1 << 24;
+
+fn key_length(length: u32) -> Result<usize, JsErrorBox> {
+    if length > MAX_KEY {
+        return Err(JsErrorBox::range_error(format!(
+            "Invalid key length: {length} bytes is more than this runtime derives ({MAX_KEY})"
+        )));
+    }
+    Ok(length as usize)
+}
+
+/// The most memory scrypt may use here (Node's default `maxmem` is 32 MiB).
+const MAX_SCRYPT_MEMORY: u64 = 64 << 20;
+
 /// Runs `$body` with `$D` bound to the digest type Node calls `$name`;
 /// `None` for a name it does not know.
 macro_rules! with_digest {
     ($name:expr, $D:ident => $body:expr) => {
         match $name.to_ascii_lowercase().as_str() {
-            "md5" => { type $D = md5::Md5; Some($body) }
-            "sha1" => { type $D = sha1::Sha1; Some($body) }
-            "sha224" => { type $D = sha2::Sha224; Some($body) }
-            "sha256" => { type $D = sha2::Sha256; Some($body) }
-            "sha384" => { type $D = sha2::Sha384; Some($body) }
-            "sha512" => { type $D = sha2::Sha512; Some($body) }
-            "sha512-224" => { type $D = sha2::Sha512_224; Some($body) }
-            "sha512-256" => { type $D = sha2::Sha512_256; Some($body) }
+            "md5" => {
+                type $D = md5::Md5;
+                Some($body)
+            }
+            "sha1" => {
+                type $D = sha1::Sha1;
+                Some($body)
+            }
+            "sha224" => {
+                type $D = sha2::Sha224;
+                Some($body)
+            }
+            "sha256" => {
+                type $D = sha2::Sha256;
+                Some($body)
+            }
+            "sha384" => {
+                type $D = sha2::Sha384;
+                Some($body)
+            }
+            "sha512" => {
+                type $D = sha2::Sha512;
+                Some($body)
+            }
+            "sha512-224" => {
+                type $D = sha2::Sha512_224;
+                Some($body)
+            }
+            "sha512-256" => {
+                type $D = sha2::Sha512_256;
+                Some($body)
+            }
             _ => None,
         }
     };
@@ -188,10 +228,11 @@ pub fn op_node_pbkdf2(
     #[smi] iterations: u32,
     #[smi] length: u32,
     #[string] digest: &str,
-) -> Option<Vec<u8>> {
-    let mut key = vec![0; length as usize];
-    with_digest!(digest, D => pbkdf2::pbkdf2_hmac::<D>(password, salt, iterations, &mut key))?;
-    Some(key)
+) -> Result<Option<Vec<u8>>, JsErrorBox> {
+    let mut key = vec![0; key_length(length)?];
+    let derived =
+        with_digest!(digest, D => pbkdf2::pbkdf2_hmac::<D>(password, salt, iterations, &mut key));
+    Ok(derived.map(|()| key))
 }
 
 /// HKDF (`crypto.hkdfSync`); `None` for an unknown digest, an error when
@@ -205,8 +246,9 @@ pub fn op_node_hkdf(
     #[buffer] info: &[u8],
     #[smi] length: u32,
 ) -> Result<Option<Vec<u8>>, JsErrorBox> {
-    let mut out = vec![0; length as usize];
-    let expanded = with_digest!(digest, D => hkdf::Hkdf::<D>::new(Some(salt), key).expand(info, &mut out));
+    let mut out = vec![0; key_length(length)?];
+    let expanded =
+        with_digest!(digest, D => hkdf::Hkdf::<D>::new(Some(salt), key).expand(info, &mut out));
     match expanded {
         None => Ok(None),
         Some(Ok(())) => Ok(Some(out)),
@@ -215,7 +257,7 @@ pub fn op_node_hkdf(
 }
 
 /// scrypt (`crypto.scryptSync`) with cost `n` (a power of two), block size
-/// `r` and parallelism `p`.
+/// `r` and parallelism `p`, in at most [`MAX_SCRYPT_MEMORY`].
 #[op2]
 #[buffer]
 pub fn op_node_scrypt(
@@ -226,13 +268,15 @@ pub fn op_node_scrypt(
     #[smi] r: u32,
     #[smi] p: u32,
 ) -> Result<Vec<u8>, JsErrorBox> {
-    let invalid = || JsErrorBox::range_error("Invalid scrypt params");
-    if n < 2 || !n.is_power_of_two() {
+    let invalid = || JsErrorBox::generic("Scrypt failed");
+    let memory = 128 * n.saturating_mul(u64::from(r));
+    if n < 2 || !n.is_power_of_two() || memory > MAX_SCRYPT_MEMORY {
         return Err(invalid());
     }
-    let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p, length as usize)
-        .map_err(|_| invalid())?;
-    let mut key = vec![0; length as usize];
+    let length = key_length(length)?;
+    let params =
+        scrypt::Params::new(n.trailing_zeros() as u8, r, p, length).map_err(|_| invalid())?;
+    let mut key = vec![0; length];
     scrypt::scrypt(password, salt, &params, &mut key).map_err(|_| invalid())?;
     Ok(key)
 }

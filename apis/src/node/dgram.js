@@ -6,6 +6,7 @@
 const { require } = globalThis[Symbol.for("isola.node")].enter("dgram");
 const { EventEmitter } = require("events");
 const { validateFunction, validateObject } = require("internal/errors");
+const kAsyncDispose = Symbol.asyncDispose ?? Symbol.for("nodejs.asyncDispose");
 
 // A function constructor, like Node's, so `Socket.call(this)` style
 // subclassing keeps working.
@@ -50,7 +51,7 @@ Object.assign(Socket.prototype, {
   getSendQueueSize() { return 0; },
   getSendQueueCount() { return 0; },
 });
-Socket.prototype[Symbol.asyncDispose] = async function () {};
+Socket.prototype[kAsyncDispose] = async function () {};
 
 return { createSocket, Socket };
 })();

@@ -7,11 +7,12 @@
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("inspector");
 const { console, Network, Session } = require("internal/inspector").stubs();
+const kDispose = Symbol.dispose ?? Symbol.for("nodejs.dispose");
 
 function open() {
   // Something to `using`, releasing nothing.
   return {
-    [Symbol.dispose]() {
+    [kDispose]() {
       return Promise.resolve();
     },
   };

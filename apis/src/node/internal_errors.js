@@ -126,8 +126,6 @@ const codes = {
     `Expected ${input} to be returned from the "${name}" function but got ${describeReceived(value).slice(" Received ".length)}.`),
   ERR_AMBIGUOUS_ARGUMENT: makeError(TypeError, "ERR_AMBIGUOUS_ARGUMENT", (name, reason) =>
     `The "${name}" argument is ambiguous. ${reason}`),
-  ERR_BUFFER_TOO_LARGE: makeError(RangeError, "ERR_BUFFER_TOO_LARGE", (max) =>
-    `Cannot create a Buffer larger than ${max} bytes`),
   ERR_BUFFER_OUT_OF_BOUNDS: makeError(RangeError, "ERR_BUFFER_OUT_OF_BOUNDS", (name) =>
     name ? `"${name}" is outside of buffer bounds` : "Attempt to access memory outside buffer bounds"),
   ERR_UNHANDLED_ERROR: makeError(Error, "ERR_UNHANDLED_ERROR", (err) =>

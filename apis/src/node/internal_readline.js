@@ -6,6 +6,8 @@
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("internal/readline");
 const { EventEmitter } = require("events");
+const kDispose = Symbol.dispose ?? Symbol.for("nodejs.dispose");
+const kAsyncDispose = Symbol.asyncDispose ?? Symbol.for("nodejs.asyncDispose");
 
 // The members both kinds of Interface have.
 class Common extends EventEmitter {
@@ -29,10 +31,10 @@ class Common extends EventEmitter {
   getCursorPos() {
     return { rows: 0, cols: 0 };
   }
-  [Symbol.dispose]() {
+  [kDispose]() {
     this.close();
   }
-  async [Symbol.asyncDispose]() {
+  async [kAsyncDispose]() {
     this.close();
   }
   async *[Symbol.asyncIterator]() {

@@ -16,6 +16,7 @@
 //! `node.js` is the registry the module scripts enter through: it knows
 //! which modules the running Worker may use and gives them the host's ops.
 
+mod cipher;
 mod codec;
 mod compat;
 mod crypto;
@@ -106,6 +107,13 @@ deno_core::extension!(
         crypto::op_node_hash_drop,
         crypto::op_node_hash_once,
         crypto::op_node_pbkdf2,
+        cipher::op_node_cipher_new,
+        cipher::op_node_cipher_update,
+        cipher::op_node_cipher_final,
+        cipher::op_node_cipher_set_aad,
+        cipher::op_node_cipher_tag,
+        cipher::op_node_cipher_set_tag,
+        cipher::op_node_cipher_drop,
         crypto::op_node_hkdf,
         crypto::op_node_scrypt,
         zlib::op_zlib_new,

@@ -12,6 +12,13 @@
 import { core, primordials } from "ext:core/mod.js";
 import {
   op_node_byte_length,
+  op_node_cipher_drop,
+  op_node_cipher_final,
+  op_node_cipher_new,
+  op_node_cipher_set_aad,
+  op_node_cipher_set_tag,
+  op_node_cipher_tag,
+  op_node_cipher_update,
   op_node_decode,
   op_node_encode,
   op_node_hash_copy,
@@ -67,6 +74,13 @@ const internals = ObjectFreeze({
   require,
   ops: ObjectFreeze({
     byteLength: op_node_byte_length,
+    cipherDrop: op_node_cipher_drop,
+    cipherFinal: op_node_cipher_final,
+    cipherNew: op_node_cipher_new,
+    cipherSetAad: op_node_cipher_set_aad,
+    cipherSetTag: op_node_cipher_set_tag,
+    cipherTag: op_node_cipher_tag,
+    cipherUpdate: op_node_cipher_update,
     decode: op_node_decode,
     encode: op_node_encode,
     hashCopy: op_node_hash_copy,

@@ -7,6 +7,7 @@
 const { require } = globalThis[Symbol.for("isola.node")].enter("worker_threads");
 const { EventEmitter } = require("events");
 const { codes: { ERR_METHOD_NOT_IMPLEMENTED } } = require("internal/errors");
+const kAsyncDispose = Symbol.asyncDispose ?? Symbol.for("nodejs.asyncDispose");
 
 const { MessageChannel, MessagePort } = globalThis;
 
@@ -46,7 +47,7 @@ class Worker extends EventEmitter {
   async startHeapProfile() {
     throw new ERR_METHOD_NOT_IMPLEMENTED("Worker.startHeapProfile");
   }
-  async [Symbol.asyncDispose]() {}
+  async [kAsyncDispose]() {}
 }
 
 const environmentData = new Map();

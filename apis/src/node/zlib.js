@@ -5,8 +5,7 @@
 (function () {
 "use strict";
 const { require, ops } = globalThis[Symbol.for("isola.node")].enter("zlib");
-const { codes: { ERR_INVALID_ARG_TYPE, ERR_BUFFER_TOO_LARGE }, validateFunction, notImplemented } =
-  require("internal/errors");
+const { codes: { ERR_INVALID_ARG_TYPE }, validateFunction, notImplemented } = require("internal/errors");
 const { Buffer, kMaxLength } = require("buffer");
 
 // The host's codecs, numbered as zlib.rs numbers them.
@@ -47,8 +46,16 @@ for (const name of ["Z_OK", "Z_STREAM_END", "Z_NEED_DICT", "Z_ERRNO", "Z_STREAM_
 }
 Object.freeze(codes);
 
-/** The host's failure as Node's zlib error: message, `code` and `errno`. */
+/**
+ * The host's failure as Node's error: output over the limit is
+ * ERR_BUFFER_TOO_LARGE; data the codec cannot read is a zlib error with
+ * `code` and `errno`.
+ */
 function zlibError(error) {
+  if (error instanceof RangeError) {
+    error.code = "ERR_BUFFER_TOO_LARGE";
+    return error;
+  }
   const code = error.message === "unexpected end of file" ? "Z_BUF_ERROR" : "Z_DATA_ERROR";
   const out = new Error(error.message);
   out.errno = constants[code];
@@ -77,16 +84,15 @@ function start(mode, options = {}) {
 function processAll(mode, input, options) {
   const bytes = bytesOf(input);
   const rid = start(mode, options);
+  const max = options?.maxOutputLength ?? kMaxLength;
   let out;
   try {
-    out = ops.zlibWrite(rid, bytes, FINISH);
+    out = ops.zlibWrite(rid, bytes, FINISH, max);
   } catch (error) {
     throw zlibError(error);
   } finally {
     ops.zlibClose(rid);
   }
-  const max = options?.maxOutputLength ?? kMaxLength;
-  if (out.length > max) throw new ERR_BUFFER_TOO_LARGE(max);
   const buffer = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   return options?.info ? { buffer, engine: undefined } : buffer;
 }
@@ -116,11 +122,13 @@ const codecs = new FinalizationRegistry((rid) => ops.zlibClose(rid));
 class ZlibBase extends Transform {
   #rid;
   #mode;
+  #maxOutput;
   bytesWritten = 0;
 
   constructor(mode, options = {}) {
     super({ ...options, decodeStrings: true });
     this.#mode = mode;
+    this.#maxOutput = options.maxOutputLength ?? kMaxLength;
     this.#rid = start(mode, options);
     this._defaultFlushFlag = options.flush ?? constants.Z_NO_FLUSH;
     codecs.register(this, this.#rid, this);
@@ -131,7 +139,7 @@ class ZlibBase extends Transform {
   }
 
   #run(bytes, flush) {
-    const out = ops.zlibWrite(this.#rid, bytes, flush);
+    const out = ops.zlibWrite(this.#rid, bytes, flush, this.#maxOutput);
     this.bytesWritten += bytes.length;
     if (out.length > 0) this.push(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
   }

@@ -16,7 +16,9 @@ use std::io::Write;
 use deno_core::{OpState, Resource, ResourceId, op2};
 use deno_error::JsErrorBox;
 use flate2::Compression;
-use flate2::write::{DeflateDecoder, DeflateEncoder, GzDecoder, GzEncoder, ZlibDecoder, ZlibEncoder};
+use flate2::write::{
+    DeflateDecoder, DeflateEncoder, GzDecoder, GzEncoder, ZlibDecoder, ZlibEncoder,
+};
 
 /// What a codec does, numbered as `zlib.js` numbers Node's modes.
 enum Codec {
@@ -36,7 +38,11 @@ enum Codec {
 
 impl Codec {
     fn new(mode: u32, level: i32, quality: u32, window: u32) -> Result<Self, JsErrorBox> {
-        let level = if level < 0 { Compression::default() } else { Compression::new(level.min(9) as u32) };
+        let level = if level < 0 {
+            Compression::default()
+        } else {
+            Compression::new(level.min(9) as u32)
+        };
         Ok(match mode {
             1 => Self::Deflate(ZlibEncoder::new(Vec::new(), level)),
             2 => Self::Inflate(ZlibDecoder::new(Vec::new())),
@@ -121,7 +127,8 @@ impl Codec {
             Self::Unzip(start) if start.is_empty() => Ok(()),
             Self::Unzip(_) => Err(std::io::ErrorKind::UnexpectedEof.into()),
             Self::BrotliEncode(_) => {
-                let Self::BrotliEncode(writer) = std::mem::replace(self, Self::Finished(Vec::new()))
+                let Self::BrotliEncode(writer) =
+                    std::mem::replace(self, Self::Finished(Vec::new()))
                 else {
                     unreachable!("matched above");
                 };
@@ -145,7 +152,9 @@ impl Resource for ZlibResource {
 /// Node's error for data a decoder cannot read: its message and code.
 fn data_error(error: std::io::Error) -> JsErrorBox {
     let message = match error.kind() {
-        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::WriteZero => "unexpected end of file",
+        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::WriteZero => {
+            "unexpected end of file"
+        }
         _ if error.to_string().contains("header") => "incorrect header check",
         _ => "invalid data",
     };
@@ -166,8 +175,17 @@ pub fn op_zlib_new(
     Ok(state.resource_table.add(ZlibResource(RefCell::new(codec))))
 }
 
+/// The most output one call may make, whatever `maxOutputLength` says:
+/// a Worker's memory is 128 MiB, and a small input must not make the host
+/// hold gigabytes outside it.
+const MAX_OUTPUT: usize = 128 << 20;
+
+/// How much input goes to the codec between checks of the output's size.
+const SLICE: usize = 16 << 10;
+
 /// Feeds `data` to the codec, then flushes it when `flush` is 1 or
-/// finishes it when 2; the output that is ready.
+/// finishes it when 2; the output that is ready. Fails (with Node's
+/// ERR_BUFFER_TOO_LARGE message) as soon as the output passes `limit`.
 #[op2]
 #[buffer]
 pub fn op_zlib_write(
@@ -175,19 +193,34 @@ pub fn op_zlib_write(
     #[smi] rid: ResourceId,
     #[buffer] data: &[u8],
     #[smi] flush: u32,
+    #[number] limit: u64,
 ) -> Result<Vec<u8>, JsErrorBox> {
     let resource = state
         .resource_table
         .get::<ZlibResource>(rid)
         .map_err(JsErrorBox::from_err)?;
     let mut codec = resource.0.borrow_mut();
-    codec.write(data).map_err(data_error)?;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(MAX_OUTPUT);
+    let too_large =
+        || JsErrorBox::range_error(format!("Cannot create a Buffer larger than {limit} bytes"));
+    let mut out = Vec::new();
+    for slice in data.chunks(SLICE) {
+        codec.write(slice).map_err(data_error)?;
+        out.append(&mut codec.take());
+        if out.len() > limit {
+            return Err(too_large());
+        }
+    }
     match flush {
         1 => codec.writer().flush().map_err(data_error)?,
         2 => codec.finish().map_err(data_error)?,
         _ => {}
     }
-    Ok(codec.take())
+    out.append(&mut codec.take());
+    if out.len() > limit {
+        return Err(too_large());
+    }
+    Ok(out)
 }
 
 /// Forgets a codec (finished, failed, or collected).

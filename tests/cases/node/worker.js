@@ -192,6 +192,52 @@ const routes = {
     };
   },
 
+  cipher() {
+    const key = Buffer.alloc(32, 7);
+    const iv = Buffer.alloc(16, 1);
+    const roundTrip = (name, keyBytes, ivBytes) => {
+      const c = crypto.createCipheriv(name, keyBytes, ivBytes);
+      const sealed = Buffer.concat([c.update("attack at dawn, twice over", "utf8"), c.final()]);
+      const d = crypto.createDecipheriv(name, keyBytes, ivBytes);
+      return [sealed.toString("hex"), d.update(sealed, undefined, "utf8") + d.final("utf8")];
+    };
+    const gcm = crypto.createCipheriv("aes-256-gcm", key, iv.subarray(0, 12));
+    gcm.setAAD(Buffer.from("header"));
+    const sealed = Buffer.concat([gcm.update("secret", "utf8"), gcm.final()]);
+    const tag = gcm.getAuthTag();
+    const open = (tagBytes) => {
+      const d = crypto.createDecipheriv("aes-256-gcm", key, iv.subarray(0, 12));
+      d.setAAD(Buffer.from("header"));
+      d.setAuthTag(tagBytes);
+      return d.update(sealed, undefined, "utf8") + d.final("utf8");
+    };
+    const noPadding = crypto.createCipheriv("aes-128-ecb", key.subarray(0, 16), Buffer.alloc(0)).setAutoPadding(false);
+    return {
+      cbc: roundTrip("aes-256-cbc", key, iv),
+      cbc128: roundTrip("aes-128-cbc", key.subarray(0, 16), iv),
+      ctr: roundTrip("aes-192-ctr", key.subarray(0, 24), iv),
+      ecb: roundTrip("aes-128-ecb", key.subarray(0, 16), Buffer.alloc(0)),
+      gcm: [sealed.toString("hex"), tag.toString("hex"), open(tag)],
+      hexOut: crypto.createCipheriv("aes-128-cbc", key.subarray(0, 16), iv).update("x".repeat(20), "utf8", "hex"),
+      errors: [
+        attempt(() => crypto.createCipheriv("aes-256-cbc", key.subarray(0, 5), iv)),
+        attempt(() => crypto.createCipheriv("aes-256-cbc", key, iv.subarray(0, 3))),
+        attempt(() => crypto.createCipheriv("nope-cipher", key, iv)),
+        attempt(() => crypto.createCipheriv("aes-256-cbc", key, iv).update("text")),
+        attempt(() => open(Buffer.alloc(16))),
+        attempt(() => {
+          const d = crypto.createDecipheriv("aes-256-cbc", key, iv);
+          d.update(Buffer.alloc(16, 3));
+          return d.final();
+        }),
+        attempt(() => {
+          noPadding.update(Buffer.alloc(5));
+          return noPadding.final();
+        }),
+      ],
+    };
+  },
+
   process() {
     return {
       global: globalThis.process === process,
