@@ -1,6 +1,8 @@
-// node:_stream_passthrough — the legacy name of stream.PassThrough (Node's module.exports is the class).
+// node:_stream_passthrough — the legacy name of stream.PassThrough (the default is the class; its
+// statics are named exports too, as on workerd).
 (function () {
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("_stream_passthrough");
-return { default: require("stream").PassThrough };
+const { PassThrough } = require("stream");
+return { default: PassThrough, PassThrough };
 })();

@@ -1,6 +1,8 @@
-// node:_stream_transform — the legacy name of stream.Transform (Node's module.exports is the class).
+// node:_stream_transform — the legacy name of stream.Transform (the default is the class; its
+// statics are named exports too, as on workerd).
 (function () {
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("_stream_transform");
-return { default: require("stream").Transform };
+const { Transform } = require("stream");
+return { default: Transform, Transform };
 })();

@@ -1,9 +1,5 @@
-// stream.finished (Node's end-of-stream) and stream.addAbortSignal.
-// Difference from Node: Node's web streams carry an internal promise that
-// settles when they close; the runtime's do not, so finished() on a web
-// stream follows it only for streams made by this module's adapters or
-// through readers/writers taken after the call (getReader/getWriter, and
-// cancel/abort/close on the stream itself).
+// stream.finished (Node's end-of-stream) and stream.addAbortSignal, for
+// node streams and web streams.
 (function () {
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("internal/stream_eos");
@@ -165,23 +161,20 @@ function eos(stream, options, callback) {
 
 // --- Web streams ---
 
-/** Promises that settle when web streams close (fulfilled) or error (rejected). */
-const webClosed = new WeakMap();
+// The runtime's web streams (deno_web's, like Node's own) carry a deferred
+// that settles when the stream closes or errors, and the function that
+// errors them, under these names.
+const kIsClosedPromise = Symbol.for("nodejs.webstream.isClosedPromise");
+const kControllerErrorFunction = Symbol.for("nodejs.webstream.controllerErrorFunction");
 
-/** Notes that `stream` (a web stream) settles with `promise`. */
-function trackWebStream(stream, promise) {
-  promise.catch(nop);
-  webClosed.set(stream, promise);
-}
-
-/** The promise that settles when the web stream does: the tracked one, or
- * one fed by the readers and writers taken from it from now on. */
+/** The promise that settles when the web stream does: its own, else one fed
+ * by the readers and writers taken from it from now on. */
 function webClosedPromise(stream) {
-  let promise = webClosed.get(stream);
-  if (promise) return promise;
+  const own = stream[kIsClosedPromise]?.promise;
+  if (own) return own;
   let resolve;
   let reject;
-  promise = new Promise((res, rej) => {
+  const promise = new Promise((res, rej) => {
     resolve = res;
     reject = rej;
   });
@@ -189,28 +182,18 @@ function webClosedPromise(stream) {
     // A released lock rejects `closed` with a TypeError: not the stream's end.
     if (!(err instanceof TypeError && stream.locked === false)) reject(err);
   });
-  const wrap = (name, after) => {
-    const original = stream[name];
-    if (typeof original !== "function") return;
-    Object.defineProperty(stream, name, {
-      value(...args) {
-        const result = Reflect.apply(original, this, args);
-        after(result, args);
-        return result;
-      },
-      writable: true,
-      configurable: true,
-    });
-  };
-  if (isReadableStream(stream)) {
-    wrap("getReader", (reader) => follow(reader.closed));
-    wrap("cancel", (p) => p.then(resolve, nop));
-  } else {
-    wrap("getWriter", (writer) => follow(writer.closed));
-    wrap("abort", (p, [reason]) => p.then(() => reject(reason), nop));
-    wrap("close", (p) => p.then(resolve, nop));
-  }
-  trackWebStream(stream, promise);
+  const name = isReadableStream(stream) ? "getReader" : "getWriter";
+  const original = stream[name];
+  Object.defineProperty(stream, name, {
+    value(...args) {
+      const handle = Reflect.apply(original, this, args);
+      follow(handle.closed);
+      return handle;
+    },
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(stream, kIsClosedPromise, { value: { promise }, configurable: true });
   return promise;
 }
 
@@ -257,13 +240,12 @@ function addAbortSignalNoValidate(signal, stream) {
     const err = new AbortError(undefined, { cause: signal.reason });
     if (isNodeStream(stream)) {
       stream.destroy(err);
-    } else {
-      // A web stream can be errored from outside only through cancel/abort.
-      const target = isReadableStream(stream) ? stream : stream.readable ?? stream;
-      if (!target.locked) {
-        if (typeof target.cancel === "function") target.cancel(err).catch(nop);
-        else if (typeof target.abort === "function") target.abort(err).catch(nop);
-      }
+    } else if (typeof stream[kControllerErrorFunction] === "function") {
+      stream[kControllerErrorFunction](err);
+    } else if (!stream.locked) {
+      // Without the runtime's hook a web stream can only be cancelled or aborted.
+      if (typeof stream.cancel === "function") stream.cancel(err).catch(nop);
+      else if (typeof stream.abort === "function") stream.abort(err).catch(nop);
     }
   };
   if (signal.aborted) {
@@ -277,5 +259,5 @@ function addAbortSignalNoValidate(signal, stream) {
   return stream;
 }
 
-return { addAbortSignal, addAbortSignalNoValidate, eos, finished: eos, trackWebStream };
+return { addAbortSignal, addAbortSignalNoValidate, eos, finished: eos };
 })();

@@ -6,8 +6,9 @@
 const { require } = globalThis[Symbol.for("isola.node")].enter("internal/stream_operators");
 const {
   AbortError,
-  codes: { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE },
+  codes: { ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE },
   validateAbortSignal,
+  validateFunction,
   validateInteger,
   validateObject,
 } = require("internal/errors");
@@ -16,18 +17,13 @@ const { ReduceAwareErrMissingArgs, isNodeStream, isWritable, nop } = require("in
 const kEmpty = Symbol("kEmpty");
 const kEof = Symbol("kEof");
 
-/** Node's operators name AsyncFunction too when refusing a callback. */
-function validateFn(fn, name) {
-  if (typeof fn !== "function") throw new ERR_INVALID_ARG_TYPE(name, ["Function", "AsyncFunction"], fn);
-}
-
 function validateOptions(options) {
   if (options != null) validateObject(options, "options");
   if (options?.signal != null) validateAbortSignal(options.signal, "options.signal");
 }
 
 function map(fn, options) {
-  validateFn(fn, "fn");
+  validateFunction(fn, "fn");
   validateOptions(options);
   let concurrency = 1;
   if (options?.concurrency != null) concurrency = Math.floor(options.concurrency);
@@ -130,7 +126,7 @@ async function* mapChunks(stream, fn, signal, concurrency, limit) {
 }
 
 function filter(fn, options) {
-  validateFn(fn, "fn");
+  validateFunction(fn, "fn");
   const keep = async (value, opts) => ((await fn(value, opts)) ? value : kEmpty);
   return Reflect.apply(map, this, [keep, options]);
 }
@@ -180,7 +176,7 @@ function drop(number, options) {
 }
 
 async function forEach(fn, options) {
-  validateFn(fn, "fn");
+  validateFunction(fn, "fn");
   const each = async (value, opts) => {
     await fn(value, opts);
     return kEmpty;
@@ -204,7 +200,7 @@ async function some(fn, options) {
 }
 
 async function every(fn, options) {
-  validateFn(fn, "fn");
+  validateFunction(fn, "fn");
   return !(await Reflect.apply(some, this, [async (...args) => !(await fn(...args)), options]));
 }
 
@@ -214,7 +210,7 @@ async function find(fn, options) {
 }
 
 async function reduce(reducer, initialValue, options) {
-  validateFn(reducer, "reducer");
+  validateFunction(reducer, "reducer");
   validateOptions(options);
   let hasInitialValue = arguments.length > 1;
   if (options?.signal?.aborted) {

@@ -140,12 +140,13 @@ async function pumpToWeb(readable, writable, finish, { end }) {
   }
 }
 
-/** Pipes node stream `src` into `dst`; `finish` is called twice (source and destination done). */
-function pipeNode(src, dst, finish, { end }) {
+/** Pipes node stream `src` into `dst`; `finish` is called twice (source and
+ * destination done), `fail` when the destination closes early. */
+function pipeNode(src, dst, finish, fail, { end }) {
   let ended = false;
   dst.on("close", () => {
     // The destination closed before the source was done.
-    if (!ended) finish(new ERR_STREAM_PREMATURE_CLOSE());
+    if (!ended) fail(new ERR_STREAM_PREMATURE_CLOSE());
   });
   src.pipe(dst, { end: false });
   if (end) {
@@ -224,9 +225,10 @@ function pipelineImpl(streams, callback, opts) {
         destroys.push(destroy);
         if (isReadable(stream) && isLastStream) lastStreamCleanup.push(cleanup);
       }
-      // Errors after the stream finished its part still fail the pipeline.
+      // An error fails the pipeline at once (even one after the stream did
+      // its part); the callback still waits for every stage to settle.
       const onError = (err) => {
-        if (err && err.name !== "AbortError" && err.code !== "ERR_STREAM_PREMATURE_CLOSE") finish(err);
+        if (err && err.name !== "AbortError" && err.code !== "ERR_STREAM_PREMATURE_CLOSE") finishImpl(err, false);
       };
       stream.on("error", onError);
       if (isReadable(stream) && isLastStream) lastStreamCleanup.push(() => stream.removeListener("error", onError));
@@ -282,7 +284,7 @@ function pipelineImpl(streams, callback, opts) {
     } else if (isNodeStream(stream)) {
       if (isReadableNodeStream(ret)) {
         finishCount += 2;
-        const cleanup = pipeNode(ret, stream, finish, { end });
+        const cleanup = pipeNode(ret, stream, finish, (err) => finishImpl(err, false), { end });
         if (isReadable(stream) && isLastStream) lastStreamCleanup.push(cleanup);
       } else if (isTransformStream(ret) || isReadableStream(ret)) {
         finishCount++;

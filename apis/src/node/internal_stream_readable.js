@@ -30,6 +30,7 @@ const {
   kRejection,
   nop,
   prependListener,
+  ChunkQueue,
 } = require("internal/stream_utils");
 const operators = require("internal/stream_operators");
 
@@ -37,88 +38,6 @@ const { errorOrDestroy } = destroyImpl;
 
 let DuplexClass;
 const isDuplex = (stream) => stream instanceof (DuplexClass ??= require("internal/stream_duplex").Duplex);
-
-/** The buffered chunks: an array read from `head`, compacted now and then,
- * so taking chunks off the front stays cheap. */
-class ChunkQueue {
-  #items = [];
-  #head = 0;
-
-  get length() {
-    return this.#items.length - this.#head;
-  }
-  push(chunk) {
-    this.#items.push(chunk);
-  }
-  unshift(chunk) {
-    if (this.#head > 0) this.#items[--this.#head] = chunk;
-    else this.#items.unshift(chunk);
-  }
-  first() {
-    return this.#items[this.#head];
-  }
-  shift() {
-    const chunk = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head === this.#items.length) this.clear();
-    else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return chunk;
-  }
-  clear() {
-    this.#items = [];
-    this.#head = 0;
-  }
-  /** The chunks, oldest first. */
-  toArray() {
-    return this.#items.slice(this.#head);
-  }
-  [Symbol.iterator]() {
-    return this.toArray()[Symbol.iterator]();
-  }
-
-  /** Takes `n` bytes (or characters, for strings) off the front. */
-  consume(n, strings) {
-    const first = this.first();
-    if (n < first.length) {
-      this.#items[this.#head] = first.slice(n);
-      return first.slice(0, n);
-    }
-    if (n === first.length) return this.shift();
-    if (strings) {
-      let out = "";
-      while (out.length < n) {
-        const chunk = this.first();
-        const want = n - out.length;
-        if (want >= chunk.length) {
-          out += this.shift();
-        } else {
-          out += chunk.slice(0, want);
-          this.#items[this.#head] = chunk.slice(want);
-        }
-      }
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.first();
-      const want = n - filled;
-      if (want >= chunk.length) {
-        out.set(chunk, filled);
-        filled += chunk.length;
-        this.shift();
-      } else {
-        out.set(chunk.subarray(0, want), filled);
-        filled += want;
-        this.#items[this.#head] = chunk.subarray(want);
-      }
-    }
-    return out;
-  }
-}
 
 function ReadableState(options, stream, duplex) {
   if (typeof duplex !== "boolean") duplex = isDuplex(stream);
@@ -877,6 +796,7 @@ for (const [name, op] of Object.entries(operators.streamReturning)) {
       return Readable.from(Reflect.apply(op, this, args));
     },
   }[name];
+  Object.defineProperty(method, "length", { value: op.length });
   Object.defineProperty(Readable.prototype, name, { value: method, writable: true, enumerable: false, configurable: true });
 }
 for (const [name, op] of Object.entries(operators.promiseReturning)) {

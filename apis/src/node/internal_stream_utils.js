@@ -117,6 +117,90 @@ function uint8ArrayToBuffer(chunk) {
   return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+// --- Readable's buffer ---
+
+/** The buffered chunks: an array read from `head`, compacted now and then,
+ * so taking chunks off the front stays cheap. */
+class ChunkQueue {
+  #items = [];
+  #head = 0;
+
+  get length() {
+    return this.#items.length - this.#head;
+  }
+  push(chunk) {
+    this.#items.push(chunk);
+  }
+  unshift(chunk) {
+    if (this.#head > 0) this.#items[--this.#head] = chunk;
+    else this.#items.unshift(chunk);
+  }
+  first() {
+    return this.#items[this.#head];
+  }
+  shift() {
+    const chunk = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head === this.#items.length) this.clear();
+    else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return chunk;
+  }
+  clear() {
+    this.#items = [];
+    this.#head = 0;
+  }
+  /** The chunks, oldest first. */
+  toArray() {
+    return this.#items.slice(this.#head);
+  }
+  [Symbol.iterator]() {
+    return this.toArray()[Symbol.iterator]();
+  }
+
+  /** Takes `n` bytes (or characters, for strings) off the front. */
+  consume(n, strings) {
+    const first = this.first();
+    if (n < first.length) {
+      this.#items[this.#head] = first.slice(n);
+      return first.slice(0, n);
+    }
+    if (n === first.length) return this.shift();
+    if (strings) {
+      let out = "";
+      while (out.length < n) {
+        const chunk = this.first();
+        const want = n - out.length;
+        if (want >= chunk.length) {
+          out += this.shift();
+        } else {
+          out += chunk.slice(0, want);
+          this.#items[this.#head] = chunk.slice(want);
+        }
+      }
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.first();
+      const want = n - filled;
+      if (want >= chunk.length) {
+        out.set(chunk, filled);
+        filled += chunk.length;
+        this.shift();
+      } else {
+        out.set(chunk.subarray(0, want), filled);
+        filled += want;
+        this.#items[this.#head] = chunk.subarray(want);
+      }
+    }
+    return out;
+  }
+}
+
 // --- Telling streams apart, as Node's internal/streams/utils does ---
 
 function isReadableNodeStream(obj, strict = false) {
@@ -207,8 +291,23 @@ function isReadableFinished(stream, strict) {
   return !!(state.endEmitted || (strict === false && state.ended === true && state.length === 0));
 }
 
+// deno_web shows a web stream's state ({ state, disturbed }) under this
+// name, for Node's stream utilities.
+const kWebState = Symbol.for("nodejs.webstreams.kState");
+
+/** A web stream's { state, disturbed }, or undefined where the runtime does not show it. */
+function webState(stream) {
+  if (!isReadableStream(stream) && !isWritableStream(stream)) return undefined;
+  try {
+    return stream[kWebState] ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isReadable(stream) {
   if (stream && stream[kIsReadable] != null) return stream[kIsReadable];
+  if (isReadableStream(stream) && webState(stream)) return webState(stream).state === "readable";
   if (typeof stream?.readable !== "boolean") return null;
   if (isDestroyed(stream)) return false;
   return isReadableNodeStream(stream) && stream.readable && !isReadableFinished(stream);
@@ -216,6 +315,7 @@ function isReadable(stream) {
 
 function isWritable(stream) {
   if (stream && stream[kIsWritable] != null) return stream[kIsWritable];
+  if (isWritableStream(stream) && webState(stream)) return webState(stream).state === "writable";
   if (typeof stream?.writable !== "boolean") return null;
   if (isDestroyed(stream)) return false;
   return isWritableNodeStream(stream) && stream.writable && !isWritableEnded(stream);
@@ -259,10 +359,14 @@ function willEmitClose(stream) {
 }
 
 function isDisturbed(stream) {
+  const web = webState(stream);
+  if (web && isReadableStream(stream)) return !!web.disturbed;
   return !!(stream && (stream[kIsDisturbed] ?? (stream.readableDidRead || stream.readableAborted)));
 }
 
 function isErrored(stream) {
+  const web = webState(stream);
+  if (web) return web.state === "errored";
   return !!(stream && (stream[kIsErrored] ?? stream.readableErrored ?? stream.writableErrored ??
     stream._readableState?.errorEmitted ?? stream._writableState?.errorEmitted ??
     stream._readableState?.errored ?? stream._writableState?.errored));
@@ -286,6 +390,7 @@ class ReduceAwareErrMissingArgs extends ERR_MISSING_ARGS {
 }
 
 return {
+  ChunkQueue,
   ReduceAwareErrMissingArgs,
   aggregateTwoErrors,
   defer,

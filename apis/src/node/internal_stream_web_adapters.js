@@ -1,7 +1,6 @@
 // Readable/Writable/Duplex .toWeb() and .fromWeb(): node streams over the
 // runtime's global ReadableStream/WritableStream and back. Bytes cross as
-// Uint8Array (a Buffer read from a node stream is copied); a web stream
-// made here settles finished() like a node stream.
+// Uint8Array (a Buffer read from a node stream is copied).
 (function () {
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("internal/stream_web_adapters");
@@ -13,7 +12,7 @@ const {
 } = require("internal/errors");
 const { Buffer } = require("buffer");
 const { destroyer } = require("internal/stream_destroy");
-const { eos, trackWebStream } = require("internal/stream_eos");
+const { eos } = require("internal/stream_eos");
 const { Readable } = require("internal/stream_readable");
 const { Writable } = require("internal/stream_writable");
 const { Duplex } = require("internal/stream_duplex");
@@ -68,7 +67,6 @@ function newWritableStreamFromStreamWritable(streamWritable) {
   let controller;
   let backpressure;
   let closed;
-  const settled = deferred();
 
   const onDrain = () => backpressure?.resolve();
   const cleanup = eos(streamWritable, (error) => {
@@ -84,18 +82,15 @@ function newWritableStreamFromStreamWritable(streamWritable) {
       }
       controller?.error(error);
       controller = undefined;
-      settled.reject(error);
       return;
     }
     if (closed !== undefined) {
       closed.resolve();
       closed = undefined;
-      settled.resolve();
       return;
     }
     controller?.error(new AbortError());
     controller = undefined;
-    settled.reject(new AbortError());
   });
   streamWritable.on("drain", onDrain);
 
@@ -124,7 +119,6 @@ function newWritableStreamFromStreamWritable(streamWritable) {
       return Promise.resolve();
     },
   }, strategy);
-  trackWebStream(writable, settled.promise);
   return writable;
 }
 
@@ -157,9 +151,10 @@ function newStreamWritableFromWritableStream(writableStream, options = {}) {
           defer(() => destroyer(writable, err));
         }
       };
-      writer.ready
-        .then(() => Promise.all(chunks.map(({ chunk, encoding }) => writer.write(bytesFor(chunk, encoding)))))
-        .then(() => done(), done);
+      writer.ready.then(
+        () => Promise.all(chunks.map(({ chunk, encoding }) => writer.write(bytesFor(chunk, encoding)))).then(() => done(), done),
+        done,
+      );
     },
     write(chunk, encoding, callback) {
       chunk = bytesFor(chunk, encoding);
@@ -170,7 +165,7 @@ function newStreamWritableFromWritableStream(writableStream, options = {}) {
           destroyer(writable, err);
         }
       };
-      writer.ready.then(() => writer.write(chunk)).then(() => done(), done);
+      writer.ready.then(() => writer.write(chunk).then(() => done(), done), done);
     },
     destroy(error, callback) {
       const done = () => {
@@ -235,7 +230,6 @@ function newReadableStreamFromStreamReadable(streamReadable, options = {}) {
   }
 
   let controller;
-  const settled = deferred();
 
   function onData(chunk) {
     // The web side gets its own copy of the bytes.
@@ -249,7 +243,6 @@ function newReadableStreamFromStreamReadable(streamReadable, options = {}) {
     cleanup();
     streamReadable.on("error", nop);
     if (error) {
-      settled.reject(error);
       try {
         controller.error(error);
       } catch {
@@ -257,7 +250,6 @@ function newReadableStreamFromStreamReadable(streamReadable, options = {}) {
       }
       return;
     }
-    settled.resolve();
     try {
       controller.close();
     } catch {
@@ -277,7 +269,6 @@ function newReadableStreamFromStreamReadable(streamReadable, options = {}) {
       destroyer(streamReadable, reason);
     },
   }, strategy);
-  trackWebStream(readable, settled.promise);
   return readable;
 }
 
@@ -404,9 +395,10 @@ function newStreamDuplexFromReadableWritablePair(pair = {}, options = {}) {
           defer(() => destroyer(duplex, err));
         }
       };
-      writer.ready
-        .then(() => Promise.all(chunks.map(({ chunk, encoding: enc }) => writer.write(bytesFor(chunk, enc)))))
-        .then(() => done(), done);
+      writer.ready.then(
+        () => Promise.all(chunks.map(({ chunk, encoding: enc }) => writer.write(bytesFor(chunk, enc)))).then(() => done(), done),
+        done,
+      );
     },
     write(chunk, enc, callback) {
       chunk = bytesFor(chunk, enc);
@@ -417,7 +409,7 @@ function newStreamDuplexFromReadableWritablePair(pair = {}, options = {}) {
           destroyer(duplex, err);
         }
       };
-      writer.ready.then(() => writer.write(chunk)).then(() => done(), done);
+      writer.ready.then(() => writer.write(chunk).then(() => done(), done), done);
     },
     final(callback) {
       const done = (error) => {

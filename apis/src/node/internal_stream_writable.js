@@ -132,11 +132,13 @@ function writeChunk(stream, chunk, encoding, cb) {
   const state = stream._writableState;
   if (typeof encoding === "function") {
     cb = encoding;
-    encoding = state.defaultEncoding;
-  } else {
+    encoding = null;
+  }
+  if (typeof cb !== "function") cb = nop;
+  // In object mode the encoding reaches _write as given.
+  if (!state.objectMode) {
     if (!encoding) encoding = state.defaultEncoding;
     else if (encoding !== "buffer" && !Buffer.isEncoding(encoding)) throw new ERR_UNKNOWN_ENCODING(encoding);
-    if (typeof cb !== "function") cb = nop;
   }
 
   if (chunk === null) {
@@ -201,8 +203,6 @@ Writable.prototype.setDefaultEncoding = function (encoding) {
 function writeOrBuffer(stream, state, chunk, encoding, callback) {
   const len = state.objectMode ? 1 : chunk.length;
   state.length += len;
-  const ret = state.length < state.highWaterMark;
-  if (!ret) state.needDrain = true;
 
   if (state.writing || state.corked || state.errored || !state.constructed) {
     state.buffered.push({ chunk, encoding, callback });
@@ -216,6 +216,10 @@ function writeOrBuffer(stream, state, chunk, encoding, callback) {
     stream._write(chunk, encoding, state.onwrite);
     state.sync = false;
   }
+  // Measured after a synchronous _write: a chunk already handled does not
+  // count, and an empty buffer never asks the writer to wait.
+  const ret = state.length < state.highWaterMark || state.length === 0;
+  if (!ret) state.needDrain = true;
   return ret && !state.errored && !state.destroyed;
 }
 
@@ -385,7 +389,9 @@ Writable.prototype.end = function (chunk, encoding, cb) {
   }
 
   if (typeof cb === "function") {
-    if (err || state.finished) defer(cb, err);
+    if (err) defer(cb, err);
+    else if (state.errored) defer(cb, state.errored);
+    else if (state.finished) defer(cb, null);
     else state[kOnFinished].push(cb);
   }
   return this;

@@ -40,5 +40,8 @@ function finished(stream, opts) {
   });
 }
 
-return { finished, pipeline };
+// workerd's module names itself `promises` too.
+const exports = { finished, pipeline };
+exports.promises = exports;
+return exports;
 })();
