@@ -1,5 +1,5 @@
 //! The codecs of `node:zlib`: deflate (zlib, raw and gzip framing) through
-//! flate2 on zlib-rs, and brotli, fed chunk by chunk so that streams and
+//! flate2 on zlib-rs, brotli, and zstd, fed chunk by chunk so that streams and
 //! the one-call functions share one path. A codec lives in the isolate's
 //! resource table from `op_zlib_new` until it finishes or its JS object is
 //! collected.
@@ -32,7 +32,9 @@ enum Codec {
     Unzip(Vec<u8>),
     BrotliEncode(Box<brotli::CompressorWriter<Vec<u8>>>),
     BrotliDecode(Box<brotli::DecompressorWriter<Vec<u8>>>),
-    /// A brotli encoder after its end: what it wrote last.
+    ZstdEncode(Box<zstd::stream::write::Encoder<'static, Vec<u8>>>),
+    ZstdDecode(Box<zstd::stream::write::Decoder<'static, Vec<u8>>>),
+    /// A brotli or zstd encoder after its end: what it wrote last.
     Finished(Vec<u8>),
 }
 
@@ -58,6 +60,14 @@ impl Codec {
                 window.clamp(10, 24),
             ))),
             9 => Self::BrotliDecode(Box::new(brotli::DecompressorWriter::new(Vec::new(), 4096))),
+            10 => Self::ZstdEncode(Box::new(
+                zstd::stream::write::Encoder::new(Vec::new(), quality as i32)
+                    .map_err(|e| JsErrorBox::generic(e.to_string()))?,
+            )),
+            11 => Self::ZstdDecode(Box::new(
+                zstd::stream::write::Decoder::new(Vec::new())
+                    .map_err(|e| JsErrorBox::generic(e.to_string()))?,
+            )),
             _ => return Err(JsErrorBox::type_error(format!("Bad argument: mode {mode}"))),
         })
     }
@@ -73,6 +83,8 @@ impl Codec {
             Self::Unzip(w) => w,
             Self::BrotliEncode(w) => w.as_mut(),
             Self::BrotliDecode(w) => w.as_mut(),
+            Self::ZstdEncode(w) => w.as_mut(),
+            Self::ZstdDecode(w) => w.as_mut(),
             Self::Finished(w) => w,
         }
     }
@@ -89,6 +101,8 @@ impl Codec {
             Self::Unzip(_) => return Vec::new(),
             Self::BrotliEncode(w) => w.get_mut(),
             Self::BrotliDecode(w) => w.get_mut(),
+            Self::ZstdEncode(w) => w.get_mut(),
+            Self::ZstdDecode(w) => w.get_mut(),
             Self::Finished(w) => w,
         };
         std::mem::take(out)
@@ -136,6 +150,15 @@ impl Codec {
                 Ok(())
             }
             Self::BrotliDecode(w) => w.close(),
+            Self::ZstdEncode(_) => {
+                let Self::ZstdEncode(encoder) = std::mem::replace(self, Self::Finished(Vec::new()))
+                else {
+                    unreachable!("matched above");
+                };
+                *self = Self::Finished(encoder.finish()?);
+                Ok(())
+            }
+            Self::ZstdDecode(w) => w.flush(),
             Self::Finished(_) => Ok(()),
         }
     }
@@ -149,7 +172,7 @@ impl Resource for ZlibResource {
     }
 }
 
-/// Node's error for data a decoder cannot read: its message and code.
+/// Node's error for data a decoder cannot read.
 fn data_error(error: std::io::Error) -> JsErrorBox {
     let message = match error.kind() {
         std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::WriteZero => {
@@ -184,8 +207,8 @@ const MAX_OUTPUT: usize = 128 << 20;
 const SLICE: usize = 16 << 10;
 
 /// Feeds `data` to the codec, then flushes it when `flush` is 1 or
-/// finishes it when 2; the output that is ready. Fails (with Node's
-/// ERR_BUFFER_TOO_LARGE message) as soon as the output passes `limit`.
+/// finishes it when 2; the output that is ready. Fails (with workerd's
+/// "Memory limit exceeded") as soon as the output passes `limit`.
 #[op2]
 #[buffer]
 pub fn op_zlib_write(
@@ -201,8 +224,7 @@ pub fn op_zlib_write(
         .map_err(JsErrorBox::from_err)?;
     let mut codec = resource.0.borrow_mut();
     let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(MAX_OUTPUT);
-    let too_large =
-        || JsErrorBox::range_error(format!("Cannot create a Buffer larger than {limit} bytes"));
+    let too_large = || JsErrorBox::range_error("Memory limit exceeded");
     let mut out = Vec::new();
     for slice in data.chunks(SLICE) {
         codec.write(slice).map_err(data_error)?;
