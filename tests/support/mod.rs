@@ -427,12 +427,15 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&
         Err(e) => panic!("{method} {url}: {e}"),
     };
     let status = response.status();
-    let headers = response
-        .headers_names()
+    // Each field once, with every value it has (Set-Cookie comes many times).
+    let mut names = response.headers_names();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|name| seen.insert(name.to_ascii_lowercase()));
+    let headers = names
         .into_iter()
-        .filter_map(|name| {
-            let value = response.header(&name)?.to_string();
-            Some((name, value))
+        .flat_map(|name| {
+            let values: Vec<String> = response.all(&name).into_iter().map(String::from).collect();
+            values.into_iter().map(move |value| (name.clone(), value))
         })
         .collect();
     let mut body = Vec::new();
