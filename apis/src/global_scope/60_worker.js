@@ -428,7 +428,7 @@ export function prepareWorker(isModule, description, subrequestLimit) {
     JSONParse(description);
   setIncomingCf(cf);
   if (setNodeCompat(nodeCompat, processVariables(bindings))) {
-    defineNodeGlobals(requireNode);
+    defineNodeGlobals(requireNode, nodeCompat.globalTimers);
   }
   Invocation.subrequestLimit = subrequestLimit;
   defineCloudflareGlobal(compatibilityFlags);

@@ -73,6 +73,7 @@ const {
   ObjectDefineProperties,
   ObjectDefineProperty,
   ObjectFreeze,
+  ObjectHasOwn,
   ObjectPrototypeIsPrototypeOf,
   ObjectSetPrototypeOf,
   Promise,
@@ -185,6 +186,15 @@ function setInterval(callback, delay = 0, ...args) {
 function setImmediate(callback, ...args) {
   return webSetTimeout(guardCallback(callback, noop), 0, ...args);
 }
+
+/** The Workers' own timer functions, which node:timers builds on. */
+export const workerTimers = ObjectFreeze({
+  clearInterval,
+  clearTimeout,
+  setImmediate,
+  setInterval,
+  setTimeout,
+});
 
 /**
  * `fetch()`, counted against the calling invocation's subrequest limit and
@@ -429,17 +439,42 @@ export function defineCloudflareGlobal(flags) {
   });
 }
 
+const NODE_TIMERS = [
+  "setTimeout",
+  "setInterval",
+  "setImmediate",
+  "clearTimeout",
+  "clearInterval",
+  "clearImmediate",
+];
+
 /**
  * The globals of Node.js compatibility (`nodejs_compat_v2`):
  * `setImmediate` and `clearImmediate` beside the timers, and `global`,
  * `Buffer` and `process` as own properties; `Buffer` and `process` load
- * their modules (through `requireNode`) when first touched.
+ * their modules (through `requireNode`) when first touched. With
+ * `globalTimers` (`enable_nodejs_global_timers`), the timer functions are
+ * node:timers', whose handles are `Timeout` objects.
  */
-export function defineNodeGlobals(requireNode) {
+export function defineNodeGlobals(requireNode, globalTimers) {
   ObjectDefineProperties(ServiceWorkerGlobalScope.prototype, {
     clearImmediate: writable(globalFunctions.clearImmediate),
     setImmediate: writable(globalFunctions.setImmediate),
   });
+  if (globalTimers) {
+    for (const name of NODE_TIMERS) {
+      const viaNode = (...args) =>
+        FunctionPrototypeApply(requireNode("timers")[name], undefined, args);
+      const fn = globalFunction(name, viaNode);
+      ObjectDefineProperty(fn, "length", { value: globalFunctions[name].length });
+      // Each where the Workers' own is: the timers on `globalThis`, the
+      // immediates on its prototype.
+      const holder = ObjectHasOwn(globalThis, name)
+        ? globalThis
+        : ServiceWorkerGlobalScope.prototype;
+      ObjectDefineProperty(holder, name, writable(fn));
+    }
+  }
   const lazy = (name, load) => ({
     get() {
       const value = load();

@@ -325,6 +325,84 @@ function notDeepStrictEqual(actual, expected, message) {
   }
 }
 
+// partialDeepStrictEqual as workerd has it: every property, element, entry
+// or member of `expected` must be in `actual` and strictly deep-equal there
+// (arrays index by index; Set members and Map keys by isDeepStrictEqual);
+// `actual` may hold more.
+function isPartialDeepStrictEqual(actual, expected, comparing = new Map()) {
+  if (expected === null || typeof expected !== "object") return Object.is(actual, expected);
+  if (actual === null || typeof actual !== "object") return false;
+  // A pair already under comparison further up counts as equal: cycles end.
+  let against = comparing.get(actual);
+  if (against?.has(expected)) return true;
+  if (against === undefined) comparing.set(actual, (against = new Set()));
+  against.add(expected);
+  try {
+    return partiallyContains(actual, expected, comparing);
+  } finally {
+    against.delete(expected);
+    if (against.size === 0) comparing.delete(actual);
+  }
+}
+
+function partiallyContains(actual, expected, comparing) {
+  const partial = (a, e) => isPartialDeepStrictEqual(a, e, comparing);
+  if (expected instanceof Date) return actual instanceof Date && actual.getTime() === expected.getTime();
+  if (expected instanceof RegExp) {
+    return actual instanceof RegExp && actual.source === expected.source &&
+      actual.flags === expected.flags && actual.lastIndex === expected.lastIndex;
+  }
+  if (expected instanceof Error) {
+    return actual instanceof Error && actual.name === expected.name && actual.message === expected.message;
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) return false;
+    for (let i = 0; i < expected.length; i++) {
+      if (i in expected && (!(i in actual) || !partial(actual[i], expected[i]))) return false;
+    }
+    return true;
+  }
+  if (expected instanceof Set) {
+    if (!(actual instanceof Set)) return false;
+    for (const wanted of expected) {
+      if (![...actual].some((have) => isDeepStrictEqual(wanted, have))) return false;
+    }
+    return true;
+  }
+  if (expected instanceof Map) {
+    if (!(actual instanceof Map)) return false;
+    for (const [key, wanted] of expected) {
+      const entry = [...actual].find(([have]) => isDeepStrictEqual(key, have));
+      if (entry === undefined || !partial(entry[1], wanted)) return false;
+    }
+    return true;
+  }
+  if (Object.getPrototypeOf(actual) !== Object.getPrototypeOf(expected)) return false;
+  for (const key of Object.keys(expected)) {
+    if (!(key in actual) || !partial(actual[key], expected[key])) return false;
+  }
+  for (const sym of Object.getOwnPropertySymbols(expected)) {
+    if (Object.prototype.propertyIsEnumerable.call(expected, sym) &&
+        (!(sym in actual) || !partial(actual[sym], expected[sym]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function partialDeepStrictEqual(actual, expected, message) {
+  requireTwo(arguments.length);
+  if (isPartialDeepStrictEqual(actual, expected)) return;
+  // As in workerd, the message (an Error too) is always text here.
+  throw new AssertionError({
+    actual,
+    expected,
+    message: message ? `${message}` : "Expected actual to be partially deeply strictly equal to expected",
+    operator: "partialDeepStrictEqual",
+    stackStartFn: partialDeepStrictEqual,
+  });
+}
+
 function strictEqual(actual, expected, message) {
   requireTwo(arguments.length);
   if (!Object.is(actual, expected)) {
@@ -620,6 +698,7 @@ Object.assign(assert, {
   notDeepEqual,
   deepStrictEqual,
   notDeepStrictEqual,
+  partialDeepStrictEqual,
   strictEqual,
   notStrictEqual,
   throws,

@@ -192,7 +192,7 @@ impl Cipher {
                 self.pending.extend_from_slice(data);
                 // A decipher keeps a whole block back: the last one holds
                 // the padding that `final` removes.
-                let keep = if self.decrypt && self.pending.len() % BLOCK == 0 {
+                let keep = if self.decrypt && self.pending.len().is_multiple_of(BLOCK) {
                     BLOCK.min(self.pending.len())
                 } else {
                     self.pending.len() % BLOCK
@@ -214,7 +214,7 @@ impl Cipher {
                     let pad = BLOCK - last.len() % BLOCK;
                     last.extend(std::iter::repeat_n(pad as u8, pad));
                 }
-                if last.len() % BLOCK != 0 {
+                if !last.len().is_multiple_of(BLOCK) {
                     return Err(failed());
                 }
                 blocks.run(&mut last);

@@ -8,6 +8,14 @@ use serde::Serialize;
 
 use super::{SCHEME, is_builtin};
 
+/// The module of `httpServerHandler`, which serves a node:http server as
+/// a Worker's `fetch` handler; it comes with node:http.
+const CLOUDFLARE_NODE: &str = "cloudflare:node";
+
+fn not_provided(name: &str) -> String {
+    format!("No such module \"node:{name}\": this runtime does not provide that Node.js module")
+}
+
 /// How much of Node.js a Worker gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -53,6 +61,7 @@ const GATES: &[Gate] = &[
         &[
             "http",
             "https",
+            "cloudflare:node",
             "_http_agent",
             "_http_client",
             "_http_common",
@@ -202,6 +211,9 @@ pub struct NodeCompat {
     pub process_env: bool,
     /// The gated modules it does not get.
     pub closed: Vec<&'static str>,
+    /// Whether the global timer functions return Node's `Timeout` objects
+    /// (`enable_nodejs_global_timers`, implied from 2026-02-10).
+    pub global_timers: bool,
 }
 
 impl NodeCompat {
@@ -221,6 +233,9 @@ impl NodeCompat {
         let process_env = compat
             && (has("nodejs_compat_populate_process_env") || from("2025-04-01"))
             && !has("nodejs_compat_do_not_populate_process_env");
+        let global_timers = compat
+            && (has("enable_nodejs_global_timers") || from("2026-02-10"))
+            && !has("no_nodejs_global_timers");
         let closed = GATES
             .iter()
             .filter(|gate| has(gate.disable) || !(has(gate.enable) || (compat && from(gate.from))))
@@ -230,6 +245,7 @@ impl NodeCompat {
             mode,
             process_env,
             closed,
+            global_timers,
         }
     }
 
@@ -243,14 +259,17 @@ impl NodeCompat {
     /// resolver, for every Worker. The module checks again as it loads.
     pub fn resolve(&self, specifier: &str) -> Result<Option<String>, String> {
         let name = match specifier.strip_prefix("node:") {
+            // `cloudflare:node` is a module of these, not a `node:` one.
+            Some(name) if name.contains(':') => return Err(not_provided(name)),
             Some(name) => name,
+            None if specifier == CLOUDFLARE_NODE => specifier,
             None if self.mode == Mode::V2 && is_builtin(specifier) && self.open(specifier) => {
                 specifier
             }
             None => return Ok(None),
         };
         let why = if !is_builtin(name) {
-            "this runtime does not provide that Node.js module".to_string()
+            return Err(not_provided(name));
         } else if self.mode == Mode::Off {
             "Node.js modules need the nodejs_compat compatibility flag, or a compatibility \
              date of 2026-08-04 or later"
@@ -269,7 +288,12 @@ impl NodeCompat {
         } else {
             return Ok(Some(format!("{SCHEME}:{name}")));
         };
-        Err(format!("No such module \"node:{name}\": {why}"))
+        let shown = if name == CLOUDFLARE_NODE {
+            name.to_string()
+        } else {
+            format!("node:{name}")
+        };
+        Err(format!("No such module \"{shown}\": {why}"))
     }
 
     fn open(&self, name: &str) -> bool {
@@ -302,6 +326,9 @@ mod tests {
         assert!(compat("2025-04-01", &["nodejs_compat"]).process_env);
         assert!(!compat("2025-03-31", &["nodejs_compat"]).process_env);
         assert!(!compat("2026-11-17", &["nodejs_compat_do_not_populate_process_env"]).process_env);
+        assert!(compat("2026-02-10", &["nodejs_compat"]).global_timers);
+        assert!(!compat("2026-02-09", &["nodejs_compat"]).global_timers);
+        assert!(!compat("2026-11-17", &["no_nodejs_global_timers"]).global_timers);
     }
 
     #[test]

@@ -272,6 +272,25 @@ class Decipheriv extends CipherBase {
   }
 }
 
+// OpenSSL's description of each cipher, as `getCipherInfo` gives it.
+const CIPHER_INFO = {};
+for (const [bits, nids] of [[128, [419, 418, 904, 895]], [192, [423, 422, 905, 898]], [256, [427, 426, 906, 901]]]) {
+  const keyLength = bits / 8;
+  const [cbc, ecb, ctr, gcm] = nids;
+  CIPHER_INFO[`aes-${bits}-cbc`] = { name: `AES-${bits}-CBC`, nid: cbc, blockSize: 16, ivLength: 16, keyLength, mode: "cbc" };
+  CIPHER_INFO[`aes-${bits}-ecb`] = { name: `AES-${bits}-ECB`, nid: ecb, blockSize: 16, keyLength, mode: "ecb" };
+  CIPHER_INFO[`aes-${bits}-ctr`] = { name: `AES-${bits}-CTR`, nid: ctr, blockSize: 1, ivLength: 16, keyLength, mode: "ctr" };
+  CIPHER_INFO[`aes-${bits}-gcm`] = { name: `id-aes${bits}-GCM`, nid: gcm, blockSize: 1, ivLength: 12, keyLength, mode: "gcm" };
+  CIPHER_INFO[`aes${bits}`] = CIPHER_INFO[`aes-${bits}-cbc`];
+}
+
+function getCipherInfo(nameOrNid) {
+  const info = typeof nameOrNid === "number"
+    ? Object.values(CIPHER_INFO).find((entry) => entry.nid === nameOrNid)
+    : CIPHER_INFO[String(nameOrNid).toLowerCase()];
+  return info === undefined ? undefined : { ...info };
+}
+
 function createCipheriv(algorithm, key, iv, options) {
   return new Cipheriv(algorithm, key, iv, options);
 }
@@ -368,6 +387,11 @@ const exports = {
   hash,
   getHashes,
   getCiphers: () => [...CIPHERS],
+  getCipherInfo,
+  CryptoKey: globalThis.CryptoKey,
+  fips: true,
+  createCipher: notImplemented("createCipher"),
+  createDecipher: notImplemented("createDecipher"),
   Cipheriv,
   Decipheriv,
   createCipheriv,
@@ -375,8 +399,6 @@ const exports = {
   getCurves: () => [],
   randomBytes,
   pseudoRandomBytes: randomBytes,
-  prng: randomBytes,
-  rng: randomBytes,
   randomFill,
   randomFillSync,
   randomInt,

@@ -132,9 +132,12 @@ function unsubscribe(name, subscription) {
 }
 
 const traceEvents = ["start", "end", "asyncStart", "asyncEnd", "error"];
+const kCreate = Symbol("kCreate");
 
 class TracingChannel {
-  constructor(nameOrChannels) {
+  constructor(nameOrChannels, token) {
+    // Exported, as workerd does, but made only by tracingChannel().
+    if (token !== kCreate) throw new Error("Use diagnostic_channel.tracingChannels() to create TracingChannel");
     let found;
     if (typeof nameOrChannels === "string") {
       found = traceEvents.map((event) => channel(`tracing:${nameOrChannels}:${event}`));
@@ -254,8 +257,9 @@ class TracingChannel {
 }
 
 function tracingChannel(nameOrChannels) {
-  return new TracingChannel(nameOrChannels);
+  return new TracingChannel(nameOrChannels, kCreate);
 }
 
-return { channel, hasSubscribers, subscribe, tracingChannel, unsubscribe, Channel };
+const api = { channel, hasSubscribers, subscribe, tracingChannel, unsubscribe, Channel };
+return { ...api, TracingChannel, default: api };
 })();

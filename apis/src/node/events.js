@@ -83,7 +83,10 @@ function init(opts) {
     this._events = { __proto__: null };
     this._eventsCount = 0;
   }
-  this._maxListeners = this._maxListeners || undefined;
+  this._maxListeners ??= undefined;
+  // workerd gives every emitter an own `domain: null` (Node only does so
+  // while node:domain is in use).
+  this.domain = null;
   if (opts?.captureRejections) {
     validateBoolean(opts.captureRejections, "options.captureRejections");
     this[kCapture] = Boolean(opts.captureRejections);
@@ -675,14 +678,12 @@ Object.defineProperties(EventEmitter, {
   setMaxListeners: value(setMaxListeners),
   init: value(init),
   listenerCount: value(listenerCount),
-  // Not in Node's node:events; the runtime's globals, offered here too.
-  EventTarget: { value: globalThis.EventTarget, writable: true, configurable: true },
-  Event: { value: globalThis.Event, writable: true, configurable: true },
 });
 
 const exports = { default: EventEmitter };
 for (const key of Reflect.ownKeys(EventEmitter)) {
-  if (typeof key !== "string" || ["length", "name", "prototype"].includes(key) || key.startsWith("kMax")) continue;
+  // `init` stays a property of EventEmitter only, as in workerd.
+  if (typeof key !== "string" || ["length", "name", "prototype", "init"].includes(key) || key.startsWith("kMax")) continue;
   // Accessors (captureRejections, defaultMaxListeners) stay live.
   Object.defineProperty(exports, key, { ...Object.getOwnPropertyDescriptor(EventEmitter, key), enumerable: true, configurable: true });
 }

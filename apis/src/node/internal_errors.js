@@ -148,6 +148,34 @@ const codes = {
   ERR_STREAM_CANNOT_PIPE: makeError(Error, "ERR_STREAM_CANNOT_PIPE", () => "Cannot pipe, not readable"),
   ERR_OPTION_NOT_IMPLEMENTED: makeError(Error, "ERR_OPTION_NOT_IMPLEMENTED", (name) => `The ${name} option is not implemented`),
   ERR_TRACE_EVENTS_CATEGORY_REQUIRED: makeError(TypeError, "ERR_TRACE_EVENTS_CATEGORY_REQUIRED", () => "At least one category is required"),
+  // node:http
+  ERR_INVALID_HTTP_TOKEN: makeError(TypeError, "ERR_INVALID_HTTP_TOKEN", (name, field) => `${name} must be a valid HTTP token ["${field}"]`),
+  ERR_INVALID_CHAR: makeError(TypeError, "ERR_INVALID_CHAR", (name, field) =>
+    `Invalid character in ${name}${field === undefined ? "" : ` ["${field}"]`}`),
+  ERR_HTTP_INVALID_HEADER_VALUE: makeError(TypeError, "ERR_HTTP_INVALID_HEADER_VALUE", (value, name) =>
+    `Invalid value "${value}" for header "${name}"`),
+  ERR_HTTP_HEADERS_SENT: makeError(Error, "ERR_HTTP_HEADERS_SENT", (action) => `Cannot ${action} headers after they are sent to the client`),
+  ERR_HTTP_INVALID_STATUS_CODE: makeError(RangeError, "ERR_HTTP_INVALID_STATUS_CODE", (code) => `Invalid status code: ${code}`),
+  ERR_HTTP_CONTENT_LENGTH_MISMATCH: makeError(Error, "ERR_HTTP_CONTENT_LENGTH_MISMATCH", (actual, expected) =>
+    `Response body's content-length of ${actual} byte(s) does not match the content-length of ${expected} byte(s) set in header`),
+  ERR_HTTP_BODY_NOT_ALLOWED: makeError(Error, "ERR_HTTP_BODY_NOT_ALLOWED", () =>
+    "Adding content for this request method or response status is not allowed."),
+  ERR_UNESCAPED_CHARACTERS: makeError(TypeError, "ERR_UNESCAPED_CHARACTERS", (what) => `${what} contains unescaped characters`),
+  ERR_INVALID_PROTOCOL: makeError(TypeError, "ERR_INVALID_PROTOCOL", (actual, expected) =>
+    `Protocol "${actual}" not supported. Expected "${expected}"`),
+  ERR_SERVER_ALREADY_LISTEN: makeError(Error, "ERR_SERVER_ALREADY_LISTEN", () => "Listen method has been called more than once without closing."),
+  // A system error, as workerd's process.setuid() and friends throw it.
+  ERR_EPERM: class extends makeError(Error, "EPERM", ({ syscall, path }) =>
+    path ? `operation not permitted, ${syscall} '${path}'` : "operation not permitted") {
+    constructor(options) {
+      super(options);
+      this.syscall = options.syscall;
+      this.errno = options.errno ?? 1;
+      this.path = options.path;
+    }
+  },
+  ERR_SOCKET_BAD_PORT: makeError(RangeError, "ERR_SOCKET_BAD_PORT", (name, port, allowZero = true) =>
+    `${name} should be ${allowZero ? ">=" : ">"} 0 and < 65536.${describeReceived(port)}.`),
 };
 
 /** Node's AbortError: what APIs taking an AbortSignal reject with on abort. */

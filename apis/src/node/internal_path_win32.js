@@ -430,7 +430,9 @@ const win32 = {
   delimiter: ";",
   win32: null,
   posix: null,
-  _makeLong: toNamespacedPath,
+  matchesGlob(_path, _pattern) {
+    throw new Error("path.win32.matchesGlob() is not implemented.");
+  },
 };
 win32.win32 = win32;
 

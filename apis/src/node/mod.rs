@@ -43,36 +43,102 @@ macro_rules! modules {
 }
 
 modules! {
+    "_stream_duplex" => "_stream_duplex.js",
+    "_stream_passthrough" => "_stream_passthrough.js",
+    "_stream_readable" => "_stream_readable.js",
+    "_stream_transform" => "_stream_transform.js",
+    "_stream_writable" => "_stream_writable.js",
     "assert" => "assert.js",
     "assert/strict" => "assert_strict.js",
     "async_hooks" => "async_hooks.js",
     "buffer" => "buffer.js",
+    "child_process" => "child_process.js",
+    "cloudflare:node" => "cloudflare_node.js",
+    "cluster" => "cluster.js",
+    "console" => "console.js",
+    "constants" => "constants.js",
     "crypto" => "crypto.js",
+    "dgram" => "dgram.js",
     "diagnostics_channel" => "diagnostics_channel.js",
+    "dns" => "dns.js",
+    "dns/promises" => "dns_promises.js",
+    "domain" => "domain.js",
     "events" => "events.js",
+    "http" => "http.js",
+    "http2" => "http2.js",
+    "https" => "https.js",
+    "inspector" => "inspector.js",
+    "inspector/promises" => "inspector_promises.js",
+    "module" => "module.js",
+    "os" => "os.js",
     "path" => "path.js",
     "path/posix" => "path_posix.js",
     "path/win32" => "path_win32.js",
+    "perf_hooks" => "perf_hooks.js",
     "process" => "process.js",
     "punycode" => "punycode.js",
     "querystring" => "querystring.js",
+    "readline" => "readline.js",
+    "readline/promises" => "readline_promises.js",
+    "repl" => "repl.js",
+    "sqlite" => "sqlite.js",
+    "stream" => "stream.js",
+    "stream/consumers" => "stream_consumers.js",
+    "stream/promises" => "stream_promises.js",
+    "stream/web" => "stream_web.js",
     "string_decoder" => "string_decoder.js",
+    "sys" => "sys.js",
     "timers" => "timers.js",
     "timers/promises" => "timers_promises.js",
+    "trace_events" => "trace_events.js",
+    "tty" => "tty.js",
     "url" => "url.js",
     "util" => "util.js",
     "util/types" => "util_types.js",
+    "v8" => "v8.js",
+    "vm" => "vm.js",
+    "wasi" => "wasi.js",
+    "worker_threads" => "worker_threads.js",
+    "zlib" => "zlib.js",
 }
 
 /// Scripts the modules share, which Workers cannot import.
 const INTERNAL: &[(&str, &str)] = &[
     (
+        "ext:isola_node/internal_comparisons.js",
+        include_str!("internal_comparisons.js"),
+    ),
+    (
+        "ext:isola_node/internal_dns.js",
+        include_str!("internal_dns.js"),
+    ),
+    (
         "ext:isola_node/internal_errors.js",
         include_str!("internal_errors.js"),
     ),
     (
-        "ext:isola_node/internal_comparisons.js",
-        include_str!("internal_comparisons.js"),
+        "ext:isola_node/internal_http_agent.js",
+        include_str!("internal_http_agent.js"),
+    ),
+    (
+        "ext:isola_node/internal_http_client.js",
+        include_str!("internal_http_client.js"),
+    ),
+    (
+        "ext:isola_node/internal_http_common.js",
+        include_str!("internal_http_common.js"),
+    ),
+    (
+        "ext:isola_node/internal_http_incoming.js",
+        include_str!("internal_http_incoming.js"),
+    ),
+    (
+        "ext:isola_node/internal_http_outgoing.js",
+        include_str!("internal_http_outgoing.js"),
+    ),
+    (
+        "ext:isola_node/internal_http_server.js",
+        include_str!("internal_http_server.js"),
     ),
     (
         "ext:isola_node/internal_inspect.js",
@@ -83,8 +149,68 @@ const INTERNAL: &[(&str, &str)] = &[
         include_str!("internal_inspect_layout.js"),
     ),
     (
+        "ext:isola_node/internal_inspector.js",
+        include_str!("internal_inspector.js"),
+    ),
+    (
+        "ext:isola_node/internal_mime.js",
+        include_str!("internal_mime.js"),
+    ),
+    (
         "ext:isola_node/internal_path_win32.js",
         include_str!("internal_path_win32.js"),
+    ),
+    (
+        "ext:isola_node/internal_readline.js",
+        include_str!("internal_readline.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_destroy.js",
+        include_str!("internal_stream_destroy.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_duplex.js",
+        include_str!("internal_stream_duplex.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_duplexify.js",
+        include_str!("internal_stream_duplexify.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_eos.js",
+        include_str!("internal_stream_eos.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_from.js",
+        include_str!("internal_stream_from.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_legacy.js",
+        include_str!("internal_stream_legacy.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_operators.js",
+        include_str!("internal_stream_operators.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_pipeline.js",
+        include_str!("internal_stream_pipeline.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_readable.js",
+        include_str!("internal_stream_readable.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_utils.js",
+        include_str!("internal_stream_utils.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_web_adapters.js",
+        include_str!("internal_stream_web_adapters.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_writable.js",
+        include_str!("internal_stream_writable.js"),
     ),
 ];
 

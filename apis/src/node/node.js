@@ -10,6 +10,7 @@
 // state, so a Worker that calls `enter` itself gains nothing it lacks.
 
 import { core, primordials } from "ext:core/mod.js";
+import { workerTimers } from "ext:isola_global_scope/90_global_scope.js";
 import {
   op_node_byte_length,
   op_node_cipher_drop,
@@ -107,6 +108,8 @@ const internals = ObjectFreeze({
     promiseDetails: core.getPromiseDetails,
     isProxy: core.isProxy,
   }),
+  /** The Workers' timers, which node:timers wraps. */
+  timers: workerTimers,
   /** `process.env`'s contents. */
   variables: () => variables,
   processEnv: () => compat.processEnv,

@@ -1,6 +1,7 @@
 // node:path — the POSIX rules, with `path.win32` (internal_path_win32.js)
 // alongside. Relative paths resolve against "/", as on workerd (whose
-// `process.cwd()` is "/bundle" all the same). `matchesGlob` is not provided.
+// `process.cwd()` is "/bundle" all the same). `matchesGlob` throws, as
+// workerd's does.
 (function () {
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("path");
@@ -137,7 +138,9 @@ const posix = {
   delimiter: ":",
   win32,
   posix: null,
-  _makeLong: toNamespacedPath,
+  matchesGlob(_path, _pattern) {
+    throw new Error("path.posix.matchesGlob() is not implemented.");
+  },
 };
 posix.posix = posix;
 win32.posix = posix;

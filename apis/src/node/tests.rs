@@ -1,34 +1,127 @@
 //! Node.js compatibility through the real binary: each module's answers in
-//! `tests/cases/node` against workerd's, recorded by `scripts/record-node`
-//! into `tests/cases/node/workerd.json`; and what each compatibility mode
-//! gives (`tests/cases/node-modes`).
+//! `tests/cases/node`, and a node:http server behind cloudflare:node's
+//! `httpServerHandler` in `tests/cases/node-http`, against workerd's,
+//! recorded by `scripts/record-node` into each case's `workerd.json`; and
+//! what each compatibility mode gives (`tests/cases/node-modes`).
 
 use serde_json::{Value, json};
 
-use crate::support::{Isola, case};
+use std::collections::BTreeSet;
 
-/// Every route of the fixture answers as workerd did.
+use crate::support::{Isola, case, repo};
+
+/// Every route of the fixture answers as workerd did, and every module
+/// exports the names workerd's does, but for those `docs/compat.md` lists
+/// as not there yet.
 #[test]
 fn node_modules_answer_as_workerd_does() {
-    let recorded: Value = serde_json::from_str(
-        &std::fs::read_to_string(case("node").join("workerd.json")).unwrap(),
-    )
-    .unwrap();
+    let recorded = recorded("node");
     let isola = Isola::serve(&[case("node").join("wrangler.toml").to_str().unwrap()]);
-    let routes = isola.get("/").json();
-    let routes: Vec<&str> = routes.as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
-    assert_eq!(
-        routes,
-        recorded.as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>(),
-        "workerd.json is out of date: run scripts/record-node"
-    );
-    for route in routes {
+    for route in routes(&isola, &recorded) {
         let ours = isola.get(&format!("/{route}")).json();
-        let theirs = &recorded[route];
+        let theirs = &recorded[&route]["body"];
+        if route == "exports" {
+            assert_eq!(missing_exports(&ours, theirs), listed_as_missing());
+            continue;
+        }
         for (key, expected) in theirs.as_object().unwrap() {
             assert_eq!(&ours[key], expected, "/{route}: {key}");
         }
     }
+}
+
+/// A node:http server answers through `httpServerHandler` as on workerd:
+/// status, Content-Type, cookies and body, streamed writes included.
+#[test]
+fn node_http_servers_answer_through_http_server_handler() {
+    let recorded = recorded("node-http");
+    let isola = Isola::serve(&[case("node-http").join("wrangler.toml").to_str().unwrap()]);
+    for route in routes(&isola, &recorded) {
+        let reply = isola.get(&format!("/{route}"));
+        let theirs = &recorded[&route];
+        assert_eq!(u64::from(reply.status), theirs["status"], "/{route}");
+        assert_eq!(
+            reply.header("content-type").map(Value::from).unwrap_or(Value::Null),
+            theirs["contentType"],
+            "/{route}"
+        );
+        let cookies: Vec<&str> = reply
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, value)| value.as_str())
+            .collect();
+        assert_eq!(Value::from(cookies), theirs["setCookie"], "/{route}");
+        let body = match &theirs["body"] {
+            Value::String(_) => Value::from(reply.text()),
+            _ => reply.json(),
+        };
+        assert_eq!(body, theirs["body"], "/{route}");
+    }
+}
+
+/// The answers workerd gave to the fixture `name`.
+fn recorded(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(case(name).join("workerd.json")).unwrap()).unwrap()
+}
+
+/// The fixture's routes, as it lists them at "/", checked against those
+/// recorded.
+fn routes(isola: &Isola, recorded: &Value) -> Vec<String> {
+    let listed: Vec<String> = isola
+        .get("/")
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().trim_start_matches('/').to_string())
+        .collect();
+    let keys: Vec<String> = recorded.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(listed, keys, "workerd.json is out of date: run scripts/record-node");
+    listed
+}
+
+/// `module.name` for each name workerd's module exports and ours does not;
+/// ours exports nothing workerd's does not.
+fn missing_exports(ours: &Value, workerd: &Value) -> BTreeSet<String> {
+    let names = |list: &Value| -> BTreeSet<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut missing = BTreeSet::new();
+    for (module, theirs) in workerd.as_object().unwrap() {
+        let (theirs, ours) = (names(theirs), names(&ours[module]));
+        let extra: Vec<_> = ours.difference(&theirs).collect();
+        assert!(extra.is_empty(), "node:{module} exports what workerd's does not: {extra:?}");
+        missing.extend(theirs.difference(&ours).map(|name| format!("{module}.{name}")));
+    }
+    missing
+}
+
+/// The names under "Exports not there yet" in docs/compat.md.
+fn listed_as_missing() -> BTreeSet<String> {
+    let doc = std::fs::read_to_string(repo().join("docs/compat.md")).unwrap();
+    let section = doc
+        .split("\n### ")
+        .find(|s| s.starts_with("Exports not there yet"))
+        .expect("docs/compat.md has a section \"Exports not there yet\"");
+    section
+        .split("\n## ")
+        .next()
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.strip_prefix("- `"))
+        .flat_map(|rest| {
+            let (module, names) = rest.split_once("`: ").unwrap();
+            names
+                .trim_end_matches('.')
+                .split(", ")
+                .map(move |name| format!("{module}.{}", name.trim_matches('`')))
+        })
+        .collect()
 }
 
 fn modes(mode: &str) -> Value {

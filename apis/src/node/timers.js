@@ -4,13 +4,12 @@
 // process alive.
 (function () {
 "use strict";
-const { require } = globalThis[Symbol.for("isola.node")].enter("timers");
+const { require, timers } = globalThis[Symbol.for("isola.node")].enter("timers");
 const { validateFunction } = require("internal/errors");
 
-const schedule = globalThis.setTimeout;
-const unschedule = globalThis.clearTimeout;
-const repeat = globalThis.setInterval;
-const unrepeat = globalThis.clearInterval;
+// The Workers' own timers (not the globals, which may be these functions).
+const { setTimeout: schedule, clearTimeout: unschedule, setInterval: repeat, clearInterval: unrepeat } =
+  timers;
 
 class Timeout {
   #id;
@@ -74,6 +73,23 @@ function clear(handle) {
   }
 }
 
+// The deprecated handle functions, as workerd keeps them: `active`
+// restarts a Timeout, `unenroll` clears one (or a numeric id), and
+// `enroll` refuses.
+function active(timer) {
+  if (timer instanceof Timeout) timer.refresh();
+}
+function unenroll(timer) {
+  if (timer instanceof Timeout) {
+    timer.close();
+  } else if (typeof timer === "number") {
+    unschedule(timer);
+  }
+}
+function enroll(_item, _msecs) {
+  throw new Error("Not implemented. Please use setTimeout() instead.");
+}
+
 const exports = {
   setTimeout,
   clearTimeout: clear,
@@ -82,7 +98,9 @@ const exports = {
   setImmediate,
   clearImmediate: clear,
   Timeout,
-  Immediate,
+  active,
+  unenroll,
+  enroll,
 };
 Object.defineProperty(exports, "promises", {
   get: () => require("timers/promises"),

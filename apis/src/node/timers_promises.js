@@ -2,7 +2,7 @@
 // AbortSignal support, as Node has them.
 (function () {
 "use strict";
-const { require } = globalThis[Symbol.for("isola.node")].enter("timers/promises");
+const { require, timers } = globalThis[Symbol.for("isola.node")].enter("timers/promises");
 const { validateObject } = require("internal/errors");
 
 function aborted(signal) {
@@ -31,12 +31,12 @@ function later(delay, value, options = {}) {
   }
   if (signal?.aborted) return Promise.reject(aborted(signal));
   return new Promise((resolve, reject) => {
-    const id = globalThis.setTimeout(() => {
+    const id = timers.setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve(value);
     }, delay);
     function onAbort() {
-      globalThis.clearTimeout(id);
+      timers.clearTimeout(id);
       reject(aborted(signal));
     }
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -55,7 +55,7 @@ async function* setInterval(delay, value, options = {}) {
   if (signal?.aborted) throw aborted(signal);
   let pending = 0;
   let wake = null;
-  const id = globalThis.setInterval(() => {
+  const id = timers.setInterval(() => {
     pending++;
     wake?.();
   }, delay);
@@ -72,7 +72,7 @@ async function* setInterval(delay, value, options = {}) {
       yield value;
     }
   } finally {
-    globalThis.clearInterval(id);
+    timers.clearInterval(id);
     signal?.removeEventListener("abort", onAbort);
   }
 }

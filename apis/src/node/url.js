@@ -100,6 +100,11 @@ function fileURLToPath(path, options = undefined) {
   return options?.windows ? windowsPathFromURL(path) : posixPathFromURL(path);
 }
 
+/** A file URL (object) as its path; anything else (strings too) as given. */
+function toPathIfFileURL(fileURLOrPath) {
+  return isURL(fileURLOrPath) ? fileURLToPath(fileURLOrPath) : fileURLOrPath;
+}
+
 function posixPathFromURL(url) {
   if (url.hostname !== "") throw new ERR_INVALID_FILE_URL_HOST(PLATFORM);
   const pathname = url.pathname;
@@ -707,6 +712,7 @@ const url = {
   domainToUnicode,
   pathToFileURL,
   fileURLToPath,
+  toPathIfFileURL,
   urlToHttpOptions,
 };
 

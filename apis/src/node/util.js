@@ -1,15 +1,19 @@
-// node:util — format, inspect, promisify and friends. Differences from
-// Node: debuglog loggers are always disabled no-ops, styleText always emits
-// the escape codes, and callbackify calls back on a microtask.
+// node:util — format, inspect, promisify and friends (MIMEType and
+// MIMEParams come from internal_mime.js). Differences from Node: debuglog
+// loggers are always disabled no-ops, styleText always emits the escape
+// codes, and callbackify calls back on a microtask; parseArgs,
+// getSystemErrorName and the like throw, as in workerd.
 (function () {
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("util");
 const {
-  codes: { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_FALSY_VALUE_REJECTION },
+  codes: { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_FALSY_VALUE_REJECTION, ERR_METHOD_NOT_IMPLEMENTED },
+  validateAbortSignal,
   validateFunction,
   validateObject,
   validateString,
 } = require("internal/errors");
+const { MIMEType, MIMEParams } = require("internal/mime");
 const { inspect, formatNumber, formatBigInt, stripAnsi } = require("internal/inspect");
 const { isDeepStrictEqual } = require("internal/comparisons");
 const types = require("util/types");
@@ -266,6 +270,136 @@ function styleText(format, text) {
 }
 
 // ---------------------------------------------------------------------------
+// Odds and ends
+
+/** Copies `source`'s own enumerable properties onto `target` (last first). */
+function _extend(target, source) {
+  if (source === null || typeof source !== "object") return target;
+  const keys = Object.keys(source);
+  for (let i = keys.length - 1; i >= 0; i--) target[keys[i]] = source[keys[i]];
+  return target;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** console.log with a "day month hh:mm:ss - " prefix. */
+function log(...args) {
+  const now = new Date();
+  const time = [now.getHours(), now.getMinutes(), now.getSeconds()].map((n) => `${n}`.padStart(2, "0")).join(":");
+  console.log(`${now.getDate()} ${MONTHS[now.getMonth()]} ${time} - ${format(...args)}`);
+}
+
+/** Settles when `signal` aborts (with its abort event, as workerd does).
+ *  `resource` is only checked: nothing here can tell when it is collected. */
+async function aborted(signal, resource) {
+  if (signal === undefined) throw new ERR_INVALID_ARG_TYPE("signal", "AbortSignal", signal);
+  validateAbortSignal(signal, "signal");
+  if (resource === null || (typeof resource !== "object" && typeof resource !== "function")) {
+    throw new ERR_INVALID_ARG_TYPE("resource", "Object", resource);
+  }
+  if (signal.aborted) return undefined;
+  return new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+}
+
+/**
+ * The call stack above the caller, as workerd reports it: up to `frames`
+ * + 1 frames, keeping those with both a function name and a script name.
+ */
+function getCallSites(frames = undefined) {
+  const count = frames === undefined ? 10 : Math.trunc(Number(frames)) || 0;
+  if (count < 1 || count > 200) throw new Error("Frame count should be between 1 and 200 inclusive.");
+  if (typeof Error.captureStackTrace !== "function") return [];
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  let sites;
+  try {
+    // The engine's structured call sites (V8's API, which QuickJS-ng has too).
+    Error.prepareStackTrace = (_error, callSites) => callSites;
+    Error.stackTraceLimit = count + 1;
+    const holder = {};
+    Error.captureStackTrace(holder, getCallSites);
+    sites = holder.stack;
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  if (!Array.isArray(sites)) return [];
+  const found = [];
+  for (const site of sites) {
+    const functionName = site.getFunctionName?.();
+    const scriptName = site.getFileName?.();
+    // QuickJS names top-level code "<eval>", where V8 has no name.
+    if (!functionName || !scriptName || functionName === "<eval>" || functionName === "<anonymous>") continue;
+    const column = site.getColumnNumber?.();
+    found.push({ functionName, scriptName, lineNumber: site.getLineNumber?.(), columnNumber: column, column });
+  }
+  return found;
+}
+
+/**
+ * The variables of a .env file's text, read as workerd reads them: `#`
+ * comments, an optional `export `, values in "", '' or `` quotes (which may
+ * span lines).
+ */
+function parseEnv(content) {
+  validateString(content, "content");
+  const result = {};
+  const lines = content.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    const start = line.trimStart();
+    if (start === "" || start.startsWith("#")) continue;
+    if (start.startsWith("export ")) line = line.slice(line.indexOf("export ") + "export ".length);
+    const equals = line.indexOf("=");
+    if (equals === -1) continue;
+    const key = line.slice(0, equals).trim();
+    if (key === "") continue;
+    let value = line.slice(equals + 1).trimStart();
+    const quote = value[0];
+    if (quote === '"' || quote === "'" || quote === "`") {
+      let close = value.indexOf(quote, 1);
+      // Only a closed "" value turns \n into a newline.
+      const escapes = quote === '"' ? (text) => text.replaceAll("\\n", "\n") : (text) => text;
+      if (close !== -1) {
+        value = escapes(value.slice(1, close));
+      } else {
+        // Look for the closing quote on the following lines.
+        let text = value.slice(1);
+        let j = i + 1;
+        for (; j < lines.length; j++) {
+          close = lines[j].indexOf(quote);
+          if (close !== -1) break;
+          text += `\n${lines[j]}`;
+        }
+        if (j < lines.length) {
+          value = escapes(`${text}\n${lines[j].slice(0, close)}`);
+          i = j;
+        } else {
+          // Never closed: the text after the quote (or the lone quote).
+          value = value.length === 1 ? quote : value.slice(1);
+        }
+      }
+    } else if (value !== "") {
+      const hash = value.indexOf("#");
+      if (hash !== -1) value = value.slice(0, hash);
+      value = value.trimEnd();
+    }
+    result[key] = value;
+  }
+  return result;
+}
+
+// What workerd does not offer: it throws, and so do these.
+const unavailable = (name) => () => {
+  throw new Error(`node:util ${name} is not implemented`);
+};
+const _errnoException = () => {
+  throw new ERR_METHOD_NOT_IMPLEMENTED("_errnoException");
+};
+const _exceptionWithHostPort = () => {
+  throw new ERR_METHOD_NOT_IMPLEMENTED("_exceptionWithHostPort");
+};
+
+// ---------------------------------------------------------------------------
 // The legacy type checks
 
 function isBuffer(value) {
@@ -279,12 +413,23 @@ function isBuffer(value) {
 }
 
 return {
+  MIMEParams,
+  MIMEType,
+  _errnoException,
+  _exceptionWithHostPort,
+  _extend,
+  aborted,
   callbackify,
   debug: debuglog,
   debuglog,
   deprecate,
   format,
   formatWithOptions,
+  getCallSite: getCallSites,
+  getCallSites,
+  getSystemErrorMap: unavailable("getSystemErrorMap"),
+  getSystemErrorMessage: unavailable("getSystemErrorMessage"),
+  getSystemErrorName: unavailable("getSystemErrorName"),
   inherits,
   inspect,
   isArray: Array.isArray,
@@ -303,12 +448,17 @@ return {
   isString: (arg) => typeof arg === "string",
   isSymbol: (arg) => typeof arg === "symbol",
   isUndefined: (arg) => arg === undefined,
+  log,
+  parseArgs: unavailable("parseArgs"),
+  parseEnv,
   promisify,
   stripVTControlCharacters,
   styleText,
   TextDecoder: globalThis.TextDecoder,
   TextEncoder: globalThis.TextEncoder,
   toUSVString,
+  transferableAbortController: unavailable("transferableAbortController"),
+  transferableAbortSignal: unavailable("transferableAbortSignal"),
   types,
 };
 })();

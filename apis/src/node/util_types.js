@@ -196,6 +196,7 @@ return {
   isInt8Array: kind("Int8Array"),
   isInt16Array: kind("Int16Array"),
   isInt32Array: kind("Int32Array"),
+  isFloat16Array: kind("Float16Array"),
   isFloat32Array: kind("Float32Array"),
   isFloat64Array: kind("Float64Array"),
   isBigInt64Array: kind("BigInt64Array"),

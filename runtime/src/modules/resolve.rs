@@ -104,7 +104,8 @@ fn resolve_with(
     if specifier.starts_with("cloudflare:") {
         return Err(format!(
             "Cannot import \"{specifier}\" from {referrer}: this runtime does not provide it \
-             (of the cloudflare: modules, only \"{}\" is)",
+             (of the cloudflare: modules, \"{}\" and, with Node.js compatibility, \
+             \"cloudflare:node\" are)",
             super::CLOUDFLARE_WORKERS
         ));
     }

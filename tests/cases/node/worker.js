@@ -261,7 +261,10 @@ const routes = {
     const handle = timers.setTimeout(() => order.push("cancelled"), 1);
     timers.clearTimeout(handle);
     await sleep(5);
+    const global = setTimeout(() => order.push("global cancelled"), 1);
+    clearTimeout(global);
     return {
+      globalTimeout: [typeof global, typeof global.unref, typeof +global],
       order: order.sort(),
       unref: typeof handle.unref,
       hasRef: handle.hasRef(),
@@ -419,6 +422,160 @@ Object.assign(routes, {
     return { seen, before, after: channel.hasSubscribers, same: diagnostics.channel("isola:test") === channel };
   },
 });
+
+// The modules whose export names are compared.
+const MODULES = [
+  "_stream_duplex", "_stream_passthrough", "_stream_readable", "_stream_transform",
+  "_stream_writable", "http", "https", "stream", "stream/consumers", "stream/promises",
+  "stream/web", "zlib",
+  "assert", "assert/strict", "async_hooks", "buffer", "child_process", "cluster", "console",
+  "constants", "crypto", "dgram", "diagnostics_channel", "dns", "dns/promises", "domain", "events",
+  "http2", "inspector", "inspector/promises", "module", "os", "path", "path/posix", "path/win32",
+  "perf_hooks", "process", "punycode", "querystring", "readline", "readline/promises", "repl",
+  "sqlite", "string_decoder", "sys", "timers", "timers/promises", "trace_events", "tty", "url",
+  "util", "util/types", "v8", "vm", "wasi", "worker_threads",
+];
+
+routes.zlib = async () => {
+  const zlib = await import("node:zlib");
+  const { Readable, Writable, pipeline } = await import("node:stream");
+  const text = "Workers compress well. ".repeat(200);
+  const gzipped = zlib.gzipSync(text, { level: 9 });
+  const viaCallback = await new Promise((resolve, reject) =>
+    zlib.deflate(text, (error, out) => (error ? reject(error) : resolve(zlib.inflateSync(out).toString())))
+  );
+  const streamed = await new Promise((resolve, reject) => {
+    const chunks = [];
+    pipeline(
+      Readable.from([Buffer.from(text.slice(0, 1000)), Buffer.from(text.slice(1000))]),
+      zlib.createGzip(),
+      zlib.createGunzip(),
+      new Writable({
+        write(chunk, _encoding, callback) {
+          chunks.push(chunk);
+          callback();
+        },
+      }),
+      (error) => (error ? reject(error) : resolve(Buffer.concat(chunks).toString() === text)),
+    );
+  });
+  return {
+    gunzip: zlib.gunzipSync(gzipped).toString() === text,
+    unzipBoth: [zlib.unzipSync(gzipped).length, zlib.unzipSync(zlib.deflateSync(text)).length],
+    raw: zlib.inflateRawSync(zlib.deflateRawSync("raw")).toString(),
+    brotli: zlib.brotliDecompressSync(zlib.brotliCompressSync(text)).toString() === text,
+    zstd: zlib.zstdDecompressSync(zlib.zstdCompressSync(text)).toString() === text,
+    viaCallback: viaCallback === text,
+    streamed,
+    crc32: [zlib.crc32("hello"), zlib.crc32("world", zlib.crc32("hello "))],
+    constants: [zlib.constants.Z_BEST_COMPRESSION, zlib.constants.BROTLI_PARAM_QUALITY, zlib.Z_SYNC_FLUSH],
+    errors: [
+      attempt(() => zlib.gunzipSync(Buffer.from("not gzip at all"))),
+      attempt(() => zlib.inflateSync(zlib.deflateSync(text).subarray(0, 20))),
+      attempt(() => zlib.gunzipSync(gzipped, { maxOutputLength: 100 })),
+    ],
+  };
+};
+
+routes.stream = async () => {
+  const { Readable, Writable, Transform, PassThrough, pipeline, finished } = await import("node:stream");
+  const { pipeline: pipelinePromise } = await import("node:stream/promises");
+  const { text, json } = await import("node:stream/consumers");
+  const events = [];
+  const upper = new Transform({
+    transform(chunk, _encoding, callback) {
+      callback(null, chunk.toString().toUpperCase());
+    },
+  });
+  const collected = [];
+  await pipelinePromise(
+    Readable.from(["a", "b", "c"]),
+    upper,
+    new Writable({
+      write(chunk, _encoding, callback) {
+        collected.push(chunk.toString());
+        callback();
+      },
+    }),
+  );
+  const readable = new Readable({ read() {} });
+  readable.on("data", (d) => events.push(`data ${d}`));
+  readable.on("end", () => events.push("end"));
+  readable.push("x");
+  readable.push(null);
+  await new Promise((resolve) => finished(readable, resolve));
+  const objects = [];
+  for await (const item of Readable.from([{ n: 1 }, { n: 2 }])) objects.push(item.n);
+  const writable = new Writable({ highWaterMark: 2, write(_c, _e, cb) { setTimeout(cb, 1); } });
+  const backpressure = [writable.write("ab"), writable.write("cd")];
+  const drained = await new Promise((resolve) => writable.once("drain", () => resolve(true)));
+  const failure = await new Promise((resolve) =>
+    pipeline(
+      new Readable({ read() { this.destroy(new Error("source failed")); } }),
+      new PassThrough(),
+      (error) => resolve(error?.message),
+    )
+  );
+  const fromWeb = Readable.fromWeb(new Response("from the web").body);
+  return {
+    collected,
+    events,
+    objects,
+    backpressure,
+    drained,
+    failure,
+    consumers: [await text(Readable.from(["t", "x"])), await json(Readable.from(['{"a":', "1}"]))],
+    fromWeb: await text(fromWeb),
+    writeAfterEnd: await new Promise((resolve) => {
+      const w = new Writable({ write(_c, _e, cb) { cb(); } });
+      w.on("error", (error) => resolve(described(error)));
+      w.end();
+      w.write("late");
+    }),
+  };
+};
+
+routes.exports = async () => {
+  const names = {};
+  for (const name of MODULES) {
+    names[name] = Object.keys(await import(`node:${name}`)).sort();
+  }
+  return names;
+};
+
+routes.os = async () => {
+  const os = await import("node:os");
+  return {
+    values: [os.platform(), os.arch(), os.type(), os.hostname(), os.EOL, os.homedir(), os.tmpdir(), os.endianness()],
+    cpus: os.cpus().length,
+    memory: [os.totalmem(), os.freemem()],
+    loadavg: os.loadavg(),
+    constants: Object.keys(os.constants).sort(),
+  };
+};
+
+routes.stubs = async () => {
+  const calls = {
+    "child_process.spawn": async () => (await import("node:child_process")).spawn("ls"),
+    "cluster.fork": async () => (await import("node:cluster")).default.fork(),
+    "dgram.createSocket": async () => (await import("node:dgram")).createSocket("udp4"),
+    "vm.runInThisContext": async () => (await import("node:vm")).runInThisContext("1"),
+    "v8.getHeapStatistics": async () => (await import("node:v8")).getHeapStatistics(),
+    "worker_threads.Worker": async () => new (await import("node:worker_threads")).Worker("x"),
+    "readline.createInterface": async () => (await import("node:readline")).createInterface({}),
+    "module.createRequire": async () => (await import("node:module")).createRequire("/x.js")("node:path").sep,
+    "perf_hooks.now": async () => typeof (await import("node:perf_hooks")).performance.now(),
+  };
+  const out = {};
+  for (const [name, call] of Object.entries(calls)) {
+    try {
+      out[name] = ["returned", await call()];
+    } catch (error) {
+      out[name] = described(error);
+    }
+  }
+  return out;
+};
 
 export default {
   async fetch(request) {
