@@ -1,6 +1,6 @@
 // node:buffer — `Buffer`, a Uint8Array with Node's methods. Strings are
-// encoded and decoded by the host (`codec.rs`); numbers are read and
-// written here, byte by byte.
+// encoded and decoded by the engine's base64 and hex codecs where it has
+// them, else by the host (`codec.rs`); numbers are read and written here.
 (function () {
 "use strict";
 const { require, ops } = globalThis[Symbol.for("isola.node")].enter("buffer");
@@ -49,7 +49,46 @@ function fromString(string, encoding) {
   if (number === UTF8 && string.length < 64) {
     return adopt(encoder.encode(string));
   }
-  return adopt(ops.encode(string, number));
+  return adopt(encode(string, number));
+}
+
+// The engine's own base64 and hex codecs (`Uint8Array.fromBase64`,
+// `toHex`, ...) read and write strings where they live, without handing
+// them to the host; where the engine has none, or finds text it is too
+// strict for (Node reads base64 and hex leniently), the host does it.
+const native = {
+  fromBase64: Uint8Array.fromBase64,
+  fromHex: Uint8Array.fromHex,
+  toBase64: Uint8Array.prototype.toBase64,
+  toHex: Uint8Array.prototype.toHex,
+};
+const BASE64_OPTIONS = { alphabet: "base64", lastChunkHandling: "loose" };
+const BASE64URL_OPTIONS = { alphabet: "base64url", lastChunkHandling: "loose" };
+const BASE64URL_OUT = { alphabet: "base64url", omitPadding: true };
+
+/** The bytes `string` stands for in encoding `number`. */
+function encode(string, number) {
+  try {
+    if ((number === BASE64 || number === BASE64URL) && native.fromBase64 !== undefined) {
+      return native.fromBase64(string, number === BASE64 ? BASE64_OPTIONS : BASE64URL_OPTIONS);
+    }
+    if (number === HEX && native.fromHex !== undefined && string.length % 2 === 0) {
+      return native.fromHex(string);
+    }
+  } catch {
+    // Text only Node's lenient reading takes: the host's path below.
+  }
+  return ops.encode(string, number);
+}
+
+/** The string `bytes` make in encoding `number`. */
+function decode(bytes, number) {
+  if (number === HEX && native.toHex !== undefined) return native.toHex.call(bytes);
+  if (number === BASE64 && native.toBase64 !== undefined) return native.toBase64.call(bytes);
+  if (number === BASE64URL && native.toBase64 !== undefined) {
+    return native.toBase64.call(bytes, BASE64URL_OUT);
+  }
+  return ops.decode(bytes, number);
 }
 
 const encoder = new TextEncoder();
@@ -217,7 +256,7 @@ proto.toString = function toString(encoding, start, end) {
   const [from, to] = clampRange(this, start, end);
   if (to <= from) return "";
   const bytes = from === 0 && to === this.length ? this : this.subarray(from, to);
-  return ops.decode(bytes, checkedEncoding(encoding));
+  return decode(bytes, checkedEncoding(encoding));
 };
 proto.toLocaleString = proto.toString;
 
@@ -287,7 +326,7 @@ proto.fill = function fill(value, offset, end, encoding) {
     if (value.length === 1 && number === UTF8 && value.charCodeAt(0) < 128) {
       return Uint8Array.prototype.fill.call(this, value.charCodeAt(0), offset, end);
     }
-    bytes = ops.encode(value, number);
+    bytes = encode(value, number);
     if (bytes.length === 0 && number === HEX) throw new TypeError("The text is not valid hex");
     if (bytes.length === 0) throw new ERR_INVALID_ARG_VALUE("value", value);
   } else if (value instanceof Uint8Array) {
@@ -320,7 +359,7 @@ proto.write = function write(string, offset, length, encoding) {
   length = length === undefined ? room : Math.min(room, length);
   validateNumber(length, "length", 0, this.length);
   const number = checkedEncoding(encoding);
-  let bytes = ops.encode(string, number);
+  let bytes = encode(string, number);
   if (bytes.length > length) {
     let cut = length;
     if (number === UTF8) {
@@ -362,7 +401,7 @@ function searchBytes(buffer, value, byteOffset, encoding, first) {
   if (typeof value === "number") {
     needle = [value & 255];
   } else if (typeof value === "string") {
-    needle = ops.encode(value, checkedEncoding(encoding));
+    needle = encode(value, checkedEncoding(encoding));
   } else if (value instanceof Uint8Array) {
     needle = value;
   } else {
