@@ -14,6 +14,7 @@
 //! | [`websocket`] | `WebSocketPair`, `WebSocket`, `fetch()` upgrades |
 //! | [`crypto`] | `crypto.DigestStream`, `crypto.subtle.timingSafeEqual` |
 //! | [`node`] | `node:` modules, `Buffer`, `process` |
+//! | [`sockets`] | `connect()` of `cloudflare:sockets` |
 //!
 //! (`WebAssembly` lives in the `isola` crate, beside the isolate whose CPU
 //! account and memory budget it shares.)
@@ -33,7 +34,9 @@ pub mod global_scope;
 pub mod html_rewriter;
 pub mod kv;
 pub mod node;
+pub mod outbound_tcp;
 pub mod services;
+pub mod sockets;
 pub mod stores;
 pub mod unsafe_eval;
 pub mod websocket;
@@ -60,6 +63,7 @@ pub fn extensions() -> Vec<deno_core::Extension> {
         html_rewriter::isola_html_rewriter::init(),
         websocket::isola_websocket::init(),
         node::extension(),
+        sockets::isola_sockets::init(),
     ];
     extensions.extend(BINDINGS.iter().map(|kind| kind.extension()));
     extensions

@@ -5,6 +5,8 @@
 import { op_worker_set_entrypoints } from "ext:core/ops";
 import { installGlobalScope } from "ext:isola_global_scope/90_global_scope.js";
 import { installWebAssembly } from "ext:isola_webassembly/webassembly.js";
+// Publishes `cloudflare:sockets`' `connect` for the loader's module.
+import "ext:isola_sockets/sockets.js";
 import {
   prepareWorker,
   startWorker,

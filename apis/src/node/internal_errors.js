@@ -176,6 +176,25 @@ const codes = {
   },
   ERR_SOCKET_BAD_PORT: makeError(RangeError, "ERR_SOCKET_BAD_PORT", (name, port, allowZero = true) =>
     `${name} should be ${allowZero ? ">=" : ">"} 0 and < 65536.${describeReceived(port)}.`),
+  // node:net, node:tls
+  ERR_INVALID_ADDRESS: makeError(Error, "ERR_INVALID_ADDRESS", () => "Invalid socket address"),
+  ERR_INVALID_IP_ADDRESS: makeError(TypeError, "ERR_INVALID_IP_ADDRESS", (address) => `Invalid IP address: ${address}`),
+  ERR_SOCKET_CLOSED: makeError(Error, "ERR_SOCKET_CLOSED", () => "Socket is closed"),
+  ERR_SOCKET_CLOSED_BEFORE_CONNECTION: makeError(Error, "ERR_SOCKET_CLOSED_BEFORE_CONNECTION", () =>
+    "Socket closed before the connection was established"),
+  ERR_SOCKET_CONNECTING: makeError(Error, "ERR_SOCKET_CONNECTING", () => "Socket is already connecting"),
+  ERR_TLS_CERT_ALTNAME_FORMAT: makeError(SyntaxError, "ERR_TLS_CERT_ALTNAME_FORMAT", () => "Invalid subject alternative name string"),
+  ERR_TLS_CERT_ALTNAME_INVALID: class extends makeError(Error, "ERR_TLS_CERT_ALTNAME_INVALID", (reason) =>
+    `Hostname/IP does not match certificate's altnames: ${reason}`) {
+    constructor(reason, host, cert) {
+      super(reason);
+      this.reason = reason;
+      this.host = host;
+      this.cert = cert;
+    }
+  },
+  ERR_TLS_HANDSHAKE_TIMEOUT: makeError(Error, "ERR_TLS_HANDSHAKE_TIMEOUT", () => "TLS handshake timeout"),
+  ERR_TLS_INVALID_CONTEXT: makeError(TypeError, "ERR_TLS_INVALID_CONTEXT", (name) => `${name} must be a SecureContext`),
 };
 
 /** Node's AbortError: what APIs taking an AbortSignal reject with on abort. */

@@ -11,6 +11,7 @@
 
 import { core, primordials } from "ext:core/mod.js";
 import { workerTimers } from "ext:isola_global_scope/90_global_scope.js";
+import { connect } from "ext:isola_sockets/sockets.js";
 import {
   op_node_byte_length,
   op_node_cipher_drop,
@@ -108,6 +109,8 @@ const internals = ObjectFreeze({
     promiseDetails: core.getPromiseDetails,
     isProxy: core.isProxy,
   }),
+  /** `cloudflare:sockets`, which node:net and node:tls build on. */
+  sockets: ObjectFreeze({ connect }),
   /** The Workers' timers, which node:timers wraps. */
   timers: workerTimers,
   /** `process.env`'s contents. */

@@ -205,49 +205,15 @@ async fn op_websocket_next(
     }
 }
 
-/// A TCP connection to the host of `uri`, at an address the Worker's net
-/// permissions allow: the URL is checked, then each address its host
-/// resolves to, and the connection goes to an address that passed, so no
-/// second lookup can lead elsewhere (as `fetch()` is checked).
+/// A TCP connection to the host of `uri` that the Worker may open.
 async fn connect_permitted(
-    mut permissions: PermissionsContainer,
+    permissions: PermissionsContainer,
     uri: &http::Uri,
 ) -> Result<tokio::net::TcpStream, String> {
     let secure = uri.scheme_str() == Some("wss");
     let host = uri.host().ok_or("the URL has no host")?;
     let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
-    let url = url::Url::parse(&format!(
-        "{}://{host}:{port}/",
-        if secure { "https" } else { "http" }
-    ))
-    .map_err(|e| e.to_string())?;
-    permissions
-        .check_net_url(&url, "WebSocket")
-        .map_err(|e| e.to_string())?;
-    // The IPv6 subnets Deno's permissions cannot hold.
-    let denied_ipv6 = crate::denied_ipv6::get();
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let addresses = tokio::net::lookup_host((bare, port))
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut last_error = format!("{host} has no address");
-    for address in addresses {
-        if let Err(e) = permissions.check_net_resolved(&address.ip(), port, "WebSocket") {
-            last_error = e.to_string();
-            continue;
-        }
-        if let std::net::IpAddr::V6(ip) = address.ip()
-            && denied_ipv6.iter().any(|net| net.contains(&ip))
-        {
-            last_error = crate::denied_ipv6::refusal(&ip, port);
-            continue;
-        }
-        match tokio::net::TcpStream::connect(address).await {
-            Ok(stream) => return Ok(stream),
-            Err(e) => last_error = e.to_string(),
-        }
-    }
-    Err(last_error)
+    crate::outbound_tcp::connect(permissions, host, port, "WebSocket").await
 }
 
 /// Connects to `url` (ws: or wss:, given as http: or https: as `fetch()`

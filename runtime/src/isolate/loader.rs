@@ -1,5 +1,6 @@
 //! The module loader of an isolate: the Worker's own modules, found and
-//! read by [`crate::modules`], and `cloudflare:workers`.
+//! read by [`crate::modules`], `cloudflare:workers` and
+//! `cloudflare:sockets`.
 //!
 //! A JSON, text, data or Wasm module imported without an attribute (as
 //! Workers code imports them) is a small JavaScript module that imports the
@@ -17,13 +18,22 @@ use deno_core::{
 };
 use deno_error::JsErrorBox;
 
-use crate::modules::{CLOUDFLARE_WORKERS, Content, Module, ModuleKind, ModuleSources};
+use crate::modules::{
+    CLOUDFLARE_SOCKETS, CLOUDFLARE_WORKERS, Content, Module, ModuleKind, ModuleSources,
+};
 
 /// `cloudflare:workers`: what the global scope published for the Worker
 /// (`publish()` in isola-apis' `50_cloudflare_workers.js`).
 const CLOUDFLARE_WORKERS_MODULE: &str = "\
 const m = globalThis[Symbol.for(\"isola.cloudflare:workers\")];
 export const { WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, env, waitUntil } = m;
+";
+
+/// `cloudflare:sockets`: `connect`, published by isola-apis' `sockets.js`.
+const CLOUDFLARE_SOCKETS_MODULE: &str = "\
+const m = globalThis[Symbol.for(\"isola.cloudflare:sockets\")];
+export const { connect } = m;
+export default m;
 ";
 
 /// The module loader of one isolate. It loads nothing until the isolate is
@@ -74,8 +84,13 @@ impl WorkerModuleLoader {
         specifier: &ModuleSpecifier,
         requested: &RequestedModuleType,
     ) -> Result<ModuleSource, JsErrorBox> {
-        if specifier.as_str() == CLOUDFLARE_WORKERS {
-            let code = ModuleSourceCode::String(CLOUDFLARE_WORKERS_MODULE.to_string().into());
+        let provided = match specifier.as_str() {
+            CLOUDFLARE_WORKERS => Some(CLOUDFLARE_WORKERS_MODULE),
+            CLOUDFLARE_SOCKETS => Some(CLOUDFLARE_SOCKETS_MODULE),
+            _ => None,
+        };
+        if let Some(source) = provided {
+            let code = ModuleSourceCode::String(source.to_string().into());
             return Ok(ModuleSource::new(
                 ModuleType::JavaScript,
                 code,

@@ -25,6 +25,10 @@ pub use rules::ModuleRules;
 /// The module of Workers' base classes and `env`, which the isolate's
 /// loader provides (`50_cloudflare_workers.js` in isola-apis).
 pub const CLOUDFLARE_WORKERS: &str = "cloudflare:workers";
+
+/// The module of `connect()`, which the isolate's loader provides
+/// (`sockets.js` in isola-apis).
+pub const CLOUDFLARE_SOCKETS: &str = "cloudflare:sockets";
 pub use scope::Scope;
 
 use commonjs::CommonJs;
@@ -95,7 +99,11 @@ impl ModuleSources {
         let builtin_url = specifier
             .strip_prefix(isola_apis::node::SCHEME)
             .is_some_and(|rest| rest.starts_with(':'));
-        if specifier.starts_with("file:") || specifier == CLOUDFLARE_WORKERS || builtin_url {
+        if specifier.starts_with("file:")
+            || specifier == CLOUDFLARE_WORKERS
+            || specifier == CLOUDFLARE_SOCKETS
+            || builtin_url
+        {
             return ModuleSpecifier::parse(specifier)
                 .map_err(|e| format!("bad module URL {specifier}: {e}"));
         }

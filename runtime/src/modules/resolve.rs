@@ -104,9 +104,10 @@ fn resolve_with(
     if specifier.starts_with("cloudflare:") {
         return Err(format!(
             "Cannot import \"{specifier}\" from {referrer}: this runtime does not provide it \
-             (of the cloudflare: modules, \"{}\" and, with Node.js compatibility, \
+             (of the cloudflare: modules, \"{}\", \"{}\" and, with Node.js compatibility, \
              \"cloudflare:node\" are)",
-            super::CLOUDFLARE_WORKERS
+            super::CLOUDFLARE_WORKERS,
+            super::CLOUDFLARE_SOCKETS
         ));
     }
     let relative =
