@@ -550,3 +550,21 @@ fn serve_origin(stream: TcpStream, seen: &Mutex<Vec<String>>) {
         }
     }
 }
+
+/// A TCP server on loopback that answers each connection with what it
+/// read, upper-cased, once the client has finished writing. Its port.
+pub fn shouting_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut received = Vec::new();
+                let _ = stream.read_to_end(&mut received);
+                let _ = stream.write_all(&received.to_ascii_uppercase());
+            });
+        }
+    });
+    port
+}

@@ -7,7 +7,7 @@
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("internal/net_address");
 const {
-  codes: { ERR_INVALID_ADDRESS, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT },
+  codes: { ERR_INVALID_ADDRESS, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SOCKET_BAD_PORT },
   validateInt32,
   validateObject,
   validateString,
@@ -162,7 +162,7 @@ class SocketAddress {
 
   constructor(options = {}) {
     validateObject(options, "options");
-    const family = familyOf(options.family ?? "ipv4", "options.family");
+    const family = familyOf(options.family === undefined ? "ipv4" : options.family, "options.family");
     const { address = family === "ipv4" ? "127.0.0.1" : "::", port = 0, flowlabel = 0 } = options;
     validateString(address, "options.address");
     const portNumber = validatePort(port, "options.port");
@@ -242,6 +242,7 @@ class BlockList {
   addRange(start, end, family = "ipv4") {
     const from = toSocketAddress(start, family, "start");
     const to = toSocketAddress(end, family, "end");
+    if (to.family !== from.family) throw new ERR_INVALID_ARG_VALUE("end", to.address, "must be same family as start");
     const low = toBigInt(from.address, from.family);
     const high = toBigInt(to.address, to.family);
     if (low > high) throw new ERR_INVALID_ARG_VALUE("start", from.address, "must come before end");
@@ -312,8 +313,8 @@ class BlockList {
 
   [customInspect](depth, options, inspect) {
     if (depth < 0) return "[BlockList]";
-    const shown = inspect(this.rules, { ...options, depth: options.depth == null ? null : options.depth - 1 });
-    return `BlockList {\n  rules: ${shown}\n}`;
+    const shown = inspect({ rules: this.rules }, { ...options, depth: options.depth == null ? null : options.depth - 1 });
+    return `BlockList ${shown}`;
   }
 }
 

@@ -48,6 +48,8 @@ modules! {
     "_stream_readable" => "_stream_readable.js",
     "_stream_transform" => "_stream_transform.js",
     "_stream_writable" => "_stream_writable.js",
+    "_tls_common" => "_tls_common.js",
+    "_tls_wrap" => "_tls_wrap.js",
     "assert" => "assert.js",
     "assert/strict" => "assert_strict.js",
     "async_hooks" => "async_hooks.js",
@@ -70,6 +72,7 @@ modules! {
     "inspector" => "inspector.js",
     "inspector/promises" => "inspector_promises.js",
     "module" => "module.js",
+    "net" => "net.js",
     "os" => "os.js",
     "path" => "path.js",
     "path/posix" => "path_posix.js",
@@ -90,6 +93,7 @@ modules! {
     "sys" => "sys.js",
     "timers" => "timers.js",
     "timers/promises" => "timers_promises.js",
+    "tls" => "tls.js",
     "trace_events" => "trace_events.js",
     "tty" => "tty.js",
     "url" => "url.js",
@@ -155,6 +159,18 @@ const INTERNAL: &[(&str, &str)] = &[
     (
         "ext:isola_node/internal_mime.js",
         include_str!("internal_mime.js"),
+    ),
+    (
+        "ext:isola_node/internal_net_address.js",
+        include_str!("internal_net_address.js"),
+    ),
+    (
+        "ext:isola_node/internal_net_socket.js",
+        include_str!("internal_net_socket.js"),
+    ),
+    (
+        "ext:isola_node/internal_net_tls.js",
+        include_str!("internal_net_tls.js"),
     ),
     (
         "ext:isola_node/internal_path_win32.js",

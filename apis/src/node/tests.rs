@@ -180,3 +180,21 @@ fn compatibility_modes_give_what_workerd_gives() {
         }
     }
 }
+
+/// node:net's Socket talks to a TCP server through `connect()`, with
+/// Node's events in Node's order.
+#[test]
+fn node_net_sockets_talk_tcp() {
+    let port = crate::support::shouting_server();
+    let isola = Isola::serve(&[case("node-net").join("wrangler.toml").to_str().unwrap()]);
+    let reply = isola.post(&format!("/?port={port}"), b"hello from node:net");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        reply.json(),
+        json!({
+            "answer": "HELLO FROM NODE:NET",
+            "events": ["connect", "end", "close"],
+            "isIP": [4, 6, 0],
+        })
+    );
+}

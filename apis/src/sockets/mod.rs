@@ -43,7 +43,11 @@ type Stream = Box<dyn Io>;
 struct Socket {
     read: AsyncRefCell<Option<ReadHalf<Stream>>>,
     write: AsyncRefCell<Option<WriteHalf<Stream>>>,
+    /// Cancels everything (the socket is closed).
     cancel: CancelHandle,
+    /// Cancels a waiting read alone: `startTls()` needs the read half back
+    /// while a write (say, a protocol's request to upgrade) goes on.
+    read_cancel: CancelHandle,
 }
 
 impl Socket {
@@ -53,6 +57,7 @@ impl Socket {
             read: AsyncRefCell::new(Some(read)),
             write: AsyncRefCell::new(Some(write)),
             cancel: CancelHandle::new(),
+            read_cancel: CancelHandle::new(),
         }
     }
 }
@@ -64,6 +69,7 @@ impl Resource for Socket {
 
     fn close(self: Rc<Self>) {
         self.cancel.cancel();
+        self.read_cancel.cancel();
     }
 }
 
@@ -158,7 +164,7 @@ async fn op_socket_read(
     let Some(half) = Option::as_mut(&mut *read) else {
         return Ok(0);
     };
-    let cancel = RcRef::map(&socket, |s| &s.cancel);
+    let cancel = RcRef::map(&socket, |s| &s.read_cancel);
     let n = half
         .read(&mut buffer)
         .try_or_cancel(cancel)
@@ -214,6 +220,9 @@ async fn op_socket_start_tls(
         .resource_table
         .take::<Socket>(rid)
         .map_err(JsErrorBox::from_err)?;
+    // A read waiting for data would hold the read half until the server
+    // speaks, and it waits for the TLS handshake: end that read first.
+    socket.read_cancel.cancel();
     let read = RcRef::map(&socket, |s| &s.read).borrow_mut().await.take();
     let write = RcRef::map(&socket, |s| &s.write).borrow_mut().await.take();
     let (Some(read), Some(write)) = (read, write) else {

@@ -66,6 +66,7 @@ class Socket {
   #opened = deferred();
   #closed = deferred();
   #upgraded = false;
+  #closing = false;
   readable;
   writable;
 
@@ -77,6 +78,8 @@ class Socket {
     PromisePrototypeThen(this.#closed.promise, undefined, () => {});
     const ready = PromisePrototypeThen(ridPromise, (opened) => {
       this.#rid = opened.rid;
+      // Closed before the connection was there: close it now.
+      if (this.#closing) core.tryClose(opened.rid);
       this.#opened.resolve({ remoteAddress: opened.remoteAddress, localAddress: opened.localAddress });
       return opened.rid;
     }, (error) => {
@@ -87,19 +90,31 @@ class Socket {
     PromisePrototypeThen(ready, undefined, () => {});
     let readEnded = false;
     let writeEnded = false;
+    // The socket is closed once both directions are done; without
+    // `allowHalfOpen`, the end of what the peer sends ends ours too.
     const ended = () => {
-      if (readEnded && (writeEnded || allowHalfOpen)) this.#finish();
+      if (readEnded && writeEnded) this.#finish();
     };
     this.readable = new ReadableStream({
       type: "bytes",
       pull: async (controller) => {
         const rid = await ready;
         const buffer = new Uint8Array(READ_SIZE);
-        const n = await op_socket_read(rid, buffer);
+        let n;
+        try {
+          n = await op_socket_read(rid, buffer);
+        } catch (error) {
+          // `startTls()` ended this read: the new socket reads from here on.
+          if (this.#upgraded) n = 0;
+          else throw error;
+        }
         if (n === 0) {
           controller.close();
           readEnded = true;
-          if (!allowHalfOpen) this.#shutdown();
+          if (!allowHalfOpen && !writeEnded) {
+            writeEnded = true;
+            this.#shutdown();
+          }
           ended();
           return;
         }
@@ -151,6 +166,7 @@ class Socket {
 
   /** Closes both directions; resolves `closed`. */
   close() {
+    this.#closing = true;
     this.#finish();
     return this.#closed.promise;
   }

@@ -3,28 +3,10 @@
 //! half-close, the host's refusal of local addresses unless allowed, and
 //! TLS failing cleanly against a server that does not speak it.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 
-use crate::support::{Isola, case};
-
-/// A server that answers each connection with what it read, upper-cased,
-/// once the client has finished writing. Its port.
-fn shouting_server() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            std::thread::spawn(move || {
-                let mut received = Vec::new();
-                let _ = stream.read_to_end(&mut received);
-                let _ = stream.write_all(&received.to_ascii_uppercase());
-            });
-        }
-    });
-    port
-}
+use crate::support::{Isola, case, shouting_server};
 
 /// A server that answers every connection with a line of plain text (not
 /// TLS) and hangs up. Its port.

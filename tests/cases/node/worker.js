@@ -427,7 +427,7 @@ Object.assign(routes, {
 const MODULES = [
   "_stream_duplex", "_stream_passthrough", "_stream_readable", "_stream_transform",
   "_stream_writable", "http", "https", "stream", "stream/consumers", "stream/promises",
-  "stream/web", "zlib",
+  "stream/web", "zlib", "net", "tls", "_tls_common", "_tls_wrap",
   "assert", "assert/strict", "async_hooks", "buffer", "child_process", "cluster", "console",
   "constants", "crypto", "dgram", "diagnostics_channel", "dns", "dns/promises", "domain", "events",
   "http2", "inspector", "inspector/promises", "module", "os", "path", "path/posix", "path/win32",
