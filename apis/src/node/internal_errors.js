@@ -195,6 +195,18 @@ const codes = {
   },
   ERR_TLS_HANDSHAKE_TIMEOUT: makeError(Error, "ERR_TLS_HANDSHAKE_TIMEOUT", () => "TLS handshake timeout"),
   ERR_TLS_INVALID_CONTEXT: makeError(TypeError, "ERR_TLS_INVALID_CONTEXT", (name) => `${name} must be a SecureContext`),
+  // node:fs
+  ERR_UNSUPPORTED_OPERATION: makeError(Error, "ERR_UNSUPPORTED_OPERATION", () => "The requested operation is unsupported"),
+  ERR_DIR_CLOSED: makeError(Error, "ERR_DIR_CLOSED", () => "Directory handle was closed"),
+  ERR_DIR_CONCURRENT_OPERATION: makeError(Error, "ERR_DIR_CONCURRENT_OPERATION", () =>
+    "Cannot do synchronous work on directory handle with concurrent asynchronous operations"),
+  ERR_FS_FILE_TOO_LARGE: makeError(RangeError, "ERR_FS_FILE_TOO_LARGE", (size) => `File size (${size}) is greater than 2 GiB`),
+  ERR_FS_EISDIR: makeError(Error, "ERR_FS_EISDIR", (message = "Expected a file but found a directory") => message),
+  ERR_FS_CP_EINVAL: makeError(Error, "ERR_FS_CP_EINVAL", (message) => message),
+  ERR_FS_CP_DIR_TO_NON_DIR: makeError(Error, "ERR_FS_CP_DIR_TO_NON_DIR", (message) => message),
+  ERR_FS_CP_NON_DIR_TO_DIR: makeError(Error, "ERR_FS_CP_NON_DIR_TO_DIR", (message) => message),
+  ERR_FS_CP_EEXIST: makeError(Error, "ERR_FS_CP_EEXIST", (message) => message),
+  ERR_FILE_HANDLE_CLOSED: makeError(Error, "EBADF", () => "file closed"),
 };
 
 /** Node's AbortError: what APIs taking an AbortSignal reject with on abort. */

@@ -16,6 +16,7 @@
 //! `node.js` is the registry the module scripts enter through: it knows
 //! which modules the running Worker may use and gives them the host's ops.
 
+mod bundle;
 mod cipher;
 mod codec;
 mod compat;
@@ -27,6 +28,7 @@ use std::sync::{Arc, OnceLock};
 
 use deno_core::{Extension, ExtensionFileSource};
 
+pub use bundle::{Bundle, BundleFiles, BundleStat, Errno};
 pub use compat::{Mode, NodeCompat};
 
 /// The scheme of the built-ins' module URLs.
@@ -66,6 +68,8 @@ modules! {
     "dns/promises" => "dns_promises.js",
     "domain" => "domain.js",
     "events" => "events.js",
+    "fs" => "fs.js",
+    "fs/promises" => "fs_promises.js",
     "http" => "http.js",
     "http2" => "http2.js",
     "https" => "https.js",
@@ -119,6 +123,22 @@ const INTERNAL: &[(&str, &str)] = &[
     (
         "ext:isola_node/internal_errors.js",
         include_str!("internal_errors.js"),
+    ),
+    (
+        "ext:isola_node/internal_fs_stats.js",
+        include_str!("internal_fs_stats.js"),
+    ),
+    (
+        "ext:isola_node/internal_fs_streams.js",
+        include_str!("internal_fs_streams.js"),
+    ),
+    (
+        "ext:isola_node/internal_fs_sync.js",
+        include_str!("internal_fs_sync.js"),
+    ),
+    (
+        "ext:isola_node/internal_fs_vfs.js",
+        include_str!("internal_fs_vfs.js"),
     ),
     (
         "ext:isola_node/internal_http_agent.js",
@@ -239,6 +259,9 @@ deno_core::extension!(
     isola_node,
     deps = [isola_global_scope],
     ops = [
+        bundle::op_node_bundle_stat,
+        bundle::op_node_bundle_read,
+        bundle::op_node_bundle_list,
         codec::op_node_encode,
         codec::op_node_decode,
         codec::op_node_byte_length,

@@ -12,7 +12,11 @@
 import { core, primordials } from "ext:core/mod.js";
 import { workerTimers } from "ext:isola_global_scope/90_global_scope.js";
 import { connect } from "ext:isola_sockets/sockets.js";
+import { currentInvocation } from "ext:isola_global_scope/30_events.js";
 import {
+  op_node_bundle_list,
+  op_node_bundle_read,
+  op_node_bundle_stat,
   op_node_byte_length,
   op_node_cipher_drop,
   op_node_cipher_final,
@@ -108,6 +112,14 @@ const internals = ObjectFreeze({
   engine: ObjectFreeze({
     promiseDetails: core.getPromiseDetails,
     isProxy: core.isProxy,
+  }),
+  /** The request (or other invocation) running now, or null. */
+  invocation: currentInvocation,
+  /** The Worker's own files, which node:fs shows under /bundle. */
+  bundle: ObjectFreeze({
+    list: op_node_bundle_list,
+    read: op_node_bundle_read,
+    stat: op_node_bundle_stat,
   }),
   /** `cloudflare:sockets`, which node:net and node:tls build on. */
   sockets: ObjectFreeze({ connect }),

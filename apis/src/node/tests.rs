@@ -151,7 +151,11 @@ fn compatibility_modes_give_what_workerd_gives() {
     for specifier in ["node:buffer", "buffer", "node:async_hooks", "node:path/posix"] {
         assert!(loaded(&v2, specifier), "{specifier}: {}", v2["imports"][specifier]);
     }
-    assert!(refused(&v2, "node:fs", "does not provide"), "{}", v2["imports"]["node:fs"]);
+    assert!(
+        refused(&v2, "node:nonexistent", "does not provide"),
+        "{}",
+        v2["imports"]["node:nonexistent"]
+    );
 
     // nodejs_compat before 2024-09-23: the prefix only, no globals.
     let v1 = modes("v1");
@@ -195,6 +199,23 @@ fn node_net_sockets_talk_tcp() {
             "answer": "HELLO FROM NODE:NET",
             "events": ["connect", "end", "close"],
             "isIP": [4, 6, 0],
+        })
+    );
+}
+
+/// node:fs's /bundle holds the Worker's own files and nothing it may not
+/// import: no hidden files, nothing outside its folder.
+#[test]
+fn node_fs_bundle_shows_only_what_the_worker_may_import() {
+    let isola = Isola::serve(&[case("node-fs-confined").join("wrangler.toml").to_str().unwrap()]);
+    assert_eq!(
+        isola.get("/").json(),
+        json!({
+            "listing": ["worker.js", "wrangler.toml"],
+            "own": true,
+            "hidden": "ENOENT",
+            "above": "ENOENT",
+            "outside": ["bundle", "dev", "tmp"],
         })
     );
 }

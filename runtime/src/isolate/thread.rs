@@ -136,6 +136,7 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
         {
             let state = js.op_state();
             let mut state = state.borrow_mut();
+            state.put(isola_apis::node::Bundle(load.worker.sources.clone()));
             state.borrow_mut::<HostState>().serve(
                 name.clone(),
                 load.limits,

@@ -6,6 +6,7 @@
 //! Every isolate of one Worker version shares one [`ModuleSources`], so each
 //! file is read and converted once.
 
+mod bundle;
 mod commonjs;
 mod resolve;
 mod rules;

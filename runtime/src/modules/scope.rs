@@ -111,6 +111,23 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// Whether node:fs shows the Worker the entry at `path`: a file it may
+    /// import, a folder that holds such files, or a folder on the way from
+    /// the top of its URLs down to its own folder.
+    pub fn shows(&self, path: &Path, is_dir: bool) -> bool {
+        let Some(root) = &self.root else {
+            return false;
+        };
+        let path = normalize(path);
+        if is_dir && root.starts_with(&path) {
+            return true;
+        }
+        let probe = if is_dir { path.join("x") } else { path };
+        self.check(&probe, "").is_ok()
+    }
+}
+
 /// `path` with `.` and `..` resolved, without touching the file system.
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -191,5 +208,21 @@ mod tests {
             let error = check(hidden).unwrap_err();
             assert!(error.contains("hidden files"), "{hidden}: {error}");
         }
+    }
+
+    #[test]
+    fn node_fs_shows_what_the_worker_may_import_and_the_way_there() {
+        let scope = Scope::new(Path::new("/srv/shop"));
+        let shows = |path: &str, is_dir: bool| scope.shows(Path::new(path), is_dir);
+        assert!(shows("/srv/shop/src/index.ts", false));
+        assert!(shows("/srv/shop/src", true));
+        assert!(shows("/srv/shop", true));
+        assert!(shows("/srv", true), "on the way to the Worker's folder");
+        assert!(shows("/srv/node_modules", true));
+        assert!(!shows("/srv/victim", true));
+        assert!(!shows("/srv/victim/worker.js", false));
+        assert!(!shows("/srv/shop/.dev.vars", false));
+        assert!(!shows("/srv/shop/.isola", true));
+        assert!(!Scope::default().shows(Path::new("/etc/passwd"), false));
     }
 }

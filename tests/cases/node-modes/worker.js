@@ -12,7 +12,7 @@ async function load(specifier) {
 export default {
   async fetch() {
     const imports = {};
-    for (const specifier of ["node:buffer", "buffer", "node:async_hooks", "node:path/posix", "node:fs"]) {
+    for (const specifier of ["node:buffer", "buffer", "node:async_hooks", "node:path/posix", "node:nonexistent"]) {
       imports[specifier] = await load(specifier);
     }
     return Response.json({

@@ -427,7 +427,7 @@ Object.assign(routes, {
 const MODULES = [
   "_stream_duplex", "_stream_passthrough", "_stream_readable", "_stream_transform",
   "_stream_writable", "http", "https", "stream", "stream/consumers", "stream/promises",
-  "stream/web", "zlib", "net", "tls", "_tls_common", "_tls_wrap",
+  "stream/web", "zlib", "net", "tls", "_tls_common", "_tls_wrap", "fs", "fs/promises",
   "assert", "assert/strict", "async_hooks", "buffer", "child_process", "cluster", "console",
   "constants", "crypto", "dgram", "diagnostics_channel", "dns", "dns/promises", "domain", "events",
   "http2", "inspector", "inspector/promises", "module", "os", "path", "path/posix", "path/win32",
@@ -533,6 +533,40 @@ routes.stream = async () => {
       w.write("late");
     }),
   };
+};
+
+routes.fs = async () => {
+  const fs = await import("node:fs");
+  const fsp = await import("node:fs/promises");
+  fs.mkdirSync("/tmp/a/b", { recursive: true });
+  fs.writeFileSync("/tmp/a/b/note.txt", "first line\n");
+  fs.appendFileSync("/tmp/a/b/note.txt", "second line\n");
+  await fsp.writeFile("/tmp/a/data.bin", new Uint8Array([1, 2, 3]));
+  const stat = fs.statSync("/tmp/a/b/note.txt");
+  const bundled = fs.readFileSync("/bundle/worker.js", "utf8");
+  return {
+    read: fs.readFileSync("/tmp/a/b/note.txt", "utf8"),
+    promises: [...(await fsp.readFile("/tmp/a/data.bin"))],
+    list: fs.readdirSync("/tmp/a").sort(),
+    types: fs.readdirSync("/tmp/a", { withFileTypes: true }).map((d) => [d.name, d.isDirectory()]).sort(),
+    stat: [stat.isFile(), stat.isDirectory(), stat.size],
+    exists: [fs.existsSync("/tmp/a"), fs.existsSync("/tmp/nope"), fs.existsSync("/bundle/worker.js")],
+    bundle: bundled.startsWith("// Node.js built-in modules"),
+    root: fs.readdirSync("/").sort(),
+    devNull: fs.readFileSync("/dev/null").length,
+    errors: [
+      attempt(() => fs.readFileSync("/tmp/missing.txt")),
+      attempt(() => fs.writeFileSync("/bundle/new.txt", "x")),
+      attempt(() => fs.readdirSync("/tmp/a/b/note.txt")),
+      attempt(() => fs.rmdirSync("/tmp/a")),
+    ],
+  };
+};
+
+routes["fs-per-request"] = async () => {
+  const fs = await import("node:fs");
+  const before = fs.existsSync("/tmp/a");
+  return { before };
 };
 
 routes.exports = async () => {
