@@ -1,7 +1,8 @@
 // node:crypto — hashes and HMACs (hashed by the host, incrementally),
 // random values, `timingSafeEqual`, and Web Crypto as `webcrypto`.
-// PBKDF2, HKDF, scrypt and AES ciphers are the host's too. Signatures and
-// key objects are not here yet: they throw
+// PBKDF2, HKDF, scrypt, AES ciphers, and keys and signatures
+// (internal_crypto_keys.js) are the host's too. Diffie-Hellman and X.509
+// are not here yet: they throw
 // ERR_METHOD_NOT_IMPLEMENTED, as workerd's unimplemented parts do.
 (function () {
 "use strict";
@@ -417,12 +418,10 @@ const exports = {
   getFips: () => 0,
   setFips: notImplemented("crypto.setFips"),
 };
+Object.assign(exports, require("internal/crypto_keys"));
 for (const name of [
-  "createSign", "createVerify", "createECDH",
-  "createDiffieHellman", "createDiffieHellmanGroup", "getDiffieHellman",
-  "createPrivateKey", "createPublicKey", "createSecretKey", "generateKeyPair",
-  "generateKeyPairSync", "generateKey", "generateKeySync", "generatePrime",
-  "generatePrimeSync", "checkPrime", "checkPrimeSync", "sign", "verify",
+  "createECDH", "createDiffieHellman", "createDiffieHellmanGroup", "getDiffieHellman",
+  "generatePrime", "generatePrimeSync", "checkPrime", "checkPrimeSync",
   "publicEncrypt", "publicDecrypt", "privateEncrypt", "privateDecrypt",
   "diffieHellman", "secureHeapUsed", "setEngine",
 ]) {

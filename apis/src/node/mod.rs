@@ -21,6 +21,7 @@ mod cipher;
 mod codec;
 mod compat;
 mod crypto;
+mod keys;
 mod zlib;
 
 use std::borrow::Cow;
@@ -115,6 +116,10 @@ const INTERNAL: &[(&str, &str)] = &[
     (
         "ext:isola_node/internal_comparisons.js",
         include_str!("internal_comparisons.js"),
+    ),
+    (
+        "ext:isola_node/internal_crypto_keys.js",
+        include_str!("internal_crypto_keys.js"),
     ),
     (
         "ext:isola_node/internal_dns.js",
@@ -272,6 +277,11 @@ deno_core::extension!(
         crypto::op_node_hash_drop,
         crypto::op_node_hash_once,
         crypto::op_node_pbkdf2,
+        keys::op_node_key_import,
+        keys::op_node_key_export_pkcs1,
+        keys::op_node_sign,
+        keys::op_node_verify,
+        keys::op_node_generate_key_pair,
         cipher::op_node_cipher_new,
         cipher::op_node_cipher_update,
         cipher::op_node_cipher_final,

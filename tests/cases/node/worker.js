@@ -569,6 +569,48 @@ routes["fs-per-request"] = async () => {
   return { before };
 };
 
+// Fixed keys (made with Node's crypto), so that signatures can be compared.
+const KEYS = {
+  "rsaPrivate": "-----BEGIN PRIVATE KEY-----\nMIICdwIBADANBgkqhkiG9w0BAQEFAASCAmEwggJdAgEAAoGBALhXJEFU3kZtnc2O\nWNSWF60kzzu881p5/DHCH5dBW8BKPIcLUKHAKYnZiAxkivOu5cG244Kc15EYLoQs\nOZyLcN343V61TSndEzk+By6LsYkG9isXxt+8y745O0XVTVQm864522f6+D/GHKbs\nVdYId3FKIHKDq4aRU7yEbyLFy1xrAgMBAAECgYAlNFk54lIWLst5kDA3f695n4M/\n0EvhR9txg3dyxJsq/RCoRM1aR/laPBAsSCKPOg5fAXV7iAIt446H2JEsGiyGGJHy\n3jPlAUbvKcy101SZtrmXvxc6eYodUOF3TwHW2HHDrV+boKZzP8wvKo5dvMgMzX87\nifR7VVrNnRI1r4fysQJBAOHgqR6HXOQ9OJ5F7Z42pgol2vArAyBnisQmisv2z1w/\n2jp3KbzNbnQNHZ9B0UP6pYuriaWOqc4sPRkAA+thw8kCQQDQ7GyBBeEAHUanOmZW\nvXb75ew7/UzLEA0T6DFNP+CBr6A42WAqgHF5Fwvoxg25yeRt9hRzMuu1AOzVDd6f\nAHCTAkEAm4a6S9f+gPUad/hEPYz5VMFt97JWC8jfhmHXbcs6ShV5KIqGRYbZx7SE\nMfT6pyj9NadeNo19pAVX6E/XYwpE6QJAeqwntcaO67NE9hIrXwkWoSfLAxpjCeSd\n2S+AK1yzZVKLIHY6qhoLBs/KdV49Vva9wvc34MBoeDpX1W20ZuYqMwJBAIDrMz6z\nyd9+3b9OOfGq21hJ6qWxe5C6LbeufratCLMQkAI5Xu724Nh80/ylv5GzB8y0Xc5i\nqXPM9EY7q4ujwG4=\n-----END PRIVATE KEY-----\n",
+  "rsaPkcs1": "-----BEGIN RSA PRIVATE KEY-----\nMIICXQIBAAKBgQC4VyRBVN5GbZ3NjljUlhetJM87vPNaefwxwh+XQVvASjyHC1Ch\nwCmJ2YgMZIrzruXBtuOCnNeRGC6ELDmci3Dd+N1etU0p3RM5Pgcui7GJBvYrF8bf\nvMu+OTtF1U1UJvOuOdtn+vg/xhym7FXWCHdxSiByg6uGkVO8hG8ixctcawIDAQAB\nAoGAJTRZOeJSFi7LeZAwN3+veZ+DP9BL4UfbcYN3csSbKv0QqETNWkf5WjwQLEgi\njzoOXwF1e4gCLeOOh9iRLBoshhiR8t4z5QFG7ynMtdNUmba5l78XOnmKHVDhd08B\n1thxw61fm6Cmcz/MLyqOXbzIDM1/O4n0e1VazZ0SNa+H8rECQQDh4Kkeh1zkPTie\nRe2eNqYKJdrwKwMgZ4rEJorL9s9cP9o6dym8zW50DR2fQdFD+qWLq4mljqnOLD0Z\nAAPrYcPJAkEA0OxsgQXhAB1GpzpmVr12++XsO/1MyxANE+gxTT/gga+gONlgKoBx\neRcL6MYNucnkbfYUczLrtQDs1Q3enwBwkwJBAJuGukvX/oD1Gnf4RD2M+VTBbfey\nVgvI34Zh123LOkoVeSiKhkWG2ce0hDH0+qco/TWnXjaNfaQFV+hP12MKROkCQHqs\nJ7XGjuuzRPYSK18JFqEnywMaYwnkndkvgCtcs2VSiyB2OqoaCwbPynVePVb2vcL3\nN+DAaHg6V9VttGbmKjMCQQCA6zM+s8nfft2/TjnxqttYSeqlsXuQui23rn62rQiz\nEJACOV7u9uDYfNP8pb+RswfMtF3OYqlzzPRGO6uLo8Bu\n-----END RSA PRIVATE KEY-----\n",
+  "rsaPublic": "-----BEGIN PUBLIC KEY-----\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC4VyRBVN5GbZ3NjljUlhetJM87\nvPNaefwxwh+XQVvASjyHC1ChwCmJ2YgMZIrzruXBtuOCnNeRGC6ELDmci3Dd+N1e\ntU0p3RM5Pgcui7GJBvYrF8bfvMu+OTtF1U1UJvOuOdtn+vg/xhym7FXWCHdxSiBy\ng6uGkVO8hG8ixctcawIDAQAB\n-----END PUBLIC KEY-----\n",
+  "ecPrivate": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEICQb2xMOOHGNdRPDcdFCiIKzK63BeLuQ8e123gJP/M2ioAoGCCqGSM49\nAwEHoUQDQgAEhhiaqXGh+nJLAunF8BL/C4af6f9oEj2o0VqSrzQ+uaj7kkVKbX0l\nMpcf/IrtS6OW1xIzIsVSjAXIp1TQcDv25Q==\n-----END EC PRIVATE KEY-----\n",
+  "ecPublic": "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEhhiaqXGh+nJLAunF8BL/C4af6f9o\nEj2o0VqSrzQ+uaj7kkVKbX0lMpcf/IrtS6OW1xIzIsVSjAXIp1TQcDv25Q==\n-----END PUBLIC KEY-----\n",
+  "edPrivate": "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIDVYzFqnjvY/0NsHnRBJK06gA7SyWIGohvhwrdwt/iZs\n-----END PRIVATE KEY-----\n",
+  "edPublic": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEACnGi3haFkjB3cJmQmS7FvehZY+baboVPrwq2qcQlxZ4=\n-----END PUBLIC KEY-----\n"
+};
+
+routes["crypto-keys"] = async () => {
+  const data = Buffer.from("sign me");
+  const rsaPrivate = crypto.createPrivateKey(KEYS.rsaPrivate);
+  const rsaPublic = crypto.createPublicKey(KEYS.rsaPublic);
+  const ecPrivate = crypto.createPrivateKey(KEYS.ecPrivate);
+  const edPrivate = crypto.createPrivateKey(KEYS.edPrivate);
+  const ecSignature = crypto.sign("sha256", data, ecPrivate);
+  const pair = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const secret = crypto.createSecretKey(Buffer.from("secret key"));
+  return {
+    types: [rsaPrivate.type, rsaPrivate.asymmetricKeyType, ecPrivate.asymmetricKeyType, edPrivate.asymmetricKeyType],
+    details: [rsaPublic.asymmetricKeyDetails.modulusLength, ecPrivate.asymmetricKeyDetails.namedCurve],
+    rsaSignature: crypto.createSign("RSA-SHA256").update(data).sign(KEYS.rsaPrivate, "base64"),
+    pkcs1Signs: crypto.sign("sha256", data, KEYS.rsaPkcs1).toString("base64"),
+    rsaVerifies: crypto.createVerify("sha256").update("sign me").verify(rsaPublic,
+      crypto.sign("sha256", data, rsaPrivate)),
+    rsaRejects: crypto.verify("sha256", Buffer.from("other"), rsaPublic, crypto.sign("sha256", data, rsaPrivate)),
+    ecVerifies: crypto.verify("sha256", data, KEYS.ecPublic, ecSignature),
+    ecP1363: crypto.sign("sha256", data, { key: KEYS.ecPrivate, dsaEncoding: "ieee-p1363" }).length,
+    edSignature: crypto.sign(null, data, edPrivate).toString("hex"),
+    edVerifies: crypto.verify(null, data, KEYS.edPublic, crypto.sign(null, data, edPrivate)),
+    publicFromPrivate: crypto.createPublicKey(KEYS.rsaPrivate).export({ type: "spki", format: "pem" }) === KEYS.rsaPublic,
+    pkcs1Export: rsaPrivate.export({ type: "pkcs1", format: "pem" }) === KEYS.rsaPkcs1,
+    generated: [pair.publicKey.type, pair.privateKey.asymmetricKeyType,
+      crypto.verify("sha256", data, pair.publicKey, crypto.sign("sha256", data, pair.privateKey))],
+    secret: [secret.type, secret.symmetricKeySize, secret.export().toString(),
+      crypto.createHmac("sha256", secret).update("x").digest("hex")],
+    equals: rsaPublic.equals(crypto.createPublicKey(KEYS.rsaPublic)),
+  };
+};
+
 routes.exports = async () => {
   const names = {};
   for (const name of MODULES) {
