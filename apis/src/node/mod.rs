@@ -10,11 +10,14 @@
 //! pays nothing, and `require` between them, the globals and `import` all
 //! share one evaluation. Deno's `ext/node` was not taken: it reaches the
 //! host's file system, processes and environment, which a Worker must not.
-//! What has to be fast runs here in Rust: `Buffer`'s encodings
-//! ([`codec`]), hashing ([`crypto`]) and compression ([`zlib`]).
+//! What has to be fast, or is cryptography, runs here in Rust: `Buffer`'s
+//! encodings ([`codec`]), hashing and key derivation ([`crypto`]),
+//! ciphers ([`cipher`]), keys and signatures ([`keys`]) and compression
+//! ([`zlib`]). node:fs's `/bundle` is the host's to fill ([`bundle`]).
 //!
 //! `node.js` is the registry the module scripts enter through: it knows
-//! which modules the running Worker may use and gives them the host's ops.
+//! which modules the running Worker may use ([`compat`]) and gives them
+//! the host's ops.
 
 mod bundle;
 mod cipher;
