@@ -320,12 +320,21 @@ function later(callback, compute) {
   queueMicrotask(() => (failure ? callback(failure) : callback(null, result)));
 }
 
+const MAX_PBKDF2_ITERATIONS = 100_000;
+
 function pbkdf2Sync(password, salt, iterations, keylen, digest) {
   const pass = secretBytes(password, "password");
   const saltBytes = secretBytes(salt, "salt");
   validateInteger(iterations, "iterations", 1, 2 ** 31 - 1);
   validateInteger(keylen, "keylen", 0, 2 ** 31 - 1);
   validateString(digest, "digest");
+  if (iterations > MAX_PBKDF2_ITERATIONS) {
+    // Cloudflare's limit: the derivation could not be stopped once begun.
+    throw new DOMException(
+      `Pbkdf2 failed: iteration counts above ${MAX_PBKDF2_ITERATIONS} are not supported (requested ${iterations}).`,
+      "NotSupportedError",
+    );
+  }
   const key = ops.pbkdf2(pass, saltBytes, iterations, keylen, digest);
   if (key === null || key === undefined) throw new TypeError(`Invalid Pbkdf2 digest: ${digest}.`);
   return output(key);

@@ -174,6 +174,10 @@ fn key_length(length: u32) -> Result<usize, JsErrorBox> {
     Ok(length as usize)
 }
 
+/// The most PBKDF2 iterations, as on Cloudflare: a derivation runs to its
+/// end once started, whatever the Worker's CPU limit.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 100_000;
+
 /// The most memory scrypt may use here (Node's default `maxmem` is 32 MiB).
 const MAX_SCRYPT_MEMORY: u64 = 64 << 20;
 
@@ -229,6 +233,12 @@ pub fn op_node_pbkdf2(
     #[smi] length: u32,
     #[string] digest: &str,
 ) -> Result<Option<Vec<u8>>, JsErrorBox> {
+    if iterations > MAX_PBKDF2_ITERATIONS {
+        return Err(JsErrorBox::generic(format!(
+            "Pbkdf2 failed: iteration counts above {MAX_PBKDF2_ITERATIONS} are not supported \
+                 (requested {iterations})."
+        )));
+    }
     let mut key = vec![0; key_length(length)?];
     let derived =
         with_digest!(digest, D => pbkdf2::pbkdf2_hmac::<D>(password, salt, iterations, &mut key));

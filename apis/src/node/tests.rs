@@ -219,3 +219,20 @@ fn node_fs_bundle_shows_only_what_the_worker_may_import() {
         })
     );
 }
+
+/// Work that the host could not stop once begun is refused up front:
+/// PBKDF2 beyond Cloudflare's 100 000 iterations, RSA keys over 4096
+/// bits, scrypt over 64 MiB whatever `maxmem` says.
+#[test]
+fn node_crypto_refuses_work_it_could_not_stop() {
+    let isola = Isola::serve(&[case("node-limits").join("wrangler.toml").to_str().unwrap()]);
+    assert_eq!(
+        isola.get("/").json(),
+        json!({
+            "pbkdf2": "NotSupportedError: Pbkdf2 failed: iteration counts above 100000 are not supported (requested 100001).",
+            "pbkdf2AtLimit": "done",
+            "rsa": "RangeError: RSA modulusLength exceeds maximum (4096)",
+            "scrypt": "Error: Scrypt failed",
+        })
+    );
+}
