@@ -406,7 +406,6 @@ const exports = {
   Decipheriv,
   createCipheriv,
   createDecipheriv,
-  getCurves: () => [],
   randomBytes,
   pseudoRandomBytes: randomBytes,
   randomFill,
@@ -429,7 +428,7 @@ const exports = {
 };
 Object.assign(exports, require("internal/crypto_keys"));
 for (const name of [
-  "createECDH", "createDiffieHellman", "createDiffieHellmanGroup", "getDiffieHellman",
+  "createDiffieHellman", "createDiffieHellmanGroup", "getDiffieHellman",
   "generatePrime", "generatePrimeSync", "checkPrime", "checkPrimeSync",
   "publicEncrypt", "publicDecrypt", "privateEncrypt", "privateDecrypt",
   "diffieHellman", "secureHeapUsed", "setEngine",

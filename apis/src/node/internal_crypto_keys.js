@@ -244,6 +244,66 @@ function verify(algorithm, data, key, signature, callback) {
   later(callback, compute);
 }
 
+// Elliptic-curve Diffie-Hellman (createECDH), over raw keys.
+
+const ECDH_CURVES = ["prime256v1", "secp384r1"];
+
+function encodedOutput(bytes, encoding) {
+  const buffer = asBuffer(bytes);
+  return encoding === undefined || encoding === null || encoding === "buffer" ? buffer : buffer.toString(encoding);
+}
+
+function isCompressed(format) {
+  if (format === undefined || format === null || format === "uncompressed") return false;
+  if (format === "compressed") return true;
+  throw new ERR_INVALID_ARG_VALUE("format", format);
+}
+
+class ECDH {
+  #curve;
+  #private = null;
+
+  constructor(curve) {
+    validateString(curve, "curve");
+    if (!ECDH_CURVES.includes(curve)) throw new Error("Invalid curve");
+    this.#curve = curve;
+  }
+
+  static convertKey(key, curve, inputEncoding, outputEncoding, format) {
+    validateString(curve, "curve");
+    const point = ops.ecdhConvert(curve, bytesOf(key, inputEncoding, "key"), isCompressed(format));
+    return encodedOutput(point, outputEncoding);
+  }
+
+  generateKeys(encoding, format) {
+    this.#private = ops.ecdhGenerate(this.#curve);
+    return this.getPublicKey(encoding, format);
+  }
+
+  computeSecret(otherPublicKey, inputEncoding, outputEncoding) {
+    if (this.#private === null) throw new Error("Failed to compute secret: no private key");
+    const peer = bytesOf(otherPublicKey, inputEncoding, "otherPublicKey");
+    return encodedOutput(ops.ecdhCompute(this.#curve, this.#private, peer), outputEncoding);
+  }
+
+  getPublicKey(encoding, format) {
+    if (this.#private === null) throw new Error("Failed to get ECDH public key");
+    return encodedOutput(ops.ecdhPublic(this.#curve, this.#private, isCompressed(format)), encoding);
+  }
+
+  getPrivateKey(encoding) {
+    if (this.#private === null) throw new Error("Failed to get ECDH private key");
+    return encodedOutput(this.#private, encoding);
+  }
+
+  setPrivateKey(key, encoding) {
+    const bytes = new Uint8Array(bytesOf(key, encoding, "key"));
+    ops.ecdhPublic(this.#curve, bytes, false); // checks the scalar
+    this.#private = bytes;
+    return this;
+  }
+}
+
 // Key generation.
 
 function encoded(keyObject, encoding) {
@@ -296,6 +356,9 @@ return {
   createPrivateKey,
   Sign,
   Verify,
+  ECDH,
+  createECDH: (curve) => new ECDH(curve),
+  getCurves: () => [...ECDH_CURVES],
   createSign: (algorithm) => new Sign(algorithm),
   createVerify: (algorithm) => new Verify(algorithm),
   sign,

@@ -12,7 +12,8 @@
 //! host's file system, processes and environment, which a Worker must not.
 //! What has to be fast, or is cryptography, runs here in Rust: `Buffer`'s
 //! encodings ([`codec`]), hashing and key derivation ([`crypto`]),
-//! ciphers ([`cipher`]), keys and signatures ([`keys`]) and compression
+//! ciphers ([`cipher`]), keys and signatures ([`keys`]), ECDH ([`ecdh`])
+//! and compression
 //! ([`zlib`]). node:fs's `/bundle` is the host's to fill ([`bundle`]).
 //!
 //! `node.js` is the registry the module scripts enter through: it knows
@@ -24,6 +25,7 @@ mod cipher;
 mod codec;
 mod compat;
 mod crypto;
+mod ecdh;
 mod keys;
 mod zlib;
 
@@ -280,6 +282,10 @@ deno_core::extension!(
         crypto::op_node_hash_drop,
         crypto::op_node_hash_once,
         crypto::op_node_pbkdf2,
+        ecdh::op_node_ecdh_generate,
+        ecdh::op_node_ecdh_public,
+        ecdh::op_node_ecdh_compute,
+        ecdh::op_node_ecdh_convert,
         keys::op_node_key_import,
         keys::op_node_key_export_pkcs1,
         keys::op_node_sign,

@@ -611,6 +611,26 @@ routes["crypto-keys"] = async () => {
   };
 };
 
+routes.ecdh = () => {
+  const a = crypto.createECDH("prime256v1");
+  const b = crypto.createECDH("prime256v1");
+  a.generateKeys();
+  b.generateKeys();
+  const fixed = crypto.createECDH("prime256v1");
+  fixed.setPrivateKey(Buffer.alloc(32, 7));
+  const other = crypto.createECDH("secp384r1");
+  other.setPrivateKey(Buffer.alloc(48, 9));
+  return {
+    agree: a.computeSecret(b.getPublicKey()).equals(b.computeSecret(a.getPublicKey())),
+    lengths: [a.getPublicKey().length, a.getPublicKey(null, "compressed").length, a.computeSecret(b.getPublicKey()).length],
+    fixedPublic: fixed.getPublicKey("hex"),
+    fixedPrivate: fixed.getPrivateKey("hex"),
+    p384: other.getPublicKey("base64", "compressed"),
+    converted: crypto.ECDH.convertKey(fixed.getPublicKey(), "prime256v1", null, "hex", "compressed"),
+    errors: [attempt(() => crypto.createECDH("nope")), attempt(() => a.computeSecret(Buffer.from([4, 1, 2])))],
+  };
+};
+
 routes.exports = async () => {
   const names = {};
   for (const name of MODULES) {
