@@ -2,6 +2,8 @@ import { sign, unsign } from "cookie-signature";
 import NodeCache from "node-cache";
 import { Buffer as SafeBuffer } from "safe-buffer";
 import { AsyncLocalStorage } from "node:async_hooks";
+import jwt from "jsonwebtoken";
+import { KEYS } from "./keys.js";
 
 const requests = new AsyncLocalStorage();
 
@@ -41,6 +43,24 @@ async function handle(url) {
       };
       cache.close();
       return answer;
+    }
+    case "/jwt": {
+      const hs = jwt.sign({ sub: "ada" }, "secret", { noTimestamp: true });
+      const rs = jwt.sign({ sub: "bob" }, KEYS.rsaPrivate, { algorithm: "RS256", noTimestamp: true });
+      const es = jwt.sign({ sub: "eve" }, KEYS.ecPrivate, { algorithm: "ES256", noTimestamp: true });
+      let tampered;
+      try {
+        jwt.verify(`${hs}x`, "secret");
+      } catch (error) {
+        tampered = `${error.name}: ${error.message}`;
+      }
+      return {
+        hs,
+        rs,
+        verified: [jwt.verify(hs, "secret").sub, jwt.verify(rs, KEYS.rsaPublic).sub, jwt.verify(es, KEYS.ecPublic).sub],
+        decoded: jwt.decode(es, { complete: true }).header,
+        tampered,
+      };
     }
     case "/context":
       return requests.run(url.searchParams.get("id"), async () => {
