@@ -21,6 +21,7 @@ const {
   validateString,
 } = require("internal/errors");
 const { Buffer } = require("buffer");
+const { later } = require("internal/callbacks");
 
 const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha512-224", "sha512-256"];
 
@@ -130,8 +131,7 @@ function randomBytes(size, callback) {
   validateNumber(size, "size", 0, MAX_RANDOM);
   const bytes = fillRandom(Buffer.alloc(size));
   if (callback === undefined) return bytes;
-  validateFunction(callback, "callback");
-  queueMicrotask(() => callback(null, bytes));
+  later(callback, () => bytes);
 }
 
 function viewBytes(buffer) {
@@ -176,8 +176,7 @@ function randomInt(min, max, callback) {
   } while (value >= limit);
   const result = min + (value % range);
   if (callback === undefined) return result;
-  validateFunction(callback, "callback");
-  queueMicrotask(() => callback(null, result));
+  later(callback, () => result);
 }
 
 function timingSafeEqual(a, b) {
@@ -307,17 +306,6 @@ function secretBytes(value, name) {
   if (value?.type === "secret" && typeof value.export === "function") return value.export();
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return new Uint8Array(value);
   return bytesOf(value, "utf8", name);
-}
-
-function later(callback, compute) {
-  validateFunction(callback, "callback");
-  let result, failure = null;
-  try {
-    result = compute();
-  } catch (error) {
-    failure = error;
-  }
-  queueMicrotask(() => (failure ? callback(failure) : callback(null, result)));
 }
 
 const MAX_PBKDF2_ITERATIONS = 100_000;

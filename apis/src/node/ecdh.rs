@@ -15,23 +15,6 @@ fn bad_point() -> JsErrorBox {
     JsErrorBox::generic("Failed to set point")
 }
 
-/// Runs `$body` with `$C` bound to the curve Node calls `$name`.
-macro_rules! with_curve {
-    ($name:expr, $C:ident => $body:expr) => {
-        match $name {
-            "prime256v1" | "P-256" => {
-                type $C = p256::NistP256;
-                $body
-            }
-            "secp384r1" | "P-384" => {
-                type $C = p384::NistP384;
-                $body
-            }
-            _ => Err(invalid_curve()),
-        }
-    };
-}
-
 /// A new private scalar on `curve`.
 #[op2]
 #[buffer]
@@ -39,7 +22,7 @@ pub fn op_node_ecdh_generate(#[string] curve: &str) -> Result<Vec<u8>, JsErrorBo
     with_curve!(curve, C => {
         let key = p256::elliptic_curve::SecretKey::<C>::random(&mut rand::rngs::OsRng);
         Ok(key.to_bytes().to_vec())
-    })
+    }, _ => Err(invalid_curve()))
 }
 
 /// The public point of the scalar `private`, SEC1-encoded.
@@ -54,7 +37,7 @@ pub fn op_node_ecdh_public(
         let key = p256::elliptic_curve::SecretKey::<C>::from_slice(private)
             .map_err(|_| JsErrorBox::generic("Private key is not valid for specified curve."))?;
         Ok(key.public_key().to_encoded_point(compressed).as_bytes().to_vec())
-    })
+    }, _ => Err(invalid_curve()))
 }
 
 /// The shared secret (the x coordinate) of `private` and the point `peer`.
@@ -74,7 +57,7 @@ pub fn op_node_ecdh_compute(
         .ok_or_else(bad_point)?;
         let shared = p256::elliptic_curve::ecdh::diffie_hellman(key.to_nonzero_scalar(), public.as_affine());
         Ok(shared.raw_secret_bytes().to_vec())
-    })
+    }, _ => Err(invalid_curve()))
 }
 
 /// The point `point` encoded again, compressed or not (`ECDH.convertKey`).
@@ -92,5 +75,5 @@ pub fn op_node_ecdh_convert(
         )
         .ok_or_else(bad_point)?;
         Ok(public.to_encoded_point(compressed).as_bytes().to_vec())
-    })
+    }, _ => Err(invalid_curve()))
 }

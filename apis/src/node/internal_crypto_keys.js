@@ -9,10 +9,10 @@
 const { require, ops } = globalThis[Symbol.for("isola.node")].enter("internal/crypto_keys");
 const {
   codes: { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE },
-  validateFunction,
   validateString,
 } = require("internal/errors");
 const { Buffer } = require("buffer");
+const { later } = require("internal/callbacks");
 
 const KEY = Symbol("key");
 
@@ -219,17 +219,6 @@ class Verify extends Collector {
   verify(key, signature, signatureEncoding) {
     return verifyWith(this.algorithm, this.data(), key, bytesOf(signature, signatureEncoding, "signature"));
   }
-}
-
-function later(callback, compute) {
-  validateFunction(callback, "callback");
-  let result, failure = null;
-  try {
-    result = compute();
-  } catch (error) {
-    failure = error;
-  }
-  queueMicrotask(() => (failure ? callback(failure) : callback(null, result)));
 }
 
 function sign(algorithm, data, key, callback) {

@@ -6,6 +6,7 @@
 "use strict";
 const { require } = globalThis[Symbol.for("isola.node")].enter("internal/fs_stats");
 const { codes: { ERR_DIR_CLOSED, ERR_DIR_CONCURRENT_OPERATION }, validateFunction } = require("internal/errors");
+const { later } = require("internal/callbacks");
 const vfs = require("internal/fs_vfs");
 const { S_IFMT, S_IFREG, S_IFDIR, S_IFCHR, S_IFBLK, S_IFIFO, S_IFLNK, S_IFSOCK } = vfs.constants;
 
@@ -135,15 +136,7 @@ class Dir {
         return Promise.reject(err);
       }
     }
-    validateFunction(callback, "callback");
-    let result;
-    try {
-      result = this.readSync();
-    } catch (err) {
-      queueMicrotask(() => callback(err));
-      return undefined;
-    }
-    queueMicrotask(() => callback(null, result));
+    later(callback, () => this.readSync());
     return undefined;
   }
   closeSync() {

@@ -193,18 +193,14 @@ fn public_of(pkcs8: &[u8]) -> Result<Vec<u8>, JsErrorBox> {
             .to_public_key_der()
             .map_err(|e| failed(&e))?
             .into_vec(),
-        ("ec", Some("prime256v1")) => p256::SecretKey::from_pkcs8_der(pkcs8)
-            .map_err(|e| failed(&e))?
-            .public_key()
-            .to_public_key_der()
-            .map_err(|e| failed(&e))?
-            .into_vec(),
-        ("ec", _) => p384::SecretKey::from_pkcs8_der(pkcs8)
-            .map_err(|e| failed(&e))?
-            .public_key()
-            .to_public_key_der()
-            .map_err(|e| failed(&e))?
-            .into_vec(),
+        ("ec", curve) => with_curve!(curve.unwrap_or_default(), C => {
+            p256::elliptic_curve::SecretKey::<C>::from_pkcs8_der(pkcs8)
+                .map_err(|e| failed(&e))?
+                .public_key()
+                .to_public_key_der()
+                .map_err(|e| failed(&e))?
+                .into_vec()
+        }, _ => return Err(invalid("an unsupported curve"))),
         _ => {
             use ring::signature::KeyPair;
             let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
@@ -315,9 +311,9 @@ pub fn op_node_sign(
                 }
             })
         }
-        ("ec", Some("prime256v1")) => {
-            let signer = p256::ecdsa::SigningKey::from_pkcs8_der(pkcs8).map_err(|e| failed(&e))?;
-            let signature: p256::ecdsa::Signature = signer
+        ("ec", curve) => with_curve!(curve.unwrap_or_default(), C => {
+            let signer = ecdsa::SigningKey::<C>::from_pkcs8_der(pkcs8).map_err(|e| failed(&e))?;
+            let signature: ecdsa::Signature<C> = signer
                 .sign_prehash(&digest_of(digest, data)?)
                 .map_err(|e| failed(&e))?;
             Ok(if p1363 {
@@ -325,18 +321,7 @@ pub fn op_node_sign(
             } else {
                 signature.to_der().as_bytes().to_vec()
             })
-        }
-        ("ec", _) => {
-            let signer = p384::ecdsa::SigningKey::from_pkcs8_der(pkcs8).map_err(|e| failed(&e))?;
-            let signature: p384::ecdsa::Signature = signer
-                .sign_prehash(&digest_of(digest, data)?)
-                .map_err(|e| failed(&e))?;
-            Ok(if p1363 {
-                signature.to_bytes().to_vec()
-            } else {
-                signature.to_der().as_bytes().to_vec()
-            })
-        }
+        }, _ => Err(invalid("an unsupported curve"))),
         _ => {
             let pair = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
                 .map_err(|e| failed(&e))?;
@@ -375,34 +360,20 @@ pub fn op_node_verify(
                 }
             })
         }
-        ("ec", Some("prime256v1")) => {
+        ("ec", curve) => with_curve!(curve.unwrap_or_default(), C => {
             let verifier =
-                p256::ecdsa::VerifyingKey::from_public_key_der(spki_der).map_err(|e| failed(&e))?;
+                ecdsa::VerifyingKey::<C>::from_public_key_der(spki_der).map_err(|e| failed(&e))?;
             let parsed = if p1363 {
-                p256::ecdsa::Signature::from_slice(signature)
+                ecdsa::Signature::<C>::from_slice(signature)
             } else {
-                p256::ecdsa::Signature::from_der(signature)
+                ecdsa::Signature::<C>::from_der(signature)
             };
             parsed.is_ok_and(|s| {
                 verifier
                     .verify_prehash(&digest_of(digest, data).unwrap_or_default(), &s)
                     .is_ok()
             })
-        }
-        ("ec", _) => {
-            let verifier =
-                p384::ecdsa::VerifyingKey::from_public_key_der(spki_der).map_err(|e| failed(&e))?;
-            let parsed = if p1363 {
-                p384::ecdsa::Signature::from_slice(signature)
-            } else {
-                p384::ecdsa::Signature::from_der(signature)
-            };
-            parsed.is_ok_and(|s| {
-                verifier
-                    .verify_prehash(&digest_of(digest, data).unwrap_or_default(), &s)
-                    .is_ok()
-            })
-        }
+        }, _ => return Err(invalid("an unsupported curve"))),
         _ => {
             let info = spki::SubjectPublicKeyInfoRef::try_from(spki_der).map_err(|e| failed(&e))?;
             let raw = info.subject_public_key.raw_bytes();
@@ -450,23 +421,15 @@ pub fn op_node_generate_key_pair(
                 .as_bytes()
                 .to_vec()
         }
-        "ec" => match curve {
-            "prime256v1" | "P-256" => p256::SecretKey::random(&mut rand::rngs::OsRng)
+        "ec" => with_curve!(curve, C => {
+            p256::elliptic_curve::SecretKey::<C>::random(&mut rand::rngs::OsRng)
                 .to_pkcs8_der()
                 .map_err(|e| failed(&e))?
                 .as_bytes()
-                .to_vec(),
-            "secp384r1" | "P-384" => p384::SecretKey::random(&mut rand::rngs::OsRng)
-                .to_pkcs8_der()
-                .map_err(|e| failed(&e))?
-                .as_bytes()
-                .to_vec(),
-            other => {
-                return Err(JsErrorBox::type_error(format!(
-                    "Invalid EC curve name: {other}"
-                )));
-            }
-        },
+                .to_vec()
+        }, _ => {
+            return Err(JsErrorBox::type_error(format!("Invalid EC curve name: {curve}")));
+        }),
         "ed25519" => {
             ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
                 .map_err(|e| failed(&e))?

@@ -20,6 +20,25 @@
 //! which modules the running Worker may use ([`compat`]) and gives them
 //! the host's ops.
 
+/// Runs `$body` with `$C` bound to the elliptic curve Node calls `$name`
+/// (P-256 or P-384, as ECDH and ECDSA keys here use them), `$other` for any
+/// other name.
+macro_rules! with_curve {
+    ($name:expr, $C:ident => $body:expr, _ => $other:expr) => {
+        match $name {
+            "prime256v1" | "P-256" => {
+                type $C = p256::NistP256;
+                $body
+            }
+            "secp384r1" | "P-384" => {
+                type $C = p384::NistP384;
+                $body
+            }
+            _ => $other,
+        }
+    };
+}
+
 mod bundle;
 mod cipher;
 mod codec;
@@ -118,6 +137,10 @@ modules! {
 
 /// Scripts the modules share, which Workers cannot import.
 const INTERNAL: &[(&str, &str)] = &[
+    (
+        "ext:isola_node/internal_callbacks.js",
+        include_str!("internal_callbacks.js"),
+    ),
     (
         "ext:isola_node/internal_comparisons.js",
         include_str!("internal_comparisons.js"),
@@ -229,6 +252,10 @@ const INTERNAL: &[(&str, &str)] = &[
     (
         "ext:isola_node/internal_stream_from.js",
         include_str!("internal_stream_from.js"),
+    ),
+    (
+        "ext:isola_node/internal_stream_iterate.js",
+        include_str!("internal_stream_iterate.js"),
     ),
     (
         "ext:isola_node/internal_stream_legacy.js",

@@ -5,8 +5,9 @@
 (function () {
 "use strict";
 const { require, ops } = globalThis[Symbol.for("isola.node")].enter("zlib");
-const { codes: { ERR_INVALID_ARG_TYPE }, validateFunction, notImplemented } = require("internal/errors");
+const { codes: { ERR_INVALID_ARG_TYPE }, notImplemented } = require("internal/errors");
 const { Buffer, kMaxLength } = require("buffer");
+const { later } = require("internal/callbacks");
 
 // The host's codecs, numbered as zlib.rs numbers them.
 const DEFLATE = 1, INFLATE = 2, GZIP = 3, GUNZIP = 4, DEFLATERAW = 5, INFLATERAW = 6, UNZIP = 7,
@@ -133,14 +134,7 @@ function syncFunction(mode) {
 function callbackFunction(mode) {
   return (input, options, callback) => {
     if (typeof options === "function") [options, callback] = [{}, options];
-    validateFunction(callback, "callback");
-    let result, failure = null;
-    try {
-      result = processAll(mode, input, options);
-    } catch (error) {
-      failure = error;
-    }
-    queueMicrotask(() => (failure ? callback(failure) : callback(null, result)));
+    later(callback, () => processAll(mode, input, options));
   };
 }
 
