@@ -63,24 +63,6 @@ class ReadStream extends Readable {
       }
     }
   }
-  get pending() {
-    return this.fd === null;
-  }
-  _construct(callback) {
-    if (this.fd !== null) {
-      callback();
-      return;
-    }
-    try {
-      this.fd = sync.openSync(this.path, this.flags, this.mode);
-    } catch (err) {
-      callback(err);
-      return;
-    }
-    this.emit("open", this.fd);
-    this.emit("ready");
-    callback();
-  }
   _read(size) {
     const wanted = Math.min(size, this.end === Infinity ? size : this.end - (this.pos ?? this.bytesRead) + 1);
     if (wanted <= 0) {
@@ -99,9 +81,6 @@ class ReadStream extends Readable {
     this.bytesRead += n;
     if (n === 0) this.push(null);
     else this.push(require("buffer").Buffer.from(chunk.buffer, 0, n));
-  }
-  _destroy(err, callback) {
-    closeFd(this, err, callback);
   }
   close(callback) {
     if (typeof callback === "function") require("stream").finished(this, callback);
@@ -132,24 +111,6 @@ class WriteStream extends Writable {
     }
     if (options.encoding) this.setDefaultEncoding(options.encoding);
   }
-  get pending() {
-    return this.fd === null;
-  }
-  _construct(callback) {
-    if (this.fd !== null) {
-      callback();
-      return;
-    }
-    try {
-      this.fd = sync.openSync(this.path, this.flags, this.mode);
-    } catch (err) {
-      callback(err);
-      return;
-    }
-    this.emit("open", this.fd);
-    this.emit("ready");
-    callback();
-  }
   _write(chunk, encoding, callback) {
     try {
       const bytes = sync.toBytes(chunk, encoding, "chunk");
@@ -173,9 +134,6 @@ class WriteStream extends Writable {
     }
     callback();
   }
-  _destroy(err, callback) {
-    closeFd(this, err, callback);
-  }
   close(callback) {
     if (callback !== undefined) validateFunction(callback, "callback");
     if (this.closed || this.destroyed) {
@@ -187,6 +145,39 @@ class WriteStream extends Writable {
   }
   destroySoon() {
     this.end();
+  }
+}
+
+// What both kinds of file stream do alike: open their file when made
+// (unless given an fd), say whether it is open yet, and close it when
+// destroyed.
+const fileStreamMethods = {
+  get pending() {
+    return this.fd === null;
+  },
+  _construct(callback) {
+    if (this.fd !== null) {
+      callback();
+      return;
+    }
+    try {
+      this.fd = sync.openSync(this.path, this.flags, this.mode);
+    } catch (err) {
+      callback(err);
+      return;
+    }
+    this.emit("open", this.fd);
+    this.emit("ready");
+    callback();
+  },
+  _destroy(err, callback) {
+    closeFd(this, err, callback);
+  },
+};
+for (const FileStream of [ReadStream, WriteStream]) {
+  for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(fileStreamMethods))) {
+    // Non-enumerable, as class members are.
+    Object.defineProperty(FileStream.prototype, name, { ...descriptor, enumerable: false });
   }
 }
 
