@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use tokio::sync::{mpsc, oneshot};
 
 use isola_apis::body::{BodyError, RequestBody, ResponseBody};
-pub use isola_apis::services::Call;
+pub use isola_apis::services::{Call, Rpc};
 
 use crate::limits::Monitor;
 
@@ -87,10 +87,12 @@ impl Outcome {
 /// The response half of an exchange.
 pub type Reply = oneshot::Sender<Outcome>;
 
-/// One invocation of a Worker.
+/// One invocation of a Worker, or word that an object it exported over
+/// RPC has no stub left (the object's id in its export table).
 pub enum Event {
     Fetch(Exchange),
     Scheduled(Scheduled),
+    Release(u32),
 }
 
 /// A run of the `scheduled` handler (a cron trigger). Its outcome is an

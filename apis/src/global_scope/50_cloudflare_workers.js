@@ -9,6 +9,8 @@
 
 import { primordials } from "ext:isola_global_scope/00_infra.js";
 import { currentInvocation } from "ext:isola_global_scope/30_events.js";
+import { RpcTarget } from "ext:isola_global_scope/45_rpc_values.js";
+import { RpcStub } from "ext:isola_global_scope/46_rpc_calls.js";
 
 const { Error, ObjectDefineProperty, ObjectFreeze, SymbolFor } = primordials;
 
@@ -44,8 +46,6 @@ export class WorkflowEntrypoint {
   }
 }
 
-/** Objects passed over RPC by reference rather than copied. */
-export class RpcTarget {}
 
 /** Extends the current invocation's life until `promise` settles. */
 function waitUntil(promise) {
@@ -64,6 +64,7 @@ export function publish(env) {
       DurableObject,
       WorkflowEntrypoint,
       RpcTarget,
+      RpcStub,
       env,
       waitUntil,
     }),

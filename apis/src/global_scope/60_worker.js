@@ -13,6 +13,7 @@ import {
   op_worker_next_requests,
   op_worker_respond,
   op_worker_respond_error,
+  op_worker_respond_rpc,
 } from "ext:core/ops";
 import {
   core,
@@ -37,7 +38,11 @@ import {
   respondedWith,
 } from "ext:isola_global_scope/30_events.js";
 import { makeEnv } from "ext:isola_global_scope/40_env.js";
-import { rpcDecode, rpcEncode } from "ext:isola_global_scope/45_rpc_values.js";
+import {
+  releaseExport,
+  serveEntrypoint,
+  serveExport,
+} from "ext:isola_global_scope/46_rpc_calls.js";
 import { publish } from "ext:isola_global_scope/50_cloudflare_workers.js";
 import {
   defineCloudflareGlobal,
@@ -52,7 +57,6 @@ import {
 const {
   ArrayPrototypeSlice,
   Error,
-  FunctionPrototypeApply,
   FunctionPrototypeCall,
   JSONParse,
   JSONStringify,
@@ -119,9 +123,6 @@ function moduleHandler(exported, env, method) {
   };
 }
 
-/** The header marking an RPC answer (`RPC_ANSWER` in `services/mod.rs`). */
-const RPC_HEADERS = [["cf-isola-rpc", "1"]];
-
 /** The class another Worker's call names: the default export, or a named one. */
 function exportedEntrypoint(entrypoint) {
   const exported = entrypoint === null
@@ -141,39 +142,15 @@ function entrypointFetchHandler(entrypoint) {
     moduleHandler(exportedEntrypoint(entrypoint), env, "fetch")(request, invocation);
 }
 
-/**
- * Runs an RPC call: the method `name` of the entrypoint, with the caller's
- * structured-clone arguments; `[ok, bytes]`, the result or what it threw.
- */
-async function callEntrypoint(entrypoint, name, args, invocation) {
-  let ok = true;
-  let result;
-  try {
-    result = await rpcCall(exportedEntrypoint(entrypoint), name, rpcDecode(args), invocation);
-  } catch (error) {
-    ok = false;
-    result = error;
-  }
-  try {
-    return [ok, rpcEncode(result)];
-  } catch (error) {
-    return [false, rpcEncode(error)];
-  }
-}
-
-/** Runs the RPC method `name` of a `WorkerEntrypoint` class, built for this call. */
-function rpcCall(exported, name, args, invocation) {
+/** The `WorkerEntrypoint` an RPC call is made on, built for this call. */
+function entrypointReceiver(entrypoint, invocation) {
+  const exported = exportedEntrypoint(entrypoint);
   if (typeof exported !== "function" || exported.prototype === undefined) {
     throw new TypeError(
       "The RPC receiver does not support RPC: export a class that extends WorkerEntrypoint.",
     );
   }
-  const receiver = new exported(newExecutionContext(invocation), env);
-  const method = name === "constructor" ? undefined : receiver[name];
-  if (typeof method !== "function") {
-    throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
-  }
-  return FunctionPrototypeApply(method, receiver, args);
+  return new exported(newExecutionContext(invocation), env);
 }
 
 /**
@@ -318,20 +295,25 @@ function onRequest(id, method, url, headers, hasBody, entrypoint) {
   );
 }
 
-/** Answers another Worker's RPC call of `name` on `entrypoint` (or the default). */
-function onCall(id, headers, entrypoint, name) {
+/**
+ * Answers an RPC call from another Worker (or this one): on `entrypoint`
+ * (or the default), or on an object this isolate exported.
+ */
+function onCall(id, headers, entrypoint, { 0: exportId, 1: path, 2: apply }) {
   const invocation = beginInvocation(id, headers);
-  const answer = within(
-    invocation,
-    () => callEntrypoint(entrypoint, name, op_worker_call_args(id), invocation),
-  );
-  PromisePrototypeThen(answer, ({ 0: ok, 1: bytes }) => {
+  const answer = within(invocation, () => {
+    const args = op_worker_call_args(id);
+    return exportId === null
+      ? serveEntrypoint(() => entrypointReceiver(entrypoint, invocation), path, apply, args)
+      : serveExport(exportId, path, apply, args);
+  });
+  PromisePrototypeThen(answer, ({ ok, encoded }) => {
     if (invocation.answered) {
       return;
     }
     invocation.answered = true;
     MapPrototypeDelete(unanswered, id);
-    op_worker_respond(id, ok ? 200 : 500, RPC_HEADERS, bytes);
+    op_worker_respond_rpc(id, ok, encoded.bytes, encoded);
   });
 }
 
@@ -384,7 +366,9 @@ async function serveLoop() {
     }
     for (let i = 0; i < batch.length; i++) {
       const next = batch[i];
-      if (next.length === 3) {
+      if (typeof next === "number") {
+        releaseExport(next);
+      } else if (next.length === 3) {
         onScheduled(next[0], next[1], next[2]);
       } else {
         if (next[6] !== null) {

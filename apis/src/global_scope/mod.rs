@@ -29,6 +29,7 @@ deno_core::extension!(
     "30_events.js",
     "40_env.js",
     "45_rpc_values.js",
+    "46_rpc_calls.js",
     "50_cloudflare_workers.js",
     "60_worker.js",
     "90_global_scope.js",

@@ -24,15 +24,26 @@ use crate::binding::{
 use crate::body::{BodyError, ChannelBody, RequestBody, RequestBodyResource, ResponseBody};
 use crate::stores::Stores;
 
+pub mod rpc;
+
 /// What a service binding's call asks of the Worker beyond a request: a
-/// named entrypoint (`[[services]] entrypoint`), and an RPC method with its
-/// arguments (structured-clone bytes, `45_rpc_values.js`). It travels in
-/// the request's extensions, which only the host sets.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// named entrypoint (`[[services]] entrypoint`), and an RPC call. It
+/// travels in the request's extensions, which only the host sets.
+#[derive(Debug, Clone, Default)]
 pub struct Call {
     pub entrypoint: Option<String>,
-    pub method: Option<String>,
-    pub args: Bytes,
+    pub rpc: Option<Rpc>,
+}
+
+/// An RPC call: on the entrypoint, or on an object the called isolate
+/// exported (`export`); the method at `path` with `args` when `apply`, or
+/// the property at `path` read.
+#[derive(Debug, Clone, Default)]
+pub struct Rpc {
+    pub export: Option<u32>,
+    pub path: Vec<String>,
+    pub apply: bool,
+    pub args: rpc::Payload,
 }
 
 /// What a fetcher binding reaches, by the Worker's name.
@@ -79,7 +90,7 @@ impl Directory {
 deno_core::extension!(
     isola_services,
     deps = [isola_global_scope],
-    ops = [op_service_fetch, op_service_rpc],
+    ops = [op_service_fetch, op_service_rpc, rpc::op_rpc_stub_call, rpc::op_rpc_stub_dup, rpc::op_rpc_stub_local],
     esm_entry_point = "ext:isola_services/service.js",
     esm = [dir "src/services", "service.js"],
 );
@@ -245,7 +256,7 @@ async fn op_service_fetch(
     let Route { target, entrypoint } = route(&state, &binding, loopback, entrypoint)?;
     let call = entrypoint.map(|entrypoint| Call {
         entrypoint: Some(entrypoint),
-        ..Call::default()
+        rpc: None,
     });
     let body = match body {
         None => empty(),
@@ -291,15 +302,14 @@ async fn op_service_fetch(
 }
 
 /// The response header by which a called Worker marks an RPC answer (its
-/// body a structured-clone value) from the host's own error pages.
+/// value in the response's [`rpc::Payload`]) from the host's own error
+/// pages.
 pub const RPC_ANSWER: &str = "cf-isola-rpc";
 
-/// Calls the RPC method `method` of the Worker `service` (its
-/// `entrypoint`, when named) with `args`, structured-clone bytes. The
-/// answer's first byte says what follows: 0, the result; 1, what the
-/// method threw; 2, why the call failed, as text.
+/// Calls the RPC method at `path` of the Worker the binding leads to (its
+/// `entrypoint`, when named) with `args`, or reads the property there.
 #[op2]
-#[buffer]
+#[serde]
 #[allow(
     clippy::too_many_arguments,
     reason = "one argument per part of the call"
@@ -309,10 +319,12 @@ async fn op_service_rpc(
     #[string] binding: String,
     loopback: bool,
     #[string] entrypoint: String,
-    #[string] method: String,
+    #[serde] path: Vec<String>,
+    apply: bool,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[buffer(copy)] args: Vec<u8>,
-) -> Result<Vec<u8>, JsErrorBox> {
+    #[serde] outgoing: rpc::Outgoing,
+) -> Result<rpc::Answer, JsErrorBox> {
     let Route { target, entrypoint } = route(&state, &binding, loopback, entrypoint)?;
     let Target::Worker(service) = &target else {
         return Err(JsErrorBox::type_error(format!(
@@ -320,42 +332,27 @@ async fn op_service_rpc(
         )));
     };
     let url = format!("https://{service}/");
-    let service = service.clone();
+    let callee = format!("Service binding {binding}: the call to \"{service}\"");
+    let args = rpc::pack(&mut state.borrow_mut(), &callee, args, outgoing)?;
     let call = Some(Call {
         entrypoint,
-        method: Some(method),
-        args: Bytes::from(args),
+        rpc: Some(Rpc {
+            export: None,
+            path,
+            apply,
+            args,
+        }),
     });
     let request = build(&binding, "POST", &url, &headers, empty(), call)?;
-    let (parts, body) = send(&state, &binding, target, request, Some).await?;
-    let bytes = match body {
-        Some(body) => body
-            .collect()
-            .await
-            .map_err(|e| JsErrorBox::generic(format!("Service binding {binding}: {e}")))?
-            .to_bytes(),
-        None => Bytes::new(),
-    };
-    let (kind, bytes) = match (
-        parts.headers.contains_key(RPC_ANSWER),
-        parts.status.is_success(),
-    ) {
-        (true, true) => (0, bytes),
-        (true, false) => (1, bytes),
-        // The host answered instead: the Worker failed (an exception
-        // outside the method, a limit) or could not run.
-        (false, _) => {
-            let why = format!(
-                "Service binding {binding}: the call to \"{service}\" failed ({})",
-                parts.status
-            );
-            (2, Bytes::from(why))
-        }
-    };
-    let mut answer = Vec::with_capacity(bytes.len() + 1);
-    answer.push(kind);
-    answer.extend_from_slice(&bytes);
-    Ok(answer)
+    let answer = send(&state, &binding, target, request, |_| Some(()))
+        .await?
+        .0;
+    let response = http::Response::from_parts(answer, ResponseBody::Empty);
+    Ok(rpc::Answer::of(
+        &mut state.borrow_mut(),
+        &callee,
+        Ok(response),
+    ))
 }
 
 /// An entrypoint's name as JS passes it: empty for the default export.

@@ -26,7 +26,7 @@ use crate::modules::{
 /// (`publish()` in isola-apis' `50_cloudflare_workers.js`).
 const CLOUDFLARE_WORKERS_MODULE: &str = "\
 const m = globalThis[Symbol.for(\"isola.cloudflare:workers\")];
-export const { WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, env, waitUntil } = m;
+export const { WorkerEntrypoint, DurableObject, WorkflowEntrypoint, RpcTarget, RpcStub, env, waitUntil } = m;
 ";
 
 /// `cloudflare:sockets`: `connect`, published by isola-apis' `sockets.js`.

@@ -17,6 +17,7 @@
 mod engine;
 mod loader;
 mod ops;
+mod peer;
 mod pool;
 mod thread;
 

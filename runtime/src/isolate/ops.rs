@@ -20,7 +20,10 @@ use tokio::sync::mpsc;
 use isola_apis::body::{RequestBody, RequestBodyResource, ResponseBody};
 use isola_apis::websocket;
 
-use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Reply, Scheduled};
+use isola_apis::services::RPC_ANSWER;
+use isola_apis::services::rpc::{self, Incoming, Outgoing, Payload};
+
+use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Reply, Rpc, Scheduled};
 use crate::limits::{Limits, Monitor};
 use crate::modules::ModuleSources;
 
@@ -58,7 +61,7 @@ pub struct Entrypoints {
 #[serde(untagged)]
 pub enum NewEvent {
     /// `[id, method, url, flat headers, has a body, entrypoint or null,
-    /// RPC method or null]`.
+    /// RPC call or null]`.
     Fetch(
         u32,
         String,
@@ -66,16 +69,23 @@ pub enum NewEvent {
         Vec<ByteString>,
         bool,
         Option<String>,
-        Option<String>,
+        Option<JsRpc>,
     ),
     /// `[id, cron, scheduled time]`.
     Scheduled(u32, String, f64),
+    /// The id of an exported object no stub reaches any more, alone.
+    Release(u32),
 }
+
+/// An RPC call as JS receives it: `[exported object id or null, path,
+/// apply]`; its arguments wait for `op_worker_call_args`.
+#[derive(serde::Serialize)]
+pub struct JsRpc(Option<u32>, Vec<String>, bool);
 
 struct InFlight {
     body: Option<RequestBody>,
     /// An RPC call's arguments, until JS takes them.
-    args: Bytes,
+    args: Option<Payload>,
     reply: Reply,
     /// CPU time charged to this request so far, in nanoseconds.
     cpu_ns: u64,
@@ -159,17 +169,24 @@ impl HostState {
                     flat.push(ByteString::from(value.as_bytes()));
                 }
                 let has_body = body.is_some();
-                let Call {
-                    entrypoint,
-                    method: rpc,
-                    args,
-                } = call.map(|call| *call).unwrap_or_default();
+                let Call { entrypoint, rpc } = call.map(|call| *call).unwrap_or_default();
                 let id = self.register(body, reply);
-                if let Some(exchange) = self.exchanges.get_mut(&id) {
-                    exchange.args = args;
-                }
+                let rpc = rpc.map(
+                    |Rpc {
+                         export,
+                         path,
+                         apply,
+                         args,
+                     }| {
+                        if let Some(exchange) = self.exchanges.get_mut(&id) {
+                            exchange.args = Some(args);
+                        }
+                        JsRpc(export, path, apply)
+                    },
+                );
                 NewEvent::Fetch(id, method.to_string(), url, flat, has_body, entrypoint, rpc)
             }
+            Event::Release(export) => NewEvent::Release(export),
             Event::Scheduled(Scheduled {
                 cron,
                 scheduled_time,
@@ -187,7 +204,7 @@ impl HostState {
         self.next_id = self.next_id.wrapping_add(1);
         let mut exchange = InFlight {
             body,
-            args: Bytes::new(),
+            args: None,
             reply,
             cpu_ns: 0,
         };
@@ -223,6 +240,7 @@ deno_core::extension!(
         op_worker_next_requests,
         op_worker_request_body,
         op_worker_call_args,
+        op_worker_respond_rpc,
         op_worker_respond,
         op_worker_respond_static,
         op_worker_respond_stream,
@@ -293,16 +311,38 @@ async fn op_worker_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewEvent> {
     batch
 }
 
-/// The arguments of RPC call `id` (structured-clone bytes), once.
+/// The arguments of RPC call `id`, once: their bytes, stubs and streams.
 #[op2]
-#[buffer]
-fn op_worker_call_args(state: &mut OpState, #[smi] id: u32) -> Vec<u8> {
-    state
+#[serde]
+fn op_worker_call_args(state: &mut OpState, #[smi] id: u32) -> Incoming {
+    let args = state
         .borrow_mut::<HostState>()
         .exchanges
         .get_mut(&id)
-        .map(|exchange| std::mem::take(&mut exchange.args).to_vec())
-        .unwrap_or_default()
+        .and_then(|exchange| exchange.args.take())
+        .unwrap_or_default();
+    rpc::unpack(state, args)
+}
+
+/// Answers RPC call `id` with its result, or (unless `ok`) what it threw:
+/// the value's bytes and what `outgoing` names beside them. Returns false
+/// if the host had already answered.
+#[op2]
+fn op_worker_respond_rpc(
+    state: &mut OpState,
+    #[smi] id: u32,
+    ok: bool,
+    #[buffer(copy)] bytes: Vec<u8>,
+    #[serde] outgoing: Outgoing,
+) -> Result<bool, JsErrorBox> {
+    let worker = state.borrow::<HostState>().worker_name.clone();
+    let payload = rpc::pack(state, &worker, bytes, outgoing)?;
+    let status = if ok { 200 } else { 500 };
+    let mut outcome = response(status, &[(RPC_ANSWER, "1")], ResponseBody::Empty, None);
+    if let Outcome::Response(response) = &mut outcome {
+        response.extensions_mut().insert(payload);
+    }
+    Ok(state.borrow_mut::<HostState>().answer(id, outcome))
 }
 
 #[op2(fast)]

@@ -11,12 +11,14 @@ use std::time::{Duration, Instant};
 use deno_core::{JsRuntime, ModuleId, PollEventLoopOptions, v8};
 use isola_apis::WorkerBindings;
 use isola_apis::services::Directory;
+use isola_apis::services::rpc::LocalPeer;
 use tokio::sync::{mpsc, oneshot};
 
 use super::DRAIN_GRACE;
 use super::engine;
 use super::loader::WorkerModuleLoader;
 use super::ops::HostState;
+use super::peer::IsolatePeer;
 use crate::config::Blob;
 use crate::error::LoadError;
 use crate::exchange::{Event, Failure, Serving};
@@ -45,6 +47,8 @@ struct Load {
     services: Arc<Directory>,
     net: NetAccess,
     requests: mpsc::UnboundedReceiver<Event>,
+    /// The same queue, for the objects this isolate exports over RPC.
+    peer: mpsc::WeakUnboundedSender<Event>,
     ready: oneshot::Sender<Result<(), LoadError>>,
 }
 
@@ -69,6 +73,7 @@ impl WarmIsolate {
                 services,
                 net,
                 requests,
+                peer: queue.downgrade(),
                 ready,
             })
             .map_err(|_| LoadError("the isolate stopped before loading the Worker".into()))?;
@@ -146,6 +151,7 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
             );
             state.put(load.bindings);
             state.put(load.services);
+            state.put(LocalPeer(Arc::new(IsolatePeer { queue: load.peer })));
             // Where its subrequests may go (see `crate::outbound`).
             load.net.install(&mut state);
             // WebAssembly charges its memory to the isolate through it.

@@ -64,6 +64,8 @@ pub fn start(
                     );
                     let _ = scheduled.reply.send(Outcome::failed(Failure::Exception));
                 }
+                // A guest exports nothing over RPC.
+                Event::Release(_) => {}
             }
         }
     });
@@ -83,8 +85,8 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
     // A guest serves `wasi:http` requests: it has no named entrypoints and
     // no RPC methods.
     if let Some(call) = call {
-        let what = match (&call.method, &call.entrypoint) {
-            (Some(method), _) => format!("the RPC method {method:?}"),
+        let what = match (&call.rpc, &call.entrypoint) {
+            (Some(rpc), _) => format!("the RPC method {:?}", rpc.path.join(".")),
             (None, Some(entrypoint)) => format!("the entrypoint {entrypoint:?}"),
             (None, None) => "it".to_string(),
         };

@@ -1,6 +1,33 @@
 // The called Worker: a default entrypoint and a named one, with RPC
 // methods beside `fetch`.
-import { WorkerEntrypoint } from "cloudflare:workers";
+import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
+
+// What happened to the objects this Worker passed by reference.
+const seen = { disposed: 0, kept: null };
+
+/** Passed by reference: the caller gets a stub whose calls come back here. */
+class Counter extends RpcTarget {
+  #count;
+
+  constructor(start) {
+    super();
+    this.#count = start;
+    this.secret = "own properties stay here";
+  }
+
+  increment(by = 1) {
+    this.#count += by;
+    return this.#count;
+  }
+
+  get value() {
+    return this.#count;
+  }
+
+  [Symbol.dispose]() {
+    seen.disposed += 1;
+  }
+}
 
 export class Admin extends WorkerEntrypoint {
   fetch(request) {
@@ -56,6 +83,93 @@ export default class extends WorkerEntrypoint {
   }
 
   notCloneable() {
-    return { callback() {} };
+    return new (class Local {})();
+  }
+
+  counter(start) {
+    return new Counter(start);
+  }
+
+  get nested() {
+    return { inner: { value: 42 }, list: [1, 2] };
+  }
+
+  ownData = "instance fields are not reachable";
+
+  tools() {
+    // Functions in a plain object cross as stubs.
+    return { add: (a, b) => a + b, label: "tools" };
+  }
+
+  async useTarget(target) {
+    return `${await target.greet("back")} from ${await target.name}`;
+  }
+
+  async callBack(callback, value) {
+    return { answer: await callback(value) };
+  }
+
+  keep(callback) {
+    // Stubs passed as arguments are disposed of once the call returns,
+    // unless duplicated; both are tried once it has.
+    const duped = callback.dup();
+    seen.kept = new Promise((resolve) => {
+      this.ctx.waitUntil((async () => {
+        await new Promise((wait) => setTimeout(wait, 10));
+        const results = {};
+        for (const [name, stub] of [["kept", callback], ["duped", duped]]) {
+          try {
+            results[name] = await stub("later");
+          } catch (error) {
+            results[name] = `${error.name}: ${error.message}`;
+          }
+        }
+        duped[Symbol.dispose]();
+        resolve(results);
+      })());
+    });
+  }
+
+  async callKept() {
+    return await seen.kept;
+  }
+
+  disposals() {
+    return seen.disposed;
+  }
+
+  async read(stream) {
+    return await new Response(stream).text();
+  }
+
+  produce() {
+    return new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("made "));
+        controller.enqueue(new TextEncoder().encode("in back"));
+        controller.close();
+      },
+    });
+  }
+
+  async inspect(request) {
+    return {
+      method: request.method,
+      url: request.url,
+      header: request.headers.get("x-test"),
+      body: await request.text(),
+    };
+  }
+
+  respond(text) {
+    return new Response(text, { status: 201, headers: { "x-from": "back" } });
+  }
+
+  async write(writable) {
+    const writer = writable.getWriter();
+    const encoder = new TextEncoder();
+    await writer.write(encoder.encode("written "));
+    await writer.write(encoder.encode("from back"));
+    await writer.close();
   }
 }

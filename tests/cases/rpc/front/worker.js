@@ -1,5 +1,16 @@
 // The calling Worker: RPC and fetch() over the same service bindings.
-import { env as moduleEnv } from "cloudflare:workers";
+import { env as moduleEnv, RpcTarget } from "cloudflare:workers";
+
+/** Sent to `back` by reference: its calls come back here. */
+class Greeter extends RpcTarget {
+  greet(who) {
+    return `hi ${who}`;
+  }
+
+  get name() {
+    return "greeter";
+  }
+}
 
 const routes = {
   async "/add"(env) {
@@ -54,7 +65,7 @@ const routes = {
       await env.BACK.notCloneable();
       return { thrown: false };
     } catch (error) {
-      return { name: error.name };
+      return { name: error.name, message: error.message };
     }
   },
   async "/named"(env) {
@@ -102,16 +113,122 @@ const routes = {
     }
     return { streamed: true, text };
   },
-  async "/forge"(env) {
-    // A binding made by hand reaches only what the config binds.
-    const Fetcher = env.BACK.constructor;
-    const forged = new Fetcher("VICTIM", false, false, "");
-    try {
-      await forged.fetch("https://victim.internal/");
-      return { reached: true };
-    } catch (error) {
-      return { message: error.message };
+  async "/refused"(env) {
+    // Names workerd keeps from RPC: reserved ones, what Object has, own
+    // properties of a class (`env`, `ctx`, fields), and non-functions.
+    const attempts = {
+      constructor: () => env.BACK.constructor(),
+      reserved: () => env.BACK.nested.dup(),
+      tag: () => String(env.BACK),
+      env: () => env.BACK.env,
+      ctx: () => env.BACK.ctx(),
+      toString: () => env.BACK.toString(),
+      field: () => env.BACK.ownData,
+      notFunction: () => env.BACK.nested(),
+      nestedNotFunction: () => env.BACK.nested.inner.value(),
+      counterField: async () => (await env.BACK.counter(0)).secret,
+      counterPrivate: async () => (await env.BACK.counter(0))["#count"],
+    };
+    const out = {};
+    for (const [name, attempt] of Object.entries(attempts)) {
+      try {
+        out[name] = { value: await attempt() };
+      } catch (error) {
+        out[name] = `${error.name}: ${error.message}`;
+      }
     }
+    return out;
+  },
+  async "/targets"(env) {
+    // An RpcTarget comes back as a stub: its methods and getters run in
+    // `back`, on the one object.
+    using counter = await env.BACK.counter(10);
+    const first = await counter.increment();
+    const second = await counter.increment(5);
+    return { first, second, value: await counter.value, type: typeof counter };
+  },
+  async "/disposed"(env) {
+    const before = await env.BACK.disposals();
+    {
+      using counter = await env.BACK.counter(1);
+      await counter.increment();
+    }
+    const counter = await env.BACK.counter(1);
+    counter[Symbol.dispose]();
+    let after;
+    try {
+      await counter.increment();
+    } catch (error) {
+      after = error.message;
+    }
+    // The release reaches `back` after the dispose: ask until it has.
+    let disposed = 0;
+    for (let i = 0; i < 50 && disposed < 2; i++) {
+      disposed = (await env.BACK.disposals()) - before;
+    }
+    return { disposed, after };
+  },
+  async "/pipelined"(env) {
+    // The middle results are never awaited here.
+    const counter = env.BACK.counter(100);
+    const incremented = await counter.increment(2);
+    return {
+      incremented,
+      value: await counter.value,
+      nested: await env.BACK.nested.inner.value,
+      list: await env.BACK.nested.list,
+      viaTools: await env.BACK.tools().add(20, 22),
+    };
+  },
+  async "/callbacks"(env) {
+    const calls = [];
+    const callback = (value) => {
+      calls.push(value);
+      return `called with ${value}`;
+    };
+    const first = await env.BACK.callBack(callback, "one");
+    const target = await env.BACK.useTarget(new Greeter());
+    const tools = await env.BACK.tools();
+    await env.BACK.keep(callback);
+    const kept = await env.BACK.callKept();
+    return { first, target, calls, tools: { label: tools.label, sum: await tools.add(1, 2) }, kept };
+  },
+  async "/streams"(env) {
+    const sent = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("sent "));
+        controller.enqueue(new TextEncoder().encode("from front"));
+        controller.close();
+      },
+    });
+    const read = await env.BACK.read(sent);
+    const produced = await new Response(await env.BACK.produce()).text();
+    const request = new Request("https://back.internal/path?q=1", {
+      method: "PUT",
+      headers: { "x-test": "yes" },
+      body: "request body",
+    });
+    const inspected = await env.BACK.inspect(request);
+    const response = await env.BACK.respond("made a response");
+    let written = "";
+    const decoder = new TextDecoder();
+    await env.BACK.write(new WritableStream({
+      write(chunk) {
+        written += decoder.decode(chunk);
+      },
+    }));
+    return {
+      read,
+      produced,
+      inspected,
+      response: {
+        isResponse: response instanceof Response,
+        status: response.status,
+        header: response.headers.get("x-from"),
+        text: await response.text(),
+      },
+      written,
+    };
   },
   async "/env"(env) {
     return { same: moduleEnv === env, bound: typeof moduleEnv.BACK.add };
