@@ -30,6 +30,8 @@ const {
   ArrayPrototypePush,
   BigIntPrototype,
   BooleanPrototype,
+  DataView,
+  DataViewPrototypeGetUint32,
   DatePrototype,
   Error,
   ErrorPrototype,
@@ -49,6 +51,9 @@ const {
   SetPrototypeForEach,
   StringPrototype,
   SyntaxError,
+  TypedArrayPrototypeGetBuffer,
+  TypedArrayPrototypeGetByteLength,
+  TypedArrayPrototypeGetByteOffset,
   TypedArrayPrototypeSet,
   TypedArrayPrototypeSubarray,
   TypeError,
@@ -86,6 +91,8 @@ const CLONEABLE = new SafeSet([
   ArrayBufferPrototype,
   BigIntPrototype,
   BooleanPrototype,
+  DataView,
+  DataViewPrototypeGetUint32,
   DatePrototype,
   NumberPrototype,
   RegExpPrototype,
@@ -143,6 +150,17 @@ export function streamResource(stream) {
   return backing != null ? backing.rid : resourceForReadableStream(stream);
 }
 
+/** Whether `array` holds nothing but primitives. */
+function primitives(array) {
+  for (let i = 0; i < array.length; i++) {
+    const entry = array[i];
+    if (typeof entry === "function" || (typeof entry === "object" && entry !== null)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
  * `value` as `{ bytes, caps, streams }` for the host to carry: `capture`
  * turns a function, RpcTarget or stub into a capability (`[0, export id]`
@@ -151,7 +169,8 @@ export function streamResource(stream) {
 export function rpcEncode(value, capture) {
   const caps = [];
   const streams = [];
-  const seen = new SafeMap();
+  // Copies of the objects walked, made on the first one below the top.
+  let seen = null;
   let marked = false;
 
   const mark = (fields) => {
@@ -169,6 +188,11 @@ export function rpcEncode(value, capture) {
     if (value === null || typeof value !== "object") {
       return value;
     }
+    // An array of primitives (most calls' arguments) is cloned as it is.
+    if (ArrayIsArray(value) && primitives(value)) {
+      return value;
+    }
+    seen ??= new SafeMap();
     const known = seen.get(value);
     if (known !== undefined) {
       return known;
@@ -247,6 +271,44 @@ export function rpcEncode(value, capture) {
   out[0] = marked ? 1 : 0;
   TypedArrayPrototypeSet(out, bytes, 1);
   return { bytes: out, caps, streams };
+}
+
+/** What the host takes beside an encoded value's bytes: null when nothing. */
+export function extras(encoded) {
+  return encoded.caps.length === 0 && encoded.streams.length === 0 ? null : encoded;
+}
+
+/**
+ * An answer or arguments as the host lays them out (`to_js` in
+ * `services/rpc.rs`): `{ kind, bytes, caps, streams }`, the resources
+ * those the host added for the value's stubs and streams.
+ */
+export function fromHost(buffer) {
+  if (buffer[1] === 0) {
+    return { kind: buffer[0], bytes: TypedArrayPrototypeSubarray(buffer, 2), caps: [], streams: [] };
+  }
+  const view = new DataView(
+    TypedArrayPrototypeGetBuffer(buffer),
+    TypedArrayPrototypeGetByteOffset(buffer),
+    TypedArrayPrototypeGetByteLength(buffer),
+  );
+  const capCount = DataViewPrototypeGetUint32(view, 2, true);
+  const streamCount = DataViewPrototypeGetUint32(view, 6, true);
+  const rids = (start, count) => {
+    const out = [];
+    for (let i = 0; i < count; i++) {
+      out[i] = DataViewPrototypeGetUint32(view, start + 4 * i, true);
+    }
+    return out;
+  };
+  const capsAt = 10;
+  const streamsAt = capsAt + 4 * capCount;
+  return {
+    kind: buffer[0],
+    bytes: TypedArrayPrototypeSubarray(buffer, streamsAt + 4 * streamCount),
+    caps: rids(capsAt, capCount),
+    streams: rids(streamsAt, streamCount),
+  };
 }
 
 /**

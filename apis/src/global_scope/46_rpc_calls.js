@@ -36,6 +36,8 @@ import {
   TOO_MANY_SUBREQUESTS,
 } from "ext:isola_global_scope/30_events.js";
 import {
+  extras,
+  fromHost,
   isByReference,
   RpcTarget,
   rpcDecode,
@@ -167,7 +169,7 @@ export function hopHeaders() {
 function stubOf(rid) {
   const remote = new Remote(
     (path, apply, encoded) =>
-      op_rpc_stub_call(rid, path, apply, hopHeaders(), encoded.bytes, encoded),
+      op_rpc_stub_call(rid, path, apply, hopHeaders(), encoded.bytes, extras(encoded)),
     rid,
   );
   const stub = makeStub(remote);
@@ -243,6 +245,9 @@ export function serviceStub(send, fetcher) {
   const remote = new Remote(send, null);
   const fetch = FunctionPrototypeBind(fetcher.fetch, fetcher);
   const connect = FunctionPrototypeBind(fetcher.connect, fetcher);
+  // A binding's members are made once each: `env.SVC.method` is read on
+  // every call.
+  const members = new SafeMap();
   const stub = new Proxy(fetcher, {
     get(_, name) {
       switch (name) {
@@ -255,28 +260,38 @@ export function serviceStub(send, fetcher) {
       if (known !== null) {
         return known.value;
       }
-      return typeof name === "symbol" || name === "then" ? undefined : member(remote, [name]);
+      if (typeof name === "symbol" || name === "then") {
+        return undefined;
+      }
+      let made = members.get(name);
+      if (made === undefined) {
+        made = member(remote, [name]);
+        members.set(name, made);
+      }
+      return made;
     },
   });
   remotes.set(stub, remote);
   return stub;
 }
 
-/** The member at `path` of `remote`: called, awaited, or gone further into. */
+/**
+ * The member at `path` of `remote`: called, awaited (each `then()` reads
+ * it anew), or gone further into.
+ */
 function member(remote, path) {
-  let read = null;
-  const value = () => read ??= send(remote, path, false, []);
   return callable(
     "RpcProperty",
     illegalConstructor,
     (name) => {
       switch (name) {
         case "then":
-          return (...args) => PromisePrototypeThen(value(), ...args);
+          return (onFulfilled, onRejected) =>
+            PromisePrototypeThen(send(remote, path, false, []), onFulfilled, onRejected);
         case "catch":
-          return (onRejected) => PromisePrototypeCatch(value(), onRejected);
+          return (onRejected) => PromisePrototypeCatch(send(remote, path, false, []), onRejected);
         case "finally":
-          return (onFinally) => PromisePrototypeFinally(value(), onFinally);
+          return (onFinally) => PromisePrototypeFinally(send(remote, path, false, []), onFinally);
       }
       return typeof name === "symbol" ? undefined : member(remote, [...path, name]);
     },
@@ -298,10 +313,14 @@ function pipelined(promise, path) {
     "RpcPromise",
     illegalConstructor,
     (name) => {
-      const result = () => PromisePrototypeThen(promise, (value) => follow(value, path, false));
+      const result = () =>
+        path.length === 0
+          ? promise
+          : PromisePrototypeThen(promise, (value) => follow(value, path, false));
       switch (name) {
         case "then":
-          return (...args) => PromisePrototypeThen(result(), ...args);
+          return (onFulfilled, onRejected) =>
+            PromisePrototypeThen(result(), onFulfilled, onRejected);
         case "catch":
           return (onRejected) => PromisePrototypeCatch(result(), onRejected);
         case "finally":
@@ -380,7 +399,7 @@ async function send(remote, path, apply, args) {
   if (!takeSubrequest()) {
     throw new Error(TOO_MANY_SUBREQUESTS);
   }
-  const answer = await remote.send(path, apply, rpcEncode(args, capture));
+  const answer = fromHost(await remote.send(path, apply, rpcEncode(args, capture)));
   if (answer.kind === 2) {
     throw new Error(core.decode(answer.bytes));
   }
@@ -497,17 +516,20 @@ export async function serve(receiver, path, apply, incoming, reserved) {
   let ok = true;
   let result;
   try {
+    const args = decode(fromHost(incoming), stubs);
     const target = receiver();
-    const args = decode(incoming, stubs);
     const ownMembers = isPlainObject(target) || typeof target === "function";
     const { object, value } = lookup(target, path, ownMembers, reserved);
     if (apply) {
       if (typeof value !== "function") {
         throw new TypeError(`"${ArrayPrototypeJoin(path, ".")}" is not a function.`);
       }
-      result = await FunctionPrototypeApply(value, object, args);
+      result = FunctionPrototypeApply(value, object, args);
     } else {
-      result = await value;
+      result = value;
+    }
+    if (typeof result?.then === "function") {
+      result = await result;
     }
   } catch (error) {
     ok = false;

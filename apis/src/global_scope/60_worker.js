@@ -38,6 +38,7 @@ import {
   respondedWith,
 } from "ext:isola_global_scope/30_events.js";
 import { makeEnv } from "ext:isola_global_scope/40_env.js";
+import { extras } from "ext:isola_global_scope/45_rpc_values.js";
 import {
   releaseExport,
   serveEntrypoint,
@@ -313,7 +314,7 @@ function onCall(id, headers, entrypoint, { 0: exportId, 1: path, 2: apply }) {
     }
     invocation.answered = true;
     MapPrototypeDelete(unanswered, id);
-    op_worker_respond_rpc(id, ok, encoded.bytes, encoded);
+    op_worker_respond_rpc(id, ok, encoded.bytes, extras(encoded));
   });
 }
 

@@ -309,7 +309,7 @@ pub const RPC_ANSWER: &str = "cf-isola-rpc";
 /// Calls the RPC method at `path` of the Worker the binding leads to (its
 /// `entrypoint`, when named) with `args`, or reads the property there.
 #[op2]
-#[serde]
+#[buffer]
 #[allow(
     clippy::too_many_arguments,
     reason = "one argument per part of the call"
@@ -323,8 +323,8 @@ async fn op_service_rpc(
     apply: bool,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[buffer(copy)] args: Vec<u8>,
-    #[serde] outgoing: rpc::Outgoing,
-) -> Result<rpc::Answer, JsErrorBox> {
+    #[serde] outgoing: Option<rpc::Outgoing>,
+) -> Result<Vec<u8>, JsErrorBox> {
     let Route { target, entrypoint } = route(&state, &binding, loopback, entrypoint)?;
     let Target::Worker(service) = &target else {
         return Err(JsErrorBox::type_error(format!(
@@ -348,11 +348,7 @@ async fn op_service_rpc(
         .await?
         .0;
     let response = http::Response::from_parts(answer, ResponseBody::Empty);
-    Ok(rpc::Answer::of(
-        &mut state.borrow_mut(),
-        &callee,
-        Ok(response),
-    ))
+    Ok(rpc::answer(&mut state.borrow_mut(), &callee, Ok(response)))
 }
 
 /// An entrypoint's name as JS passes it: empty for the default export.

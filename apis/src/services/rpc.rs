@@ -15,7 +15,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use deno_core::{ByteString, OpState, Resource, ResourceId, ToJsBuffer, op2};
+use deno_core::{ByteString, OpState, Resource, ResourceId, op2};
 use deno_error::JsErrorBox;
 use futures::future::BoxFuture;
 use http_body_util::BodyExt;
@@ -78,21 +78,13 @@ impl std::fmt::Debug for Payload {
     }
 }
 
-/// What JS sends beside a value's bytes: each capability as `[0, id]`, an
-/// object of this isolate's export table, or `[1, rid]`, a stub it holds;
-/// and each stream as the resource it is read from.
+/// What JS sends beside a value's bytes, when it sends anything: each
+/// capability as `[0, id]`, an object of this isolate's export table, or
+/// `[1, rid]`, a stub it holds; and each stream as the resource it is read
+/// from. Calls that pass neither (most) send null.
 #[derive(serde::Deserialize, Default)]
 pub struct Outgoing {
     caps: Vec<(u8, u32)>,
-    streams: Vec<ResourceId>,
-}
-
-/// What JS receives: the bytes, a stub resource per capability and a body
-/// resource per stream.
-#[derive(serde::Serialize)]
-pub struct Incoming {
-    bytes: ToJsBuffer,
-    caps: Vec<ResourceId>,
     streams: Vec<ResourceId>,
 }
 
@@ -111,8 +103,9 @@ pub fn pack(
     state: &mut OpState,
     what: &str,
     bytes: Vec<u8>,
-    outgoing: Outgoing,
+    outgoing: Option<Outgoing>,
 ) -> Result<Payload, JsErrorBox> {
+    let outgoing = outgoing.unwrap_or_default();
     if bytes.len() > MAX_SERIALIZED {
         return Err(JsErrorBox::range_error(format!(
             "{what}: serialized RPC arguments or return values are limited to 32 MiB, and this \
@@ -165,70 +158,66 @@ pub fn pack(
     })
 }
 
-/// Hands `payload` to JS: its stubs and streams become resources.
-pub fn unpack(state: &mut OpState, payload: Payload) -> Incoming {
-    let caps = payload
-        .caps
-        .into_iter()
-        .map(|export| state.resource_table.add(StubResource(export)))
-        .collect();
-    let bodies = std::mem::take(&mut *payload.streams.lock().unwrap_or_else(|e| e.into_inner()));
-    let streams = bodies
-        .into_iter()
-        .map(|body| state.resource_table.add(RequestBodyResource::new(body)))
-        .collect();
-    Incoming {
-        bytes: payload.bytes.to_vec().into(),
-        caps,
-        streams,
-    }
-}
-
-/// How a call came back, as JS reads it: `kind` 0, the result; 1, what the
-/// method threw; 2, why the call failed, as text in `bytes`.
-#[derive(serde::Serialize)]
-pub struct Answer {
-    kind: u8,
-    #[serde(flatten)]
-    value: Incoming,
-}
-
-impl Answer {
-    /// The answer `response` carries, or why the call to `callee` failed.
-    pub fn of(
-        state: &mut OpState,
-        callee: &str,
-        response: Result<http::Response<ResponseBody>, String>,
-    ) -> Self {
-        let failed = |why: String| Self {
-            kind: 2,
-            value: Incoming {
-                bytes: why.into_bytes().into(),
-                caps: Vec::new(),
-                streams: Vec::new(),
-            },
-        };
-        let mut response = match response {
-            Ok(response) => response,
-            Err(why) => return failed(format!("{callee}: {why}")),
-        };
-        // Without the mark the host answered instead: the Worker failed
-        // (an exception outside the method, a limit) or could not run.
-        let payload = response.extensions_mut().remove::<Payload>();
-        match payload {
-            Some(payload) if response.headers().contains_key(super::RPC_ANSWER) => Self {
-                kind: if response.status().is_success() { 0 } else { 1 },
-                value: unpack(state, payload),
-            },
-            _ => failed(format!("{callee} failed ({})", response.status())),
+/// What a call's answer or arguments are to JS: one byte `kind` (for an
+/// answer: 0, the result; 1, what the method threw; 2, why the call
+/// failed, as text), one byte saying whether resources follow, then, if
+/// they do, the number of stubs and of streams and their resource ids (all
+/// `u32`, little-endian), and last the value's bytes. Calls that pass no
+/// stub or stream, most of them, cost no serialization beyond the value's.
+pub fn to_js(state: &mut OpState, kind: u8, payload: Payload) -> Vec<u8> {
+    let streams = std::mem::take(&mut *payload.streams.lock().unwrap_or_else(|e| e.into_inner()));
+    let extra = payload.caps.len() + streams.len();
+    let mut out = Vec::with_capacity(2 + 8 + 4 * extra + payload.bytes.len());
+    out.push(kind);
+    out.push(u8::from(extra > 0));
+    if extra > 0 {
+        out.extend_from_slice(&(payload.caps.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(streams.len() as u32).to_le_bytes());
+        for export in payload.caps {
+            let rid = state.resource_table.add(StubResource(export));
+            out.extend_from_slice(&rid.to_le_bytes());
         }
+        for body in streams {
+            let rid = state.resource_table.add(RequestBodyResource::new(body));
+            out.extend_from_slice(&rid.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&payload.bytes);
+    out
+}
+
+/// The answer `response` carries (see [`to_js`]), or why the call to
+/// `callee` failed.
+pub fn answer(
+    state: &mut OpState,
+    callee: &str,
+    response: Result<http::Response<ResponseBody>, String>,
+) -> Vec<u8> {
+    let failed = |why: String| {
+        let mut out = vec![2, 0];
+        out.extend_from_slice(why.as_bytes());
+        out
+    };
+    let mut response = match response {
+        Ok(response) => response,
+        Err(why) => return failed(format!("{callee}: {why}")),
+    };
+    // Without the mark the host answered instead: the Worker failed (an
+    // exception outside the method, a limit) or could not run.
+    let payload = response.extensions_mut().remove::<Payload>();
+    match payload {
+        Some(payload) if response.headers().contains_key(super::RPC_ANSWER) => {
+            let kind = if response.status().is_success() { 0 } else { 1 };
+            to_js(state, kind, payload)
+        }
+        _ => failed(format!("{callee} failed ({})", response.status())),
     }
 }
 
 /// Calls stub `rid`: the method at `path` with `args` when `apply`, or
 /// reads the property at `path`.
 #[op2]
-#[serde]
+#[buffer]
 #[allow(
     clippy::too_many_arguments,
     reason = "one argument per part of the call"
@@ -240,8 +229,8 @@ pub(super) async fn op_rpc_stub_call(
     apply: bool,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[buffer(copy)] args: Vec<u8>,
-    #[serde] outgoing: Outgoing,
-) -> Result<Answer, JsErrorBox> {
+    #[serde] outgoing: Option<Outgoing>,
+) -> Result<Vec<u8>, JsErrorBox> {
     let (export, call) = {
         let mut state = state.borrow_mut();
         let export = state
@@ -272,7 +261,7 @@ pub(super) async fn op_rpc_stub_call(
         }
     }
     let answer = export.peer.call(export.id, call, map).await;
-    Ok(Answer::of(&mut state.borrow_mut(), "RPC stub", answer))
+    Ok(self::answer(&mut state.borrow_mut(), "RPC stub", answer))
 }
 
 /// A stub to export `id` of this isolate (`new RpcStub(target)`).

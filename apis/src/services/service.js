@@ -16,7 +16,7 @@ import {
   streams,
 } from "ext:isola_global_scope/00_infra.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
-import { streamResource } from "ext:isola_global_scope/45_rpc_values.js";
+import { extras, streamResource } from "ext:isola_global_scope/45_rpc_values.js";
 import { hopHeaders, serviceStub } from "ext:isola_global_scope/46_rpc_calls.js";
 import { takeSubrequest, TOO_MANY_SUBREQUESTS } from "ext:isola_global_scope/30_events.js";
 
@@ -81,7 +81,16 @@ function binding(name, { assets, loopback = false, entrypoint = "" }) {
   }
   return serviceStub(
     (path, apply, encoded) =>
-      op_service_rpc(name, loopback, entrypoint, path, apply, hopHeaders(), encoded.bytes, encoded),
+      op_service_rpc(
+        name,
+        loopback,
+        entrypoint,
+        path,
+        apply,
+        hopHeaders(),
+        encoded.bytes,
+        extras(encoded),
+      ),
     fetcher,
   );
 }

@@ -21,7 +21,7 @@ use isola_apis::body::{RequestBody, RequestBodyResource, ResponseBody};
 use isola_apis::websocket;
 
 use isola_apis::services::RPC_ANSWER;
-use isola_apis::services::rpc::{self, Incoming, Outgoing, Payload};
+use isola_apis::services::rpc::{self, Outgoing, Payload};
 
 use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Reply, Rpc, Scheduled};
 use crate::limits::{Limits, Monitor};
@@ -311,17 +311,18 @@ async fn op_worker_next_requests(state: Rc<RefCell<OpState>>) -> Vec<NewEvent> {
     batch
 }
 
-/// The arguments of RPC call `id`, once: their bytes, stubs and streams.
+/// The arguments of RPC call `id`, once: their bytes, stubs and streams
+/// (as `rpc::to_js` lays them out).
 #[op2]
-#[serde]
-fn op_worker_call_args(state: &mut OpState, #[smi] id: u32) -> Incoming {
+#[buffer]
+fn op_worker_call_args(state: &mut OpState, #[smi] id: u32) -> Vec<u8> {
     let args = state
         .borrow_mut::<HostState>()
         .exchanges
         .get_mut(&id)
         .and_then(|exchange| exchange.args.take())
         .unwrap_or_default();
-    rpc::unpack(state, args)
+    rpc::to_js(state, 0, args)
 }
 
 /// Answers RPC call `id` with its result, or (unless `ok`) what it threw:
@@ -333,7 +334,7 @@ fn op_worker_respond_rpc(
     #[smi] id: u32,
     ok: bool,
     #[buffer(copy)] bytes: Vec<u8>,
-    #[serde] outgoing: Outgoing,
+    #[serde] outgoing: Option<Outgoing>,
 ) -> Result<bool, JsErrorBox> {
     let worker = state.borrow::<HostState>().worker_name.clone();
     let payload = rpc::pack(state, &worker, bytes, outgoing)?;
