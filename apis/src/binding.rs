@@ -31,6 +31,7 @@ use isola_storage::{KvStore, StoreError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::durable_objects::ObjectStore;
 use crate::stores::Stores;
 
 /// A kind of binding a Worker's config declares (`kv_namespaces`, ...).
@@ -127,6 +128,8 @@ pub struct WorkerBindings {
     worker: String,
     by_name: HashMap<String, Prepared>,
     caches: Option<Caches>,
+    /// Where the Worker's Durable Objects keep their storage.
+    objects: Option<ObjectStore>,
 }
 
 /// The Cache API's caches of one Worker. Cloudflare keys a cache by zone;
@@ -169,6 +172,7 @@ impl WorkerBindings {
                 store: stores.get::<KvStore>()?,
                 zone: worker.to_string(),
             }),
+            objects: Some(stores.get::<ObjectStore>()?),
         })
     }
 
@@ -195,6 +199,11 @@ impl WorkerBindings {
             .get::<T>(name)
             .cloned()
             .ok_or_else(|| JsErrorBox::type_error(format!("No {what} is bound as {name}")))
+    }
+
+    /// Where the Worker's Durable Objects keep their storage, if anywhere.
+    pub fn objects(&self) -> Option<&ObjectStore> {
+        self.objects.as_ref()
     }
 
     /// The Worker's caches, if it has storage for them.

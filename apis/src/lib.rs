@@ -9,6 +9,7 @@
 //! | [`kv`] | `env.KV`: `KVNamespace` |
 //! | [`d1`] | `env.DB`: `D1Database` |
 //! | [`services`] | `env.AUTH`: a service binding's `Fetcher` |
+//! | [`durable_objects`] | `env.COUNTER`: `DurableObjectNamespace`, the objects and their storage |
 //! | [`cache`] | `caches`, `Cache`, `CacheStorage` |
 //! | [`html_rewriter`] | `HTMLRewriter` |
 //! | [`websocket`] | `WebSocketPair`, `WebSocket`, `fetch()` upgrades |
@@ -30,6 +31,7 @@ pub mod cache;
 pub mod crypto;
 pub mod d1;
 pub mod denied_ipv6;
+pub mod durable_objects;
 pub mod global_scope;
 pub mod html_rewriter;
 pub mod kv;
@@ -50,6 +52,7 @@ pub static BINDINGS: &[&dyn BindingKind] = &[
     &kv::KvNamespaces,
     &d1::D1Databases,
     &services::Services,
+    &durable_objects::DurableObjects,
     &unsafe_eval::UnsafeBindings,
 ];
 

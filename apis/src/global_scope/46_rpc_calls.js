@@ -237,11 +237,12 @@ function makeStub(remote) {
 }
 
 /**
- * A service binding: `fetch()` and `connect()` of `fetcher`, and any other
- * name a member of the Worker's entrypoint, reached by `send(path, apply,
+ * A service binding or a Durable Object's stub: `fetch()` and `connect()`
+ * of `fetcher`, the properties of `own`, and any other name a member of
+ * the Worker's entrypoint or the object, reached by `send(path, apply,
  * encoded)`.
  */
-export function serviceStub(send, fetcher) {
+export function serviceStub(send, fetcher, own = undefined) {
   const remote = new Remote(send, null);
   const fetch = FunctionPrototypeBind(fetcher.fetch, fetcher);
   const connect = FunctionPrototypeBind(fetcher.connect, fetcher);
@@ -255,6 +256,9 @@ export function serviceStub(send, fetcher) {
           return fetch;
         case "connect":
           return connect;
+      }
+      if (own !== undefined && ObjectHasOwn(own, name)) {
+        return own[name];
       }
       const known = local(name, "Fetcher", illegalConstructor);
       if (known !== null) {
@@ -544,6 +548,11 @@ export async function serve(receiver, path, apply, incoming, reserved) {
   }
   disposeAll(stubs);
   return { ok, encoded };
+}
+
+/** The answer of a call that failed before it reached its receiver. */
+export function thrown(error) {
+  return { ok: false, encoded: rpcEncode(error, capture) };
 }
 
 /** Serves a call on export `id` of this isolate. */

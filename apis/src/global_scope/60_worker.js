@@ -43,6 +43,7 @@ import {
   releaseExport,
   serveEntrypoint,
   serveExport,
+  thrown,
 } from "ext:isola_global_scope/46_rpc_calls.js";
 import { publish } from "ext:isola_global_scope/50_cloudflare_workers.js";
 import {
@@ -68,6 +69,7 @@ const {
   MapPrototypeSet,
   ObjectDefineProperty,
   ObjectEntries,
+  PromisePrototypeCatch,
   PromisePrototypeThen,
   PromiseResolve,
   SafeMap,
@@ -141,6 +143,32 @@ function exportedEntrypoint(entrypoint) {
 function entrypointFetchHandler(entrypoint) {
   return (request, invocation) =>
     moduleHandler(exportedEntrypoint(entrypoint), env, "fetch")(request, invocation);
+}
+
+/**
+ * Runs the Durable Objects of the Worker's classes (`durable_objects/
+ * objects.js` sets it): `withObject(object, env, namespace, use)`.
+ */
+let objectHost = null;
+
+export function setObjectHost(host) {
+  objectHost = host;
+}
+
+/** Runs `use` on Durable Object `object` of this Worker. */
+function withObject(object, use) {
+  return objectHost(object, env, workerNamespace, use);
+}
+
+/** The fetch handler of a Durable Object: its class's `fetch()`. */
+function objectFetchHandler(object) {
+  return (request) =>
+    withObject(object, (instance) => {
+      if (typeof instance.fetch !== "function") {
+        throw new TypeError("Handler does not export a fetch() function.");
+      }
+      return instance.fetch(request);
+    });
 }
 
 /** The `WorkerEntrypoint` an RPC call is made on, built for this call. */
@@ -272,8 +300,12 @@ function within(invocation, run) {
   }
 }
 
-function onRequest(id, method, url, headers, hasBody, entrypoint) {
-  const handler = entrypoint === null ? fetchHandler : entrypointFetchHandler(entrypoint);
+function onRequest(id, method, url, headers, hasBody, entrypoint, object) {
+  const handler = object !== null
+    ? objectFetchHandler(object)
+    : entrypoint === null
+    ? fetchHandler
+    : entrypointFetchHandler(entrypoint);
   const invocation = beginInvocation(id, headers);
   let result;
   try {
@@ -300,13 +332,20 @@ function onRequest(id, method, url, headers, hasBody, entrypoint) {
  * Answers an RPC call from another Worker (or this one): on `entrypoint`
  * (or the default), or on an object this isolate exported.
  */
-function onCall(id, headers, entrypoint, { 0: exportId, 1: path, 2: apply }) {
+function onCall(id, headers, entrypoint, { 0: exportId, 1: path, 2: apply }, object) {
   const invocation = beginInvocation(id, headers);
   const answer = within(invocation, () => {
     const args = op_worker_call_args(id);
-    return exportId === null
-      ? serveEntrypoint(() => entrypointReceiver(entrypoint, invocation), path, apply, args)
-      : serveExport(exportId, path, apply, args);
+    if (exportId !== null) {
+      return serveExport(exportId, path, apply, args);
+    }
+    if (object !== null) {
+      return PromisePrototypeCatch(
+        withObject(object, (instance) => serveEntrypoint(() => instance, path, apply, args)),
+        thrown,
+      );
+    }
+    return serveEntrypoint(() => entrypointReceiver(entrypoint, invocation), path, apply, args);
   });
   PromisePrototypeThen(answer, ({ ok, encoded }) => {
     if (invocation.answered) {
@@ -373,9 +412,9 @@ async function serveLoop() {
         onScheduled(next[0], next[1], next[2]);
       } else {
         if (next[6] !== null) {
-          onCall(next[0], next[3], next[5], next[6]);
+          onCall(next[0], next[3], next[5], next[6], next[7]);
         } else {
-          onRequest(next[0], next[1], next[2], next[3], next[4], next[5]);
+          onRequest(next[0], next[1], next[2], next[3], next[4], next[5], next[7]);
         }
       }
     }

@@ -22,6 +22,7 @@ use crate::binding::{
     BannerRow, Binding, BindingKind, JsBinding, Prepared, WorkerBindings, entries,
 };
 use crate::body::{BodyError, ChannelBody, RequestBody, RequestBodyResource, ResponseBody};
+use crate::durable_objects::ObjectRoute;
 use crate::stores::Stores;
 
 pub mod rpc;
@@ -32,7 +33,18 @@ pub mod rpc;
 #[derive(Debug, Clone, Default)]
 pub struct Call {
     pub entrypoint: Option<String>,
+    /// A Durable Object of the Worker, rather than an entrypoint.
+    pub object: Option<ObjectId>,
     pub rpc: Option<Rpc>,
+}
+
+/// A Durable Object: its class, its id (64 hex digits) and the name it was
+/// made from (`idFromName`), if any.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ObjectId {
+    pub class: String,
+    pub id: String,
+    pub name: Option<String>,
 }
 
 /// An RPC call: on the entrypoint, or on an object the called isolate
@@ -148,6 +160,8 @@ struct JsService {
 struct Route {
     target: Target,
     entrypoint: Option<String>,
+    /// For a Durable Object namespace: the class.
+    class: Option<String>,
 }
 
 impl Binding for ServiceBinding {
@@ -172,6 +186,7 @@ impl Binding for ServiceBinding {
         Ok(Some(Arc::new(Route {
             target: Target::Worker(self.service.clone()),
             entrypoint: self.entrypoint.clone(),
+            class: None,
         })))
     }
 }
@@ -205,13 +220,14 @@ impl Binding for AssetsBinding {
         Ok(Some(Arc::new(Route {
             target: Target::Assets(self.worker.clone()),
             entrypoint: None,
+            class: None,
         })))
     }
 }
 
-/// Where a call through binding `binding` goes: the binding's route, or,
-/// for a loopback binding (`ctx.exports`), the Worker itself at
-/// `entrypoint`.
+/// Where a call through binding `binding` goes: the binding's route; for
+/// a loopback binding (`ctx.exports`), the Worker itself at `entrypoint`;
+/// for a Durable Object namespace, the Worker exporting the class.
 fn route(
     state: &Rc<RefCell<OpState>>,
     binding: &str,
@@ -224,12 +240,59 @@ fn route(
         return Ok(Route {
             target: Target::Worker(bindings.worker().to_string()),
             entrypoint: named(entrypoint),
+            class: None,
+        });
+    }
+    if let Some(objects) = bindings.get::<ObjectRoute>(binding) {
+        let script = objects.script.clone();
+        return Ok(Route {
+            target: Target::Worker(script.unwrap_or_else(|| bindings.worker().to_string())),
+            entrypoint: None,
+            class: Some(objects.class.clone()),
         });
     }
     bindings
         .get::<Route>(binding)
         .cloned()
         .ok_or_else(|| JsErrorBox::type_error(format!("No service is bound as {binding}")))
+}
+
+/// What a call through a binding reaches in the Worker: an entrypoint by
+/// name (empty for the default export), or a Durable Object, `[id, name]`.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Callee {
+    Entrypoint(String),
+    Object(String, Option<String>),
+}
+
+/// The route of a call through `binding` to `callee`, and the object it
+/// reaches, if any.
+fn resolve(
+    state: &Rc<RefCell<OpState>>,
+    binding: &str,
+    loopback: bool,
+    callee: Callee,
+) -> Result<(Target, Option<String>, Option<ObjectId>), JsErrorBox> {
+    let (entrypoint, object) = match callee {
+        Callee::Entrypoint(entrypoint) => (entrypoint, None),
+        Callee::Object(id, name) => (String::new(), Some((id, name))),
+    };
+    let Route {
+        target,
+        entrypoint,
+        class,
+    } = route(state, binding, loopback, entrypoint)?;
+    let object = match (class, object) {
+        (None, None) => None,
+        (Some(class), Some((id, name))) => Some(ObjectId { class, id, name }),
+        _ => {
+            return Err(JsErrorBox::type_error(format!(
+                "{binding} is not a Durable Object namespace"
+            )));
+        }
+    };
+    Ok((target, entrypoint, object))
 }
 
 /// What JS gets back: `[status, headers, body resource or null]`.
@@ -247,15 +310,16 @@ async fn op_service_fetch(
     state: Rc<RefCell<OpState>>,
     #[string] binding: String,
     loopback: bool,
-    #[string] entrypoint: String,
+    #[serde] callee: Callee,
     #[string] method: String,
     #[string] url: String,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[smi] body: Option<ResourceId>,
 ) -> Result<Answer, JsErrorBox> {
-    let Route { target, entrypoint } = route(&state, &binding, loopback, entrypoint)?;
-    let call = entrypoint.map(|entrypoint| Call {
-        entrypoint: Some(entrypoint),
+    let (target, entrypoint, object) = resolve(&state, &binding, loopback, callee)?;
+    let call = (entrypoint.is_some() || object.is_some()).then(|| Call {
+        entrypoint,
+        object,
         rpc: None,
     });
     let body = match body {
@@ -318,14 +382,14 @@ async fn op_service_rpc(
     state: Rc<RefCell<OpState>>,
     #[string] binding: String,
     loopback: bool,
-    #[string] entrypoint: String,
+    #[serde] callee: Callee,
     #[serde] path: Vec<String>,
     apply: bool,
     #[serde] headers: Vec<(ByteString, ByteString)>,
     #[buffer(copy)] args: Vec<u8>,
     #[serde] outgoing: Option<rpc::Outgoing>,
 ) -> Result<Vec<u8>, JsErrorBox> {
-    let Route { target, entrypoint } = route(&state, &binding, loopback, entrypoint)?;
+    let (target, entrypoint, object) = resolve(&state, &binding, loopback, callee)?;
     let Target::Worker(service) = &target else {
         return Err(JsErrorBox::type_error(format!(
             "{binding}: static assets have no RPC methods"
@@ -336,6 +400,7 @@ async fn op_service_rpc(
     let args = rpc::pack(&mut state.borrow_mut(), &callee, args, outgoing)?;
     let call = Some(Call {
         entrypoint,
+        object,
         rpc: Some(Rpc {
             export: None,
             path,

@@ -242,6 +242,7 @@ pub(super) async fn op_rpc_stub_call(
         let args = pack(&mut state, "RPC stub", args, outgoing)?;
         let call = super::Call {
             entrypoint: None,
+            object: None,
             rpc: Some(super::Rpc {
                 export: Some(export.id),
                 path,

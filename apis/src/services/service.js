@@ -27,17 +27,20 @@ const { readableStreamForRid } = streams;
 class Fetcher {
   // Only the binding's name crosses to the host, which knows where it
   // leads (`Route` in `mod.rs`); `#loopback` and `#entrypoint` are for
-  // `ctx.exports`, whose bindings lead back to this Worker.
+  // `ctx.exports`, whose bindings lead back to this Worker; `#object` is
+  // the `[id, name]` of a Durable Object the stub reaches.
   #binding;
   #assets;
   #loopback;
   #entrypoint;
+  #object;
 
-  constructor(binding, assets, loopback, entrypoint) {
+  constructor(binding, assets, loopback, entrypoint, object = null) {
     this.#binding = binding;
     this.#assets = assets;
     this.#loopback = loopback;
     this.#entrypoint = entrypoint;
+    this.#object = object;
   }
 
   async fetch(input, init = undefined) {
@@ -54,7 +57,7 @@ class Fetcher {
     const [status, responseHeaders, rid] = await op_service_fetch(
       this.#binding,
       this.#loopback,
-      this.#entrypoint,
+      this.#object ?? this.#entrypoint,
       request.method,
       request.url,
       ArrayFrom(request.headers),
@@ -69,22 +72,14 @@ class Fetcher {
   }
 }
 
-/**
- * The binding as Workers code sees it: `fetch()`, and every other name a
- * member of the bound Worker's entrypoint, reached over RPC. `then` is not
- * one, so that the binding itself is no thenable.
- */
-function binding(name, { assets, loopback = false, entrypoint = "" }) {
-  const fetcher = new Fetcher(name, assets, loopback, entrypoint);
-  if (assets) {
-    return fetcher;
-  }
+/** A stub of what `fetcher` reaches: `fetch()`, and RPC for other names. */
+function stub(name, fetcher, loopback, entrypoint, object, own = undefined) {
   return serviceStub(
     (path, apply, encoded) =>
       op_service_rpc(
         name,
         loopback,
-        entrypoint,
+        object ?? entrypoint,
         path,
         apply,
         hopHeaders(),
@@ -92,8 +87,28 @@ function binding(name, { assets, loopback = false, entrypoint = "" }) {
         extras(encoded),
       ),
     fetcher,
+    own,
   );
 }
 
+/**
+ * The binding as Workers code sees it: `fetch()`, and every other name a
+ * member of the bound Worker's entrypoint, reached over RPC. `then` is not
+ * one, so that the binding itself is no thenable.
+ */
+function binding(name, { assets, loopback = false, entrypoint = "" }) {
+  const fetcher = new Fetcher(name, assets, loopback, entrypoint);
+  return assets ? fetcher : stub(name, fetcher, loopback, entrypoint, null);
+}
+
+/**
+ * A Durable Object's stub, from namespace binding `name`: `id` (and its
+ * `name`) are its own, any other name is the object's, over RPC.
+ */
+export function objectStub(name, id) {
+  const object = [id.toString(), id.name ?? null];
+  const fetcher = new Fetcher(name, false, false, "", object);
+  return stub(name, fetcher, false, "", object, { id, name: id.name });
+}
 
 registerBinding("service", binding);

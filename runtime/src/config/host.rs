@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use isola_apis::durable_objects::ObjectBinding;
 use isola_apis::services::ServiceBinding;
 
 use super::{ConfigError, LoadOptions, RoutePattern, WorkerConfig};
@@ -35,6 +36,7 @@ use crate::limits::{Limits, LimitsConfig};
 use crate::outbound::Outbound;
 
 /// The names of the Workers that the service bindings of `workers` call,
+/// and those whose Durable Object classes their namespace bindings name,
 /// each Worker's binding to itself aside (such a Worker still serves
 /// requests from outside).
 pub fn service_targets<'a>(
@@ -43,10 +45,14 @@ pub fn service_targets<'a>(
     workers
         .into_iter()
         .flat_map(|w| {
-            w.bindings_of::<ServiceBinding>()
-                .filter(move |s| s.service != w.name)
+            let services = w
+                .bindings_of::<ServiceBinding>()
+                .map(|s| s.service.as_str());
+            let classes = w
+                .bindings_of::<ObjectBinding>()
+                .filter_map(|o| o.script_name.as_deref());
+            services.chain(classes).filter(move |name| *name != w.name)
         })
-        .map(|s| s.service.as_str())
         .collect()
 }
 

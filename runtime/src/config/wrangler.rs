@@ -113,6 +113,9 @@ pub struct DevSettings {
 /// Fields of wrangler's schema that only matter when deploying.
 const DEPLOY_ONLY: &[&str] = &[
     "$schema",
+    // Durable Object classes are made as they are exported; migrations'
+    // renames and deletes of stored objects are not applied locally yet.
+    "migrations",
     "account_id",
     "workers_dev",
     "preview_urls",
@@ -148,8 +151,6 @@ const UNSUPPORTED: &[&str] = &[
     "build",
     "define",
     "alias",
-    "durable_objects",
-    "migrations",
     "r2_buckets",
     "queues",
     "site",

@@ -42,6 +42,10 @@ struct State {
     /// None for a project of static assets alone.
     version: Option<Arc<WorkerVersion>>,
     instances: Vec<Arc<Instance>>,
+    /// The instance that runs the Worker's Durable Objects, once one is
+    /// called: every object lives in this one isolate, so that there is
+    /// one instance of each.
+    objects: Option<Arc<Instance>>,
     assets: Option<Arc<Assets>>,
 }
 
@@ -70,6 +74,7 @@ impl WorkerSlot {
             state: Mutex::new(State {
                 version,
                 instances,
+                objects: None,
                 assets,
             }),
             scaling: tokio::sync::Mutex::new(()),
@@ -120,6 +125,8 @@ impl WorkerSlot {
         let retired = {
             let mut state = self.lock();
             state.version = Some(version);
+            // The objects move to the new version on their next call.
+            state.objects = None;
             std::mem::replace(&mut state.instances, vec![Arc::new(instance)])
         };
         self.swapped.notify_waiters();
@@ -142,8 +149,11 @@ impl WorkerSlot {
         B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
         B::Error: Into<BodyError>,
     {
-        // Calls to entrypoints and RPC methods are for the Worker itself.
-        let call = request.extensions().get::<Call>().is_some();
+        // Calls to entrypoints, objects and RPC methods are for the Worker
+        // itself; those to objects go to the objects' instance.
+        let call = request.extensions().get::<Call>();
+        let objects = call.is_some_and(|call| call.object.is_some());
+        let call = call.is_some();
         if !call
             && let Some(assets) = self.assets()
             && let Some(response) = assets.route(&Head::of(&request)).await
@@ -169,7 +179,10 @@ impl WorkerSlot {
         let Some(origin) = self.entry.origin.clone() else {
             let (reply, outcome) = oneshot::channel();
             let exchange = Exchange::from_request(request, max_body, reply);
-            return match self.run(launcher, Event::Fetch(exchange), outcome).await {
+            return match self
+                .run(launcher, Event::Fetch(exchange), outcome, objects)
+                .await
+            {
                 Outcome::Response(response) => response,
                 Outcome::Failed {
                     failure, detail, ..
@@ -197,7 +210,10 @@ impl WorkerSlot {
             max_body,
             reply,
         );
-        match self.run(launcher, Event::Fetch(exchange), outcome).await {
+        match self
+            .run(launcher, Event::Fetch(exchange), outcome, objects)
+            .await
+        {
             Outcome::Response(response) => response,
             Outcome::Failed {
                 failure,
@@ -258,7 +274,7 @@ impl WorkerSlot {
             scheduled_time,
             reply,
         });
-        match self.run(launcher, event, outcome).await {
+        match self.run(launcher, event, outcome, false).await {
             Outcome::Response(_) => Ok(()),
             Outcome::Failed { failure, .. } => {
                 self.metrics.failure(failure);
@@ -267,14 +283,21 @@ impl WorkerSlot {
         }
     }
 
-    /// Sends `event` to an instance and waits for its outcome.
+    /// Sends `event` to an instance (the objects' one, for a Durable
+    /// Object's event) and waits for its outcome.
     async fn run(
         &self,
         launcher: &Launcher,
         event: Event,
         outcome: oneshot::Receiver<Outcome>,
+        objects: bool,
     ) -> Outcome {
-        let instance = match self.instance(launcher).await {
+        let instance = if objects {
+            self.objects_instance(launcher).await
+        } else {
+            self.instance(launcher).await
+        };
+        let instance = match instance {
             Ok(instance) => instance,
             Err(error) => {
                 tracing::error!("[{}] cannot start an instance: {error}", self.name());
@@ -322,6 +345,45 @@ impl WorkerSlot {
             .is_some_and(|v| Arc::ptr_eq(v, &version))
         {
             state.instances.push(instance.clone());
+        }
+        Ok(instance)
+    }
+
+    /// The instance of the Worker's Durable Objects, started on first use
+    /// (and again if it stopped, for a limit, say).
+    async fn objects_instance(&self, launcher: &Launcher) -> Result<Arc<Instance>, LoadError> {
+        let running = |state: &State| {
+            state
+                .objects
+                .clone()
+                .filter(|instance| instance.is_available())
+        };
+        if let Some(instance) = running(&self.lock()) {
+            return Ok(instance);
+        }
+        let _scaling = self.scaling.lock().await;
+        if let Some(instance) = running(&self.lock()) {
+            return Ok(instance);
+        }
+        let version = self
+            .version()
+            .ok_or_else(|| LoadError(format!("{}: no `main` to run", self.name())))?;
+        let instance = Arc::new(
+            launcher
+                .start(
+                    version.clone(),
+                    self.entry.limits,
+                    self.entry.origin.as_ref(),
+                )
+                .await?,
+        );
+        let mut state = self.lock();
+        if state
+            .version
+            .as_ref()
+            .is_some_and(|v| Arc::ptr_eq(v, &version))
+        {
+            state.objects = Some(instance.clone());
         }
         Ok(instance)
     }

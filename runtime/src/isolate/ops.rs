@@ -20,8 +20,8 @@ use tokio::sync::mpsc;
 use isola_apis::body::{RequestBody, RequestBodyResource, ResponseBody};
 use isola_apis::websocket;
 
-use isola_apis::services::RPC_ANSWER;
 use isola_apis::services::rpc::{self, Outgoing, Payload};
+use isola_apis::services::{ObjectId, RPC_ANSWER};
 
 use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Reply, Rpc, Scheduled};
 use crate::limits::{Limits, Monitor};
@@ -61,7 +61,7 @@ pub struct Entrypoints {
 #[serde(untagged)]
 pub enum NewEvent {
     /// `[id, method, url, flat headers, has a body, entrypoint or null,
-    /// RPC call or null]`.
+    /// RPC call or null, Durable Object or null]`.
     Fetch(
         u32,
         String,
@@ -70,6 +70,7 @@ pub enum NewEvent {
         bool,
         Option<String>,
         Option<JsRpc>,
+        Option<ObjectId>,
     ),
     /// `[id, cron, scheduled time]`.
     Scheduled(u32, String, f64),
@@ -169,7 +170,11 @@ impl HostState {
                     flat.push(ByteString::from(value.as_bytes()));
                 }
                 let has_body = body.is_some();
-                let Call { entrypoint, rpc } = call.map(|call| *call).unwrap_or_default();
+                let Call {
+                    entrypoint,
+                    object,
+                    rpc,
+                } = call.map(|call| *call).unwrap_or_default();
                 let id = self.register(body, reply);
                 let rpc = rpc.map(
                     |Rpc {
@@ -184,7 +189,16 @@ impl HostState {
                         JsRpc(export, path, apply)
                     },
                 );
-                NewEvent::Fetch(id, method.to_string(), url, flat, has_body, entrypoint, rpc)
+                NewEvent::Fetch(
+                    id,
+                    method.to_string(),
+                    url,
+                    flat,
+                    has_body,
+                    entrypoint,
+                    rpc,
+                    object,
+                )
             }
             Event::Release(export) => NewEvent::Release(export),
             Event::Scheduled(Scheduled {

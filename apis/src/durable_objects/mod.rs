@@ -1,0 +1,313 @@
+//! Durable Objects as a binding (`[[durable_objects.bindings]]` →
+//! `env.COUNTER`, a `DurableObjectNamespace`), and the storage of the
+//! objects a Worker's classes make.
+//!
+//! - `namespace.js`: the namespace, its ids and stubs. A stub's `fetch()`
+//!   and RPC calls go through the service binding ops, which route them
+//!   by the binding's [`ObjectRoute`] to the Worker exporting the class;
+//!   the host runs that Worker's objects in an isolate of their own.
+//! - `objects.js`: the objects, one per id, made when first called, each
+//!   with its `ctx` (`DurableObjectState`) and storage.
+//! - the ops below: ids as workerd makes them, and each object's SQLite
+//!   database, reached synchronously (as workerd's storage is, from the
+//!   object's point of view: no other event runs while an operation is
+//!   pending).
+//!
+//! An object's database is `<state>/do/<script>-<class>/<id>.sqlite`,
+//! named as workerd and miniflare name theirs; the SQL runs on
+//! [`isola_storage::d1`], confined to that one file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use deno_core::{OpState, op2};
+use deno_error::JsErrorBox;
+use hmac::{Hmac, Mac};
+use isola_storage::d1::{D1Database, QueryResult, Statement, Value};
+use sha2::{Digest, Sha256};
+
+use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, WorkerBindings};
+use crate::stores::{Store, Stores};
+
+/// The `durable_objects` kind.
+pub struct DurableObjects;
+
+/// A `[[durable_objects.bindings]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectBinding {
+    pub name: String,
+    pub class_name: String,
+    /// The Worker of the host that exports the class; this one when None.
+    #[serde(default)]
+    pub script_name: Option<String>,
+    #[serde(default)]
+    pub environment: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDurableObjects {
+    #[serde(default)]
+    bindings: Vec<ObjectBinding>,
+}
+
+impl BindingKind for DurableObjects {
+    fn key(&self) -> &'static str {
+        "durable_objects"
+    }
+
+    fn configure(
+        &self,
+        value: serde_json::Value,
+        _dir: &Path,
+    ) -> Result<Vec<Arc<dyn Binding>>, String> {
+        let raw: RawDurableObjects = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            format!("`{}.{path}`: {}", self.key(), e.into_inner())
+        })?;
+        let mut out: Vec<Arc<dyn Binding>> = Vec::new();
+        for (i, binding) in raw.bindings.into_iter().enumerate() {
+            if !is_class_name(&binding.class_name) {
+                return Err(format!(
+                    "`durable_objects.bindings[{i}].class_name`: {:?} is not a JavaScript class name",
+                    binding.class_name
+                ));
+            }
+            out.push(Arc::new(binding));
+        }
+        Ok(out)
+    }
+
+    fn extension(&self) -> deno_core::Extension {
+        isola_durable_objects::init()
+    }
+}
+
+deno_core::extension!(
+    isola_durable_objects,
+    deps = [isola_global_scope, isola_services],
+    ops = [
+        op_do_id_from_name,
+        op_do_new_unique_id,
+        op_do_check_id,
+        op_do_open,
+        op_do_sql,
+        op_do_close,
+    ],
+    esm_entry_point = "ext:isola_durable_objects/namespace.js",
+    esm = [dir "src/durable_objects", "objects.js", "namespace.js"],
+);
+
+/// Whether `name` can be an exported class's name (and so a folder's).
+fn is_class_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+/// Where a namespace binding's calls go: the class, and the Worker that
+/// exports it (this one when None).
+#[derive(Debug, Clone)]
+pub struct ObjectRoute {
+    pub script: Option<String>,
+    pub class: String,
+}
+
+impl Binding for ObjectBinding {
+    fn binding(&self) -> &str {
+        &self.name
+    }
+
+    fn describe(&self) -> JsBinding {
+        JsBinding::new("durable_object_namespace", serde_json::json!({}))
+    }
+
+    fn banner(&self) -> BannerRow {
+        BannerRow {
+            resource: match &self.script_name {
+                Some(script) => format!("{} (defined in {script})", self.class_name),
+                None => self.class_name.clone(),
+            },
+            kind: "Durable Object",
+        }
+    }
+
+    fn prepare(&self, _stores: &Stores) -> Result<Option<Prepared>, String> {
+        Ok(Some(Arc::new(ObjectRoute {
+            script: self.script_name.clone(),
+            class: self.class_name.clone(),
+        })))
+    }
+}
+
+/// The namespace a binding names: the Worker and class, and the key of its
+/// ids (workerd's: SHA-256 of `<script>-<class>`, miniflare's unique key).
+fn namespace(state: &OpState, binding: &str) -> Result<(String, String), JsErrorBox> {
+    let bindings = state.borrow::<WorkerBindings>();
+    let route = bindings.get::<ObjectRoute>(binding).ok_or_else(|| {
+        JsErrorBox::type_error(format!("No Durable Object namespace is bound as {binding}"))
+    })?;
+    let script = route
+        .script
+        .clone()
+        .unwrap_or_else(|| bindings.worker().to_string());
+    Ok((script, route.class.clone()))
+}
+
+fn id_key(script: &str, class: &str) -> [u8; 32] {
+    Sha256::digest(format!("{script}-{class}").as_bytes()).into()
+}
+
+/// The second half of an id: the HMAC of its first half, so that an id
+/// of one namespace is refused by another.
+fn with_mac(key: &[u8; 32], first: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(first);
+    let tag = mac.finalize().into_bytes();
+    let mut id = first.to_vec();
+    id.extend_from_slice(&tag[..16]);
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[op2]
+#[string]
+fn op_do_id_from_name(
+    state: &mut OpState,
+    #[string] binding: &str,
+    #[string] name: &str,
+) -> Result<String, JsErrorBox> {
+    let (script, class) = namespace(state, binding)?;
+    let key = id_key(&script, &class);
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("any key length");
+    mac.update(name.as_bytes());
+    Ok(with_mac(&key, &mac.finalize().into_bytes()[..16]))
+}
+
+#[op2]
+#[string]
+fn op_do_new_unique_id(state: &mut OpState, #[string] binding: &str) -> Result<String, JsErrorBox> {
+    let (script, class) = namespace(state, binding)?;
+    let first: [u8; 16] = rand::random();
+    Ok(with_mac(&id_key(&script, &class), &first))
+}
+
+/// Checks that `id` is one of the namespace's, as workerd does.
+#[op2(fast)]
+fn op_do_check_id(
+    state: &mut OpState,
+    #[string] binding: &str,
+    #[string] id: &str,
+) -> Result<(), JsErrorBox> {
+    let bytes = (id.len() == 64 && id.is_ascii())
+        .then(|| {
+            (0..32)
+                .map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).ok())
+                .collect::<Option<Vec<u8>>>()
+        })
+        .flatten()
+        .ok_or_else(|| {
+            JsErrorBox::type_error("Invalid Durable Object ID: must be 64 hex digits")
+        })?;
+    let (script, class) = namespace(state, binding)?;
+    if with_mac(&id_key(&script, &class), &bytes[..16]) != id.to_ascii_lowercase() {
+        return Err(JsErrorBox::type_error(
+            "Durable Object ID is not valid for this namespace.",
+        ));
+    }
+    Ok(())
+}
+
+/// Where objects keep their databases: the state directory, or memory.
+#[derive(Clone)]
+pub struct ObjectStore {
+    root: Option<PathBuf>,
+}
+
+impl Store for ObjectStore {
+    fn open(dir: Option<&Path>) -> Result<Self, String> {
+        Ok(Self {
+            root: dir.map(|dir| dir.join("do")),
+        })
+    }
+}
+
+/// The databases of the objects this isolate runs, by handle.
+#[derive(Default)]
+struct OpenObjects {
+    next: u32,
+    open: HashMap<u32, D1Database>,
+}
+
+/// Opens the database of object `id` of this Worker's class `class`.
+#[op2(fast)]
+#[smi]
+fn op_do_open(
+    state: &mut OpState,
+    #[string] class: &str,
+    #[string] id: &str,
+) -> Result<u32, JsErrorBox> {
+    if !is_class_name(class) || id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(JsErrorBox::type_error("Invalid Durable Object"));
+    }
+    let bindings = state.borrow::<WorkerBindings>();
+    let worker = bindings.worker().to_string();
+    let store = bindings
+        .objects()
+        .ok_or_else(|| JsErrorBox::generic("This host keeps no Durable Object storage"))?;
+    let db = match &store.root {
+        Some(root) => {
+            let path = root
+                .join(format!("{worker}-{class}"))
+                .join(format!("{id}.sqlite"));
+            D1Database::open(&path)
+        }
+        None => D1Database::memory(),
+    }
+    .map_err(|e| JsErrorBox::generic(format!("Durable Object {class} {id}: {e}")))?;
+    db.run(&Statement::new(
+        "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID",
+        Vec::new(),
+    ))
+    .map_err(|e| JsErrorBox::generic(format!("Durable Object {class} {id}: {e}")))?;
+    if !state.has::<OpenObjects>() {
+        state.put(OpenObjects::default());
+    }
+    let objects = state.borrow_mut::<OpenObjects>();
+    objects.next = objects.next.wrapping_add(1);
+    let handle = objects.next;
+    objects.open.insert(handle, db);
+    Ok(handle)
+}
+
+/// Closes an object's database (the object was evicted).
+#[op2(fast)]
+fn op_do_close(state: &mut OpState, #[smi] handle: u32) {
+    if let Some(objects) = state.try_borrow_mut::<OpenObjects>() {
+        objects.open.remove(&handle);
+    }
+}
+
+/// Runs `statements` on an object's database, in one transaction, and
+/// returns each one's result.
+#[op2]
+#[serde]
+fn op_do_sql(
+    state: &mut OpState,
+    #[smi] handle: u32,
+    #[serde] statements: Vec<(String, Vec<Value>)>,
+) -> Result<Vec<QueryResult>, JsErrorBox> {
+    let db = state
+        .try_borrow::<OpenObjects>()
+        .and_then(|objects| objects.open.get(&handle))
+        .ok_or_else(|| JsErrorBox::generic("This Durable Object's storage is closed"))?;
+    let statements: Vec<Statement> = statements
+        .into_iter()
+        .map(|(sql, params)| Statement::new(sql, params))
+        .collect();
+    db.batch(&statements)
+        .map_err(|e| JsErrorBox::generic(e.to_string()))
+}

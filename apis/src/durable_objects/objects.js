@@ -1,0 +1,645 @@
+// The Durable Objects a Worker's classes make, in the isolate the host
+// keeps for them (`host/slot.rs`): one instance per id, made on its first
+// event with its `ctx` (`DurableObjectState`) and the Worker's `env`, and
+// evicted once idle (its constructor runs again on its next event).
+//
+// Storage is the object's SQLite database, reached through synchronous
+// ops: while an operation runs, no other event reaches the object, and a
+// write is committed before the call that made it returns, so what an
+// object answers never runs ahead of what it stored (workerd's input and
+// output gates, for the work storage does). `blockConcurrencyWhile()`
+// holds the object's further events until its callback settles.
+
+import { op_do_close, op_do_open, op_do_sql } from "ext:core/ops";
+import {
+  core,
+  primordials,
+  timers,
+} from "ext:isola_global_scope/00_infra.js";
+import { currentInvocation } from "ext:isola_global_scope/30_events.js";
+import { setObjectHost } from "ext:isola_global_scope/60_worker.js";
+
+const {
+  ArrayFrom,
+  ArrayIsArray,
+  ArrayPrototypeMap,
+  ArrayPrototypePush,
+  ArrayPrototypeJoin,
+  ArrayBufferIsView,
+  ArrayBufferPrototype,
+  Error,
+  ObjectEntries,
+  ObjectPrototypeIsPrototypeOf,
+  PromisePrototypeCatch,
+  PromisePrototypeFinally,
+  PromiseResolve,
+  RangeError,
+  SafeMap,
+  String,
+  StringPrototypeSlice,
+  SymbolIterator,
+  TypeError,
+  TypedArrayPrototypeGetBuffer,
+  Uint8Array,
+} = primordials;
+
+const { clearTimeout, setTimeout, unrefTimer } = timers;
+
+/** How long an object with nothing to do stays in memory. */
+const IDLE_MS = 70_000;
+
+/** Largest value the key-value API stores (SQLite-backed objects' limit). */
+const MAX_VALUE_BYTES = 2 * 1024 * 1024;
+const MAX_KEY_BYTES = 2048;
+
+/** A Durable Object's id: 64 hex digits, and the name it came from. */
+export class DurableObjectId {
+  #id;
+  #name;
+
+  constructor(id, name) {
+    this.#id = id;
+    this.#name = name;
+  }
+
+  get name() {
+    return this.#name ?? undefined;
+  }
+
+  toString() {
+    return this.#id;
+  }
+
+  equals(other) {
+    return other instanceof DurableObjectId && other.#id === this.#id;
+  }
+}
+
+// --- Input gate -----------------------------------------------------------
+
+/** Runs `work` outside any invocation: no request waits for or cancels it. */
+function outsideInvocations(work) {
+  const outer = core.getAsyncContext();
+  core.setAsyncContext(undefined);
+  try {
+    return work();
+  } finally {
+    core.setAsyncContext(outer);
+  }
+}
+
+/**
+ * An object's input gate: each storage operation closes it until the
+ * event loop's next turn, so the code awaiting the operation runs on, up
+ * to its next wait for something else, before another event reaches the
+ * object. That is what makes `put(get() + 1)` exact under load.
+ */
+class InputGate {
+  #closed = false;
+  #waiters = [];
+
+  get closed() {
+    return this.#closed;
+  }
+
+  close() {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    outsideInvocations(() => unrefTimer(setTimeout(() => this.#open(), 0)));
+  }
+
+  #open() {
+    this.#closed = false;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (let i = 0; i < waiters.length; i++) {
+      waiters[i]();
+    }
+  }
+
+  /** Settles once the gate has opened. */
+  opened() {
+    return new Promise((resolve) => ArrayPrototypePush(this.#waiters, resolve));
+  }
+}
+
+// --- Storage ------------------------------------------------------------
+
+function sql(handle, statements) {
+  return op_do_sql(handle, statements);
+}
+
+/** A value as SQLite takes it: blobs as arrays of byte values. */
+function toSql(value) {
+  if (typeof value === "boolean") {
+    return value ? 1 : 0;
+  }
+  if (ArrayBufferIsView(value)) {
+    return ArrayFrom(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  }
+  if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, value)) {
+    return ArrayFrom(new Uint8Array(value));
+  }
+  return value ?? null;
+}
+
+/** A value as `sql.exec()` returns it: blobs as ArrayBuffers. */
+function fromSql(value) {
+  return ArrayIsArray(value) ? TypedArrayPrototypeGetBuffer(new Uint8Array(value)) : value;
+}
+
+function checkKey(key) {
+  if (typeof key !== "string") {
+    throw new TypeError("Durable Object storage keys must be strings.");
+  }
+  if (core.encode(key).length > MAX_KEY_BYTES) {
+    throw new RangeError(`Keys cannot be larger than ${MAX_KEY_BYTES} bytes.`);
+  }
+}
+
+function encodeValue(value) {
+  const bytes = core.serialize(value);
+  if (bytes.length > MAX_VALUE_BYTES) {
+    throw new RangeError(`Values cannot be larger than ${MAX_VALUE_BYTES} bytes.`);
+  }
+  return ArrayFrom(bytes);
+}
+
+function decodeValue(bytes) {
+  return core.deserialize(new Uint8Array(bytes));
+}
+
+/** The results of `sql.exec()`: rows as objects, or as arrays with `raw()`. */
+class SqlStorageCursor {
+  #columns;
+  #rows;
+  #next = 0;
+
+  constructor(result) {
+    this.#columns = result.columns;
+    this.#rows = result.rows;
+    this.rowsRead = result.meta.rows_read;
+    this.rowsWritten = result.meta.rows_written;
+  }
+
+  get columnNames() {
+    return this.#columns;
+  }
+
+  #take() {
+    return this.#next < this.#rows.length
+      ? ArrayPrototypeMap(this.#rows[this.#next++], fromSql)
+      : null;
+  }
+
+  #object(row) {
+    const object = {};
+    for (let i = 0; i < this.#columns.length; i++) {
+      object[this.#columns[i]] = row[i];
+    }
+    return object;
+  }
+
+  next() {
+    const row = this.#take();
+    return row === null ? { done: true, value: undefined } : { done: false, value: this.#object(row) };
+  }
+
+  [SymbolIterator]() {
+    return this;
+  }
+
+  toArray() {
+    const rows = [];
+    for (let row = this.#take(); row !== null; row = this.#take()) {
+      rows[rows.length] = this.#object(row);
+    }
+    return rows;
+  }
+
+  one() {
+    const rows = this.toArray();
+    if (rows.length !== 1) {
+      throw new Error(
+        `Expected exactly one result from SQL query, but got ${rows.length === 0 ? "no results" : "multiple results"}.`,
+      );
+    }
+    return rows[0];
+  }
+
+  raw() {
+    const take = () => this.#take();
+    return {
+      next() {
+        const row = take();
+        return row === null ? { done: true, value: undefined } : { done: false, value: row };
+      },
+      [SymbolIterator]() {
+        return this;
+      },
+      toArray() {
+        const rows = [];
+        for (let row = take(); row !== null; row = take()) {
+          rows[rows.length] = row;
+        }
+        return rows;
+      },
+    };
+  }
+}
+
+/** `ctx.storage.sql`. */
+class SqlStorage {
+  #handle;
+
+  constructor(handle) {
+    this.#handle = handle;
+  }
+
+  exec(query, ...bindings) {
+    const [result] = sql(this.#handle, [[String(query), ArrayPrototypeMap(bindings, toSql)]]);
+    return new SqlStorageCursor(result);
+  }
+
+  get databaseSize() {
+    return sql(this.#handle, [["SELECT 1", []]])[0].meta.size_after;
+  }
+}
+
+/** Where a transaction keeps its writes until it commits. */
+const DELETED = Symbol("deleted");
+
+/** The key-value API over `_cf_KV`, optionally inside a transaction. */
+class KeyValue {
+  #handle;
+  /** key → value or DELETED, for a transaction; null outside one. */
+  #pending;
+  #rolledBack = false;
+
+  constructor(handle, pending = null) {
+    this.#handle = handle;
+    this.#pending = pending;
+  }
+
+  getOne(key) {
+    checkKey(key);
+    if (this.#pending?.has(key)) {
+      const value = this.#pending.get(key);
+      return value === DELETED ? undefined : decodeValue(value);
+    }
+    const { rows } = sql(this.#handle, [["SELECT value FROM _cf_KV WHERE key = ?", [key]]])[0];
+    return rows.length === 0 ? undefined : decodeValue(rows[0][0]);
+  }
+
+  getMany(keys) {
+    const found = new SafeMap();
+    for (const key of keys) {
+      const value = this.getOne(key);
+      if (value !== undefined) {
+        found.set(key, value);
+      }
+    }
+    return new Map(ArrayFrom(found).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  write(entries) {
+    const statements = [];
+    for (const [key, value] of entries) {
+      checkKey(key);
+      const encoded = value === DELETED ? DELETED : encodeValue(value);
+      if (this.#pending !== null) {
+        this.#pending.set(key, encoded);
+      } else if (encoded === DELETED) {
+        statements[statements.length] = ["DELETE FROM _cf_KV WHERE key = ?", [key]];
+      } else {
+        statements[statements.length] = [
+          "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)",
+          [key, encoded],
+        ];
+      }
+    }
+    return statements.length === 0 ? [] : sql(this.#handle, statements);
+  }
+
+  deleteMany(keys) {
+    let count = 0;
+    for (const key of keys) {
+      if (this.getOne(key) !== undefined) {
+        count++;
+      }
+    }
+    this.write(ArrayPrototypeMap(ArrayFrom(keys), (key) => [key, DELETED]));
+    return count;
+  }
+
+  list(options = {}) {
+    const where = [];
+    const params = [];
+    if (options.prefix !== undefined) {
+      where[where.length] = "substr(key, 1, length(?)) = ?";
+      params[params.length] = String(options.prefix);
+      params[params.length] = String(options.prefix);
+    }
+    if (options.start !== undefined) {
+      where[where.length] = "key >= ?";
+      params[params.length] = String(options.start);
+    }
+    if (options.startAfter !== undefined) {
+      where[where.length] = "key > ?";
+      params[params.length] = String(options.startAfter);
+    }
+    if (options.end !== undefined) {
+      where[where.length] = "key < ?";
+      params[params.length] = String(options.end);
+    }
+    let query = "SELECT key, value FROM _cf_KV";
+    if (where.length > 0) {
+      query += ` WHERE ${ArrayPrototypeJoin(where, " AND ")}`;
+    }
+    query += options.reverse ? " ORDER BY key DESC" : " ORDER BY key";
+    const stored = sql(this.#handle, [[query, params]])[0].rows;
+    const entries = new SafeMap();
+    for (const [key, value] of stored) {
+      entries.set(key, value);
+    }
+    // A transaction's own writes, over what is stored.
+    if (this.#pending !== null) {
+      for (const [key, value] of this.#pending) {
+        if (value === DELETED) {
+          entries.delete(key);
+        } else if (inRange(key, options)) {
+          entries.set(key, value);
+        }
+      }
+    }
+    let keys = ArrayFrom(entries.keys()).sort();
+    if (options.reverse) {
+      keys = keys.reverse();
+    }
+    if (options.limit !== undefined) {
+      keys = keys.slice(0, options.limit);
+    }
+    const out = new Map();
+    for (const key of keys) {
+      out.set(key, decodeValue(entries.get(key)));
+    }
+    return out;
+  }
+
+  deleteAll() {
+    if (this.#pending !== null) {
+      throw new Error("deleteAll() cannot be called within a transaction.");
+    }
+    sql(this.#handle, [["DELETE FROM _cf_KV", []]]);
+  }
+
+  rollback() {
+    this.#rolledBack = true;
+  }
+
+  /** Commits a transaction's writes in one SQLite transaction. */
+  commit() {
+    if (this.#rolledBack || this.#pending === null || this.#pending.size === 0) {
+      return;
+    }
+    const pending = this.#pending;
+    this.#pending = null;
+    const statements = [];
+    for (const [key, value] of pending) {
+      statements[statements.length] = value === DELETED
+        ? ["DELETE FROM _cf_KV WHERE key = ?", [key]]
+        : ["INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", [key, value]];
+    }
+    sql(this.#handle, statements);
+  }
+}
+
+function inRange(key, options) {
+  return (options.prefix === undefined || StringPrototypeSlice(key, 0, options.prefix.length) === options.prefix) &&
+    (options.start === undefined || key >= options.start) &&
+    (options.startAfter === undefined || key > options.startAfter) &&
+    (options.end === undefined || key < options.end);
+}
+
+/** The key-value calls of `ctx.storage` and of a transaction. */
+class StorageOperations {
+  #kv;
+  #gate;
+
+  constructor(kv, gate) {
+    this.#kv = kv;
+    this.#gate = gate;
+  }
+
+  get(keys, _options = undefined) {
+    this.#gate.close();
+    return PromiseResolve(
+      ArrayIsArray(keys) ? this.#kv.getMany(keys) : this.#kv.getOne(keys),
+    );
+  }
+
+  put(key, value = undefined, _options = undefined) {
+    const entries = typeof key === "object" && key !== null ? ObjectEntries(key) : [[key, value]];
+    if (typeof key !== "object" && value === undefined) {
+      throw new TypeError("put() requires a value; use delete() to remove a key.");
+    }
+    this.#gate.close();
+    this.#kv.write(entries);
+    return PromiseResolve();
+  }
+
+  delete(keys, _options = undefined) {
+    this.#gate.close();
+    return PromiseResolve(
+      ArrayIsArray(keys) ? this.#kv.deleteMany(keys) : this.#kv.deleteMany([keys]) === 1,
+    );
+  }
+
+  list(options = undefined) {
+    this.#gate.close();
+    return PromiseResolve(this.#kv.list(options ?? {}));
+  }
+}
+
+/** `txn` in `ctx.storage.transaction(async (txn) => ...)`. */
+class DurableObjectTransaction extends StorageOperations {
+  #kv;
+
+  constructor(kv, gate) {
+    super(kv, gate);
+    this.#kv = kv;
+  }
+
+  rollback() {
+    this.#kv.rollback();
+  }
+}
+
+/** `ctx.storage`. */
+class DurableObjectStorage extends StorageOperations {
+  #handle;
+  #gate;
+  #kv;
+  #sql;
+
+  constructor(handle, gate) {
+    const kv = new KeyValue(handle);
+    super(kv, gate);
+    this.#handle = handle;
+    this.#gate = gate;
+    this.#kv = kv;
+    this.#sql = new SqlStorage(handle);
+  }
+
+  get sql() {
+    return this.#sql;
+  }
+
+  deleteAll(_options = undefined) {
+    this.#kv.deleteAll();
+    return PromiseResolve();
+  }
+
+  /**
+   * Runs `closure` with a transaction whose writes are committed together
+   * when it succeeds, and dropped when it throws or rolls back.
+   */
+  async transaction(closure) {
+    const kv = new KeyValue(this.#handle, new SafeMap());
+    const result = await closure(new DurableObjectTransaction(kv, this.#gate));
+    kv.commit();
+    return result;
+  }
+
+  transactionSync(closure) {
+    return closure();
+  }
+
+  sync() {
+    return PromiseResolve();
+  }
+
+  getAlarm() {
+    return PromiseResolve(null);
+  }
+
+  setAlarm() {
+    throw new Error("Durable Object alarms are not supported by this host yet.");
+  }
+
+  deleteAlarm() {
+    return PromiseResolve();
+  }
+}
+
+// --- Objects --------------------------------------------------------------
+
+/** The objects in memory, by `<class>:<id>`. */
+const live = new SafeMap();
+
+/** `ctx` of an object. */
+class DurableObjectState {
+  #entry;
+
+  constructor(entry, id, storage) {
+    this.#entry = entry;
+    this.id = id;
+    this.storage = storage;
+  }
+
+  waitUntil(promise) {
+    currentInvocation()?.waitUntil(promise);
+  }
+
+  blockConcurrencyWhile(callback) {
+    const entry = this.#entry;
+    const running = (async () => await callback())();
+    const gate = PromisePrototypeFinally(running, () => {
+      if (entry.gate === gate) {
+        entry.gate = null;
+      }
+    });
+    entry.gate = gate;
+    return running;
+  }
+}
+
+/**
+ * Evicts the object once it has been idle for IDLE_MS. The timer belongs
+ * to no invocation (no request waits for it or cancels it) and does not
+ * keep a retired isolate running.
+ */
+function evictLater(key, entry) {
+  if (entry.timer !== null) {
+    clearTimeout(entry.timer);
+  }
+  entry.timer = outsideInvocations(() =>
+    setTimeout(() => {
+      entry.timer = null;
+      if (entry.active > 0 || live.get(key) !== entry) {
+        return;
+      }
+      live.delete(key);
+      op_do_close(entry.handle);
+    }, IDLE_MS)
+  );
+  unrefTimer(entry.timer);
+}
+
+/**
+ * Runs `use(instance)` on the object `{ class, id, name }` of this Worker
+ * (made now, with `env`, if it is not in memory; `namespace` is the
+ * Worker's main module), once the object takes events.
+ */
+async function withObject({ class: className, id, name }, env, namespace, use) {
+  const key = `${className}:${id}`;
+  let entry = live.get(key);
+  if (entry === undefined) {
+    const Class = namespace?.[className];
+    if (typeof Class !== "function") {
+      throw new TypeError(
+        `This Worker does not export a Durable Object class named "${className}".`,
+      );
+    }
+    entry = {
+      instance: null,
+      handle: op_do_open(className, id),
+      gate: null,
+      input: new InputGate(),
+      active: 0,
+      timer: null,
+    };
+    live.set(key, entry);
+    const storage = new DurableObjectStorage(entry.handle, entry.input);
+    const state = new DurableObjectState(entry, new DurableObjectId(id, name), storage);
+    try {
+      entry.instance = new Class(state, env);
+    } catch (error) {
+      live.delete(key);
+      op_do_close(entry.handle);
+      throw error;
+    }
+  }
+  entry.active++;
+  try {
+    // Held while `blockConcurrencyWhile()` runs, and while the input gate
+    // is closed.
+    for (;;) {
+      if (entry.gate !== null) {
+        await PromisePrototypeCatch(entry.gate, () => {});
+      } else if (entry.input.closed) {
+        await entry.input.opened();
+      } else {
+        break;
+      }
+    }
+    return await use(entry.instance);
+  } finally {
+    entry.active--;
+    evictLater(key, entry);
+  }
+}
+
+setObjectHost(withObject);

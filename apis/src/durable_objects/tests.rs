@@ -1,0 +1,138 @@
+//! Durable Objects through the real binary (`tests/cases/durable-objects`):
+//! ids, storage and the answers are those workerd gives for the same
+//! script; an object is one instance under concurrent requests, its
+//! storage outlives restarts and crashes, and another Worker of the host
+//! reaches the same objects.
+
+use std::thread;
+
+use serde_json::json;
+
+use crate::support::{Isola, case};
+
+fn counter() -> String {
+    case("durable-objects").join("counter").to_str().unwrap().to_string()
+}
+
+#[test]
+fn ids_storage_and_calls_answer_as_workerd_does() {
+    let isola = Isola::serve(&[&counter()]);
+    // Recorded from workerd 2026-04-26 with uniqueKey "counter-Counter".
+    assert_eq!(
+        isola.get("/ids").json(),
+        json!({
+            "id": "131f150e8659005742bf5954011a81428d5f0f721e2071278f57542397896f3c",
+            "equal": true,
+            "name": "a",
+            "parsedName": null,
+            "unique": 64,
+            "errors": [
+                "TypeError: Invalid Durable Object ID: must be 64 hex digits",
+                "TypeError: Durable Object ID is not valid for this namespace.",
+            ],
+        })
+    );
+    assert_eq!(isola.get("/increment").json(), json!({"value": 1}));
+    assert_eq!(isola.get("/increment").json(), json!({"value": 2}));
+    assert_eq!(
+        isola.get("/state").json(),
+        json!({
+            "count": 2,
+            "log": {"entries": 2, "top": 2},
+            "columns": ["entries", "top"],
+            "id": "eefc1da17d363da4943e269902fb4d18dcf41c3618b1426331fdff8a0ac7a952",
+            "name": "default",
+        })
+    );
+    assert_eq!(
+        isola.get("/kv").json(),
+        json!({
+            "many": [["a:1", 1], ["a:2", {"two": [2]}]],
+            "listed": ["a:1", "a:2"],
+            "reversed": ["count", "b:1"],
+            "deleted": 1,
+            "rolledBack": "undo",
+            "b": "b",
+            "c": "committed",
+        })
+    );
+    assert_eq!(isola.get("/fetch?name=x").text(), "object x got /hello");
+}
+
+#[test]
+fn one_object_counts_exactly_under_concurrent_requests() {
+    let isola = Isola::serve(&[&counter()]);
+    let url = isola.url("/increment?name=load");
+    let workers: Vec<_> = (0..16)
+        .map(|_| {
+            let url = url.clone();
+            thread::spawn(move || {
+                for _ in 0..20 {
+                    let reply = crate::support::request("GET", &url, &[], None);
+                    assert_eq!(reply.status, 200, "{}", reply.text());
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let state = isola.get("/state?name=load").json();
+    assert_eq!(state["count"], 320, "{state}");
+    assert_eq!(state["log"], json!({"entries": 320, "top": 320}));
+}
+
+#[test]
+fn storage_outlives_a_restart_and_a_crash_during_writes() {
+    let state = tempfile::tempdir().unwrap();
+    let isola = Isola::serve_in(&[&counter()], state.path());
+    assert_eq!(isola.get("/increment?name=kept").json(), json!({"value": 1}));
+    drop(isola);
+    let isola = Isola::serve_in(&[&counter()], state.path());
+    assert_eq!(isola.get("/increment?name=kept").json(), json!({"value": 2}));
+    // Acknowledged writes survive SIGKILL.
+    let url = isola.url("/increment?name=crash");
+    let writer = thread::spawn(move || {
+        let mut acknowledged = 0;
+        for _ in 0..200 {
+            // The server dies under one of these requests.
+            let Ok(reply) =
+                std::panic::catch_unwind(|| crate::support::request("GET", &url, &[], None))
+            else {
+                break;
+            };
+            if reply.status != 200 {
+                break;
+            }
+            acknowledged = reply.json()["value"].as_u64().unwrap();
+        }
+        acknowledged
+    });
+    thread::sleep(std::time::Duration::from_millis(300));
+    isola.kill();
+    let acknowledged = writer.join().unwrap();
+    let isola = Isola::serve_in(&[&counter()], state.path());
+    let stored = isola.get("/state?name=crash").json();
+    assert!(
+        stored["count"].as_u64().unwrap() >= acknowledged,
+        "{acknowledged} acknowledged, {stored} stored"
+    );
+    assert_eq!(stored["log"]["top"], stored["count"], "{stored}");
+    assert_eq!(isola.get("/state?name=kept").json()["count"], 2);
+}
+
+#[test]
+fn another_worker_reaches_the_same_objects_by_script_name() {
+    let client = case("durable-objects").join("client");
+    let isola = Isola::serve(&[client.to_str().unwrap(), &counter()]);
+    // The first Worker served answers on the port; the object runs in the
+    // counter Worker, which exports its class.
+    let first = isola.get("/?name=shared").json();
+    assert_eq!(first["value"], 10, "{first}");
+    let second = isola.get("/?name=shared").json();
+    assert_eq!(second["count"], 20, "{second}");
+    assert_eq!(second["same"], true);
+    // The id is the one the counter Worker's own binding makes.
+    let alone = Isola::serve(&[&counter()]);
+    assert_eq!(alone.get("/state?name=shared").json()["id"], second["id"]);
+}

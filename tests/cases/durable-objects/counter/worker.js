@@ -1,0 +1,104 @@
+// A Durable Object per name: a counter in the key-value API, a log in SQL,
+// reached by fetch() and by RPC.
+import { DurableObject } from "cloudflare:workers";
+
+export class Counter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.constructed = (this.constructed ?? 0) + 1;
+    ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (n INTEGER, note TEXT)");
+    });
+  }
+
+  async increment(by = 1) {
+    const value = ((await this.ctx.storage.get("count")) ?? 0) + by;
+    await this.ctx.storage.put("count", value);
+    this.ctx.storage.sql.exec("INSERT INTO log (n, note) VALUES (?, ?)", value, `+${by}`);
+    return value;
+  }
+
+  async state() {
+    const cursor = this.ctx.storage.sql.exec("SELECT count(*) AS entries, max(n) AS top FROM log");
+    return {
+      count: (await this.ctx.storage.get("count")) ?? 0,
+      log: cursor.one(),
+      columns: cursor.columnNames,
+      id: this.ctx.id.toString(),
+      name: this.ctx.id.name ?? null,
+    };
+  }
+
+  async kv() {
+    const storage = this.ctx.storage;
+    await storage.put({ "a:1": 1, "a:2": { two: [2] }, "b:1": "b" });
+    const many = await storage.get(["a:2", "a:1", "zz"]);
+    const listed = await storage.list({ prefix: "a:" });
+    const reversed = await storage.list({ reverse: true, limit: 2 });
+    const deleted = await storage.delete(["a:1", "nope"]);
+    let rolledBack;
+    try {
+      await storage.transaction(async (txn) => {
+        await txn.put("b:1", "changed");
+        throw new Error("undo");
+      });
+    } catch (error) {
+      rolledBack = error.message;
+    }
+    await storage.transaction(async (txn) => {
+      await txn.put("c:1", "committed");
+    });
+    return {
+      many: [...many],
+      listed: [...listed.keys()],
+      reversed: [...reversed.keys()],
+      deleted,
+      rolledBack,
+      b: await storage.get("b:1"),
+      c: await storage.get("c:1"),
+    };
+  }
+
+  fetch(request) {
+    return new Response(`object ${this.ctx.id.name} got ${new URL(request.url).pathname}`);
+  }
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const name = url.searchParams.get("name") ?? "default";
+    const stub = env.COUNTER.getByName(name);
+    switch (url.pathname) {
+      case "/increment":
+        return Response.json({ value: await stub.increment() });
+      case "/state":
+        return Response.json(await stub.state());
+      case "/kv":
+        return Response.json(await stub.kv());
+      case "/fetch":
+        return stub.fetch("https://object/hello");
+      case "/ids": {
+        const id = env.COUNTER.idFromName("a");
+        const parsed = env.COUNTER.idFromString(id.toString());
+        const errors = [];
+        for (const bad of ["zz", "0".repeat(64)]) {
+          try {
+            env.COUNTER.idFromString(bad);
+          } catch (error) {
+            errors.push(`${error.name}: ${error.message}`);
+          }
+        }
+        return Response.json({
+          id: id.toString(),
+          equal: id.equals(parsed),
+          name: id.name,
+          parsedName: parsed.name ?? null,
+          unique: env.COUNTER.newUniqueId().toString().length,
+          errors,
+        });
+      }
+    }
+    return new Response("no route", { status: 404 });
+  },
+};
