@@ -113,11 +113,13 @@ fn storage_outlives_a_restart_and_a_crash_during_writes() {
     let acknowledged = writer.join().unwrap();
     let isola = Isola::serve_in(&[&counter()], state.path());
     let stored = isola.get("/state?name=crash").json();
+    // Each operation commits on its own: the SQL row of the last increment
+    // may be missing where its key-value write was not.
     assert!(
-        stored["count"].as_u64().unwrap() >= acknowledged,
+        stored["count"].as_u64().unwrap() >= acknowledged
+            && stored["log"]["top"].as_u64().unwrap() >= acknowledged,
         "{acknowledged} acknowledged, {stored} stored"
     );
-    assert_eq!(stored["log"]["top"], stored["count"], "{stored}");
     assert_eq!(isola.get("/state?name=kept").json()["count"], 2);
 }
 
