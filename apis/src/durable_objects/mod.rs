@@ -24,7 +24,7 @@ use std::sync::Arc;
 use deno_core::{OpState, op2};
 use deno_error::JsErrorBox;
 use hmac::{Hmac, Mac};
-use isola_storage::d1::{D1Database, QueryResult, Statement, Value};
+use isola_storage::d1::{D1Database, Durability, QueryResult, Statement, Value};
 use sha2::{Digest, Sha256};
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, WorkerBindings};
@@ -263,7 +263,10 @@ fn op_do_open(
             let path = root
                 .join(format!("{worker}-{class}"))
                 .join(format!("{id}.sqlite"));
-            D1Database::open(&path)
+            // An acknowledged write must survive the host being killed, as
+            // workerd's do; waiting for the disk on every commit would cap
+            // an object at a few hundred writes a second.
+            D1Database::open_with(&path, Durability::Process)
         }
         None => D1Database::memory(),
     }

@@ -10,7 +10,7 @@
 // output gates, for the work storage does). `blockConcurrencyWhile()`
 // holds the object's further events until its callback settles.
 
-import { op_do_close, op_do_open, op_do_sql } from "ext:core/ops";
+import { op_do_close, op_do_open, op_do_sql, op_void_async_deferred } from "ext:core/ops";
 import {
   core,
   primordials,
@@ -32,6 +32,7 @@ const {
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeCatch,
   PromisePrototypeFinally,
+  PromisePrototypeThen,
   PromiseResolve,
   RangeError,
   SafeMap,
@@ -107,7 +108,9 @@ class InputGate {
       return;
     }
     this.#closed = true;
-    outsideInvocations(() => unrefTimer(setTimeout(() => this.#open(), 0)));
+    // A deferred op settles on the event loop's next turn, once the
+    // microtasks queued now have run.
+    PromisePrototypeThen(op_void_async_deferred(), () => this.#open());
   }
 
   #open() {

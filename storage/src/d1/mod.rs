@@ -34,6 +34,17 @@ pub use migrations::{Migration, Migrations};
 pub use value::Value;
 pub use watch::{CancelToken, DEFAULT_RESULT_LIMIT, DEFAULT_TIMEOUT, Limits};
 
+/// How far a commit goes before it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// To the disk (`synchronous = FULL`): a commit survives a power loss.
+    Disk,
+    /// To the operating system (`synchronous = NORMAL` in WAL mode): a
+    /// commit survives the process being killed, not the machine failing;
+    /// commits skip the wait for the disk.
+    Process,
+}
+
 /// One statement and what is bound to its `?` parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
@@ -123,8 +134,14 @@ pub struct D1Database {
 impl D1Database {
     /// Opens (or creates) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, D1Error> {
+        Self::open_with(path, Durability::Disk)
+    }
+
+    /// Opens (or creates) the database file at `path`, committing as
+    /// `durability` says.
+    pub fn open_with(path: &Path, durability: Durability) -> Result<Self, D1Error> {
         Ok(Self {
-            backend: Arc::new(sqlite::Sqlite::open(path)?),
+            backend: Arc::new(sqlite::Sqlite::open(path, durability)?),
             path: Some(path.to_path_buf()),
             limits: Limits::default(),
             cancel: None,

@@ -16,7 +16,7 @@ use rusqlite::{Connection, StatementStatus};
 use super::confine::{self, Host};
 use super::limit;
 use super::watch::{CancelToken, Limits, Watch, Watchdog};
-use super::{D1Backend, D1Error, Meta, QueryResult, Statement, Value};
+use super::{D1Backend, D1Error, Durability, Meta, QueryResult, Statement, Value};
 
 /// One SQLite database.
 pub(super) struct Sqlite {
@@ -33,12 +33,18 @@ struct Db {
 
 impl Sqlite {
     /// Opens (or creates) the database file at `path`.
-    pub(super) fn open(path: &Path) -> Result<Self, D1Error> {
+    pub(super) fn open(path: &Path, durability: Durability) -> Result<Self, D1Error> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| D1Error::open(path, e))?;
         }
         let conn = Connection::open(path).map_err(|e| D1Error::open(path, e))?;
         conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| D1Error::open(path, e))?;
+        let synchronous = match durability {
+            Durability::Disk => "FULL",
+            Durability::Process => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", synchronous)
             .map_err(|e| D1Error::open(path, e))?;
         check_integrity(&conn).map_err(|e| D1Error::open(path, e))?;
         Self::configure(conn).map_err(|e| D1Error::open(path, e))
