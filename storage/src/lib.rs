@@ -8,7 +8,8 @@
 //!   expirations, metadata and cursors.
 //! - [`cache`]: the Cache API's responses over [`cache::CacheBackend`].
 //! - [`d1`]: D1 over [`d1::D1Backend`], with D1's results, errors, export
-//!   and migrations.
+//!   and migrations (Durable Objects' storage runs on it too);
+//! - [`alarms`]: when Durable Objects' alarms are due.
 //!
 //! Backends today: KV and caches share one sled database per state
 //! directory (`sled_db`), or live in memory (`memory`); D1 runs on SQLite,
@@ -18,6 +19,7 @@
 //! The apis crate exposes these to Workers; the `isola` command reaches
 //! them directly or through a running server.
 
+pub mod alarms;
 pub mod cache;
 pub mod d1;
 mod error;

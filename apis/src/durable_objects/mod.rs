@@ -24,8 +24,11 @@ use std::sync::Arc;
 use deno_core::{OpState, op2};
 use deno_error::JsErrorBox;
 use hmac::{Hmac, Mac};
+use isola_storage::alarms::{AlarmIndex, AlarmOwner};
 use isola_storage::d1::{D1Database, Durability, QueryResult, Statement, Value};
 use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, WorkerBindings};
 use crate::stores::{Store, Stores};
@@ -95,6 +98,9 @@ deno_core::extension!(
         op_do_open,
         op_do_sql,
         op_do_close,
+        op_do_set_alarm,
+        op_do_get_alarm,
+        op_do_delete_alarm,
     ],
     esm_entry_point = "ext:isola_durable_objects/namespace.js",
     esm = [dir "src/durable_objects", "objects.js", "namespace.js"],
@@ -221,25 +227,61 @@ fn op_do_check_id(
     Ok(())
 }
 
-/// Where objects keep their databases: the state directory, or memory.
+/// Where objects keep their databases (the state directory, or memory),
+/// and the host's index of their alarms.
 #[derive(Clone)]
 pub struct ObjectStore {
     root: Option<PathBuf>,
+    alarms: Arc<AlarmIndex>,
+    /// Woken when an alarm is set, for the host's alarm runner.
+    changed: Arc<Notify>,
 }
 
 impl Store for ObjectStore {
     fn open(dir: Option<&Path>) -> Result<Self, String> {
+        let root = dir.map(|dir| dir.join("do"));
         Ok(Self {
-            root: dir.map(|dir| dir.join("do")),
+            alarms: Arc::new(AlarmIndex::open(root.as_deref())?),
+            root,
+            changed: Arc::new(Notify::new()),
         })
     }
+}
+
+impl ObjectStore {
+    pub fn alarms(&self) -> &AlarmIndex {
+        &self.alarms
+    }
+
+    /// Completes when an alarm is set (or has run) after this call.
+    pub fn alarm_set(&self) -> Notified<'_> {
+        self.changed.notified()
+    }
+
+    /// Wakes those waiting on [`ObjectStore::alarm_set`].
+    pub fn notify_alarm_set(&self) {
+        self.changed.notify_waiters();
+    }
+}
+
+/// One object's open database, and whose it is.
+struct OpenObject {
+    db: D1Database,
+    owner: AlarmOwner,
 }
 
 /// The databases of the objects this isolate runs, by handle.
 #[derive(Default)]
 struct OpenObjects {
     next: u32,
-    open: HashMap<u32, D1Database>,
+    open: HashMap<u32, OpenObject>,
+}
+
+fn open_object(state: &OpState, handle: u32) -> Result<&OpenObject, JsErrorBox> {
+    state
+        .try_borrow::<OpenObjects>()
+        .and_then(|objects| objects.open.get(&handle))
+        .ok_or_else(|| JsErrorBox::generic("This Durable Object's storage is closed"))
 }
 
 /// Opens the database of object `id` of this Worker's class `class`.
@@ -279,10 +321,15 @@ fn op_do_open(
     if !state.has::<OpenObjects>() {
         state.put(OpenObjects::default());
     }
+    let owner = AlarmOwner {
+        worker,
+        class: class.to_string(),
+        id: id.to_string(),
+    };
     let objects = state.borrow_mut::<OpenObjects>();
     objects.next = objects.next.wrapping_add(1);
     let handle = objects.next;
-    objects.open.insert(handle, db);
+    objects.open.insert(handle, OpenObject { db, owner });
     Ok(handle)
 }
 
@@ -303,14 +350,57 @@ fn op_do_sql(
     #[smi] handle: u32,
     #[serde] statements: Vec<(String, Vec<Value>)>,
 ) -> Result<Vec<QueryResult>, JsErrorBox> {
-    let db = state
-        .try_borrow::<OpenObjects>()
-        .and_then(|objects| objects.open.get(&handle))
-        .ok_or_else(|| JsErrorBox::generic("This Durable Object's storage is closed"))?;
+    let object = open_object(state, handle)?;
     let statements: Vec<Statement> = statements
         .into_iter()
         .map(|(sql, params)| Statement::new(sql, params))
         .collect();
-    db.batch(&statements)
+    object
+        .db
+        .batch(&statements)
         .map_err(|e| JsErrorBox::generic(e.to_string()))
+}
+
+fn alarm_index(state: &OpState) -> Result<ObjectStore, JsErrorBox> {
+    state
+        .borrow::<WorkerBindings>()
+        .objects()
+        .cloned()
+        .ok_or_else(|| JsErrorBox::generic("This host keeps no Durable Object storage"))
+}
+
+/// Sets the object's alarm to `at` (milliseconds since the epoch); it is
+/// kept before this returns.
+#[op2(fast)]
+fn op_do_set_alarm(state: &mut OpState, #[smi] handle: u32, at: f64) -> Result<(), JsErrorBox> {
+    let store = alarm_index(state)?;
+    let object = open_object(state, handle)?;
+    store
+        .alarms
+        .set(&object.owner, at)
+        .map_err(JsErrorBox::generic)?;
+    store.notify_alarm_set();
+    Ok(())
+}
+
+/// The object's alarm time, or -1 when it has none.
+#[op2(fast)]
+fn op_do_get_alarm(state: &mut OpState, #[smi] handle: u32) -> Result<f64, JsErrorBox> {
+    let store = alarm_index(state)?;
+    let object = open_object(state, handle)?;
+    let at = store
+        .alarms
+        .get(&object.owner)
+        .map_err(JsErrorBox::generic)?;
+    Ok(at.unwrap_or(-1.0))
+}
+
+#[op2(fast)]
+fn op_do_delete_alarm(state: &mut OpState, #[smi] handle: u32) -> Result<(), JsErrorBox> {
+    let store = alarm_index(state)?;
+    let object = open_object(state, handle)?;
+    store
+        .alarms
+        .delete(&object.owner, None)
+        .map_err(JsErrorBox::generic)
 }

@@ -10,7 +10,15 @@
 // output gates, for the work storage does). `blockConcurrencyWhile()`
 // holds the object's further events until its callback settles.
 
-import { op_do_close, op_do_open, op_do_sql, op_void_async_deferred } from "ext:core/ops";
+import {
+  op_do_close,
+  op_do_delete_alarm,
+  op_do_get_alarm,
+  op_do_open,
+  op_do_set_alarm,
+  op_do_sql,
+  op_void_async_deferred,
+} from "ext:core/ops";
 import {
   core,
   primordials,
@@ -27,7 +35,9 @@ const {
   ArrayPrototypeJoin,
   ArrayBufferIsView,
   ArrayBufferPrototype,
+  DatePrototypeGetTime,
   Error,
+  NumberIsFinite,
   ObjectEntries,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeCatch,
@@ -484,14 +494,16 @@ class DurableObjectTransaction extends StorageOperations {
 class DurableObjectStorage extends StorageOperations {
   #handle;
   #gate;
+  #hasAlarmHandler;
   #kv;
   #sql;
 
-  constructor(handle, gate) {
+  constructor(handle, gate, hasAlarmHandler) {
     const kv = new KeyValue(handle);
     super(kv, gate);
     this.#handle = handle;
     this.#gate = gate;
+    this.#hasAlarmHandler = hasAlarmHandler;
     this.#kv = kv;
     this.#sql = new SqlStorage(handle);
   }
@@ -524,15 +536,30 @@ class DurableObjectStorage extends StorageOperations {
     return PromiseResolve();
   }
 
-  getAlarm() {
-    return PromiseResolve(null);
+  getAlarm(_options = undefined) {
+    this.#gate.close();
+    const at = op_do_get_alarm(this.#handle);
+    return PromiseResolve(at < 0 ? null : at);
   }
 
-  setAlarm() {
-    throw new Error("Durable Object alarms are not supported by this host yet.");
+  setAlarm(scheduledTime, _options = undefined) {
+    const at = typeof scheduledTime === "number" ? scheduledTime : DatePrototypeGetTime(scheduledTime);
+    if (!NumberIsFinite(at)) {
+      throw new TypeError("setAlarm() takes a Date or a number of milliseconds since the epoch.");
+    }
+    if (!this.#hasAlarmHandler()) {
+      throw new TypeError(
+        "Your Durable Object class must have an alarm() handler in order to call setAlarm()",
+      );
+    }
+    this.#gate.close();
+    op_do_set_alarm(this.#handle, at);
+    return PromiseResolve();
   }
 
-  deleteAlarm() {
+  deleteAlarm(_options = undefined) {
+    this.#gate.close();
+    op_do_delete_alarm(this.#handle);
     return PromiseResolve();
   }
 }
@@ -615,7 +642,11 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
       timer: null,
     };
     live.set(key, entry);
-    const storage = new DurableObjectStorage(entry.handle, entry.input);
+    const storage = new DurableObjectStorage(
+      entry.handle,
+      entry.input,
+      () => typeof entry.instance?.alarm === "function" || typeof Class.prototype.alarm === "function",
+    );
     const state = new DurableObjectState(entry, new DurableObjectId(id, name), storage);
     try {
       entry.instance = new Class(state, env);

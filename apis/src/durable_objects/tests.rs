@@ -138,3 +138,54 @@ fn another_worker_reaches_the_same_objects_by_script_name() {
     let alone = Isola::serve(&[&counter()]);
     assert_eq!(alone.get("/state?name=shared").json()["id"], second["id"]);
 }
+
+/// Asks `path` until `done` holds of its answer (alarms run on their own
+/// time), for at most 15 s.
+fn wait_for(isola: &Isola, path: &str, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let answer = isola.get(path).json();
+        if done(&answer) || std::time::Instant::now() > deadline {
+            return answer;
+        }
+        thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn alarms_fire_retry_after_a_throw_and_survive_a_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let isola = Isola::serve_in(&[&counter()], state.path());
+    assert_eq!(
+        isola.get("/alarm/refused").json(),
+        json!({"refused": "Your Durable Object class must have an alarm() handler in order to call setAlarm()"})
+    );
+    // The first run throws; the retry, 2 s later, succeeds.
+    assert_eq!(
+        isola.get("/alarm/schedule?name=retried&in=100&failures=1").json(),
+        json!({"pending": true})
+    );
+    let runs = wait_for(&isola, "/alarm/runs?name=retried", |a| a["pending"] == false);
+    assert_eq!(
+        runs,
+        json!({
+            "runs": [
+                {"retryCount": 0, "isRetry": false},
+                {"retryCount": 1, "isRetry": true},
+            ],
+            "pending": false,
+        })
+    );
+    // Set, then the host stops before it is due: it runs after the restart.
+    assert_eq!(
+        isola.get("/alarm/schedule?name=restarted&in=1000").json(),
+        json!({"pending": true})
+    );
+    isola.kill();
+    let isola = Isola::serve_in(&[&counter()], state.path());
+    let runs = wait_for(&isola, "/alarm/runs?name=restarted", |a| a["pending"] == false);
+    assert_eq!(
+        runs,
+        json!({"runs": [{"retryCount": 0, "isRetry": false}], "pending": false})
+    );
+}

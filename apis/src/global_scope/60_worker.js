@@ -358,6 +358,33 @@ function onCall(id, headers, entrypoint, { 0: exportId, 1: path, 2: apply }, obj
 }
 
 /**
+ * Runs a Durable Object's `alarm()`: the host retries it when it throws
+ * (`host/alarms.rs`).
+ */
+function onAlarm(id, headers, object, retryCount) {
+  const invocation = beginInvocation(id, headers);
+  const ran = within(invocation, () =>
+    withObject(object, (instance) => {
+      if (typeof instance.alarm !== "function") {
+        throw new TypeError("This Durable Object class has no alarm() handler.");
+      }
+      return instance.alarm({ retryCount, isRetry: retryCount > 0 });
+    })
+  );
+  PromisePrototypeThen(
+    ran,
+    () => {
+      if (!invocation.answered) {
+        invocation.answered = true;
+        MapPrototypeDelete(unanswered, id);
+        op_worker_respond(id, 200, [], null);
+      }
+    },
+    (error) => fail(id, invocation, error),
+  );
+}
+
+/**
  * Runs the scheduled handler; succeeds once it and its `waitUntil` work
  * have, as a cron trigger's outcome does on Cloudflare.
  */
@@ -411,7 +438,9 @@ async function serveLoop() {
       } else if (next.length === 3) {
         onScheduled(next[0], next[1], next[2]);
       } else {
-        if (next[6] !== null) {
+        if (next[8] !== null) {
+          onAlarm(next[0], next[3], next[7], next[8]);
+        } else if (next[6] !== null) {
           onCall(next[0], next[3], next[5], next[6], next[7]);
         } else {
           onRequest(next[0], next[1], next[2], next[3], next[4], next[5], next[7]);

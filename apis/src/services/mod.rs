@@ -35,6 +35,9 @@ pub struct Call {
     pub entrypoint: Option<String>,
     /// A Durable Object of the Worker, rather than an entrypoint.
     pub object: Option<ObjectId>,
+    /// The object's alarm is due: run its `alarm()` (the number is how
+    /// many times it failed before).
+    pub alarm: Option<u32>,
     pub rpc: Option<Rpc>,
 }
 
@@ -320,6 +323,7 @@ async fn op_service_fetch(
     let call = (entrypoint.is_some() || object.is_some()).then(|| Call {
         entrypoint,
         object,
+        alarm: None,
         rpc: None,
     });
     let body = match body {
@@ -401,6 +405,7 @@ async fn op_service_rpc(
     let call = Some(Call {
         entrypoint,
         object,
+        alarm: None,
         rpc: Some(Rpc {
             export: None,
             path,

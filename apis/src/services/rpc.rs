@@ -243,6 +243,7 @@ pub(super) async fn op_rpc_stub_call(
         let call = super::Call {
             entrypoint: None,
             object: None,
+            alarm: None,
             rpc: Some(super::Rpc {
                 export: Some(export.id),
                 path,

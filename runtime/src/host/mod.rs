@@ -1,6 +1,7 @@
 //! The host: the Workers it serves, how a request finds its Worker, the
 //! shared isolate pool, and what the admin endpoint reports and changes.
 
+mod alarms;
 mod cron;
 mod error_page;
 mod metrics;
@@ -24,10 +25,13 @@ pub use metrics::{HostStats, WorkerStats};
 use crate::assets::{Assets, Head};
 use crate::config::{HostConfig, HostOptions, WorkerConfig, service_targets};
 use crate::error::LoadError;
-use crate::exchange::Failure;
+use crate::exchange::{Call, Failure};
 use crate::instance::Launcher;
 use crate::isolate::Pool;
 use crate::worker::WorkerVersion;
+use isola_apis::durable_objects::ObjectStore;
+use isola_apis::services::ObjectId;
+use isola_storage::alarms::AlarmOwner;
 use origin::OriginClient;
 use slot::WorkerSlot;
 
@@ -107,6 +111,12 @@ impl Host {
         });
         for slot in &host.workers {
             tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
+        }
+        match host.launcher.stores().get::<ObjectStore>() {
+            Ok(objects) => {
+                tokio::spawn(alarms::run(Arc::downgrade(&host), objects));
+            }
+            Err(error) => tracing::error!("Durable Object alarms will not run: {error}"),
         }
         let dispatch: Weak<dyn Dispatch> = Arc::downgrade(&host) as Weak<Self>;
         host.launcher.pool().services().connect(dispatch);
@@ -228,6 +238,36 @@ impl Host {
         slot.scheduled(&self.launcher, cron, scheduled_time)
             .await
             .map_err(|failure| failure.name().to_string())
+    }
+
+    /// Runs the `alarm()` handler of `owner`'s object; whether it succeeded.
+    async fn alarm(&self, owner: &AlarmOwner, retries: u32) -> bool {
+        let Some(slot) = self.by_name.get(&owner.worker) else {
+            tracing::error!(
+                "a Durable Object alarm is set for Worker {:?}, which this host does not run",
+                owner.worker
+            );
+            return false;
+        };
+        let call = Call {
+            object: Some(ObjectId {
+                class: owner.class.clone(),
+                id: owner.id.clone(),
+                name: None,
+            }),
+            alarm: Some(retries),
+            ..Call::default()
+        };
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri("https://alarm.invalid/")
+            .extension(call)
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .expect("a valid request");
+        let response = slot
+            .handle(&self.launcher, &self.origin_client, request)
+            .await;
+        response.status().is_success()
     }
 
     /// Reloads the Worker `name` from its files (hot swap): once the new

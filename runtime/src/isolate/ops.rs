@@ -61,7 +61,8 @@ pub struct Entrypoints {
 #[serde(untagged)]
 pub enum NewEvent {
     /// `[id, method, url, flat headers, has a body, entrypoint or null,
-    /// RPC call or null, Durable Object or null]`.
+    /// RPC call or null, Durable Object or null, the object's alarm
+    /// (failures so far) or null]`.
     Fetch(
         u32,
         String,
@@ -71,6 +72,7 @@ pub enum NewEvent {
         Option<String>,
         Option<JsRpc>,
         Option<ObjectId>,
+        Option<u32>,
     ),
     /// `[id, cron, scheduled time]`.
     Scheduled(u32, String, f64),
@@ -173,6 +175,7 @@ impl HostState {
                 let Call {
                     entrypoint,
                     object,
+                    alarm,
                     rpc,
                 } = call.map(|call| *call).unwrap_or_default();
                 let id = self.register(body, reply);
@@ -198,6 +201,7 @@ impl HostState {
                     entrypoint,
                     rpc,
                     object,
+                    alarm,
                 )
             }
             Event::Release(export) => NewEvent::Release(export),

@@ -59,8 +59,37 @@ export class Counter extends DurableObject {
     };
   }
 
+  async setAlarmWithoutHandler() {
+    await this.ctx.storage.setAlarm(Date.now() + 1000);
+  }
+
   fetch(request) {
     return new Response(`object ${this.ctx.id.name} got ${new URL(request.url).pathname}`);
+  }
+}
+
+/** Records each run of its alarm; the first `failures` runs throw. */
+export class Alarmed extends DurableObject {
+  async schedule(inMs, failures) {
+    await this.ctx.storage.put("failures", failures);
+    await this.ctx.storage.setAlarm(Date.now() + inMs);
+    return (await this.ctx.storage.getAlarm()) !== null;
+  }
+
+  async alarm(info) {
+    const runs = (await this.ctx.storage.get("runs")) ?? [];
+    runs.push(info);
+    await this.ctx.storage.put("runs", runs);
+    if (runs.length <= ((await this.ctx.storage.get("failures")) ?? 0)) {
+      throw new Error(`failing run ${runs.length}`);
+    }
+  }
+
+  async runs() {
+    return {
+      runs: (await this.ctx.storage.get("runs")) ?? [],
+      pending: (await this.ctx.storage.getAlarm()) !== null,
+    };
   }
 }
 
@@ -70,6 +99,21 @@ export default {
     const name = url.searchParams.get("name") ?? "default";
     const stub = env.COUNTER.getByName(name);
     switch (url.pathname) {
+      case "/alarm/schedule": {
+        const alarmed = env.ALARMS.getByName(name);
+        const inMs = Number(url.searchParams.get("in") ?? 0);
+        const failures = Number(url.searchParams.get("failures") ?? 0);
+        return Response.json({ pending: await alarmed.schedule(inMs, failures) });
+      }
+      case "/alarm/runs":
+        return Response.json(await env.ALARMS.getByName(name).runs());
+      case "/alarm/refused":
+        try {
+          await stub.setAlarmWithoutHandler();
+          return Response.json({ refused: false });
+        } catch (error) {
+          return Response.json({ refused: error.message });
+        }
       case "/increment":
         return Response.json({ value: await stub.increment() });
       case "/state":
