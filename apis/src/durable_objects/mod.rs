@@ -14,8 +14,11 @@
 //!   pending).
 //!
 //! An object's database is `<state>/do/<script>-<class>/<id>.sqlite`,
-//! named as workerd and miniflare name theirs; the SQL runs on
+//! named as workerd and miniflare name theirs (by the name the class was
+//! first declared under, when `[[migrations]]` renamed it); the SQL runs on
 //! [`isola_storage::d1`], confined to that one file.
+
+pub mod migrations;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -150,8 +153,9 @@ impl Binding for ObjectBinding {
     }
 }
 
-/// The namespace a binding names: the Worker and class, and the key of its
-/// ids (workerd's: SHA-256 of `<script>-<class>`, miniflare's unique key).
+/// The namespace a binding names: the Worker and the class's origin (its
+/// ids are keyed, as workerd keys them, by the SHA-256 of
+/// `<script>-<class>`, miniflare's unique key).
 fn namespace(state: &OpState, binding: &str) -> Result<(String, String), JsErrorBox> {
     let bindings = state.borrow::<WorkerBindings>();
     let route = bindings.get::<ObjectRoute>(binding).ok_or_else(|| {
@@ -161,7 +165,11 @@ fn namespace(state: &OpState, binding: &str) -> Result<(String, String), JsError
         .script
         .clone()
         .unwrap_or_else(|| bindings.worker().to_string());
-    Ok((script, route.class.clone()))
+    let class = match bindings.objects() {
+        Some(objects) => objects.origin(&script, &route.class),
+        None => route.class.clone(),
+    };
+    Ok((script, class))
 }
 
 fn id_key(script: &str, class: &str) -> [u8; 32] {
@@ -235,6 +243,9 @@ pub struct ObjectStore {
     alarms: Arc<AlarmIndex>,
     /// Woken when an alarm is set, for the host's alarm runner.
     changed: Arc<Notify>,
+    /// `(worker, class)` → the name the class was first declared under
+    /// (`migrations::origins`), for the Workers whose migrations rename.
+    origins: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
 }
 
 impl Store for ObjectStore {
@@ -244,6 +255,7 @@ impl Store for ObjectStore {
             alarms: Arc::new(AlarmIndex::open(root.as_deref())?),
             root,
             changed: Arc::new(Notify::new()),
+            origins: Arc::default(),
         })
     }
 }
@@ -256,6 +268,37 @@ impl ObjectStore {
     /// Completes when an alarm is set (or has run) after this call.
     pub fn alarm_set(&self) -> Notified<'_> {
         self.changed.notified()
+    }
+
+    /// Applies `worker`'s migrations not applied yet to its stored objects
+    /// (none are stored in memory); what it did, for the log.
+    pub fn migrate(
+        &self,
+        worker: &str,
+        migrations: &[migrations::Migration],
+    ) -> Result<Vec<String>, String> {
+        {
+            let mut origins = self.origins.lock().unwrap_or_else(|e| e.into_inner());
+            origins.retain(|(w, _), _| w != worker);
+            for (class, origin) in migrations::origins(migrations) {
+                origins.insert((worker.to_string(), class), origin);
+            }
+        }
+        match &self.root {
+            Some(root) if !migrations.is_empty() => migrations::apply(root, worker, migrations),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The name `worker`'s class `class` goes by in storage and ids: the
+    /// one it was first declared under.
+    fn origin(&self, worker: &str, class: &str) -> String {
+        self.origins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(worker.to_string(), class.to_string()))
+            .cloned()
+            .unwrap_or_else(|| class.to_string())
     }
 
     /// Wakes those waiting on [`ObjectStore::alarm_set`].
@@ -300,10 +343,11 @@ fn op_do_open(
     let store = bindings
         .objects()
         .ok_or_else(|| JsErrorBox::generic("This host keeps no Durable Object storage"))?;
+    let origin = store.origin(&worker, class);
     let db = match &store.root {
         Some(root) => {
             let path = root
-                .join(format!("{worker}-{class}"))
+                .join(format!("{worker}-{origin}"))
                 .join(format!("{id}.sqlite"));
             // An acknowledged write must survive the host being killed, as
             // workerd's do; waiting for the disk on every commit would cap

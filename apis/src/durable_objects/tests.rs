@@ -189,3 +189,39 @@ fn alarms_fire_retry_after_a_throw_and_survive_a_restart() {
         json!({"runs": [{"retryCount": 0, "isRetry": false}], "pending": false})
     );
 }
+
+#[test]
+fn a_renamed_class_keeps_its_objects_and_contradictions_are_refused() {
+    let project = crate::support::copy_case("durable-objects");
+    let dir = project.path().join("counter");
+    let state = tempfile::tempdir().unwrap();
+    let serve = || Isola::serve_in(&[dir.to_str().unwrap()], state.path());
+    let isola = serve();
+    assert_eq!(isola.get("/increment?name=m").json(), json!({"value": 1}));
+    drop(isola);
+    // v3 renames Counter to Tally: the script and binding follow.
+    let config = dir.join("wrangler.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let renamed = toml.replace("class_name = \"Counter\"", "class_name = \"Tally\"")
+        + "\n[[migrations]]\ntag = \"v3\"\nrenamed_classes = [{ from = \"Counter\", to = \"Tally\" }]\n";
+    std::fs::write(&config, &renamed).unwrap();
+    let script = dir.join("worker.js");
+    let js = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(&script, js.replace("class Counter", "class Tally")).unwrap();
+    let isola = serve();
+    assert_eq!(isola.get("/increment?name=m").json(), json!({"value": 2}));
+    assert!(isola.log().contains("v3: renamed class Counter to Tally"), "{}", isola.log());
+    drop(isola);
+    // A binding to a class the migrations renamed away is refused.
+    std::fs::write(&config, renamed.replace("class_name = \"Tally\"", "class_name = \"Counter\"")).unwrap();
+    let refused = crate::support::run(&[
+        "serve",
+        config.to_str().unwrap(),
+        "--port",
+        "0",
+        "--persist-to",
+        state.path().to_str().unwrap(),
+    ]);
+    let said = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(!refused.status.success() && said.contains("class Counter is not declared"), "{said}");
+}

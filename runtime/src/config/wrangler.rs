@@ -14,6 +14,8 @@ use serde::Deserialize;
 
 use std::sync::Arc;
 
+use isola_apis::durable_objects::ObjectBinding;
+use isola_apis::durable_objects::migrations::{self, Migration};
 use isola_apis::services::AssetsBinding;
 use isola_apis::{BINDINGS, Binding};
 
@@ -50,6 +52,8 @@ pub struct WorkerConfig {
     pub bindings: Vec<Arc<dyn Binding>>,
     /// `[triggers] crons`: when the `scheduled` handler runs.
     pub crons: Vec<Schedule>,
+    /// `[[migrations]]` of its Durable Object classes, checked.
+    pub migrations: Vec<Migration>,
     /// `[[rules]]`: which imports are text, data or Wasm modules.
     pub rules: Vec<ModuleRule>,
     /// `[wasm_modules]`, `[text_blobs]`, `[data_blobs]`: files a
@@ -113,9 +117,6 @@ pub struct DevSettings {
 /// Fields of wrangler's schema that only matter when deploying.
 const DEPLOY_ONLY: &[&str] = &[
     "$schema",
-    // Durable Object classes are made as they are exported; migrations'
-    // renames and deletes of stored objects are not applied locally yet.
-    "migrations",
     "account_id",
     "workers_dev",
     "preview_urls",
@@ -329,6 +330,7 @@ impl WorkerConfig {
             limits: LimitsConfig::default(),
             bindings: Vec::new(),
             crons: Vec::new(),
+            migrations: Vec::new(),
             rules: Vec::new(),
             blobs: Vec::new(),
             assets: None,
@@ -383,6 +385,12 @@ impl WorkerConfig {
                 );
             }
         }
+        let objects: Vec<&ObjectBinding> = bindings
+            .iter()
+            .filter_map(|b| b.downcast_ref::<ObjectBinding>())
+            .collect();
+        let migrations = migrations::read(rest.remove("migrations"), &objects)
+            .map_err(|m| ConfigError::new(config_path, m))?;
         let name = raw.name.unwrap_or_else(|| {
             dir.file_name()
                 .and_then(|s| s.to_str())
@@ -411,6 +419,7 @@ impl WorkerConfig {
                 .collect(),
             limits: raw.limits,
             bindings,
+            migrations,
             crons: raw
                 .triggers
                 .crons

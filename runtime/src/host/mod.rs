@@ -61,8 +61,19 @@ impl Host {
             stores,
             config.options.outbound.clone(),
         );
+        let objects = launcher
+            .stores()
+            .get::<ObjectStore>()
+            .map_err(|e| LoadError(format!("Durable Objects: {e}")))?;
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {
+            let name = &entry.config.name;
+            for done in objects
+                .migrate(name, &entry.config.migrations)
+                .map_err(|e| LoadError(format!("{name}: migrations: {e}")))?
+            {
+                tracing::info!("[{name}] migration {done}");
+            }
             let version = entry
                 .config
                 .main
@@ -112,12 +123,7 @@ impl Host {
         for slot in &host.workers {
             tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
         }
-        match host.launcher.stores().get::<ObjectStore>() {
-            Ok(objects) => {
-                tokio::spawn(alarms::run(Arc::downgrade(&host), objects));
-            }
-            Err(error) => tracing::error!("Durable Object alarms will not run: {error}"),
-        }
+        tokio::spawn(alarms::run(Arc::downgrade(&host), objects));
         let dispatch: Weak<dyn Dispatch> = Arc::downgrade(&host) as Weak<Self>;
         host.launcher.pool().services().connect(dispatch);
         Ok(host)
