@@ -225,3 +225,34 @@ fn a_renamed_class_keeps_its_objects_and_contradictions_are_refused() {
     let said = format!("{}{}", refused.stdout, refused.stderr);
     assert!(!refused.status.success() && said.contains("class Counter is not declared"), "{said}");
 }
+
+#[test]
+fn isola_objects_lists_stored_objects_and_queries_one() {
+    let isola = Isola::serve(&[&counter()]);
+    assert_eq!(isola.get("/increment?name=listed").json(), json!({"value": 1}));
+    let id = isola.get("/state?name=listed").json()["id"].as_str().unwrap().to_string();
+    let listed = isola.command(&["objects", "list", "--json"]);
+    assert!(listed.status.success(), "{}", listed.stderr);
+    let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let object = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{id} not in {listed}"));
+    assert_eq!(object["namespace"], "counter-Counter");
+    assert!(object["bytes"].as_u64().unwrap() > 0);
+    let queried = isola.command(&[
+        "objects",
+        "sql",
+        "counter-Counter",
+        &id,
+        "--command",
+        "SELECT n, note FROM log",
+    ]);
+    assert!(queried.status.success(), "{}", queried.stderr);
+    let queried: serde_json::Value = serde_json::from_str(&queried.stdout).unwrap();
+    assert_eq!(queried[0]["results"], json!([{"n": 1, "note": "+1"}]));
+    let missing = isola.command(&["objects", "sql", "counter-Counter", &"0".repeat(64), "--command", "SELECT 1"]);
+    assert!(!missing.status.success() && missing.stderr.contains("no Durable Object"), "{}", missing.stderr);
+}

@@ -213,7 +213,7 @@ fn open(database: &Database) -> anyhow::Result<(D1Binding, D1Database)> {
 }
 
 /// One statement's result as `wrangler d1 execute --json` prints it.
-fn result_json(result: &QueryResult) -> serde_json::Value {
+pub(super) fn result_json(result: &QueryResult) -> serde_json::Value {
     let rows: Vec<serde_json::Value> = result
         .rows
         .iter()

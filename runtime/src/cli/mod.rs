@@ -4,6 +4,7 @@ mod bench;
 mod d1;
 mod dev;
 mod kv;
+mod objects;
 mod reload;
 mod serve;
 mod stats;
@@ -42,6 +43,8 @@ pub enum Command {
     Kv(kv::KvArgs),
     /// Query, migrate and export D1 databases.
     D1(d1::D1Args),
+    /// List stored Durable Objects and query one's database.
+    Objects(objects::ObjectsArgs),
     /// Measure the host: cold starts, memory per isolate.
     Bench(bench::BenchArgs),
 }
@@ -83,6 +86,7 @@ impl Cli {
             Command::Reload(args) => reload::run(args),
             Command::Kv(args) => kv::run(args),
             Command::D1(args) => d1::run(args),
+            Command::Objects(args) => objects::run(args),
             Command::Bench(args) => bench::run(args),
         }
     }
