@@ -22,6 +22,7 @@ import {
 import {
   core,
   primordials,
+  reportUncaught,
   timers,
 } from "ext:isola_global_scope/00_infra.js";
 import { currentInvocation } from "ext:isola_global_scope/30_events.js";
@@ -46,6 +47,7 @@ const {
   PromiseResolve,
   RangeError,
   SafeMap,
+  SafeWeakMap,
   String,
   StringPrototypeSlice,
   SymbolIterator,
@@ -579,6 +581,67 @@ class DurableObjectState {
     this.storage = storage;
   }
 
+  /**
+   * Takes `socket` (the server end of a pair) for the object: its
+   * messages, its close and its errors call the class's `webSocketMessage`,
+   * `webSocketClose` and `webSocketError`, through the object's gates.
+   */
+  acceptWebSocket(socket, tags = []) {
+    const entry = this.#entry;
+    socket.accept();
+    entry.sockets.set(socket, ArrayFrom(tags, String));
+    socket.addEventListener("message", (event) => {
+      const auto = entry.autoResponse;
+      if (auto !== null && event.data === auto.request) {
+        socket.send(auto.response);
+        entry.autoResponded.set(socket, new Date());
+        return;
+      }
+      deliver(entry, (object) => object.webSocketMessage?.(socket, event.data));
+    });
+    socket.addEventListener("close", (event) => {
+      entry.sockets.delete(socket);
+      deliver(
+        entry,
+        (object) => object.webSocketClose?.(socket, event.code, event.reason, event.wasClean),
+      );
+    });
+    socket.addEventListener("error", (event) => {
+      deliver(entry, (object) => object.webSocketError?.(socket, event.error));
+    });
+  }
+
+  /** The sockets the object accepted (with `tag`, when given). */
+  getWebSockets(tag = undefined) {
+    const sockets = [];
+    for (const [socket, tags] of this.#entry.sockets) {
+      if (tag === undefined || tags.includes(String(tag))) {
+        ArrayPrototypePush(sockets, socket);
+      }
+    }
+    return sockets;
+  }
+
+  getTags(socket) {
+    const tags = this.#entry.sockets.get(socket);
+    if (tags === undefined) {
+      throw new TypeError("getTags() takes a WebSocket this object accepted.");
+    }
+    return ArrayFrom(tags);
+  }
+
+  setWebSocketAutoResponse(pair = undefined) {
+    this.#entry.autoResponse = pair ?? null;
+  }
+
+  getWebSocketAutoResponse() {
+    return this.#entry.autoResponse;
+  }
+
+  getWebSocketAutoResponseTimestamp(socket) {
+    return this.#entry.autoResponded.get(socket) ?? null;
+  }
+
   waitUntil(promise) {
     currentInvocation()?.waitUntil(promise);
   }
@@ -608,7 +671,8 @@ function evictLater(key, entry) {
   entry.timer = outsideInvocations(() =>
     setTimeout(() => {
       entry.timer = null;
-      if (entry.active > 0 || live.get(key) !== entry) {
+      // Objects with sockets stay in memory (they are not hibernated).
+      if (entry.active > 0 || entry.sockets.size > 0 || live.get(key) !== entry) {
         return;
       }
       live.delete(key);
@@ -640,6 +704,10 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
       input: new InputGate(),
       active: 0,
       timer: null,
+      sockets: new SafeMap(),
+      autoResponse: null,
+      autoResponded: new SafeWeakMap(),
+      key,
     };
     live.set(key, entry);
     const storage = new DurableObjectStorage(
@@ -656,10 +724,17 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
       throw error;
     }
   }
+  return await enter(entry, () => use(entry.instance));
+}
+
+/**
+ * Runs `run()` as an event of the object: once `blockConcurrencyWhile()`
+ * and the input gate let events in, counted as work that keeps the object
+ * in memory.
+ */
+async function enter(entry, run) {
   entry.active++;
   try {
-    // Held while `blockConcurrencyWhile()` runs, and while the input gate
-    // is closed.
     for (;;) {
       if (entry.gate !== null) {
         await PromisePrototypeCatch(entry.gate, () => {});
@@ -669,11 +744,19 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
         break;
       }
     }
-    return await use(entry.instance);
+    return await run();
   } finally {
     entry.active--;
-    evictLater(key, entry);
+    evictLater(entry.key, entry);
   }
+}
+
+/** Runs a socket's handler on the object; what it throws is logged. */
+function deliver(entry, use) {
+  PromisePrototypeCatch(
+    enter(entry, () => use(entry.instance)),
+    (error) => reportUncaught("Uncaught (in a WebSocket handler)", error),
+  );
 }
 
 setObjectHost(withObject);

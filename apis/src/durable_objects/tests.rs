@@ -256,3 +256,44 @@ fn isola_objects_lists_stored_objects_and_queries_one() {
     let missing = isola.command(&["objects", "sql", "counter-Counter", &"0".repeat(64), "--command", "SELECT 1"]);
     assert!(!missing.status.success() && missing.stderr.contains("no Durable Object"), "{}", missing.stderr);
 }
+
+#[test]
+fn a_chat_room_object_holds_its_clients_sockets() {
+    use tungstenite::{Message, connect};
+
+    let chat = case("durable-objects").join("chat");
+    let isola = Isola::serve(&[chat.to_str().unwrap()]);
+    let url = |user: &str| {
+        isola
+            .url(&format!("/general?user={user}"))
+            .replacen("http://", "ws://", 1)
+    };
+    let read = |socket: &mut tungstenite::WebSocket<_>| match socket.read().unwrap() {
+        Message::Text(text) => text.to_string(),
+        other => panic!("expected text, got {other:?}"),
+    };
+    let open = |user: &str| {
+        let (socket, response) = connect(url(user)).unwrap();
+        if let tungstenite::stream::MaybeTlsStream::Plain(tcp) = socket.get_ref() {
+            tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+        }
+        (socket, response)
+    };
+    // Each socket passes through the front Worker to the room's object.
+    let (mut ada, response) = open("ada");
+    assert_eq!(response.status(), 101);
+    assert_eq!(read(&mut ada), "ada joined (1 here)");
+    let (mut bob, _) = open("bob");
+    assert_eq!(read(&mut bob), "bob joined (2 here)");
+    assert_eq!(read(&mut ada), "bob joined (2 here)");
+    ada.send(Message::text("hello")).unwrap();
+    assert_eq!(read(&mut ada), "ada: hello (#1, tags ada)");
+    assert_eq!(read(&mut bob), "ada: hello (#1, tags ada)");
+    // Answered by the auto-response, not the class.
+    bob.send(Message::text("ping")).unwrap();
+    assert_eq!(read(&mut bob), "pong");
+    bob.close(None).unwrap();
+    while bob.read().is_ok() {}
+    assert_eq!(read(&mut ada), "bob left (1005 )");
+}

@@ -47,6 +47,7 @@ import {
   Response,
   WebSocket,
   WebSocketPair,
+  WebSocketRequestResponsePair,
 } from "ext:isola_websocket/websocket.js";
 import { extendCrypto } from "ext:isola_crypto/crypto.js";
 import { Cache, caches, CacheStorage } from "ext:isola_cache/cache.js";
@@ -383,6 +384,7 @@ const prototypeProperties = {
   URLSearchParams: nonEnumerable(url.URLSearchParams),
   WebSocket: nonEnumerable(WebSocket),
   WebSocketPair: nonEnumerable(WebSocketPair),
+  WebSocketRequestResponsePair: nonEnumerable(WebSocketRequestResponsePair),
   WorkerGlobalScope: nonEnumerable(WorkerGlobalScope),
   WritableStream: nonEnumerable(streams.WritableStream),
   WritableStreamDefaultController: nonEnumerable(

@@ -298,8 +298,14 @@ fn resolve(
     Ok((target, entrypoint, object))
 }
 
-/// What JS gets back: `[status, headers, body resource or null]`.
-type Answer = (u16, Vec<(ByteString, ByteString)>, Option<ResourceId>);
+/// What JS gets back: `[status, headers, body resource or null, WebSocket
+/// resource or null]`.
+type Answer = (
+    u16,
+    Vec<(ByteString, ByteString)>,
+    Option<ResourceId>,
+    Option<ResourceId>,
+);
 
 /// Sends a request to the Worker `service` (its `entrypoint`, when named),
 /// or to its assets, and returns its response.
@@ -366,7 +372,12 @@ async fn op_service_fetch(
             .resource_table
             .add(RequestBodyResource::new(body.boxed()))
     });
-    Ok((parts.status.as_u16(), headers, rid))
+    // A 101 with a socket: the other Worker's end, passed on.
+    let socket = parts
+        .extensions
+        .get::<crate::websocket::Upgrade>()
+        .and_then(|upgrade| crate::websocket::adopt(&mut state.borrow_mut(), upgrade));
+    Ok((parts.status.as_u16(), headers, rid, socket))
 }
 
 /// The response header by which a called Worker marks an RPC answer (its

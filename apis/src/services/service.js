@@ -16,6 +16,7 @@ import {
   streams,
 } from "ext:isola_global_scope/00_infra.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
+import { adopted, Response } from "ext:isola_websocket/websocket.js";
 import { extras, streamResource } from "ext:isola_global_scope/45_rpc_values.js";
 import { hopHeaders, serviceStub } from "ext:isola_global_scope/46_rpc_calls.js";
 import { takeSubrequest, TOO_MANY_SUBREQUESTS } from "ext:isola_global_scope/30_events.js";
@@ -54,7 +55,7 @@ class Fetcher {
         request.headers.set(name, value);
       }
     }
-    const [status, responseHeaders, rid] = await op_service_fetch(
+    const [status, responseHeaders, rid, socket] = await op_service_fetch(
       this.#binding,
       this.#loopback,
       this.#object ?? this.#entrypoint,
@@ -63,6 +64,9 @@ class Fetcher {
       ArrayFrom(request.headers),
       streamResource(request.body),
     );
+    if (socket !== null) {
+      return new Response(null, { status, headers: responseHeaders, webSocket: adopted(socket) });
+    }
     const stream = rid === null || nullBodyStatus(status) ? null : readableStreamForRid(rid);
     return new responseNs.Response(stream, { status, headers: responseHeaders });
   }

@@ -65,7 +65,7 @@ impl Upgrade {
         Self(Arc::new(Mutex::new(Some(link))))
     }
 
-    fn take(&self) -> Option<Link> {
+    pub(crate) fn take(&self) -> Option<Link> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
@@ -76,6 +76,46 @@ struct WebSocketResource {
     incoming: AsyncRefCell<mpsc::Receiver<Message>>,
     /// The host's end, until a response or a connection takes it.
     link: RefCell<Option<Link>>,
+    /// For a socket another Worker answered with ([`adopt`]): this
+    /// resource's own far end, joined to `link` once JS uses the socket
+    /// here rather than returning it in a response of its own.
+    unjoined: RefCell<Option<Link>>,
+}
+
+impl WebSocketResource {
+    /// Joins the adopted socket to this resource, if it is one and JS now
+    /// uses it: its messages are moved both ways until either side ends.
+    fn join(&self) {
+        let Some(own) = self.unjoined.borrow_mut().take() else {
+            return;
+        };
+        let Some(other) = self.link.borrow_mut().take() else {
+            return;
+        };
+        tokio::spawn(forward(own.outgoing, other.incoming));
+        tokio::spawn(forward(other.outgoing, own.incoming));
+    }
+}
+
+async fn forward(mut from: mpsc::UnboundedReceiver<Message>, to: mpsc::Sender<Message>) {
+    while let Some(message) = from.recv().await {
+        let close = matches!(message, Message::Close(_));
+        if to.send(message).await.is_err() || close {
+            return;
+        }
+    }
+}
+
+/// A socket for the `webSocket` of a 101 response another Worker of the
+/// host answered with (a service binding's or a Durable Object's):
+/// returned in a response, it passes through untouched; used here, it is
+/// joined to this isolate.
+pub fn adopt(state: &mut OpState, upgrade: &Upgrade) -> Option<ResourceId> {
+    let link = upgrade.take()?;
+    let (resource, own) = channels();
+    *resource.link.borrow_mut() = Some(link);
+    *resource.unjoined.borrow_mut() = Some(own);
+    Some(state.resource_table.add(resource))
 }
 
 impl Resource for WebSocketResource {
@@ -94,6 +134,7 @@ fn channels() -> (WebSocketResource, Link) {
         outgoing,
         incoming: AsyncRefCell::new(incoming),
         link: RefCell::new(None),
+        unjoined: RefCell::new(None),
     };
     let link = Link {
         outgoing: outgoing_rx,
@@ -114,14 +155,13 @@ fn op_websocket_create(state: &mut OpState) -> ResourceId {
 
 /// The host's end of socket `rid`, for a 101 response.
 pub fn take_link(state: &mut OpState, rid: ResourceId) -> Result<Link, JsErrorBox> {
-    state
+    let socket = state
         .resource_table
         .get::<WebSocketResource>(rid)
-        .map_err(JsErrorBox::from_err)?
-        .link
-        .borrow_mut()
-        .take()
-        .ok_or_else(|| JsErrorBox::type_error("This WebSocket was already returned in a response"))
+        .map_err(JsErrorBox::from_err)?;
+    socket.unjoined.borrow_mut().take();
+    let link = socket.link.borrow_mut().take();
+    link.ok_or_else(|| JsErrorBox::type_error("This WebSocket was already returned in a response"))
 }
 
 fn send(state: &OpState, rid: ResourceId, message: Message) -> Result<(), JsErrorBox> {
@@ -129,6 +169,7 @@ fn send(state: &OpState, rid: ResourceId, message: Message) -> Result<(), JsErro
         .resource_table
         .get::<WebSocketResource>(rid)
         .map_err(JsErrorBox::from_err)?;
+    socket.join();
     // The relay has ended: the peer is gone, and JS hears of it as a close.
     let _ = socket.outgoing.send(message);
     Ok(())
@@ -190,6 +231,7 @@ async fn op_websocket_next(
         .resource_table
         .get::<WebSocketResource>(rid)
         .map_err(JsErrorBox::from_err)?;
+    socket.join();
     let mut incoming = RcRef::map(&socket, |s| &s.incoming).borrow_mut().await;
     loop {
         return Ok(match incoming.recv().await {

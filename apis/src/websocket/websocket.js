@@ -73,6 +73,9 @@ function frameOf(message) {
 class WebSocket extends EventTarget {
   #peer = null;
   #rid = null;
+  /** Another Worker's socket, neither returned nor used here yet. */
+  #adopted = false;
+  #attachment = null;
   #accepted = false;
   #queue = [];
   #readyState = OPEN;
@@ -124,6 +127,16 @@ class WebSocket extends EventTarget {
     return this.#readyState;
   }
 
+  /** Keeps a structured clone of `value` with the socket. */
+  serializeAttachment(value) {
+    this.#attachment = core.serialize(value);
+  }
+
+  /** A copy of what `serializeAttachment()` kept, or null. */
+  deserializeAttachment() {
+    return this.#attachment === null ? null : core.deserialize(this.#attachment);
+  }
+
   get url() {
     return this.#url;
   }
@@ -135,6 +148,10 @@ class WebSocket extends EventTarget {
     }
     if (this.#rid !== null && this.#peer !== null) {
       throw new TypeError("This WebSocket was returned in a response; accept() its pair instead.");
+    }
+    if (this.#adopted) {
+      this.#adopted = false;
+      this.#bindRemote(this.#rid, this);
     }
     this.#accepted = true;
     // Listeners added right after accept() still hear the queued messages.
@@ -244,6 +261,13 @@ class WebSocket extends EventTarget {
 
   /** The host resource for `client`, returned in a response. */
   static handOver(client) {
+    if (client.#adopted) {
+      if (client.#accepted) {
+        throw new TypeError("A WebSocket that was accept()ed cannot be returned in a response.");
+      }
+      client.#adopted = false;
+      return client.#rid;
+    }
     if (client.#rid !== null || client.#peer === null) {
       throw new TypeError("Only the unused end of a WebSocketPair can be returned in a response.");
     }
@@ -251,7 +275,22 @@ class WebSocket extends EventTarget {
       throw new TypeError("A WebSocket that was accept()ed cannot be returned in a response.");
     }
     client.#bindRemote(op_websocket_create(), client.#peer);
+    // What the server end sent before the response goes out first.
+    while (client.#queue.length > 0) {
+      send(client.#rid, ArrayPrototypeShift(client.#queue));
+    }
     return client.#rid;
+  }
+
+  /**
+   * The socket another Worker of the host answered with (resource `rid`):
+   * returned in a response it passes through; accept()ed, it is used here.
+   */
+  static adopted(rid) {
+    const socket = new WebSocket(construct);
+    socket.#rid = rid;
+    socket.#adopted = true;
+    return socket;
   }
 
   /** A socket for an outgoing connection `rid`; its messages wait for accept(). */
@@ -285,10 +324,33 @@ function send(rid, frame) {
   }
 }
 
-const { handOver, connected, pair } = WebSocket;
+const { adopted, handOver, connected, pair } = WebSocket;
+delete WebSocket.adopted;
 delete WebSocket.handOver;
 delete WebSocket.connected;
 delete WebSocket.pair;
+
+/**
+ * A message a Durable Object answers without waking
+ * (`ctx.setWebSocketAutoResponse()`): `request` in, `response` out.
+ */
+class WebSocketRequestResponsePair {
+  #request;
+  #response;
+
+  constructor(request, response) {
+    this.#request = String(request);
+    this.#response = String(response);
+  }
+
+  get request() {
+    return this.#request;
+  }
+
+  get response() {
+    return this.#response;
+  }
+}
 
 class WebSocketPair {
   constructor() {
@@ -363,6 +425,7 @@ function asksForWebSocket(input, init) {
 }
 
 export {
+  adopted,
   asksForWebSocket,
   connectWebSocket,
   handOver,
@@ -370,4 +433,5 @@ export {
   WebSocket,
   webSocketKey,
   WebSocketPair,
+  WebSocketRequestResponsePair,
 };
