@@ -37,6 +37,9 @@ impl Sqlite {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| D1Error::open(path, e))?;
         }
+        // A file made now has nothing to check (new Durable Objects make
+        // one on their first call).
+        let existed = path.exists();
         let conn = Connection::open(path).map_err(|e| D1Error::open(path, e))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| D1Error::open(path, e))?;
@@ -46,7 +49,9 @@ impl Sqlite {
         };
         conn.pragma_update(None, "synchronous", synchronous)
             .map_err(|e| D1Error::open(path, e))?;
-        check_integrity(&conn).map_err(|e| D1Error::open(path, e))?;
+        if existed {
+            check_integrity(&conn).map_err(|e| D1Error::open(path, e))?;
+        }
         Self::configure(conn).map_err(|e| D1Error::open(path, e))
     }
 
