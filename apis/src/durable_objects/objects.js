@@ -414,13 +414,24 @@ class KeyValue {
     this.#rolledBack = true;
   }
 
+  /** Starts keeping writes for a transaction (`transactionSync()`). */
+  begin() {
+    this.#pending = new SafeMap();
+    this.#rolledBack = false;
+  }
+
+  /** Drops a transaction's writes. */
+  abort() {
+    this.#pending = null;
+  }
+
   /** Commits a transaction's writes in one SQLite transaction. */
   commit() {
-    if (this.#rolledBack || this.#pending === null || this.#pending.size === 0) {
-      return;
-    }
     const pending = this.#pending;
     this.#pending = null;
+    if (this.#rolledBack || pending === null || pending.size === 0) {
+      return;
+    }
     const statements = [];
     for (const [key, value] of pending) {
       statements[statements.length] = value === DELETED
@@ -496,6 +507,7 @@ class DurableObjectTransaction extends StorageOperations {
 class DurableObjectStorage extends StorageOperations {
   #handle;
   #gate;
+  #inSync = false;
   #hasAlarmHandler;
   #kv;
   #sql;
@@ -530,8 +542,26 @@ class DurableObjectStorage extends StorageOperations {
     return result;
   }
 
+  /**
+   * Runs `closure` with the key-value writes it makes kept aside, and
+   * committed together once it returns; dropped if it throws.
+   */
   transactionSync(closure) {
-    return closure();
+    if (this.#inSync) {
+      return closure();
+    }
+    this.#inSync = true;
+    this.#kv.begin();
+    try {
+      const result = closure();
+      this.#kv.commit();
+      return result;
+    } catch (error) {
+      this.#kv.abort();
+      throw error;
+    } finally {
+      this.#inSync = false;
+    }
   }
 
   sync() {

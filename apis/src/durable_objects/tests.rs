@@ -52,8 +52,10 @@ fn ids_storage_and_calls_answer_as_workerd_does() {
             "reversed": ["count", "b:1"],
             "deleted": 1,
             "rolledBack": "undo",
+            "syncRolledBack": "undo sync",
             "b": "b",
             "c": "committed",
+            "d": "kept",
         })
     );
     assert_eq!(isola.get("/fetch?name=x").text(), "object x got /hello");

@@ -48,14 +48,26 @@ export class Counter extends DurableObject {
     await storage.transaction(async (txn) => {
       await txn.put("c:1", "committed");
     });
+    let syncRolledBack;
+    try {
+      storage.transactionSync(() => {
+        storage.put("c:1", "not kept");
+        throw new Error("undo sync");
+      });
+    } catch (error) {
+      syncRolledBack = error.message;
+    }
+    storage.transactionSync(() => storage.put("d:1", "kept"));
     return {
       many: [...many],
       listed: [...listed.keys()],
       reversed: [...reversed.keys()],
       deleted,
       rolledBack,
+      syncRolledBack,
       b: await storage.get("b:1"),
       c: await storage.get("c:1"),
+      d: await storage.get("d:1"),
     };
   }
 
