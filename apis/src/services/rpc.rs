@@ -97,6 +97,15 @@ impl Resource for StubResource {
     }
 }
 
+/// The export stub `rid` of this isolate reaches, unless it was disposed.
+fn held(state: &OpState, rid: ResourceId) -> Result<Arc<Export>, JsErrorBox> {
+    state
+        .resource_table
+        .get::<StubResource>(rid)
+        .map(|stub| stub.0.clone())
+        .map_err(|_| JsErrorBox::type_error("RPC stub used after being disposed."))
+}
+
 /// Makes a payload of `bytes` and what `outgoing` names, taking the streams
 /// out of this isolate; `what` names the call in errors.
 pub fn pack(
@@ -127,12 +136,7 @@ pub fn pack(
                     id: n,
                 })
             }
-            _ => state
-                .resource_table
-                .get::<StubResource>(n)
-                .map_err(|_| JsErrorBox::type_error("RPC stub used after being disposed."))?
-                .0
-                .clone(),
+            _ => held(state, n)?,
         });
     }
     let mut streams = Vec::with_capacity(outgoing.streams.len());
@@ -233,12 +237,7 @@ pub(super) async fn op_rpc_stub_call(
 ) -> Result<Vec<u8>, JsErrorBox> {
     let (export, call) = {
         let mut state = state.borrow_mut();
-        let export = state
-            .resource_table
-            .get::<StubResource>(rid)
-            .map_err(|_| JsErrorBox::type_error("RPC stub used after being disposed."))?
-            .0
-            .clone();
+        let export = held(&state, rid)?;
         let args = pack(&mut state, "RPC stub", args, outgoing)?;
         let call = super::Call {
             entrypoint: None,
@@ -286,11 +285,6 @@ pub(super) fn op_rpc_stub_dup(
     state: &mut OpState,
     #[smi] rid: ResourceId,
 ) -> Result<ResourceId, JsErrorBox> {
-    let export = state
-        .resource_table
-        .get::<StubResource>(rid)
-        .map_err(|_| JsErrorBox::type_error("RPC stub used after being disposed."))?
-        .0
-        .clone();
+    let export = held(state, rid)?;
     Ok(state.resource_table.add(StubResource(export)))
 }

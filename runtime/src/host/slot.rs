@@ -326,27 +326,8 @@ impl WorkerSlot {
         if let Some(instance) = self.pick(true) {
             return Ok(instance);
         }
-        let version = self
-            .version()
-            .ok_or_else(|| LoadError(format!("{}: no `main` to run", self.name())))?;
-        let instance = Arc::new(
-            launcher
-                .start(
-                    version.clone(),
-                    self.entry.limits,
-                    self.entry.origin.as_ref(),
-                )
-                .await?,
-        );
-        let mut state = self.lock();
-        if state
-            .version
-            .as_ref()
-            .is_some_and(|v| Arc::ptr_eq(v, &version))
-        {
-            state.instances.push(instance.clone());
-        }
-        Ok(instance)
+        self.launch(launcher, |state, instance| state.instances.push(instance))
+            .await
     }
 
     /// The instance of the Worker's Durable Objects, started on first use
@@ -365,6 +346,18 @@ impl WorkerSlot {
         if let Some(instance) = running(&self.lock()) {
             return Ok(instance);
         }
+        self.launch(launcher, |state, instance| state.objects = Some(instance))
+            .await
+    }
+
+    /// Starts an instance of the current version (the caller holds
+    /// `scaling`); `keep` files it in the state unless a new version took
+    /// over meanwhile.
+    async fn launch(
+        &self,
+        launcher: &Launcher,
+        keep: impl FnOnce(&mut State, Arc<Instance>),
+    ) -> Result<Arc<Instance>, LoadError> {
         let version = self
             .version()
             .ok_or_else(|| LoadError(format!("{}: no `main` to run", self.name())))?;
@@ -383,7 +376,7 @@ impl WorkerSlot {
             .as_ref()
             .is_some_and(|v| Arc::ptr_eq(v, &version))
         {
-            state.objects = Some(instance.clone());
+            keep(&mut state, instance.clone());
         }
         Ok(instance)
     }
