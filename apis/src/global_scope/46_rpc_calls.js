@@ -288,19 +288,31 @@ function member(remote, path) {
     "RpcProperty",
     illegalConstructor,
     (name) => {
-      switch (name) {
-        case "then":
-          return (onFulfilled, onRejected) =>
-            PromisePrototypeThen(send(remote, path, false, []), onFulfilled, onRejected);
-        case "catch":
-          return (onRejected) => PromisePrototypeCatch(send(remote, path, false, []), onRejected);
-        case "finally":
-          return (onFinally) => PromisePrototypeFinally(send(remote, path, false, []), onFinally);
+      if (PROMISE_METHODS.has(name)) {
+        return promiseMethod(name, () => send(remote, path, false, []));
       }
       return typeof name === "symbol" ? undefined : member(remote, [...path, name]);
     },
     (args) => call(remote, path, true, args),
   );
+}
+
+const PROMISE_METHODS = new SafeSet(["then", "catch", "finally"]);
+
+/**
+ * `then`, `catch` or `finally` (`name`) of the promise `settle()` makes
+ * when the method is called: what makes members and RPC promises
+ * awaitable.
+ */
+function promiseMethod(name, settle) {
+  switch (name) {
+    case "then":
+      return (onFulfilled, onRejected) => PromisePrototypeThen(settle(), onFulfilled, onRejected);
+    case "catch":
+      return (onRejected) => PromisePrototypeCatch(settle(), onRejected);
+    default:
+      return (onFinally) => PromisePrototypeFinally(settle(), onFinally);
+  }
 }
 
 /** Calls the method at `path` of `remote`: an RPC promise of the result. */
@@ -321,16 +333,11 @@ function pipelined(promise, path) {
         path.length === 0
           ? promise
           : PromisePrototypeThen(promise, (value) => follow(value, path, false));
-      switch (name) {
-        case "then":
-          return (onFulfilled, onRejected) =>
-            PromisePrototypeThen(result(), onFulfilled, onRejected);
-        case "catch":
-          return (onRejected) => PromisePrototypeCatch(result(), onRejected);
-        case "finally":
-          return (onFinally) => PromisePrototypeFinally(result(), onFinally);
-        case DISPOSE:
-          return () => PromisePrototypeThen(promise, disposeValue, () => {});
+      if (PROMISE_METHODS.has(name)) {
+        return promiseMethod(name, result);
+      }
+      if (name === DISPOSE) {
+        return () => PromisePrototypeThen(promise, disposeValue, () => {});
       }
       return typeof name === "symbol" ? undefined : pipelined(promise, [...path, name]);
     },

@@ -347,14 +347,19 @@ function onCall(id, headers, entrypoint, { 0: exportId, 1: path, 2: apply }, obj
     }
     return serveEntrypoint(() => entrypointReceiver(entrypoint, invocation), path, apply, args);
   });
-  PromisePrototypeThen(answer, ({ ok, encoded }) => {
-    if (invocation.answered) {
-      return;
-    }
-    invocation.answered = true;
-    MapPrototypeDelete(unanswered, id);
-    op_worker_respond_rpc(id, ok, encoded.bytes, extras(encoded));
-  });
+  PromisePrototypeThen(answer, ({ ok, encoded }) =>
+    answerOnce(id, invocation, () => op_worker_respond_rpc(id, ok, encoded.bytes, extras(encoded)))
+  );
+}
+
+/** Sends an answer with `respond()`, unless the invocation has one already. */
+function answerOnce(id, invocation, respond) {
+  if (invocation.answered) {
+    return;
+  }
+  invocation.answered = true;
+  MapPrototypeDelete(unanswered, id);
+  respond();
 }
 
 /**
@@ -373,13 +378,7 @@ function onAlarm(id, headers, object, retryCount) {
   );
   PromisePrototypeThen(
     ran,
-    () => {
-      if (!invocation.answered) {
-        invocation.answered = true;
-        MapPrototypeDelete(unanswered, id);
-        op_worker_respond(id, 200, [], null);
-      }
-    },
+    () => answerOnce(id, invocation, () => op_worker_respond(id, 200, [], null)),
     (error) => fail(id, invocation, error),
   );
 }
