@@ -12,10 +12,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::ObjectBinding;
+use crate::binding::Binding;
 
 /// One `[[migrations]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -39,11 +41,11 @@ pub struct Renamed {
     pub to: String,
 }
 
-/// Reads `[[migrations]]` and checks them, and the namespace `bindings`
-/// of classes this Worker exports, against each other.
+/// Reads `[[migrations]]` and checks them, and the Worker's namespace
+/// bindings to classes it exports, against each other.
 pub fn read(
     value: Option<serde_json::Value>,
-    bindings: &[&ObjectBinding],
+    bindings: &[Arc<dyn Binding>],
 ) -> Result<Vec<Migration>, String> {
     let Some(value) = value else {
         return Ok(Vec::new());
@@ -56,7 +58,10 @@ pub fn read(
     if migrations.is_empty() {
         return Ok(migrations);
     }
-    for (i, binding) in bindings.iter().enumerate() {
+    let objects = bindings
+        .iter()
+        .filter_map(|binding| binding.downcast_ref::<ObjectBinding>());
+    for (i, binding) in objects.enumerate() {
         if binding.script_name.is_none() && !classes.contains(binding.class_name.as_str()) {
             return Err(format!(
                 "`durable_objects.bindings[{i}]`: class {} is not declared by `[[migrations]]` \
@@ -191,7 +196,8 @@ mod tests {
 
     #[test]
     fn contradictions_and_undeclared_classes_are_refused_naming_the_rule() {
-        let read_with = |value, class: &str| read(Some(value), &[&binding(class)]);
+        let bound = |class: &str| [Arc::new(binding(class)) as Arc<dyn Binding>];
+        let read_with = |value, class: &str| read(Some(value), &bound(class));
         let renamed = json!([
             {"tag": "v1", "new_sqlite_classes": ["A"]},
             {"tag": "v2", "renamed_classes": [{"from": "A", "to": "B"}]},
@@ -215,7 +221,7 @@ mod tests {
                 .contains("the tag is used")
         );
         // No migrations at all: classes are used as the Worker exports them.
-        assert!(read(None, &[&binding("A")]).unwrap().is_empty());
+        assert!(read(None, &bound("A")).unwrap().is_empty());
     }
 
     #[test]

@@ -14,7 +14,6 @@ use serde::Deserialize;
 
 use std::sync::Arc;
 
-use isola_apis::durable_objects::ObjectBinding;
 use isola_apis::durable_objects::migrations::{self, Migration};
 use isola_apis::services::AssetsBinding;
 use isola_apis::{BINDINGS, Binding};
@@ -385,11 +384,7 @@ impl WorkerConfig {
                 );
             }
         }
-        let objects: Vec<&ObjectBinding> = bindings
-            .iter()
-            .filter_map(|b| b.downcast_ref::<ObjectBinding>())
-            .collect();
-        let migrations = migrations::read(rest.remove("migrations"), &objects)
+        let migrations = migrations::read(rest.remove("migrations"), &bindings)
             .map_err(|m| ConfigError::new(config_path, m))?;
         let name = raw.name.unwrap_or_else(|| {
             dir.file_name()
