@@ -36,6 +36,7 @@ const {
   ArrayPrototypeJoin,
   ArrayBufferIsView,
   ArrayBufferPrototype,
+  DateNow,
   DatePrototypeGetTime,
   Error,
   NumberIsFinite,
@@ -56,7 +57,7 @@ const {
   Uint8Array,
 } = primordials;
 
-const { clearTimeout, setTimeout, unrefTimer } = timers;
+const { setTimeout, unrefTimer } = timers;
 
 /** How long an object with nothing to do stays in memory. */
 const IDLE_MS = 70_000;
@@ -141,10 +142,6 @@ class InputGate {
 }
 
 // --- Storage ------------------------------------------------------------
-
-function sql(handle, statements) {
-  return op_do_sql(handle, statements);
-}
 
 /** A value as SQLite takes it: blobs as arrays of byte values. */
 function toSql(value) {
@@ -274,12 +271,12 @@ class SqlStorage {
   }
 
   exec(query, ...bindings) {
-    const [result] = sql(this.#handle, [[String(query), ArrayPrototypeMap(bindings, toSql)]]);
+    const [result] = op_do_sql(this.#handle, [[String(query), ArrayPrototypeMap(bindings, toSql)]]);
     return new SqlStorageCursor(result);
   }
 
   get databaseSize() {
-    return sql(this.#handle, [["SELECT 1", []]])[0].meta.size_after;
+    return op_do_sql(this.#handle, [["SELECT 1", []]])[0].meta.size_after;
   }
 }
 
@@ -304,7 +301,7 @@ class KeyValue {
       const value = this.#pending.get(key);
       return value === DELETED ? undefined : decodeValue(value);
     }
-    const { rows } = sql(this.#handle, [["SELECT value FROM _cf_KV WHERE key = ?", [key]]])[0];
+    const { rows } = op_do_sql(this.#handle, [["SELECT value FROM _cf_KV WHERE key = ?", [key]]])[0];
     return rows.length === 0 ? undefined : decodeValue(rows[0][0]);
   }
 
@@ -326,16 +323,11 @@ class KeyValue {
       const encoded = value === DELETED ? DELETED : encodeValue(value);
       if (this.#pending !== null) {
         this.#pending.set(key, encoded);
-      } else if (encoded === DELETED) {
-        statements[statements.length] = ["DELETE FROM _cf_KV WHERE key = ?", [key]];
       } else {
-        statements[statements.length] = [
-          "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)",
-          [key, encoded],
-        ];
+        statements[statements.length] = writing(key, encoded);
       }
     }
-    return statements.length === 0 ? [] : sql(this.#handle, statements);
+    return statements.length === 0 ? [] : op_do_sql(this.#handle, statements);
   }
 
   deleteMany(keys) {
@@ -374,7 +366,7 @@ class KeyValue {
       query += ` WHERE ${ArrayPrototypeJoin(where, " AND ")}`;
     }
     query += options.reverse ? " ORDER BY key DESC" : " ORDER BY key";
-    const stored = sql(this.#handle, [[query, params]])[0].rows;
+    const stored = op_do_sql(this.#handle, [[query, params]])[0].rows;
     const entries = new SafeMap();
     for (const [key, value] of stored) {
       entries.set(key, value);
@@ -407,7 +399,7 @@ class KeyValue {
     if (this.#pending !== null) {
       throw new Error("deleteAll() cannot be called within a transaction.");
     }
-    sql(this.#handle, [["DELETE FROM _cf_KV", []]]);
+    op_do_sql(this.#handle, [["DELETE FROM _cf_KV", []]]);
   }
 
   rollback() {
@@ -434,12 +426,17 @@ class KeyValue {
     }
     const statements = [];
     for (const [key, value] of pending) {
-      statements[statements.length] = value === DELETED
-        ? ["DELETE FROM _cf_KV WHERE key = ?", [key]]
-        : ["INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", [key, value]];
+      statements[statements.length] = writing(key, value);
     }
-    sql(this.#handle, statements);
+    op_do_sql(this.#handle, statements);
   }
+}
+
+/** The statement that stores `encoded` at `key`, or deletes it (DELETED). */
+function writing(key, encoded) {
+  return encoded === DELETED
+    ? ["DELETE FROM _cf_KV WHERE key = ?", [key]]
+    : ["INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", [key, encoded]];
 }
 
 function inRange(key, options) {
@@ -690,24 +687,35 @@ class DurableObjectState {
 }
 
 /**
- * Evicts the object once it has been idle for IDLE_MS. The timer belongs
- * to no invocation (no request waits for it or cancels it) and does not
- * keep a retired isolate running.
+ * Evicts the object once it has been idle for IDLE_MS. One timer per
+ * object, armed when none is (not one per event): when it fires early
+ * it waits out the rest. It belongs to no invocation (no request waits
+ * for it or cancels it) and does not keep a retired isolate running.
  */
-function evictLater(key, entry) {
-  if (entry.timer !== null) {
-    clearTimeout(entry.timer);
+function evictLater(entry) {
+  entry.lastUsed = DateNow();
+  if (entry.timer === null) {
+    evictIn(entry, IDLE_MS);
   }
+}
+
+function evictIn(entry, ms) {
   entry.timer = outsideInvocations(() =>
     setTimeout(() => {
       entry.timer = null;
-      // Objects with sockets stay in memory (they are not hibernated).
-      if (entry.active > 0 || entry.sockets.size > 0 || live.get(key) !== entry) {
+      // Objects with sockets stay in memory (they are not hibernated);
+      // an event that ends arms the timer again.
+      if (entry.active > 0 || entry.sockets.size > 0 || live.get(entry.key) !== entry) {
         return;
       }
-      live.delete(key);
+      const idle = DateNow() - entry.lastUsed;
+      if (idle < IDLE_MS) {
+        evictIn(entry, IDLE_MS - idle);
+        return;
+      }
+      live.delete(entry.key);
       op_do_close(entry.handle);
-    }, IDLE_MS)
+    }, ms)
   );
   unrefTimer(entry.timer);
 }
@@ -734,6 +742,7 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
       input: new InputGate(),
       active: 0,
       timer: null,
+      lastUsed: 0,
       sockets: new SafeMap(),
       autoResponse: null,
       autoResponded: new SafeWeakMap(),
@@ -777,7 +786,7 @@ async function enter(entry, run) {
     return await run();
   } finally {
     entry.active--;
-    evictLater(entry.key, entry);
+    evictLater(entry);
   }
 }
 
