@@ -9,6 +9,7 @@
 //! | [`kv`] | `env.KV`: `KVNamespace` |
 //! | [`d1`] | `env.DB`: `D1Database` |
 //! | [`services`] | `env.AUTH`: a service binding's `Fetcher` |
+//! | [`r2`] | `env.BUCKET`: `R2Bucket` |
 //! | [`durable_objects`] | `env.COUNTER`: `DurableObjectNamespace`, the objects and their storage |
 //! | [`cache`] | `caches`, `Cache`, `CacheStorage` |
 //! | [`html_rewriter`] | `HTMLRewriter` |
@@ -37,6 +38,7 @@ pub mod html_rewriter;
 pub mod kv;
 pub mod node;
 pub mod outbound_tcp;
+pub mod r2;
 pub mod services;
 pub mod sockets;
 pub mod stores;
@@ -53,6 +55,7 @@ pub static BINDINGS: &[&dyn BindingKind] = &[
     &d1::D1Databases,
     &services::Services,
     &durable_objects::DurableObjects,
+    &r2::R2Buckets,
     &unsafe_eval::UnsafeBindings,
 ];
 

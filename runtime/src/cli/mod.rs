@@ -5,6 +5,7 @@ mod d1;
 mod dev;
 mod kv;
 mod objects;
+mod r2;
 mod reload;
 mod serve;
 mod stats;
@@ -45,6 +46,8 @@ pub enum Command {
     D1(d1::D1Args),
     /// List stored Durable Objects and query one's database.
     Objects(objects::ObjectsArgs),
+    /// Create and list R2 buckets; write, read and delete objects.
+    R2(r2::R2Args),
     /// Measure the host: cold starts, memory per isolate.
     Bench(bench::BenchArgs),
 }
@@ -87,6 +90,7 @@ impl Cli {
             Command::Kv(args) => kv::run(args),
             Command::D1(args) => d1::run(args),
             Command::Objects(args) => objects::run(args),
+            Command::R2(args) => r2::run(args),
             Command::Bench(args) => bench::run(args),
         }
     }

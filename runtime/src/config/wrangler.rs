@@ -151,7 +151,6 @@ const UNSUPPORTED: &[&str] = &[
     "build",
     "define",
     "alias",
-    "r2_buckets",
     "queues",
     "site",
     "ai",

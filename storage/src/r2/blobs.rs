@@ -18,6 +18,11 @@ use super::error::ENTITY_TOO_LARGE;
 /// Bytes gathered before a chunk goes to the store.
 const CHUNK: usize = 4 << 20;
 
+/// Bytes read from a file at a time. `object_store`'s own file stream
+/// reads 8 KiB per trip to the blocking pool; one reader thread per body,
+/// a few chunks ahead of its consumer, moves large objects far faster.
+const READ_CHUNK: usize = 256 << 10;
+
 /// What a write stored: its size and digests.
 pub(super) struct Written {
     pub size: u64,
@@ -105,10 +110,12 @@ impl Blobs {
             .get_opts(&Self::path(id), options)
             .await
             .map_err(R2Error::storage)?;
-        Ok(result
-            .into_stream()
-            .map(|chunk| chunk.map_err(|e| e.to_string()))
-            .boxed())
+        match result.payload {
+            object_store::GetResultPayload::File(file, _) => Ok(read_file(file, result.range)),
+            object_store::GetResultPayload::Stream(stream) => {
+                Ok(stream.map(|chunk| chunk.map_err(|e| e.to_string())).boxed())
+            }
+        }
     }
 
     /// Removes every blob that `keep` does not name: those a crash left
@@ -139,4 +146,45 @@ impl Blobs {
             }
         }
     }
+}
+
+/// The bytes of `file` in `range`, read on the blocking pool a few chunks
+/// ahead of whoever consumes them.
+fn read_file(
+    mut file: std::fs::File,
+    range: std::ops::Range<u64>,
+) -> BoxStream<'static, Result<Bytes, String>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        if let Err(error) = file.seek(SeekFrom::Start(range.start)) {
+            let _ = sender.blocking_send(Err(error.to_string()));
+            return;
+        }
+        let mut left = range.end - range.start;
+        while left > 0 {
+            let mut chunk = vec![0; READ_CHUNK.min(left as usize)];
+            let read = match file.read(&mut chunk) {
+                Ok(0) => Err("the object ended early".to_string()),
+                Ok(n) => Ok(n),
+                Err(error) => Err(error.to_string()),
+            };
+            let message = read.map(|n| {
+                chunk.truncate(n);
+                left -= n as u64;
+                Bytes::from(chunk)
+            });
+            let failed = message.is_err();
+            if sender.blocking_send(message).is_err() || failed {
+                return;
+            }
+        }
+    });
+    tokio_stream_from(receiver)
+}
+
+fn tokio_stream_from(
+    mut receiver: tokio::sync::mpsc::Receiver<Result<Bytes, String>>,
+) -> BoxStream<'static, Result<Bytes, String>> {
+    futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)).boxed()
 }
