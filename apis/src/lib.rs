@@ -10,6 +10,7 @@
 //! | [`d1`] | `env.DB`: `D1Database` |
 //! | [`services`] | `env.AUTH`: a service binding's `Fetcher` |
 //! | [`r2`] | `env.BUCKET`: `R2Bucket` |
+//! | [`queues`] | `env.JOBS`: a queue's producer; the `queue` handler's batches |
 //! | [`durable_objects`] | `env.COUNTER`: `DurableObjectNamespace`, the objects and their storage |
 //! | [`cache`] | `caches`, `Cache`, `CacheStorage` |
 //! | [`html_rewriter`] | `HTMLRewriter` |
@@ -38,6 +39,7 @@ pub mod html_rewriter;
 pub mod kv;
 pub mod node;
 pub mod outbound_tcp;
+pub mod queues;
 pub mod r2;
 pub mod services;
 pub mod sockets;
@@ -56,6 +58,7 @@ pub static BINDINGS: &[&dyn BindingKind] = &[
     &services::Services,
     &durable_objects::DurableObjects,
     &r2::R2Buckets,
+    &queues::Queues,
     &unsafe_eval::UnsafeBindings,
 ];
 

@@ -92,7 +92,17 @@ pub type Reply = oneshot::Sender<Outcome>;
 pub enum Event {
     Fetch(Exchange),
     Scheduled(Scheduled),
+    Queue(QueueDelivery),
     Release(u32),
+}
+
+/// A batch of a queue's messages for the `queue` handler. Its outcome is a
+/// response whose body is the handler's report (`queue.js`): whether it
+/// succeeded, and each message's decision.
+pub struct QueueDelivery {
+    pub queue: String,
+    pub messages: Vec<isola_storage::queues::Message>,
+    pub reply: Reply,
 }
 
 /// A run of the `scheduled` handler (a cron trigger). Its outcome is an

@@ -25,6 +25,7 @@ pub mod d1;
 mod error;
 pub mod kv;
 mod memory;
+pub mod queues;
 pub mod r2;
 mod sled_db;
 #[cfg(test)]

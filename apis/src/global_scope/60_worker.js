@@ -51,6 +51,7 @@ import {
   defineNodeGlobals,
 } from "ext:isola_global_scope/90_global_scope.js";
 import { requireNode, setNodeCompat } from "ext:isola_node/node.js";
+import { newMessageBatch, setQueueDefaults } from "ext:isola_queues/queue.js";
 import {
   disallowCodeGeneration,
   evalAllowedDuringStartup,
@@ -239,6 +240,7 @@ function defineGlobalBindings(env) {
 
 let fetchHandler = null;
 let scheduledHandler = null;
+let queueHandler = null;
 
 /** The invocations of requests not answered yet, by exchange id. */
 const unanswered = new SafeMap();
@@ -410,6 +412,36 @@ function onScheduled(id, cron, scheduledTime) {
   );
 }
 
+/**
+ * Runs the queue handler on a batch; once it and its `waitUntil` work are
+ * done, reports whether it succeeded and what it decided for each message
+ * (the host's consumer loop acks, retries or dead-letters them).
+ */
+function onQueue(id, queue, messages) {
+  const invocation = new Invocation();
+  const { batch, report } = newMessageBatch(queue, messages);
+  const answer = (ok) => {
+    invocation.answered = true;
+    op_worker_respond(id, 200, [], JSONStringify({ ok, decisions: report() }));
+  };
+  invocation.failRequest = (error) => {
+    reportUncaught("Uncaught", error);
+    answer(false);
+  };
+  let result;
+  try {
+    result = within(invocation, () => queueHandler(batch, invocation));
+  } catch (error) {
+    invocation.failRequest(error);
+    return;
+  }
+  PromisePrototypeThen(
+    PromisePrototypeThen(PromiseResolve(result), () => invocation.settled()),
+    () => answer(true),
+    (error) => invocation.failRequest(error),
+  );
+}
+
 /** Cancels the work of requests whose clients went away. */
 async function watchAbandoned() {
   for (;;) {
@@ -434,6 +466,8 @@ async function serveLoop() {
       const next = batch[i];
       if (typeof next === "number") {
         releaseExport(next);
+      } else if (next.queue !== undefined) {
+        onQueue(next.id, next.queue, next.messages);
       } else if (next.length === 3) {
         onScheduled(next[0], next[1], next[2]);
       } else {
@@ -484,6 +518,7 @@ export function prepareWorker(isModule, description, subrequestLimit) {
   }
   Invocation.subrequestLimit = subrequestLimit;
   defineCloudflareGlobal(compatibilityFlags);
+  setQueueDefaults(compatibilityDate, compatibilityFlags);
   if (!evalAllowedDuringStartup(compatibilityDate, compatibilityFlags)) {
     disallowCodeGeneration();
   }
@@ -512,12 +547,16 @@ export function startWorker(namespace) {
     }
     fetchHandler = serviceWorkerFetchHandler;
     scheduledHandler = serviceWorkerScheduledHandler;
+    queueHandler = () => {
+      throw new Error("No event listener registered for queue messages.");
+    };
   } else {
     if (namespace.default === undefined) {
       throw new Error(NO_HANDLERS);
     }
     fetchHandler = moduleHandler(namespace.default, env, "fetch");
     scheduledHandler = moduleHandler(namespace.default, env, "scheduled");
+    queueHandler = moduleHandler(namespace.default, env, "queue");
   }
   serveLoop();
   watchAbandoned();

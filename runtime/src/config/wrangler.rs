@@ -15,6 +15,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 use isola_apis::durable_objects::migrations::{self, Migration};
+use isola_apis::queues::Consumer;
 use isola_apis::services::AssetsBinding;
 use isola_apis::{BINDINGS, Binding};
 
@@ -51,6 +52,9 @@ pub struct WorkerConfig {
     pub bindings: Vec<Arc<dyn Binding>>,
     /// `[triggers] crons`: when the `scheduled` handler runs.
     pub crons: Vec<Schedule>,
+    /// `[[queues.consumers]]`: the queues whose messages its `queue`
+    /// handler receives.
+    pub consumers: Vec<Consumer>,
     /// `[[migrations]]` of its Durable Object classes, checked.
     pub migrations: Vec<Migration>,
     /// `[[rules]]`: which imports are text, data or Wasm modules.
@@ -151,7 +155,6 @@ const UNSUPPORTED: &[&str] = &[
     "build",
     "define",
     "alias",
-    "queues",
     "site",
     "ai",
     "browser",
@@ -328,6 +331,7 @@ impl WorkerConfig {
             limits: LimitsConfig::default(),
             bindings: Vec::new(),
             crons: Vec::new(),
+            consumers: Vec::new(),
             migrations: Vec::new(),
             rules: Vec::new(),
             blobs: Vec::new(),
@@ -374,6 +378,8 @@ impl WorkerConfig {
             validate_date(date).map_err(|m| ConfigError::new(config_path, m))?;
         }
         let mut rest = raw.rest;
+        let consumers = isola_apis::queues::consumers(rest.get("queues"))
+            .map_err(|m| ConfigError::new(config_path, m))?;
         let mut bindings = Vec::new();
         for kind in BINDINGS {
             if let Some(entries) = rest.remove(kind.key()) {
@@ -414,6 +420,7 @@ impl WorkerConfig {
             limits: raw.limits,
             bindings,
             migrations,
+            consumers,
             crons: raw
                 .triggers
                 .crons
@@ -736,12 +743,12 @@ LIMITS = { max = 3 }
             (
                 "wrangler.toml",
                 "main = \"index.js\"\naccount_id = \"x\"\nfoo = 1\nbar = 2\n\
-                 [[queues.producers]]\nbinding = \"JOBS\"\nqueue = \"jobs\"\n",
+                 [[vectorize]]\nbinding = \"V\"\nindex_name = \"i\"\n",
             ),
         ]);
         let warnings = WorkerConfig::load(dir.path()).unwrap().warnings();
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].ends_with("`queues` is not supported yet and is ignored"));
+        assert!(warnings[0].ends_with("`vectorize` is not supported yet and is ignored"));
         assert!(
             warnings[1].ends_with("Unexpected fields found in top-level field: \"bar\",\"foo\""),
             "{warnings:?}"

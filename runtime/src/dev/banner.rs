@@ -1,5 +1,5 @@
 //! The start banner: which Worker runs, the bindings its `env` holds (in
-//! the table wrangler prints), its cron triggers.
+//! the table wrangler prints), the queues it consumes, its cron triggers.
 
 use std::fmt::Write;
 
@@ -42,6 +42,21 @@ pub fn banner(config: &WorkerConfig) -> String {
     }
     if let Some(assets) = &config.assets {
         let _ = writeln!(text, "Static assets: {}", assets.directory.display());
+    }
+    for consumer in &config.consumers {
+        let dead_letter = consumer
+            .dead_letter_queue
+            .as_deref()
+            .map(|q| format!(", dead letters to {q}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "Queue consumer: {} (batches of up to {} within {} s, {} retries{dead_letter})",
+            consumer.queue,
+            consumer.max_batch_size,
+            consumer.max_batch_timeout,
+            consumer.max_retries
+        );
     }
     if !config.crons.is_empty() {
         let crons: Vec<&str> = config.crons.iter().map(|c| c.expression.as_str()).collect();

@@ -6,6 +6,7 @@ mod cron;
 mod error_page;
 mod metrics;
 mod origin;
+mod queues;
 mod slot;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ use crate::worker::WorkerVersion;
 use isola_apis::durable_objects::ObjectStore;
 use isola_apis::services::ObjectId;
 use isola_storage::alarms::AlarmOwner;
+use isola_storage::queues::QueueStore;
 use origin::OriginClient;
 use slot::WorkerSlot;
 
@@ -65,6 +67,17 @@ impl Host {
             .stores()
             .get::<ObjectStore>()
             .map_err(|e| LoadError(format!("Durable Objects: {e}")))?;
+        queues::check_consumers(config.workers.iter().map(|entry| {
+            (
+                entry.config.name.as_str(),
+                entry.config.consumers.as_slice(),
+            )
+        }))
+        .map_err(LoadError)?;
+        let queue_store = launcher
+            .stores()
+            .get::<QueueStore>()
+            .map_err(|e| LoadError(format!("Queues: {e}")))?;
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {
             let name = &entry.config.name;
@@ -122,6 +135,11 @@ impl Host {
         });
         for slot in &host.workers {
             tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
+            tokio::spawn(queues::run(
+                Arc::downgrade(&host),
+                slot.clone(),
+                queue_store.clone(),
+            ));
         }
         tokio::spawn(alarms::run(Arc::downgrade(&host), objects));
         let dispatch: Weak<dyn Dispatch> = Arc::downgrade(&host) as Weak<Self>;

@@ -20,7 +20,7 @@ use isola_apis::body::{BodyError, ResponseBody};
 use super::error_page::{RequestSummary, dev_error_response, error_response};
 use crate::assets::{Assets, Head};
 use crate::error::LoadError;
-use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Scheduled};
+use crate::exchange::{Call, Event, Exchange, Failure, Outcome, QueueDelivery, Scheduled};
 use crate::instance::{Instance, Launcher};
 use crate::worker::WorkerVersion;
 
@@ -276,6 +276,38 @@ impl WorkerSlot {
         });
         match self.run(launcher, event, outcome, false).await {
             Outcome::Response(_) => Ok(()),
+            Outcome::Failed { failure, .. } => {
+                self.metrics.failure(failure);
+                Err(failure)
+            }
+        }
+    }
+
+    /// Runs the Worker's `queue` handler on `messages` of `queue`: its
+    /// report, or why it failed.
+    pub async fn queue(
+        &self,
+        launcher: &Launcher,
+        queue: &str,
+        messages: Vec<isola_storage::queues::Message>,
+    ) -> Result<super::queues::Report, Failure> {
+        use http_body_util::BodyExt;
+        let (reply, outcome) = oneshot::channel();
+        let event = Event::Queue(QueueDelivery {
+            queue: queue.to_string(),
+            messages,
+            reply,
+        });
+        match self.run(launcher, event, outcome, false).await {
+            Outcome::Response(response) => {
+                let body = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|_| Failure::Exception)?
+                    .to_bytes();
+                serde_json::from_slice(&body).map_err(|_| Failure::Exception)
+            }
             Outcome::Failed { failure, .. } => {
                 self.metrics.failure(failure);
                 Err(failure)

@@ -13,7 +13,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use deno_core::{AsyncRefCell, ByteString, OpState, RcRef, ResourceId, StringOrBuffer, op2, v8};
+use deno_core::{
+    AsyncRefCell, ByteString, OpState, RcRef, ResourceId, StringOrBuffer, ToJsBuffer, op2, v8,
+};
 use deno_error::JsErrorBox;
 use tokio::sync::mpsc;
 
@@ -23,7 +25,9 @@ use isola_apis::websocket;
 use isola_apis::services::rpc::{self, Outgoing, Payload};
 use isola_apis::services::{ObjectId, RPC_ANSWER};
 
-use crate::exchange::{Call, Event, Exchange, Failure, Outcome, Reply, Rpc, Scheduled};
+use crate::exchange::{
+    Call, Event, Exchange, Failure, Outcome, QueueDelivery, Reply, Rpc, Scheduled,
+};
 use crate::limits::{Limits, Monitor};
 use crate::modules::ModuleSources;
 
@@ -76,8 +80,25 @@ pub enum NewEvent {
     ),
     /// `[id, cron, scheduled time]`.
     Scheduled(u32, String, f64),
+    /// `{ id, queue, messages }`: a batch for the `queue` handler.
+    Queue {
+        id: u32,
+        queue: String,
+        messages: Vec<JsQueueMessage>,
+    },
     /// The id of an exported object no stub reaches any more, alone.
     Release(u32),
+}
+
+/// A queue's message as `queue.js` receives it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsQueueMessage {
+    id: String,
+    timestamp: f64,
+    attempts: u32,
+    content_type: String,
+    body: ToJsBuffer,
 }
 
 /// An RPC call as JS receives it: `[exported object id or null, path,
@@ -210,6 +231,24 @@ impl HostState {
                 scheduled_time,
                 reply,
             }) => NewEvent::Scheduled(self.register(None, reply), cron, scheduled_time),
+            Event::Queue(QueueDelivery {
+                queue,
+                messages,
+                reply,
+            }) => NewEvent::Queue {
+                id: self.register(None, reply),
+                queue,
+                messages: messages
+                    .into_iter()
+                    .map(|m| JsQueueMessage {
+                        id: m.id,
+                        timestamp: m.timestamp as f64,
+                        attempts: m.attempts,
+                        content_type: m.content_type,
+                        body: m.body.into(),
+                    })
+                    .collect(),
+            },
         }
     }
 

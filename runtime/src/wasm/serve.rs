@@ -16,7 +16,7 @@ use isola_apis::WorkerBindings;
 use isola_apis::body::{BodyError, RequestBody, ResponseBody};
 
 use super::{Guest, GuestState, Outgoing};
-use crate::exchange::{Event, Exchange, Failure, Outcome, Serving};
+use crate::exchange::{Event, Exchange, Failure, Outcome, QueueDelivery, Scheduled, Serving};
 use crate::limits::{Limits, Monitor};
 
 /// One guest as it is served: what each of its requests needs.
@@ -56,13 +56,14 @@ pub fn start(
                 Event::Fetch(exchange) => {
                     tokio::spawn(answer(serving.clone(), exchange, busy.clone()));
                 }
-                Event::Scheduled(scheduled) => {
+                Event::Scheduled(Scheduled { reply, .. })
+                | Event::Queue(QueueDelivery { reply, .. }) => {
                     tracing::error!(
                         target: "worker",
-                        "[{}] a Wasm guest has no scheduled handler",
+                        "[{}] a Wasm guest has no scheduled or queue handler",
                         guest.name
                     );
-                    let _ = scheduled.reply.send(Outcome::failed(Failure::Exception));
+                    let _ = reply.send(Outcome::failed(Failure::Exception));
                 }
                 // A guest exports nothing over RPC.
                 Event::Release(_) => {}

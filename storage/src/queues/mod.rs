@@ -1,0 +1,325 @@
+//! Queues: messages sent to a named queue, kept in SQLite until a consumer
+//! acknowledges them, with Cloudflare's size limits, delays, retries and
+//! dead-letter moves.
+//!
+//! A message is committed before `send` returns (WAL, `synchronous =
+//! NORMAL`: it survives the process being killed). A batch taken for
+//! delivery is leased, not removed: only an acknowledgement removes a
+//! message, and leases are cleared when the store opens, so a message in
+//! flight when the host died is delivered again (at least once).
+
+mod limits;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use tokio::sync::Notify;
+
+pub use limits::{
+    MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_DELAY_SECONDS, MAX_MESSAGE_BYTES, QueueError,
+    validate_batch, validate_delay,
+};
+
+/// How long a delivered batch stays leased before its messages may be
+/// taken again (a consumer runs for at most 15 minutes).
+const LEASE_MS: i64 = 15 * 60 * 1000;
+
+/// A message on its way in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub body: Vec<u8>,
+    /// `json`, `text`, `bytes` or `v8`.
+    pub content_type: String,
+    pub delay_seconds: u32,
+}
+
+/// A message as a consumer gets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: String,
+    /// When it was sent, in milliseconds since the epoch.
+    pub timestamp: i64,
+    /// Deliveries so far, this one included.
+    pub attempts: u32,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// A queue's backlog, as `send` reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Backlog {
+    pub backlog_count: u64,
+    pub backlog_bytes: u64,
+    /// Milliseconds since the epoch; 0 when the queue is empty.
+    pub oldest_message_timestamp: i64,
+}
+
+/// What a consumer could deliver now: how many messages are visible, and
+/// since when the oldest has been; or, with none visible, when the next
+/// delayed one will be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readiness {
+    pub visible: u64,
+    pub visible_since: Option<i64>,
+    pub next_visible: Option<i64>,
+}
+
+/// Every queue of one state directory (or of memory).
+#[derive(Clone)]
+pub struct QueueStore {
+    conn: Arc<Mutex<Connection>>,
+    /// Woken when a queue gets a message, by queue name.
+    wakers: Arc<Mutex<HashMap<String, Arc<Notify>>>>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    queue TEXT NOT NULL,
+    body BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    visible_at INTEGER NOT NULL,
+    leased_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at);
+";
+
+fn storage(error: impl std::fmt::Display) -> QueueError {
+    QueueError::Storage(error.to_string())
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl QueueStore {
+    /// The queues kept in `<dir>/queues.sqlite`; messages leased by a
+    /// host that is gone are free again.
+    pub fn open(dir: &Path) -> Result<Self, QueueError> {
+        std::fs::create_dir_all(dir).map_err(storage)?;
+        let path = dir.join("queues.sqlite");
+        let conn = Connection::open(&path)
+            .map_err(|e| QueueError::Storage(format!("cannot open {}: {e}", path.display())))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(storage)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(storage)?;
+        Self::with(conn)
+    }
+
+    /// Queues that live in memory only.
+    pub fn memory() -> Result<Self, QueueError> {
+        Self::with(Connection::open_in_memory().map_err(storage)?)
+    }
+
+    fn with(conn: Connection) -> Result<Self, QueueError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(storage)?;
+        conn.execute_batch(SCHEMA).map_err(storage)?;
+        conn.execute("UPDATE messages SET leased_until = 0", [])
+            .map_err(storage)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            wakers: Arc::default(),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What wakes a consumer of `queue` when a message arrives.
+    pub fn waker(&self, queue: &str) -> Arc<Notify> {
+        self.wakers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(queue.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// Adds `messages` to `queue`, all or none, once they pass the limits;
+    /// returns the queue's backlog after.
+    pub fn send(&self, queue: &str, messages: &[Outgoing]) -> Result<Backlog, QueueError> {
+        validate_batch(messages)?;
+        let now = now_ms();
+        let backlog = {
+            let mut conn = self.conn();
+            let tx = conn.transaction().map_err(storage)?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO messages (id, queue, body, content_type, timestamp, visible_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )
+                    .map_err(storage)?;
+                for message in messages {
+                    let id = format!("{:032x}", rand::random::<u128>());
+                    let visible_at = now + i64::from(message.delay_seconds) * 1000;
+                    insert
+                        .execute(params![
+                            id,
+                            queue,
+                            message.body,
+                            message.content_type,
+                            now,
+                            visible_at
+                        ])
+                        .map_err(storage)?;
+                }
+            }
+            let backlog = backlog(&tx, queue)?;
+            tx.commit().map_err(storage)?;
+            backlog
+        };
+        self.waker(queue).notify_waiters();
+        Ok(backlog)
+    }
+
+    /// The backlog of `queue`.
+    pub fn backlog(&self, queue: &str) -> Result<Backlog, QueueError> {
+        backlog(&self.conn(), queue)
+    }
+
+    /// What a consumer of `queue` could take at `now`.
+    pub fn readiness(&self, queue: &str, now: i64) -> Result<Readiness, QueueError> {
+        let conn = self.conn();
+        let (visible, visible_since): (i64, Option<i64>) = conn
+            .query_row(
+                "SELECT count(*), min(visible_at) FROM messages \
+                 WHERE queue = ?1 AND visible_at <= ?2 AND leased_until <= ?2",
+                params![queue, now],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(storage)?;
+        let next_visible: Option<i64> = conn
+            .query_row(
+                "SELECT min(max(visible_at, leased_until)) FROM messages \
+                 WHERE queue = ?1 AND (visible_at > ?2 OR leased_until > ?2)",
+                params![queue, now],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(storage)?
+            .flatten();
+        Ok(Readiness {
+            visible: visible as u64,
+            visible_since,
+            next_visible,
+        })
+    }
+
+    /// Leases up to `max` visible messages of `queue`, oldest first, and
+    /// counts this delivery in their attempts.
+    pub fn take(&self, queue: &str, max: usize, now: i64) -> Result<Vec<Message>, QueueError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(storage)?;
+        let taken: Vec<Message> = {
+            let mut select = tx
+                .prepare_cached(
+                    "UPDATE messages SET attempts = attempts + 1, leased_until = ?3 \
+                     WHERE seq IN (SELECT seq FROM messages WHERE queue = ?1 AND visible_at <= ?2 \
+                     AND leased_until <= ?2 ORDER BY visible_at, seq LIMIT ?4) \
+                     RETURNING id, timestamp, attempts, content_type, body, seq",
+                )
+                .map_err(storage)?;
+            let rows = select
+                .query_map(params![queue, now, now + LEASE_MS, max as i64], |r| {
+                    Ok((
+                        r.get::<_, i64>(5)?,
+                        Message {
+                            id: r.get(0)?,
+                            timestamp: r.get(1)?,
+                            attempts: r.get(2)?,
+                            content_type: r.get(3)?,
+                            body: r.get(4)?,
+                        },
+                    ))
+                })
+                .map_err(storage)?;
+            let mut taken: Vec<(i64, Message)> = rows.collect::<Result<_, _>>().map_err(storage)?;
+            taken.sort_by_key(|(seq, _)| *seq);
+            taken.into_iter().map(|(_, m)| m).collect()
+        };
+        tx.commit().map_err(storage)?;
+        Ok(taken)
+    }
+
+    /// Removes acknowledged messages.
+    pub fn ack(&self, ids: &[String]) -> Result<(), QueueError> {
+        self.each(ids, "DELETE FROM messages WHERE id = ?1", None)
+    }
+
+    /// Makes messages visible again after `delay_seconds`.
+    pub fn retry(&self, ids: &[String], delay_seconds: u32) -> Result<(), QueueError> {
+        let at = now_ms() + i64::from(delay_seconds) * 1000;
+        self.each(
+            ids,
+            "UPDATE messages SET leased_until = 0, visible_at = ?2 WHERE id = ?1",
+            Some(at),
+        )
+    }
+
+    /// Moves messages to the queue `to`, as new there (no attempts), keeping
+    /// their ids and timestamps.
+    pub fn move_to(&self, ids: &[String], to: &str) -> Result<(), QueueError> {
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction().map_err(storage)?;
+            for id in ids {
+                tx.execute(
+                    "UPDATE messages SET queue = ?2, attempts = 0, leased_until = 0, \
+                     visible_at = ?3 WHERE id = ?1",
+                    params![id, to, now_ms()],
+                )
+                .map_err(storage)?;
+            }
+            tx.commit().map_err(storage)?;
+        }
+        self.waker(to).notify_waiters();
+        Ok(())
+    }
+
+    fn each(&self, ids: &[String], sql: &str, value: Option<i64>) -> Result<(), QueueError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(storage)?;
+        {
+            let mut statement = tx.prepare_cached(sql).map_err(storage)?;
+            for id in ids {
+                match value {
+                    Some(value) => statement.execute(params![id, value]),
+                    None => statement.execute(params![id]),
+                }
+                .map_err(storage)?;
+            }
+        }
+        tx.commit().map_err(storage)
+    }
+}
+
+fn backlog(conn: &Connection, queue: &str) -> Result<Backlog, QueueError> {
+    conn.query_row(
+        "SELECT count(*), total(length(body)), min(timestamp) FROM messages WHERE queue = ?1",
+        [queue],
+        |r| {
+            Ok(Backlog {
+                backlog_count: r.get::<_, i64>(0)? as u64,
+                backlog_bytes: r.get::<_, f64>(1)? as u64,
+                oldest_message_timestamp: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+            })
+        },
+    )
+    .map_err(storage)
+}
