@@ -9,7 +9,11 @@
 //! - [`cache`]: the Cache API's responses over [`cache::CacheBackend`].
 //! - [`d1`]: D1 over [`d1::D1Backend`], with D1's results, errors, export
 //!   and migrations (Durable Objects' storage runs on it too);
-//! - [`alarms`]: when Durable Objects' alarms are due.
+//! - [`alarms`]: when Durable Objects' alarms are due;
+//! - [`r2`]: R2 buckets, bytes in an `object_store` store (files, or
+//!   memory) and metadata in SQLite;
+//! - [`queues`]: Queues' messages, leases, retries and dead-letter moves,
+//!   in SQLite.
 //!
 //! Backends today: KV and caches share one sled database per state
 //! directory (`sled_db`), or live in memory (`memory`); D1 runs on SQLite,

@@ -5,7 +5,7 @@
 //! - `queue.js`: the producer (workerd's content types and errors) and
 //!   the consumer's `MessageBatch` and `Message`, with workerd's rules for
 //!   calls to `ack`/`retry` after one another;
-//! - [`ops`]: `op_queue_send`;
+//! - [`ops`] holds `op_queue_send`;
 //! - the store: [`isola_storage::queues`]; the host's consumer loop, which
 //!   batches, delivers, retries and moves to dead-letter queues, is
 //!   `runtime/src/host/queues.rs`.
@@ -55,7 +55,14 @@ pub struct Consumer {
     pub dead_letter_queue: Option<String>,
     /// Seconds before a retried message is delivered again.
     pub retry_delay: u32,
+    /// How many batches may be in delivery at once.
+    pub max_concurrency: usize,
 }
+
+/// Batches in delivery at once when `max_concurrency` is not set: the
+/// consumer scales up to this many while full batches wait, as Cloudflare
+/// scales consumers with the backlog.
+pub const DEFAULT_CONCURRENCY: usize = 10;
 
 #[derive(Deserialize, Default)]
 struct RawQueues {
@@ -87,8 +94,7 @@ struct RawConsumer {
     max_retries: Option<u32>,
     dead_letter_queue: Option<String>,
     retry_delay: Option<f64>,
-    #[allow(dead_code, reason = "batches of one queue are delivered one at a time")]
-    max_concurrency: Option<serde_json::Value>,
+    max_concurrency: Option<usize>,
     #[allow(
         dead_code,
         reason = "accepted as wrangler accepts it; for pull consumers only"
@@ -139,7 +145,12 @@ pub fn consumers(value: Option<&serde_json::Value>) -> Result<Vec<Consumer>, Str
                     c.queue
                 ));
             }
+            let max_concurrency = c.max_concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+            if !(1..=250).contains(&max_concurrency) {
+                return Err(format!("{at}.max_concurrency must be from 1 to 250"));
+            }
             Ok(Consumer {
+                max_concurrency,
                 queue: c.queue,
                 max_batch_size,
                 max_batch_timeout,

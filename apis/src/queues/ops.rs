@@ -1,7 +1,7 @@
-//! `op_queue_send`, behind a producer's `send` and `sendBatch`
-//! (`queue.js`). The bodies arrive serialised, end to end in one buffer;
-//! the store checks Cloudflare's limits and commits them off the isolate's
-//! thread.
+//! The producer's ops (`queue.js`): `op_queue_send`, behind `send` and
+//! `sendBatch`, and `op_queue_metrics`. The bodies arrive serialised, end
+//! to end in one buffer; the store checks Cloudflare's limits and commits
+//! them off the isolate's thread.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -49,10 +49,24 @@ pub async fn op_queue_send(
         .map_err(|e| JsErrorBox::generic(e.to_string()))
 }
 
+/// The backlog of the producer's queue.
+#[op2]
+#[serde]
+pub async fn op_queue_metrics(
+    state: Rc<RefCell<OpState>>,
+    #[string] binding: String,
+) -> Result<Backlog, JsErrorBox> {
+    let producer: Producer = WorkerBindings::bound(&state, &binding, "queue")?;
+    tokio::task::spawn_blocking(move || producer.store.backlog(&producer.queue))
+        .await
+        .map_err(|e| JsErrorBox::generic(e.to_string()))?
+        .map_err(|e| JsErrorBox::generic(e.to_string()))
+}
+
 deno_core::extension!(
     isola_queues,
     deps = [isola_global_scope],
-    ops = [op_queue_send],
+    ops = [op_queue_send, op_queue_metrics],
     esm_entry_point = "ext:isola_queues/queue.js",
     esm = [dir "src/queues", "queue.js"],
 );

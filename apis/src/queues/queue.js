@@ -7,7 +7,7 @@
 // recorded with workerd's rules for one after another, and reported back
 // to the host's consumer loop when the handler is done.
 
-import { op_queue_send } from "ext:core/ops";
+import { op_queue_metrics, op_queue_send } from "ext:core/ops";
 import { core, encoding, primordials } from "ext:isola_global_scope/00_infra.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
 
@@ -169,7 +169,7 @@ export class WorkerQueue {
   }
 
   async metrics() {
-    return metricsOf(await op_queue_send(this.#binding, new Uint8Array(0), [])).metadata.metrics;
+    return metricsOf(await op_queue_metrics(this.#binding)).metadata.metrics;
   }
 }
 

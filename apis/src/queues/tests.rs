@@ -109,7 +109,7 @@ fn every_content_type_arrives_as_sent_and_limits_hold() {
     );
     assert_eq!(
         errors["metrics"],
-        json!({"ok": {"count": "number", "bytes": "number", "oldest": true}})
+        json!({"ok": {"count": "number", "bytes": "number", "oldest": true, "direct": "number"}})
     );
 }
 

@@ -129,4 +129,24 @@ mod tests {
         );
         assert!(!text.contains("s3cret"));
     }
+
+    #[test]
+    fn shows_queue_producers_and_consumers() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.js"), "export default {}").unwrap();
+        std::fs::write(
+            dir.path().join("wrangler.toml"),
+            "main = \"index.js\"\n[[queues.producers]]\nbinding = \"JOBS\"\nqueue = \"jobs\"\n\
+             [[queues.consumers]]\nqueue = \"jobs\"\ndead_letter_queue = \"dead\"\n",
+        )
+        .unwrap();
+        let text = banner(&WorkerConfig::load(dir.path()).unwrap());
+        assert!(text.contains("env.JOBS (jobs)  Queue"), "{text}");
+        assert!(
+            text.contains(
+                "Queue consumer: jobs (batches of up to 10 within 5 s, 3 retries, dead letters to dead)"
+            ),
+            "{text}"
+        );
+    }
 }

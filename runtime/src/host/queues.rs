@@ -3,8 +3,9 @@
 //! timeout, delivers the batch to the Worker's `queue` handler, and then
 //! acknowledges, retries or dead-letters each message by what the handler
 //! decided. A message nobody decided on is acknowledged when the handler
-//! succeeded and retried when it threw. Batches of one queue are
-//! delivered one at a time.
+//! succeeded and retried when it threw. While full batches wait, up to
+//! `max_concurrency` are in delivery at once; a partial batch goes only
+//! when none is.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -63,20 +64,25 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Delivers `consumer`'s queue until the Worker is swapped or the host
-/// goes.
+/// goes; deliveries under way then finish first.
 async fn consume(host: Weak<Host>, slot: Arc<WorkerSlot>, store: QueueStore, consumer: Consumer) {
     let swapped = slot.swapped();
     tokio::pin!(swapped);
     swapped.as_mut().enable();
     let waker = store.waker(&consumer.queue);
     let timeout_ms = (consumer.max_batch_timeout * 1000.0) as i64;
+    let mut deliveries = tokio::task::JoinSet::new();
     loop {
         let arrived = waker.notified();
         tokio::pin!(arrived);
         arrived.as_mut().enable();
         let now = now_ms();
-        let (queue, reader) = (consumer.queue.clone(), store.clone());
-        let ready = match blocking(move || reader.readiness(&queue, now)).await {
+        let (queue, reader, enough) = (
+            consumer.queue.clone(),
+            store.clone(),
+            consumer.max_batch_size,
+        );
+        let ready = match blocking(move || reader.readiness(&queue, now, enough)).await {
             Ok(ready) => ready,
             Err(error) => {
                 tracing::error!("queue {}: {error}", consumer.queue);
@@ -84,27 +90,33 @@ async fn consume(host: Weak<Host>, slot: Arc<WorkerSlot>, store: QueueStore, con
                 continue;
             }
         };
-        let due = if ready.visible >= consumer.max_batch_size as u64 {
+        let full = ready.visible >= consumer.max_batch_size as u64;
+        let due = if full {
             Some(now)
         } else if let Some(since) = ready.visible_since {
             Some(since + timeout_ms)
         } else {
             ready.next_visible
         };
-        if due.is_some_and(|due| due <= now) {
+        let room = deliveries.len() < consumer.max_concurrency;
+        if room && due.is_some_and(|due| due <= now) && (full || deliveries.is_empty()) {
             let Some(host) = host.upgrade() else {
-                return;
+                break;
             };
-            deliver(&host, &slot, &store, &consumer).await;
+            deliveries.spawn(deliver(host, slot.clone(), store.clone(), consumer.clone()));
             continue;
         }
-        let wait = due.map_or(IDLE, |due| Duration::from_millis((due - now) as u64));
+        let wait = due
+            .filter(|_| room)
+            .map_or(IDLE, |due| Duration::from_millis((due - now).max(0) as u64));
         tokio::select! {
             () = &mut arrived => {}
             () = tokio::time::sleep(wait) => {}
-            () = &mut swapped => return,
+            Some(_) = deliveries.join_next(), if !deliveries.is_empty() => {}
+            () = &mut swapped => break,
         }
     }
+    while deliveries.join_next().await.is_some() {}
 }
 
 /// What becomes of a message after its delivery.
@@ -116,7 +128,7 @@ enum Fate {
 }
 
 /// Delivers one batch and settles each of its messages.
-async fn deliver(host: &Host, slot: &WorkerSlot, store: &QueueStore, consumer: &Consumer) {
+async fn deliver(host: Arc<Host>, slot: Arc<WorkerSlot>, store: QueueStore, consumer: Consumer) {
     let (queue, taker, max) = (
         consumer.queue.clone(),
         store.clone(),
@@ -157,7 +169,7 @@ async fn deliver(host: &Host, slot: &WorkerSlot, store: &QueueStore, consumer: &
         .into_iter()
         .map(|message| {
             let decision = decisions.get(&message.id);
-            let fate = fate(consumer, &message, ok, decision);
+            let fate = fate(&consumer, &message, ok, decision);
             (message, fate)
         })
         .collect();
@@ -168,7 +180,7 @@ async fn deliver(host: &Host, slot: &WorkerSlot, store: &QueueStore, consumer: &
         fates.len(),
         started.elapsed().as_millis()
     );
-    if let Err(error) = settle(store.clone(), consumer, fates).await {
+    if let Err(error) = settle(store, &consumer, fates).await {
         tracing::error!("queue {}: {error}", consumer.queue);
     }
 }
@@ -250,7 +262,7 @@ async fn settle(
             store.retry(&ids, delay)?;
         }
         if let Some(to) = dead_letter.filter(|_| !dead.is_empty()) {
-            store.move_to(&dead, &to)?;
+            store.move_to(&dead, &queue, &to)?;
         }
         Ok(())
     })

@@ -73,7 +73,7 @@ pub struct Readiness {
 /// Every queue of one state directory (or of memory).
 #[derive(Clone)]
 pub struct QueueStore {
-    conn: Arc<Mutex<Connection>>,
+    state: Arc<Mutex<State>>,
     /// Woken when a queue gets a message, by queue name.
     wakers: Arc<Mutex<HashMap<String, Arc<Notify>>>>,
 }
@@ -84,14 +84,48 @@ CREATE TABLE IF NOT EXISTS messages (
     id TEXT NOT NULL UNIQUE,
     queue TEXT NOT NULL,
     body BLOB NOT NULL,
+    size INTEGER NOT NULL,
     content_type TEXT NOT NULL,
     timestamp INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     visible_at INTEGER NOT NULL,
     leased_until INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at);
+CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at, leased_until);
+CREATE INDEX IF NOT EXISTS messages_backlog ON messages (queue, timestamp, size);
 ";
+
+/// The connection, and each queue's message count and bytes, kept as
+/// messages come and go so that `send` need not count its backlog.
+struct State {
+    conn: Connection,
+    counts: HashMap<String, (u64, u64)>,
+}
+
+impl State {
+    fn count(&mut self, queue: &str, messages: i64, bytes: i64) {
+        let entry = self.counts.entry(queue.to_string()).or_default();
+        entry.0 = entry.0.saturating_add_signed(messages);
+        entry.1 = entry.1.saturating_add_signed(bytes);
+    }
+
+    fn backlog(&self, queue: &str) -> Result<Backlog, QueueError> {
+        let (count, bytes) = self.counts.get(queue).copied().unwrap_or_default();
+        let oldest: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT min(timestamp) FROM messages WHERE queue = ?1",
+                [queue],
+                |r| r.get(0),
+            )
+            .map_err(storage)?;
+        Ok(Backlog {
+            backlog_count: count,
+            backlog_bytes: bytes,
+            oldest_message_timestamp: oldest.unwrap_or(0),
+        })
+    }
+}
 
 fn storage(error: impl std::fmt::Display) -> QueueError {
     QueueError::Storage(error.to_string())
@@ -130,14 +164,28 @@ impl QueueStore {
         conn.execute_batch(SCHEMA).map_err(storage)?;
         conn.execute("UPDATE messages SET leased_until = 0", [])
             .map_err(storage)?;
+        let counts = {
+            let mut statement = conn
+                .prepare("SELECT queue, count(*), total(size) FROM messages GROUP BY queue")
+                .map_err(storage)?;
+            let rows = statement
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        (r.get::<_, i64>(1)? as u64, r.get::<_, f64>(2)? as u64),
+                    ))
+                })
+                .map_err(storage)?;
+            rows.collect::<Result<_, _>>().map_err(storage)?
+        };
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            state: Arc::new(Mutex::new(State { conn, counts })),
             wakers: Arc::default(),
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// What wakes a consumer of `queue` when a message arrives.
@@ -156,13 +204,13 @@ impl QueueStore {
         validate_batch(messages)?;
         let now = now_ms();
         let backlog = {
-            let mut conn = self.conn();
-            let tx = conn.transaction().map_err(storage)?;
+            let mut state = self.state();
+            let tx = state.conn.transaction().map_err(storage)?;
             {
                 let mut insert = tx
                     .prepare_cached(
-                        "INSERT INTO messages (id, queue, body, content_type, timestamp, visible_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "INSERT INTO messages (id, queue, body, size, content_type, timestamp, \
+                         visible_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     )
                     .map_err(storage)?;
                 for message in messages {
@@ -173,6 +221,7 @@ impl QueueStore {
                             id,
                             queue,
                             message.body,
+                            message.body.len() as i64,
                             message.content_type,
                             now,
                             visible_at
@@ -180,9 +229,10 @@ impl QueueStore {
                         .map_err(storage)?;
                 }
             }
-            let backlog = backlog(&tx, queue)?;
             tx.commit().map_err(storage)?;
-            backlog
+            let bytes: usize = messages.iter().map(|m| m.body.len()).sum();
+            state.count(queue, messages.len() as i64, bytes as i64);
+            state.backlog(queue)?
         };
         self.waker(queue).notify_waiters();
         Ok(backlog)
@@ -190,22 +240,29 @@ impl QueueStore {
 
     /// The backlog of `queue`.
     pub fn backlog(&self, queue: &str) -> Result<Backlog, QueueError> {
-        backlog(&self.conn(), queue)
+        self.state().backlog(queue)
     }
 
-    /// What a consumer of `queue` could take at `now`.
-    pub fn readiness(&self, queue: &str, now: i64) -> Result<Readiness, QueueError> {
-        let conn = self.conn();
+    /// What a consumer of `queue` could take at `now`, counting visible
+    /// messages up to `enough` (a full batch).
+    pub fn readiness(&self, queue: &str, now: i64, enough: usize) -> Result<Readiness, QueueError> {
+        let state = self.state();
+        let conn = &state.conn;
         let (visible, visible_since): (i64, Option<i64>) = conn
             .query_row(
-                "SELECT count(*), min(visible_at) FROM messages \
-                 WHERE queue = ?1 AND visible_at <= ?2 AND leased_until <= ?2",
-                params![queue, now],
+                "SELECT count(*), min(visible_at) FROM (SELECT visible_at FROM messages \
+                 WHERE queue = ?1 AND visible_at <= ?2 AND leased_until <= ?2 \
+                 ORDER BY visible_at LIMIT ?3)",
+                params![queue, now, enough as i64],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .map_err(storage)?;
-        let next_visible: Option<i64> = conn
-            .query_row(
+        // Only asked when nothing is visible: then the rows looked at are
+        // the delayed ones and the few in flight.
+        let next_visible: Option<i64> = if visible > 0 {
+            None
+        } else {
+            conn.query_row(
                 "SELECT min(max(visible_at, leased_until)) FROM messages \
                  WHERE queue = ?1 AND (visible_at > ?2 OR leased_until > ?2)",
                 params![queue, now],
@@ -213,7 +270,8 @@ impl QueueStore {
             )
             .optional()
             .map_err(storage)?
-            .flatten();
+            .flatten()
+        };
         Ok(Readiness {
             visible: visible as u64,
             visible_since,
@@ -224,8 +282,8 @@ impl QueueStore {
     /// Leases up to `max` visible messages of `queue`, oldest first, and
     /// counts this delivery in their attempts.
     pub fn take(&self, queue: &str, max: usize, now: i64) -> Result<Vec<Message>, QueueError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(storage)?;
+        let mut state = self.state();
+        let tx = state.conn.transaction().map_err(storage)?;
         let taken: Vec<Message> = {
             let mut select = tx
                 .prepare_cached(
@@ -259,67 +317,75 @@ impl QueueStore {
 
     /// Removes acknowledged messages.
     pub fn ack(&self, ids: &[String]) -> Result<(), QueueError> {
-        self.each(ids, "DELETE FROM messages WHERE id = ?1", None)
+        let mut state = self.state();
+        let tx = state.conn.transaction().map_err(storage)?;
+        let mut removed = Vec::with_capacity(ids.len());
+        {
+            let mut delete = tx
+                .prepare_cached("DELETE FROM messages WHERE id = ?1 RETURNING queue, size")
+                .map_err(storage)?;
+            for id in ids {
+                let row: Option<(String, i64)> = delete
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+                    .map_err(storage)?;
+                removed.extend(row);
+            }
+        }
+        tx.commit().map_err(storage)?;
+        for (queue, size) in removed {
+            state.count(&queue, -1, -size);
+        }
+        Ok(())
     }
 
     /// Makes messages visible again after `delay_seconds`.
     pub fn retry(&self, ids: &[String], delay_seconds: u32) -> Result<(), QueueError> {
         let at = now_ms() + i64::from(delay_seconds) * 1000;
-        self.each(
-            ids,
-            "UPDATE messages SET leased_until = 0, visible_at = ?2 WHERE id = ?1",
-            Some(at),
-        )
-    }
-
-    /// Moves messages to the queue `to`, as new there (no attempts), keeping
-    /// their ids and timestamps.
-    pub fn move_to(&self, ids: &[String], to: &str) -> Result<(), QueueError> {
+        let mut state = self.state();
+        let tx = state.conn.transaction().map_err(storage)?;
         {
-            let mut conn = self.conn();
-            let tx = conn.transaction().map_err(storage)?;
-            for id in ids {
-                tx.execute(
-                    "UPDATE messages SET queue = ?2, attempts = 0, leased_until = 0, \
-                     visible_at = ?3 WHERE id = ?1",
-                    params![id, to, now_ms()],
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE messages SET leased_until = 0, visible_at = ?2 WHERE id = ?1",
                 )
                 .map_err(storage)?;
-            }
-            tx.commit().map_err(storage)?;
-        }
-        self.waker(to).notify_waiters();
-        Ok(())
-    }
-
-    fn each(&self, ids: &[String], sql: &str, value: Option<i64>) -> Result<(), QueueError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(storage)?;
-        {
-            let mut statement = tx.prepare_cached(sql).map_err(storage)?;
             for id in ids {
-                match value {
-                    Some(value) => statement.execute(params![id, value]),
-                    None => statement.execute(params![id]),
-                }
-                .map_err(storage)?;
+                update.execute(params![id, at]).map_err(storage)?;
             }
         }
         tx.commit().map_err(storage)
     }
-}
 
-fn backlog(conn: &Connection, queue: &str) -> Result<Backlog, QueueError> {
-    conn.query_row(
-        "SELECT count(*), total(length(body)), min(timestamp) FROM messages WHERE queue = ?1",
-        [queue],
-        |r| {
-            Ok(Backlog {
-                backlog_count: r.get::<_, i64>(0)? as u64,
-                backlog_bytes: r.get::<_, f64>(1)? as u64,
-                oldest_message_timestamp: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-            })
-        },
-    )
-    .map_err(storage)
+    /// Moves messages of queue `from` to the queue `to`, as new there (no
+    /// attempts), keeping their ids and timestamps.
+    pub fn move_to(&self, ids: &[String], from: &str, to: &str) -> Result<(), QueueError> {
+        {
+            let mut state = self.state();
+            let tx = state.conn.transaction().map_err(storage)?;
+            let mut moved = Vec::with_capacity(ids.len());
+            {
+                let mut update = tx
+                    .prepare_cached(
+                        "UPDATE messages SET queue = ?2, attempts = 0, leased_until = 0, \
+                         visible_at = ?3 WHERE id = ?1 AND queue = ?4 RETURNING size",
+                    )
+                    .map_err(storage)?;
+                for id in ids {
+                    let size: Option<i64> = update
+                        .query_row(params![id, to, now_ms(), from], |r| r.get(0))
+                        .optional()
+                        .map_err(storage)?;
+                    moved.extend(size);
+                }
+            }
+            tx.commit().map_err(storage)?;
+            for size in moved {
+                state.count(from, -1, -size);
+                state.count(to, 1, size);
+            }
+        }
+        self.waker(to).notify_waiters();
+        Ok(())
+    }
 }

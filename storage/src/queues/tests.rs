@@ -19,11 +19,16 @@ fn messages_are_leased_retried_and_acknowledged() {
         .unwrap();
     assert_eq!((backlog.backlog_count, backlog.backlog_bytes), (3, 7));
     let now = now_ms();
-    let ready = store.readiness("jobs", now).unwrap();
+    let ready = store.readiness("jobs", now, 10).unwrap();
     assert_eq!(ready.visible, 2);
-    assert!(ready.next_visible.unwrap() >= now + 59_000);
 
     let batch = store.take("jobs", 10, now).unwrap();
+    let ready = store.readiness("jobs", now, 10).unwrap();
+    assert_eq!(ready.visible, 0);
+    assert!(
+        (now + 59_000..now + 61_000).contains(&ready.next_visible.unwrap()),
+        "the delayed message comes next, before the lease ends"
+    );
     let bodies: Vec<_> = batch.iter().map(|m| m.body.clone()).collect();
     assert_eq!(bodies, [b"a".to_vec(), b"b".to_vec()]);
     assert_eq!(batch[0].attempts, 1);
@@ -37,7 +42,10 @@ fn messages_are_leased_retried_and_acknowledged() {
         (again[0].id.clone(), again[0].attempts),
         (batch[1].id.clone(), 2)
     );
-    store.move_to(&[again[0].id.clone()], "dead").unwrap();
+    store
+        .move_to(&[again[0].id.clone()], "jobs", "dead")
+        .unwrap();
+    assert_eq!(store.backlog("dead").unwrap().backlog_count, 1);
     let dead = store.take("dead", 10, now_ms()).unwrap();
     assert_eq!(
         (dead[0].attempts, dead[0].timestamp),

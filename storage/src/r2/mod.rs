@@ -338,6 +338,13 @@ impl Bucket {
     {
         validate_key(key)?;
         validate_metadata(&options.custom_metadata)?;
+        // Conditions that fail now spare the write; they are checked again
+        // when the object is recorded, against whatever is there then.
+        if let Some(only_if) = &options.only_if
+            && !only_if.hold_for(self.row(key).await?.as_ref().map(|row| &row.info))
+        {
+            return Ok(None);
+        }
         let version = random_id();
         let digests = Digests::for_checking(&options.checksums);
         let written = self

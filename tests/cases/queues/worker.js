@@ -58,6 +58,7 @@ const scenarios = {
           count: typeof m.backlogCount,
           bytes: typeof m.backlogBytes,
           oldest: m.oldestMessageTimestamp instanceof Date,
+          direct: typeof (await env.JOBS.metrics()).backlogCount,
         };
       }),
     };
