@@ -106,8 +106,11 @@ async fn consume(host: Weak<Host>, slot: Arc<WorkerSlot>, store: QueueStore, con
             deliveries.spawn(deliver(host, slot.clone(), store.clone(), consumer.clone()));
             continue;
         }
+        // With a delivery under way, a partial batch waits for it to end
+        // (or for the batch to fill); a full one waits for room.
+        let timed = room && (full || deliveries.is_empty());
         let wait = due
-            .filter(|_| room)
+            .filter(|_| timed)
             .map_or(IDLE, |due| Duration::from_millis((due - now).max(0) as u64));
         tokio::select! {
             () = &mut arrived => {}
@@ -224,19 +227,19 @@ async fn settle(
     let dead_letter = consumer.dead_letter_queue.clone();
     blocking(move || {
         let mut acks = Vec::new();
-        let mut retries: HashMap<u32, Vec<String>> = HashMap::new();
+        let mut retries: HashMap<u32, Vec<i64>> = HashMap::new();
         let mut dead = Vec::new();
         for (message, fate) in fates {
             let attempts = message.attempts;
             let plural = if attempts == 1 { "" } else { "s" };
             match fate {
-                Fate::Ack => acks.push(message.id),
+                Fate::Ack => acks.push(message.seq),
                 Fate::Retry(delay) => {
                     tracing::debug!(
                         "Retrying message \"{}\" on queue \"{queue}\"...",
                         message.id
                     );
-                    retries.entry(delay).or_default().push(message.id);
+                    retries.entry(delay).or_default().push(message.seq);
                 }
                 Fate::DeadLetter => {
                     tracing::warn!(
@@ -245,7 +248,7 @@ async fn settle(
                         message.id,
                         dead_letter.as_deref().unwrap_or_default()
                     );
-                    dead.push(message.id);
+                    dead.push(message.seq);
                 }
                 Fate::Drop => {
                     tracing::warn!(
@@ -253,7 +256,7 @@ async fn settle(
                          attempt{plural}!",
                         message.id
                     );
-                    acks.push(message.id);
+                    acks.push(message.seq);
                 }
             }
         }

@@ -41,6 +41,8 @@ pub struct Outgoing {
 /// A message as a consumer gets it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
+    /// Where the store keeps it: what `ack`, `retry` and `move_to` take.
+    pub seq: i64,
     pub id: String,
     /// When it was sent, in milliseconds since the epoch.
     pub timestamp: i64,
@@ -81,7 +83,7 @@ pub struct QueueStore {
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     queue TEXT NOT NULL,
     body BLOB NOT NULL,
     size INTEGER NOT NULL,
@@ -91,8 +93,8 @@ CREATE TABLE IF NOT EXISTS messages (
     visible_at INTEGER NOT NULL,
     leased_until INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at, leased_until);
-CREATE INDEX IF NOT EXISTS messages_backlog ON messages (queue, timestamp, size);
+CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at);
+CREATE INDEX IF NOT EXISTS messages_by_age ON messages (queue, timestamp);
 ";
 
 /// The connection, and each queue's message count and bytes, kept as
@@ -298,6 +300,7 @@ impl QueueStore {
                     Ok((
                         r.get::<_, i64>(5)?,
                         Message {
+                            seq: r.get(5)?,
                             id: r.get(0)?,
                             timestamp: r.get(1)?,
                             attempts: r.get(2)?,
@@ -315,18 +318,18 @@ impl QueueStore {
         Ok(taken)
     }
 
-    /// Removes acknowledged messages.
-    pub fn ack(&self, ids: &[String]) -> Result<(), QueueError> {
+    /// Removes acknowledged messages (by [`Message::seq`]).
+    pub fn ack(&self, seqs: &[i64]) -> Result<(), QueueError> {
         let mut state = self.state();
         let tx = state.conn.transaction().map_err(storage)?;
-        let mut removed = Vec::with_capacity(ids.len());
+        let mut removed = Vec::with_capacity(seqs.len());
         {
             let mut delete = tx
-                .prepare_cached("DELETE FROM messages WHERE id = ?1 RETURNING queue, size")
+                .prepare_cached("DELETE FROM messages WHERE seq = ?1 RETURNING queue, size")
                 .map_err(storage)?;
-            for id in ids {
+            for seq in seqs {
                 let row: Option<(String, i64)> = delete
-                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()
                     .map_err(storage)?;
                 removed.extend(row);
@@ -340,18 +343,18 @@ impl QueueStore {
     }
 
     /// Makes messages visible again after `delay_seconds`.
-    pub fn retry(&self, ids: &[String], delay_seconds: u32) -> Result<(), QueueError> {
+    pub fn retry(&self, seqs: &[i64], delay_seconds: u32) -> Result<(), QueueError> {
         let at = now_ms() + i64::from(delay_seconds) * 1000;
         let mut state = self.state();
         let tx = state.conn.transaction().map_err(storage)?;
         {
             let mut update = tx
                 .prepare_cached(
-                    "UPDATE messages SET leased_until = 0, visible_at = ?2 WHERE id = ?1",
+                    "UPDATE messages SET leased_until = 0, visible_at = ?2 WHERE seq = ?1",
                 )
                 .map_err(storage)?;
-            for id in ids {
-                update.execute(params![id, at]).map_err(storage)?;
+            for seq in seqs {
+                update.execute(params![seq, at]).map_err(storage)?;
             }
         }
         tx.commit().map_err(storage)
@@ -359,21 +362,21 @@ impl QueueStore {
 
     /// Moves messages of queue `from` to the queue `to`, as new there (no
     /// attempts), keeping their ids and timestamps.
-    pub fn move_to(&self, ids: &[String], from: &str, to: &str) -> Result<(), QueueError> {
+    pub fn move_to(&self, seqs: &[i64], from: &str, to: &str) -> Result<(), QueueError> {
         {
             let mut state = self.state();
             let tx = state.conn.transaction().map_err(storage)?;
-            let mut moved = Vec::with_capacity(ids.len());
+            let mut moved = Vec::with_capacity(seqs.len());
             {
                 let mut update = tx
                     .prepare_cached(
                         "UPDATE messages SET queue = ?2, attempts = 0, leased_until = 0, \
-                         visible_at = ?3 WHERE id = ?1 AND queue = ?4 RETURNING size",
+                         visible_at = ?3 WHERE seq = ?1 AND queue = ?4 RETURNING size",
                     )
                     .map_err(storage)?;
-                for id in ids {
+                for seq in seqs {
                     let size: Option<i64> = update
-                        .query_row(params![id, to, now_ms(), from], |r| r.get(0))
+                        .query_row(params![seq, to, now_ms(), from], |r| r.get(0))
                         .optional()
                         .map_err(storage)?;
                     moved.extend(size);

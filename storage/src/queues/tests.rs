@@ -34,17 +34,15 @@ fn messages_are_leased_retried_and_acknowledged() {
     assert_eq!(batch[0].attempts, 1);
     // Leased: not taken twice.
     assert!(store.take("jobs", 10, now).unwrap().is_empty());
-    store.ack(&[batch[0].id.clone()]).unwrap();
-    store.retry(&[batch[1].id.clone()], 0).unwrap();
+    store.ack(&[batch[0].seq]).unwrap();
+    store.retry(&[batch[1].seq], 0).unwrap();
     let again = store.take("jobs", 10, now_ms()).unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(
         (again[0].id.clone(), again[0].attempts),
         (batch[1].id.clone(), 2)
     );
-    store
-        .move_to(&[again[0].id.clone()], "jobs", "dead")
-        .unwrap();
+    store.move_to(&[again[0].seq], "jobs", "dead").unwrap();
     assert_eq!(store.backlog("dead").unwrap().backlog_count, 1);
     let dead = store.take("dead", 10, now_ms()).unwrap();
     assert_eq!(
