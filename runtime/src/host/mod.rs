@@ -74,9 +74,15 @@ impl Host {
             )
         }))
         .map_err(LoadError)?;
-        let queue_store = launcher
-            .stores()
-            .get::<QueueStore>()
+        // Opened only for a host with consumers (producers open it when
+        // their bindings are prepared).
+        let consumes = config
+            .workers
+            .iter()
+            .any(|w| !w.config.consumers.is_empty());
+        let queue_store = consumes
+            .then(|| launcher.stores().get::<QueueStore>())
+            .transpose()
             .map_err(|e| LoadError(format!("Queues: {e}")))?;
         let mut workers = Vec::with_capacity(config.workers.len());
         for entry in config.workers {
@@ -135,11 +141,13 @@ impl Host {
         });
         for slot in &host.workers {
             tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
-            tokio::spawn(queues::run(
-                Arc::downgrade(&host),
-                slot.clone(),
-                queue_store.clone(),
-            ));
+            if let Some(store) = &queue_store {
+                tokio::spawn(queues::run(
+                    Arc::downgrade(&host),
+                    slot.clone(),
+                    store.clone(),
+                ));
+            }
         }
         tokio::spawn(alarms::run(Arc::downgrade(&host), objects));
         let dispatch: Weak<dyn Dispatch> = Arc::downgrade(&host) as Weak<Self>;
