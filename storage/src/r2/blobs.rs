@@ -118,14 +118,21 @@ impl Blobs {
         }
     }
 
-    /// Removes every blob that `keep` does not name: those a crash left
-    /// between writing a blob and recording it.
-    pub async fn sweep(&self, keep: &std::collections::HashSet<String>) -> Result<usize, R2Error> {
+    /// Removes every blob written before `before` that `keep` does not
+    /// name: those a crash left between writing a blob and recording it.
+    /// Blobs written since are writes under way, whose rows may not exist
+    /// yet.
+    pub async fn sweep(
+        &self,
+        keep: &std::collections::HashSet<String>,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, R2Error> {
         let mut listed = self.store.list(Some(&Path::from("blobs")));
         let mut orphans = Vec::new();
         while let Some(meta) = listed.next().await {
             let meta = meta.map_err(R2Error::storage)?;
             if let Some(id) = meta.location.filename()
+                && meta.last_modified < before
                 && !keep.contains(id)
             {
                 orphans.push(id.to_string());

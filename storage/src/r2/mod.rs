@@ -176,9 +176,10 @@ impl R2Store {
             meta: Meta::open(Some(&root.join("meta.sqlite")))?,
             blobs: Blobs::new(Arc::new(local)),
         };
+        let opened = chrono::Utc::now();
         let keep = store.meta.referenced_blobs()?;
         let blobs = store.blobs.clone();
-        let sweep = async move { blobs.sweep(&keep).await };
+        let sweep = async move { blobs.sweep(&keep, opened).await };
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
                 handle.spawn(sweep);
