@@ -28,7 +28,7 @@ use deno_core::{OpState, op2};
 use deno_error::JsErrorBox;
 use hmac::{Hmac, Mac};
 use isola_storage::alarms::{AlarmIndex, AlarmOwner};
-use isola_storage::d1::{D1Database, Durability, QueryResult, Statement, Value};
+use isola_storage::d1::{D1Database, Durability, QueryResult, SavepointStep, Statement, Value};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
@@ -100,6 +100,7 @@ deno_core::extension!(
         op_do_check_id,
         op_do_open,
         op_do_sql,
+        op_do_savepoint,
         op_do_close,
         op_do_set_alarm,
         op_do_get_alarm,
@@ -357,10 +358,10 @@ fn op_do_open(
         None => D1Database::memory(),
     }
     .map_err(|e| JsErrorBox::generic(format!("Durable Object {class} {id}: {e}")))?;
-    db.run(&Statement::new(
+    db.batch_as_host(&[Statement::new(
         "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID",
         Vec::new(),
-    ))
+    )])
     .map_err(|e| JsErrorBox::generic(format!("Durable Object {class} {id}: {e}")))?;
     if !state.has::<OpenObjects>() {
         state.put(OpenObjects::default());
@@ -386,22 +387,47 @@ fn op_do_close(state: &mut OpState, #[smi] handle: u32) {
 }
 
 /// Runs `statements` on an object's database, in one transaction, and
-/// returns each one's result.
+/// returns each one's result: the Worker's SQL (`sql.exec`), or, with
+/// `as_host`, the key-value API's own statements on `_cf_KV`, which the
+/// Worker's SQL cannot reach.
 #[op2]
 #[serde]
 fn op_do_sql(
     state: &mut OpState,
     #[smi] handle: u32,
     #[serde] statements: Vec<(String, Vec<Value>)>,
+    as_host: bool,
 ) -> Result<Vec<QueryResult>, JsErrorBox> {
     let object = open_object(state, handle)?;
     let statements: Vec<Statement> = statements
         .into_iter()
         .map(|(sql, params)| Statement::new(sql, params))
         .collect();
-    object
+    let results = if as_host {
+        object.db.batch_as_host(&statements)
+    } else {
+        object.db.batch(&statements)
+    };
+    results.map_err(|e| JsErrorBox::generic(e.to_string()))
+}
+
+/// Begins (0), releases (1) or rolls back (2) the savepoint around a
+/// `transactionSync()`: the SQL and key-value writes made inside it commit
+/// or roll back together.
+#[op2(fast)]
+fn op_do_savepoint(
+    state: &mut OpState,
+    #[smi] handle: u32,
+    #[smi] step: u32,
+) -> Result<(), JsErrorBox> {
+    let step = match step {
+        0 => SavepointStep::Begin,
+        1 => SavepointStep::Release,
+        _ => SavepointStep::RollBack,
+    };
+    open_object(state, handle)?
         .db
-        .batch(&statements)
+        .savepoint(step)
         .map_err(|e| JsErrorBox::generic(e.to_string()))
 }
 

@@ -16,6 +16,7 @@ import {
   op_do_get_alarm,
   op_do_open,
   op_do_set_alarm,
+  op_do_savepoint,
   op_do_sql,
   op_void_async_deferred,
 } from "ext:core/ops";
@@ -51,6 +52,7 @@ const {
   SafeWeakMap,
   String,
   StringPrototypeSlice,
+  StringPrototypeStartsWith,
   SymbolIterator,
   TypeError,
   TypedArrayPrototypeGetBuffer,
@@ -262,6 +264,8 @@ class SqlStorageCursor {
   }
 }
 
+const D1_PREFIX = "D1_ERROR: ";
+
 /** `ctx.storage.sql`. */
 class SqlStorage {
   #handle;
@@ -271,14 +275,29 @@ class SqlStorage {
   }
 
   exec(query, ...bindings) {
-    const [result] = op_do_sql(this.#handle, [[String(query), ArrayPrototypeMap(bindings, toSql)]]);
+    let result;
+    try {
+      [result] = op_do_sql(this.#handle, [[String(query), ArrayPrototypeMap(bindings, toSql)]], false);
+    } catch (error) {
+      // workerd words an object's SQL errors as SQLite does, without D1's
+      // prefix: `no such table: x: SQLITE_ERROR`.
+      if (StringPrototypeStartsWith(error?.message ?? "", D1_PREFIX)) {
+        throw new Error(StringPrototypeSlice(error.message, D1_PREFIX.length));
+      }
+      throw error;
+    }
     return new SqlStorageCursor(result);
   }
 
   get databaseSize() {
-    return op_do_sql(this.#handle, [["SELECT 1", []]])[0].meta.size_after;
+    return op_do_sql(this.#handle, [["SELECT 1", []]], false)[0].meta.size_after;
   }
 }
+
+/** The steps of the savepoint around `transactionSync()` (`op_do_savepoint`). */
+const SAVEPOINT_BEGIN = 0;
+const SAVEPOINT_RELEASE = 1;
+const SAVEPOINT_ROLL_BACK = 2;
 
 /** Where a transaction keeps its writes until it commits. */
 const DELETED = Symbol("deleted");
@@ -301,7 +320,7 @@ class KeyValue {
       const value = this.#pending.get(key);
       return value === DELETED ? undefined : decodeValue(value);
     }
-    const { rows } = op_do_sql(this.#handle, [["SELECT value FROM _cf_KV WHERE key = ?", [key]]])[0];
+    const { rows } = op_do_sql(this.#handle, [["SELECT value FROM _cf_KV WHERE key = ?", [key]]], true)[0];
     return rows.length === 0 ? undefined : decodeValue(rows[0][0]);
   }
 
@@ -327,7 +346,7 @@ class KeyValue {
         statements[statements.length] = writing(key, encoded);
       }
     }
-    return statements.length === 0 ? [] : op_do_sql(this.#handle, statements);
+    return statements.length === 0 ? [] : op_do_sql(this.#handle, statements, true);
   }
 
   deleteMany(keys) {
@@ -366,7 +385,7 @@ class KeyValue {
       query += ` WHERE ${ArrayPrototypeJoin(where, " AND ")}`;
     }
     query += options.reverse ? " ORDER BY key DESC" : " ORDER BY key";
-    const stored = op_do_sql(this.#handle, [[query, params]])[0].rows;
+    const stored = op_do_sql(this.#handle, [[query, params]], true)[0].rows;
     const entries = new SafeMap();
     for (const [key, value] of stored) {
       entries.set(key, value);
@@ -399,22 +418,11 @@ class KeyValue {
     if (this.#pending !== null) {
       throw new Error("deleteAll() cannot be called within a transaction.");
     }
-    op_do_sql(this.#handle, [["DELETE FROM _cf_KV", []]]);
+    op_do_sql(this.#handle, [["DELETE FROM _cf_KV", []]], true);
   }
 
   rollback() {
     this.#rolledBack = true;
-  }
-
-  /** Starts keeping writes for a transaction (`transactionSync()`). */
-  begin() {
-    this.#pending = new SafeMap();
-    this.#rolledBack = false;
-  }
-
-  /** Drops a transaction's writes. */
-  abort() {
-    this.#pending = null;
   }
 
   /** Commits a transaction's writes in one SQLite transaction. */
@@ -428,7 +436,7 @@ class KeyValue {
     for (const [key, value] of pending) {
       statements[statements.length] = writing(key, value);
     }
-    op_do_sql(this.#handle, statements);
+    op_do_sql(this.#handle, statements, true);
   }
 }
 
@@ -540,21 +548,21 @@ class DurableObjectStorage extends StorageOperations {
   }
 
   /**
-   * Runs `closure` with the key-value writes it makes kept aside, and
-   * committed together once it returns; dropped if it throws.
+   * Runs `closure` inside a savepoint: its SQL and key-value writes commit
+   * together once it returns, and are rolled back if it throws.
    */
   transactionSync(closure) {
     if (this.#inSync) {
       return closure();
     }
     this.#inSync = true;
-    this.#kv.begin();
+    op_do_savepoint(this.#handle, SAVEPOINT_BEGIN);
     try {
       const result = closure();
-      this.#kv.commit();
+      op_do_savepoint(this.#handle, SAVEPOINT_RELEASE);
       return result;
     } catch (error) {
-      this.#kv.abort();
+      op_do_savepoint(this.#handle, SAVEPOINT_ROLL_BACK);
       throw error;
     } finally {
       this.#inSync = false;

@@ -53,6 +53,9 @@ fn ids_storage_and_calls_answer_as_workerd_does() {
             "deleted": 1,
             "rolledBack": "undo",
             "syncRolledBack": "undo sync",
+            "notes": [2],
+            "e": null,
+            "hidden": "access to _cf_KV.key is prohibited: SQLITE_AUTH",
             "b": "b",
             "c": "committed",
             "d": "kept",
@@ -255,6 +258,17 @@ fn isola_objects_lists_stored_objects_and_queries_one() {
     assert!(queried.status.success(), "{}", queried.stderr);
     let queried: serde_json::Value = serde_json::from_str(&queried.stdout).unwrap();
     assert_eq!(queried[0]["results"], json!([{"n": 1, "note": "+1"}]));
+    // The operator reads the key-value pairs a Worker's SQL cannot.
+    let pairs = isola.command(&[
+        "objects",
+        "sql",
+        "counter-Counter",
+        &id,
+        "--command",
+        "SELECT count(*) AS pairs FROM _cf_KV",
+    ]);
+    assert!(pairs.status.success(), "{}", pairs.stderr);
+    assert!(pairs.stdout.contains("\"pairs\""), "{}", pairs.stdout);
     let missing = isola.command(&["objects", "sql", "counter-Counter", &"0".repeat(64), "--command", "SELECT 1"]);
     assert!(!missing.status.success() && missing.stderr.contains("no Durable Object"), "{}", missing.stderr);
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use isola_storage::alarms::AlarmIndex;
-use isola_storage::d1::{D1Database, Durability};
+use isola_storage::d1::{D1Database, Durability, Statement};
 
 use super::StateArgs;
 use super::d1::result_json;
@@ -31,7 +31,7 @@ pub enum ObjectsCommand {
         state: StateArgs,
     },
     /// Run SQL on one object's database (its key-value pairs are the
-    /// `_cf_KV` table) and print the results as JSON.
+    /// `_cf_KV` table) and print the last statement's results as JSON.
     Sql {
         /// The namespace, `<worker>-<class>`, as `list` names it.
         namespace: String,
@@ -96,7 +96,8 @@ pub fn run(args: ObjectsArgs) -> anyhow::Result<()> {
             );
             let db = D1Database::open_with(&path, Durability::Process)
                 .with_context(|| format!("cannot open {}", path.display()))?;
-            let results = db.script(&command)?;
+            // The host's rights, so that `_cf_KV` can be read.
+            let results = db.batch_as_host(&[Statement::new(command, Vec::new())])?;
             let value = serde_json::Value::Array(results.iter().map(result_json).collect());
             println!("{}", serde_json::to_string_pretty(&value)?);
         }

@@ -3,7 +3,9 @@
 //! (ATTACH and DETACH, extensions, temporary objects, PRAGMAs that read or
 //! change files, locking or the connection), so a Worker can neither open
 //! another Worker's database nor create files. SQLite words the refusal as
-//! D1 does, `not authorized: SQLITE_AUTH`.
+//! D1 does, `not authorized: SQLITE_AUTH`. Tables named `_cf_…` are the
+//! host's (a Durable Object's key-value pairs live in `_cf_KV`): a Worker's
+//! SQL can neither read nor change them.
 //!
 //! SQLite asks the authorizer nothing when it prepares `VACUUM INTO`, so
 //! [`check_statement`] refuses that by its text. Extension loading is also
@@ -147,7 +149,33 @@ fn worker_may(context: &AuthContext<'_>) -> bool {
     }
 }
 
+/// Whether `action` touches a table of the host's own (`_cf_…`, as D1 and
+/// Durable Objects reserve the prefix: a Durable Object's `_cf_KV`).
+fn touches_reserved(action: &AuthAction<'_>) -> bool {
+    let table = match *action {
+        AuthAction::Read { table_name, .. }
+        | AuthAction::Insert { table_name }
+        | AuthAction::Update { table_name, .. }
+        | AuthAction::Delete { table_name }
+        | AuthAction::CreateTable { table_name }
+        | AuthAction::DropTable { table_name }
+        | AuthAction::AlterTable { table_name, .. }
+        | AuthAction::CreateIndex { table_name, .. }
+        | AuthAction::DropIndex { table_name, .. }
+        | AuthAction::CreateTrigger { table_name, .. }
+        | AuthAction::DropTrigger { table_name, .. }
+        | AuthAction::Analyze { table_name } => table_name,
+        _ => return false,
+    };
+    table
+        .get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("_cf_"))
+}
+
 fn worker_action_may(action: &AuthAction<'_>) -> bool {
+    if touches_reserved(action) {
+        return false;
+    }
     match *action {
         AuthAction::Select
         | AuthAction::Recursive

@@ -119,6 +119,30 @@ pub trait D1Backend: Send + Sync {
 
     /// The database as a SQLite file's bytes.
     fn dump(&self) -> Result<Vec<u8>, D1Error>;
+
+    /// Runs `statements` as [`batch`](Self::batch) does, with the host's
+    /// rights: for SQL the host writes itself, on tables no Worker may
+    /// touch (a Durable Object's `_cf_KV`). Nothing a Worker wrote may run
+    /// this way.
+    fn batch_as_host(
+        &self,
+        statements: &[Statement],
+        limits: &Limits,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<QueryResult>, D1Error>;
+
+    /// Takes a step of the one savepoint that may span several calls (a
+    /// Durable Object's `transactionSync`): calls made while it is open
+    /// commit or roll back with it.
+    fn savepoint(&self, step: SavepointStep) -> Result<(), D1Error>;
+}
+
+/// A step of [`D1Backend::savepoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SavepointStep {
+    Begin,
+    Release,
+    RollBack,
 }
 
 /// A handle on one D1 database. Clones share the database; the limits and
@@ -228,6 +252,22 @@ impl D1Database {
             return Err(D1Error::NoStatements);
         }
         Ok(results)
+    }
+
+    /// Runs `statements` in one transaction with the host's rights (see
+    /// [`D1Backend::batch_as_host`]).
+    pub fn batch_as_host(&self, statements: &[Statement]) -> Result<Vec<QueryResult>, D1Error> {
+        if statements.is_empty() {
+            return Err(D1Error::NoStatements);
+        }
+        self.backend
+            .batch_as_host(statements, &self.limits, self.cancel.as_ref())
+    }
+
+    /// Takes a step of the savepoint that spans calls (see
+    /// [`D1Backend::savepoint`]).
+    pub fn savepoint(&self, step: SavepointStep) -> Result<(), D1Error> {
+        self.backend.savepoint(step)
     }
 
     /// The database file's bytes, as `D1Database.dump()` returns them.

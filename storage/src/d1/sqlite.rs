@@ -16,7 +16,7 @@ use rusqlite::{Connection, StatementStatus};
 use super::confine::{self, Host};
 use super::limit;
 use super::watch::{CancelToken, Limits, Watch, Watchdog};
-use super::{D1Backend, D1Error, Durability, Meta, QueryResult, Statement, Value};
+use super::{D1Backend, D1Error, Durability, Meta, QueryResult, SavepointStep, Statement, Value};
 
 /// One SQLite database.
 pub(super) struct Sqlite {
@@ -97,7 +97,9 @@ impl Sqlite {
             host,
             watchdog,
         } = &mut *db;
-        let tx = conn.transaction().map_err(D1Error::sqlite)?;
+        // A savepoint, which is a transaction of its own when none is open,
+        // and nests inside the one `transactionSync` keeps open.
+        let tx = conn.savepoint().map_err(D1Error::sqlite)?;
         let mut watch = watchdog.watch(limits, cancel);
         let outcome = watch.check().and_then(|()| work(&tx, host, &mut watch));
         let outcome = watch.finish(outcome)?;
@@ -105,6 +107,9 @@ impl Sqlite {
         Ok(outcome)
     }
 }
+
+/// The savepoint `transactionSync` keeps open across calls.
+const SPANNING_SAVEPOINT: &str = "isola_spanning";
 
 impl D1Backend for Sqlite {
     fn batch(
@@ -116,9 +121,42 @@ impl D1Backend for Sqlite {
         self.call(limits, cancel, |tx, host, watch| {
             statements
                 .iter()
-                .map(|statement| run_statement(tx, host, watch, statement))
+                .map(|statement| run_statement(tx, host, watch, statement, true))
                 .collect()
         })
+    }
+
+    /// Statements run with the host's rights are prepared afresh: one kept
+    /// in the connection's cache would be found again, authorized, by a
+    /// Worker sending the same text.
+    fn batch_as_host(
+        &self,
+        statements: &[Statement],
+        limits: &Limits,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Vec<QueryResult>, D1Error> {
+        self.call(limits, cancel, |tx, host, watch| {
+            host.run(|| {
+                statements
+                    .iter()
+                    .map(|statement| run_statement(tx, host, watch, statement, false))
+                    .collect()
+            })
+        })
+    }
+
+    fn savepoint(&self, step: SavepointStep) -> Result<(), D1Error> {
+        let db = self.lock();
+        let sql = match step {
+            SavepointStep::Begin => format!("SAVEPOINT {SPANNING_SAVEPOINT}"),
+            SavepointStep::Release => format!("RELEASE {SPANNING_SAVEPOINT}"),
+            SavepointStep::RollBack => {
+                format!("ROLLBACK TO {SPANNING_SAVEPOINT}; RELEASE {SPANNING_SAVEPOINT}")
+            }
+        };
+        db.host
+            .run(|| db.conn.execute_batch(&sql))
+            .map_err(D1Error::sqlite)
     }
 
     fn script(
@@ -149,17 +187,19 @@ impl D1Backend for Sqlite {
     }
 }
 
-/// Runs one statement (or several: all but the last without parameters).
+/// Runs one statement (or several: all but the last without parameters),
+/// from the connection's cache of prepared statements when `cached`.
 fn run_statement(
     conn: &Connection,
     host: &Host,
     watch: &mut Watch<'_>,
     statement: &Statement,
+    cached: bool,
 ) -> Result<QueryResult, D1Error> {
     watch.check()?;
     // The common case, one statement, comes from the connection's cache of
     // prepared statements; anything else is split and prepared afresh.
-    if !is_blank(&statement.sql) {
+    if cached && !is_blank(&statement.sql) {
         match conn.prepare_cached(&statement.sql) {
             Ok(mut cached) => {
                 return run_prepared(conn, host, watch, &mut cached, &statement.params);

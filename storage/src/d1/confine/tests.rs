@@ -402,3 +402,55 @@ fn only_vacuum_into_writes_elsewhere() {
         assert!(!writes_elsewhere(sql), "{sql}");
     }
 }
+
+#[test]
+fn host_tables_are_the_hosts_alone() {
+    let db = crate::d1::D1Database::memory().unwrap();
+    let statement = |sql: &str| crate::d1::Statement::new(sql, Vec::new());
+    db.batch_as_host(&[statement(
+        "CREATE TABLE _cf_KV (key TEXT PRIMARY KEY, value BLOB)",
+    )])
+    .unwrap();
+    db.batch_as_host(&[statement("INSERT INTO _cf_KV VALUES ('k', 'v')")])
+        .unwrap();
+    for sql in [
+        "SELECT * FROM _cf_KV",
+        "select value from _CF_kv",
+        "DELETE FROM _cf_KV",
+        "UPDATE _cf_KV SET value = 1",
+        "INSERT INTO _cf_KV VALUES ('x', 'y')",
+        "DROP TABLE _cf_KV",
+        "CREATE TABLE _cf_mine (x)",
+        "CREATE INDEX i ON _cf_KV (value)",
+        "CREATE TRIGGER t AFTER INSERT ON _cf_KV BEGIN SELECT 1; END",
+        "ALTER TABLE _cf_KV RENAME TO stolen",
+    ] {
+        let error = db.run(&statement(sql)).unwrap_err();
+        assert!(error.to_string().contains("SQLITE_AUTH"), "{sql}: {error}");
+    }
+    // The host's statement was not cached where a Worker's text finds it.
+    let seen = db
+        .batch_as_host(&[statement("SELECT value FROM _cf_KV")])
+        .unwrap();
+    assert_eq!(seen[0].rows.len(), 1);
+    assert!(db.run(&statement("SELECT value FROM _cf_KV")).is_err());
+    // Tables of the Worker's own remain its own.
+    db.run(&statement("CREATE TABLE cf_not_reserved (x)"))
+        .unwrap();
+}
+
+#[test]
+fn a_spanning_savepoint_commits_or_rolls_back_the_calls_inside_it() {
+    use crate::d1::SavepointStep;
+    let db = crate::d1::D1Database::memory().unwrap();
+    let statement = |sql: &str| crate::d1::Statement::new(sql, Vec::new());
+    db.run(&statement("CREATE TABLE t (x)")).unwrap();
+    db.savepoint(SavepointStep::Begin).unwrap();
+    db.run(&statement("INSERT INTO t VALUES (1)")).unwrap();
+    db.savepoint(SavepointStep::RollBack).unwrap();
+    db.savepoint(SavepointStep::Begin).unwrap();
+    db.run(&statement("INSERT INTO t VALUES (2)")).unwrap();
+    db.savepoint(SavepointStep::Release).unwrap();
+    let rows = db.run(&statement("SELECT x FROM t")).unwrap().rows;
+    assert_eq!(rows, vec![vec![crate::d1::Value::Integer(2)]]);
+}

@@ -58,7 +58,25 @@ export class Counter extends DurableObject {
       syncRolledBack = error.message;
     }
     storage.transactionSync(() => storage.put("d:1", "kept"));
+    storage.sql.exec("CREATE TABLE IF NOT EXISTS notes (n)");
+    try {
+      storage.transactionSync(() => {
+        storage.sql.exec("INSERT INTO notes VALUES (1)");
+        storage.put("e:1", "not kept");
+        throw new Error("undo sql");
+      });
+    } catch {}
+    storage.transactionSync(() => storage.sql.exec("INSERT INTO notes VALUES (2)"));
+    let hidden;
+    try {
+      storage.sql.exec("SELECT * FROM _cf_KV").toArray();
+    } catch (error) {
+      hidden = error.message;
+    }
     return {
+      notes: storage.sql.exec("SELECT n FROM notes").toArray().map((row) => row.n),
+      e: (await storage.get("e:1")) ?? null,
+      hidden,
       many: [...many],
       listed: [...listed.keys()],
       reversed: [...reversed.keys()],
