@@ -122,6 +122,30 @@ impl AlarmIndex {
             .map_err(|e| format!("the alarm index: {e}"))
     }
 
+    /// Moves the alarms of `worker`'s class `from` to the class `to` (a
+    /// migration renamed it).
+    pub fn rename_class(&self, worker: &str, from: &str, to: &str) -> Result<(), String> {
+        self.lock()
+            .execute(
+                "UPDATE alarms SET class = ? WHERE worker = ? AND class = ?",
+                params![to, worker, from],
+            )
+            .map(drop)
+            .map_err(|e| format!("the alarm index: {e}"))
+    }
+
+    /// Removes the alarms of `worker`'s class `class` (a migration deleted
+    /// it).
+    pub fn delete_class(&self, worker: &str, class: &str) -> Result<(), String> {
+        self.lock()
+            .execute(
+                "DELETE FROM alarms WHERE worker = ? AND class = ?",
+                params![worker, class],
+            )
+            .map(drop)
+            .map_err(|e| format!("the alarm index: {e}"))
+    }
+
     /// Every pending alarm, soonest first.
     pub fn pending(&self) -> Result<Vec<Alarm>, String> {
         let conn = self.lock();
@@ -179,5 +203,20 @@ mod tests {
         assert_eq!((a.at, a.retries), (12.0, 1));
         index.delete(&owner("a"), None).unwrap();
         assert_eq!(index.get(&owner("a")).unwrap(), None);
+    }
+
+    #[test]
+    fn alarms_follow_their_class_through_renames_and_deletes() {
+        let index = AlarmIndex::open(None).unwrap();
+        index.set(&owner("a"), 10.0).unwrap();
+        index.rename_class("w", "C", "D").unwrap();
+        let moved = AlarmOwner {
+            class: "D".into(),
+            ..owner("a")
+        };
+        assert_eq!(index.get(&moved).unwrap(), Some(10.0));
+        assert_eq!(index.get(&owner("a")).unwrap(), None);
+        index.delete_class("w", "D").unwrap();
+        assert!(index.pending().unwrap().is_empty());
     }
 }

@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use isola_storage::alarms::AlarmIndex;
+
 use super::ObjectBinding;
 use crate::binding::Binding;
 
@@ -138,7 +140,12 @@ pub fn origins(migrations: &[Migration]) -> HashMap<String, String> {
 /// Applies to the objects under `root` (`<state>/do`) the migrations of
 /// `worker` not applied yet, and records them; returns what it did, for
 /// the log.
-pub fn apply(root: &Path, worker: &str, migrations: &[Migration]) -> Result<Vec<String>, String> {
+pub fn apply(
+    root: &Path,
+    worker: &str,
+    migrations: &[Migration],
+    alarms: &AlarmIndex,
+) -> Result<Vec<String>, String> {
     let record = root.join(format!("{worker}.migrations"));
     let applied: HashSet<String> = match std::fs::read_to_string(&record) {
         Ok(text) => text.lines().map(str::to_string).collect(),
@@ -151,6 +158,7 @@ pub fn apply(root: &Path, worker: &str, migrations: &[Migration]) -> Result<Vec<
             continue;
         }
         for Renamed { from, to } in &migration.renamed_classes {
+            alarms.rename_class(worker, from, to)?;
             done.push(format!(
                 "{}: renamed class {from} to {to}, keeping its objects",
                 migration.tag
@@ -159,6 +167,7 @@ pub fn apply(root: &Path, worker: &str, migrations: &[Migration]) -> Result<Vec<
         // The deleted classes' origins, as they stood before this one.
         let before = origins(&migrations[..i]);
         for class in &migration.deleted_classes {
+            alarms.delete_class(worker, class)?;
             let origin = before.get(class).unwrap_or(class);
             let folder = root.join(format!("{worker}-{origin}"));
             if folder.exists() {
@@ -239,13 +248,35 @@ mod tests {
             origins(&migrations),
             HashMap::from([("B".to_string(), "A".to_string())])
         );
-        let done = apply(root.path(), "w", &migrations).unwrap();
+        let alarms = AlarmIndex::open(None).unwrap();
+        let owner = |class: &str| isola_storage::alarms::AlarmOwner {
+            worker: "w".into(),
+            class: class.into(),
+            id: "1".into(),
+        };
+        alarms.set(&owner("A"), 5.0).unwrap();
+        alarms.set(&owner("C"), 6.0).unwrap();
+        let done = apply(root.path(), "w", &migrations, &alarms).unwrap();
         assert_eq!(done.len(), 3, "{done:?}");
+        assert_eq!(
+            alarms.get(&owner("B")).unwrap(),
+            Some(5.0),
+            "A's alarm is B's now"
+        );
+        assert_eq!(
+            alarms.pending().unwrap().len(),
+            1,
+            "D's (once C's) alarm is gone"
+        );
         assert!(root.path().join("w-A").exists(), "B's objects stay under A");
         assert!(!root.path().join("w-C").exists(), "D (once C) is deleted");
         // Applied once: a C made again later is not deleted again.
         std::fs::create_dir_all(root.path().join("w-C")).unwrap();
-        assert!(apply(root.path(), "w", &migrations).unwrap().is_empty());
+        assert!(
+            apply(root.path(), "w", &migrations, &alarms)
+                .unwrap()
+                .is_empty()
+        );
         assert!(root.path().join("w-C").exists());
     }
 }

@@ -286,7 +286,9 @@ impl ObjectStore {
             }
         }
         match &self.root {
-            Some(root) if !migrations.is_empty() => migrations::apply(root, worker, migrations),
+            Some(root) if !migrations.is_empty() => {
+                migrations::apply(root, worker, migrations, &self.alarms)
+            }
             _ => Ok(Vec::new()),
         }
     }
