@@ -52,8 +52,7 @@ pub struct WorkerConfig {
     pub bindings: Vec<Arc<dyn Binding>>,
     /// `[triggers] crons`: when the `scheduled` handler runs.
     pub crons: Vec<Schedule>,
-    /// `[[queues.consumers]]`: the queues whose messages its `queue`
-    /// handler receives.
+    /// `[[queues.consumers]]`: the queues its `queue` handler consumes.
     pub consumers: Vec<Consumer>,
     /// `[[migrations]]` of its Durable Object classes, checked.
     pub migrations: Vec<Migration>,
