@@ -37,8 +37,13 @@ impl AlarmIndex {
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
                 let path = dir.join("alarms.sqlite");
+                let existed = path.exists();
                 let conn =
                     Connection::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                if existed {
+                    crate::integrity::check(&conn)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
                 conn.pragma_update(None, "journal_mode", "WAL")
                     .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
                     .map_err(|e| format!("{}: {e}", path.display()))?;

@@ -27,6 +27,7 @@ pub mod alarms;
 pub mod cache;
 pub mod d1;
 mod error;
+mod integrity;
 pub mod kv;
 mod memory;
 pub mod queues;

@@ -50,7 +50,7 @@ impl Sqlite {
         conn.pragma_update(None, "synchronous", synchronous)
             .map_err(|e| D1Error::open(path, e))?;
         if existed {
-            check_integrity(&conn).map_err(|e| D1Error::open(path, e))?;
+            crate::integrity::check(&conn).map_err(|e| D1Error::open(path, e))?;
         }
         Self::configure(conn).map_err(|e| D1Error::open(path, e))
     }
@@ -321,25 +321,4 @@ fn database_size(conn: &Connection, host: &Host) -> u64 {
     };
     host.run(|| size("PRAGMA page_count") * size("PRAGMA page_size"))
         .max(0) as u64
-}
-
-/// Refuses a damaged database file before anything is served from it
-/// (`PRAGMA quick_check`), rather than answering every query with an error.
-fn check_integrity(conn: &Connection) -> Result<(), String> {
-    let problems: Vec<String> = conn
-        .prepare("PRAGMA quick_check")
-        .and_then(|mut statement| {
-            statement
-                .query_map([], |row| row.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()
-        })
-        .map_err(|e| format!("the file is not a usable SQLite database: {e}"))?;
-    match problems.as_slice() {
-        [ok] if ok == "ok" => Ok(()),
-        _ => Err(format!(
-            "the database is damaged ({}); restore the file from a backup, or move \
-             it aside to start with an empty database",
-            problems.join("; ")
-        )),
-    }
 }

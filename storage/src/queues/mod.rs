@@ -146,8 +146,13 @@ impl QueueStore {
     pub fn open(dir: &Path) -> Result<Self, QueueError> {
         std::fs::create_dir_all(dir).map_err(storage)?;
         let path = dir.join("queues.sqlite");
+        let existed = path.exists();
         let conn = Connection::open(&path)
             .map_err(|e| QueueError::Storage(format!("cannot open {}: {e}", path.display())))?;
+        if existed {
+            crate::integrity::check(&conn)
+                .map_err(|e| QueueError::Storage(format!("{}: {e}", path.display())))?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(storage)?;
         conn.pragma_update(None, "synchronous", "NORMAL")

@@ -95,3 +95,17 @@ fn limits_are_cloudflares() {
     assert!(validate_delay(1.5).is_err() && validate_delay(86_401.0).is_err());
     assert_eq!(validate_delay(30.0).unwrap(), 30);
 }
+
+#[test]
+fn a_damaged_file_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(QueueStore::open(dir.path()).unwrap());
+    let path = dir.path().join("queues.sqlite");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.truncate(100);
+    bytes.extend(std::iter::repeat_n(0xAB, 8000));
+    std::fs::write(&path, bytes).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("queues.sqlite-wal"));
+    let error = QueueStore::open(dir.path()).err().unwrap().to_string();
+    assert!(error.contains("queues.sqlite"), "{error}");
+}

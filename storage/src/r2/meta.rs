@@ -161,9 +161,14 @@ impl Meta {
     pub fn open(path: Option<&Path>) -> Result<Self, R2Error> {
         let conn = match path {
             Some(path) => {
+                let existed = path.exists();
                 let conn = Connection::open(path).map_err(|e| {
                     R2Error::storage(format!("cannot open {}: {e}", path.display()))
                 })?;
+                if existed {
+                    crate::integrity::check(&conn)
+                        .map_err(|e| R2Error::storage(format!("{}: {e}", path.display())))?;
+                }
                 conn.pragma_update(None, "journal_mode", "WAL")
                     .map_err(storage)?;
                 // Blob files are not synced either: an acknowledged write
