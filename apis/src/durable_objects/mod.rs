@@ -101,6 +101,7 @@ deno_core::extension!(
         op_do_open,
         op_do_sql,
         op_do_savepoint,
+        op_do_idle_ms,
         op_do_close,
         op_do_set_alarm,
         op_do_get_alarm,
@@ -247,7 +248,12 @@ pub struct ObjectStore {
     /// `(worker, class)` → the name the class was first declared under
     /// (`migrations::origins`), for the Workers whose migrations rename.
     origins: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
+    /// How long an object stays in memory without an event, in ms.
+    idle_ms: Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// Cloudflare evicts an idle object after 70 to 140 seconds.
+pub const DEFAULT_IDLE: std::time::Duration = std::time::Duration::from_secs(70);
 
 impl Store for ObjectStore {
     fn open(dir: Option<&Path>) -> Result<Self, String> {
@@ -257,6 +263,9 @@ impl Store for ObjectStore {
             root,
             changed: Arc::new(Notify::new()),
             origins: Arc::default(),
+            idle_ms: Arc::new(std::sync::atomic::AtomicU64::new(
+                DEFAULT_IDLE.as_millis() as u64
+            )),
         })
     }
 }
@@ -264,6 +273,15 @@ impl Store for ObjectStore {
 impl ObjectStore {
     pub fn alarms(&self) -> &AlarmIndex {
         &self.alarms
+    }
+
+    /// Sets how long an object stays in memory without an event (for the
+    /// objects made from now on).
+    pub fn set_idle_timeout(&self, idle: std::time::Duration) {
+        self.idle_ms.store(
+            idle.as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Completes when an alarm is set (or has run) after this call.
@@ -413,6 +431,14 @@ fn op_do_sql(
     results.map_err(|e| JsErrorBox::generic(e.to_string()))
 }
 
+/// How long an object stays in memory without an event, in ms.
+#[op2(fast)]
+fn op_do_idle_ms(state: &mut OpState) -> f64 {
+    object_store(state).map_or(DEFAULT_IDLE.as_millis() as f64, |store| {
+        store.idle_ms.load(std::sync::atomic::Ordering::Relaxed) as f64
+    })
+}
+
 /// Begins (0), releases (1) or rolls back (2) the savepoint around a
 /// `transactionSync()`: the SQL and key-value writes made inside it commit
 /// or roll back together.
@@ -433,7 +459,7 @@ fn op_do_savepoint(
         .map_err(|e| JsErrorBox::generic(e.to_string()))
 }
 
-fn alarm_index(state: &OpState) -> Result<ObjectStore, JsErrorBox> {
+fn object_store(state: &OpState) -> Result<ObjectStore, JsErrorBox> {
     state
         .borrow::<WorkerBindings>()
         .objects()
@@ -445,7 +471,7 @@ fn alarm_index(state: &OpState) -> Result<ObjectStore, JsErrorBox> {
 /// kept before this returns.
 #[op2(fast)]
 fn op_do_set_alarm(state: &mut OpState, #[smi] handle: u32, at: f64) -> Result<(), JsErrorBox> {
-    let store = alarm_index(state)?;
+    let store = object_store(state)?;
     let object = open_object(state, handle)?;
     store
         .alarms
@@ -458,7 +484,7 @@ fn op_do_set_alarm(state: &mut OpState, #[smi] handle: u32, at: f64) -> Result<(
 /// The object's alarm time, or -1 when it has none.
 #[op2(fast)]
 fn op_do_get_alarm(state: &mut OpState, #[smi] handle: u32) -> Result<f64, JsErrorBox> {
-    let store = alarm_index(state)?;
+    let store = object_store(state)?;
     let object = open_object(state, handle)?;
     let at = store
         .alarms
@@ -469,7 +495,7 @@ fn op_do_get_alarm(state: &mut OpState, #[smi] handle: u32) -> Result<f64, JsErr
 
 #[op2(fast)]
 fn op_do_delete_alarm(state: &mut OpState, #[smi] handle: u32) -> Result<(), JsErrorBox> {
-    let store = alarm_index(state)?;
+    let store = object_store(state)?;
     let object = open_object(state, handle)?;
     store
         .alarms

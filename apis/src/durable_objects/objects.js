@@ -14,6 +14,7 @@ import {
   op_do_close,
   op_do_delete_alarm,
   op_do_get_alarm,
+  op_do_idle_ms,
   op_do_open,
   op_do_set_alarm,
   op_do_savepoint,
@@ -62,7 +63,13 @@ const {
 const { setTimeout, unrefTimer } = timers;
 
 /** How long an object with nothing to do stays in memory. */
-const IDLE_MS = 70_000;
+/** How long an object stays in memory without an event (the host's setting). */
+let idleMs = null;
+
+function idleTimeout() {
+  idleMs ??= op_do_idle_ms();
+  return idleMs;
+}
 
 /** Largest value the key-value API stores (SQLite-backed objects' limit). */
 const MAX_VALUE_BYTES = 2 * 1024 * 1024;
@@ -695,7 +702,7 @@ class DurableObjectState {
 }
 
 /**
- * Evicts the object once it has been idle for IDLE_MS. One timer per
+ * Evicts the object once it has been idle for `idleTimeout()`. One timer per
  * object, armed when none is (not one per event): when it fires early
  * it waits out the rest. It belongs to no invocation (no request waits
  * for it or cancels it) and does not keep a retired isolate running.
@@ -703,7 +710,7 @@ class DurableObjectState {
 function evictLater(entry) {
   entry.lastUsed = DateNow();
   if (entry.timer === null) {
-    evictIn(entry, IDLE_MS);
+    evictIn(entry, idleTimeout());
   }
 }
 
@@ -717,8 +724,8 @@ function evictIn(entry, ms) {
         return;
       }
       const idle = DateNow() - entry.lastUsed;
-      if (idle < IDLE_MS) {
-        evictIn(entry, IDLE_MS - idle);
+      if (idle < idleTimeout()) {
+        evictIn(entry, idleTimeout() - idle);
         return;
       }
       live.delete(entry.key);

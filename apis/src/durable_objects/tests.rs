@@ -65,6 +65,22 @@ fn ids_storage_and_calls_answer_as_workerd_does() {
 }
 
 #[test]
+fn an_idle_object_is_evicted_and_made_again_on_its_next_event() {
+    let isola = Isola::serve(&[&counter(), "--object-idle-timeout", "1"]);
+    let constructions = || isola.get("/constructions?name=idle").json()["constructions"].clone();
+    assert_eq!(constructions(), 1);
+    assert_eq!(constructions(), 1, "an object in use stays in memory");
+    assert_eq!(isola.get("/increment?name=idle").json()["value"], 1);
+    thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(constructions(), 2, "its constructor ran again after 1 s idle");
+    assert_eq!(
+        isola.get("/increment?name=idle").json()["value"],
+        2,
+        "its storage outlived the eviction"
+    );
+}
+
+#[test]
 fn one_object_counts_exactly_under_concurrent_requests() {
     let isola = Isola::serve(&[&counter()]);
     let url = isola.url("/increment?name=load");

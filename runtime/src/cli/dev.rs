@@ -56,6 +56,11 @@ pub struct DevArgs {
     #[arg(long)]
     pub test_scheduled: bool,
 
+    /// Seconds a Durable Object stays in memory without an event before
+    /// it is evicted (default 70, as on Cloudflare).
+    #[arg(long, value_name = "SECONDS")]
+    pub object_idle_timeout: Option<u64>,
+
     /// A JSON file of `request.cf` fields, over the config's `[dev] cf`.
     #[arg(long, value_name = "FILE")]
     pub cf: Option<PathBuf>,
@@ -120,6 +125,10 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     // Local origins stay reachable, as in `wrangler dev`.
     config.options.outbound.local = true;
     config.options.log_requests = true;
+    if let Some(seconds) = args.object_idle_timeout {
+        anyhow::ensure!(seconds > 0, "--object-idle-timeout must be at least 1");
+        config.options.object_idle = std::time::Duration::from_secs(seconds);
+    }
     config.options.test_scheduled = args.test_scheduled;
     config.options.cf = cf(&worker.dev.cf, args.cf.as_deref())?;
     let persist_to = args

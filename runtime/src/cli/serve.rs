@@ -70,6 +70,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_persist: bool,
 
+    /// Seconds a Durable Object stays in memory without an event before
+    /// it is evicted (default 70, as on Cloudflare).
+    #[arg(long, value_name = "SECONDS")]
+    pub object_idle_timeout: Option<u64>,
+
     #[command(flatten)]
     pub state: StateArgs,
 }
@@ -94,6 +99,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.pool.concurrency = concurrency;
     }
     config.pool.warm = args.warm.unwrap_or(config.pool.warm);
+    if let Some(seconds) = args.object_idle_timeout {
+        anyhow::ensure!(seconds > 0, "--object-idle-timeout must be at least 1");
+        config.options.object_idle = std::time::Duration::from_secs(seconds);
+    }
     if let Some(max) = args.max_connections {
         anyhow::ensure!(max > 0, "--max-connections must be at least 1");
         config.options.max_connections = Some(max);

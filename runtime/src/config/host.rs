@@ -142,6 +142,8 @@ pub struct HostOptions {
     /// (`isola dev`'s first); else the one without routes that no service
     /// binding reaches.
     pub default_worker: Option<String>,
+    /// How long a Durable Object stays in memory without an event.
+    pub object_idle: std::time::Duration,
 }
 
 impl Default for HostOptions {
@@ -154,6 +156,7 @@ impl Default for HostOptions {
             outbound: Outbound::default(),
             max_connections: None,
             default_worker: None,
+            object_idle: isola_apis::durable_objects::DEFAULT_IDLE,
         }
     }
 }

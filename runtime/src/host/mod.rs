@@ -67,6 +67,7 @@ impl Host {
             .stores()
             .get::<ObjectStore>()
             .map_err(|e| LoadError(format!("Durable Objects: {e}")))?;
+        objects.set_idle_timeout(config.options.object_idle);
         queues::check_consumers(config.workers.iter().map(|entry| {
             (
                 entry.config.name.as_str(),

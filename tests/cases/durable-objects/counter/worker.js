@@ -2,9 +2,13 @@
 // reached by fetch() and by RPC.
 import { DurableObject } from "cloudflare:workers";
 
+/** Objects made in this isolate: a second one for a name means the first was evicted. */
+let constructions = 0;
+
 export class Counter extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
+    constructions++;
     this.constructed = (this.constructed ?? 0) + 1;
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (n INTEGER, note TEXT)");
@@ -16,6 +20,10 @@ export class Counter extends DurableObject {
     await this.ctx.storage.put("count", value);
     this.ctx.storage.sql.exec("INSERT INTO log (n, note) VALUES (?, ?)", value, `+${by}`);
     return value;
+  }
+
+  constructions() {
+    return constructions;
   }
 
   async state() {
@@ -144,6 +152,8 @@ export default {
         } catch (error) {
           return Response.json({ refused: error.message });
         }
+      case "/constructions":
+        return Response.json({ constructions: await stub.constructions() });
       case "/increment":
         return Response.json({ value: await stub.increment() });
       case "/state":
