@@ -108,7 +108,7 @@ deno_core::extension!(
         op_do_delete_alarm,
     ],
     esm_entry_point = "ext:isola_durable_objects/namespace.js",
-    esm = [dir "src/durable_objects", "objects.js", "namespace.js"],
+    esm = [dir "src/durable_objects", "storage.js", "objects.js", "namespace.js"],
 );
 
 /// Whether `name` can be an exported class's name (and so a folder's).

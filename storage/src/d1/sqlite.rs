@@ -111,6 +111,30 @@ impl Sqlite {
 /// The savepoint `transactionSync` keeps open across calls.
 const SPANNING_SAVEPOINT: &str = "isola_spanning";
 
+impl Sqlite {
+    /// Runs `statements` in one call: with the Worker's rights, from the
+    /// connection's cache of prepared statements, or with the host's,
+    /// prepared afresh (one kept in the cache would be found again,
+    /// authorized, by a Worker sending the same text).
+    fn statements(
+        &self,
+        statements: &[Statement],
+        limits: &Limits,
+        cancel: Option<&CancelToken>,
+        as_host: bool,
+    ) -> Result<Vec<QueryResult>, D1Error> {
+        self.call(limits, cancel, |tx, host, watch| {
+            let mut run = || {
+                statements
+                    .iter()
+                    .map(|statement| run_statement(tx, host, watch, statement, !as_host))
+                    .collect()
+            };
+            if as_host { host.run(run) } else { run() }
+        })
+    }
+}
+
 impl D1Backend for Sqlite {
     fn batch(
         &self,
@@ -118,31 +142,16 @@ impl D1Backend for Sqlite {
         limits: &Limits,
         cancel: Option<&CancelToken>,
     ) -> Result<Vec<QueryResult>, D1Error> {
-        self.call(limits, cancel, |tx, host, watch| {
-            statements
-                .iter()
-                .map(|statement| run_statement(tx, host, watch, statement, true))
-                .collect()
-        })
+        self.statements(statements, limits, cancel, false)
     }
 
-    /// Statements run with the host's rights are prepared afresh: one kept
-    /// in the connection's cache would be found again, authorized, by a
-    /// Worker sending the same text.
     fn batch_as_host(
         &self,
         statements: &[Statement],
         limits: &Limits,
         cancel: Option<&CancelToken>,
     ) -> Result<Vec<QueryResult>, D1Error> {
-        self.call(limits, cancel, |tx, host, watch| {
-            host.run(|| {
-                statements
-                    .iter()
-                    .map(|statement| run_statement(tx, host, watch, statement, false))
-                    .collect()
-            })
-        })
+        self.statements(statements, limits, cancel, true)
     }
 
     fn savepoint(&self, step: SavepointStep) -> Result<(), D1Error> {
