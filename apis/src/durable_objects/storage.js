@@ -1,0 +1,499 @@
+// `ctx.storage` of a Durable Object (`objects.js` makes the objects): the
+// SQL API over the object's SQLite database, the key-value API over its
+// `_cf_KV` table (run with the host's rights, which the Worker's SQL does
+// not have), transactions, and alarms. Every call is a synchronous op that
+// closes the object's input gate, so no other event runs before the code
+// awaiting it.
+
+import {
+  op_do_delete_alarm,
+  op_do_get_alarm,
+  op_do_set_alarm,
+  op_do_savepoint,
+  op_do_sql,
+} from "ext:core/ops";
+import { core, primordials } from "ext:isola_global_scope/00_infra.js";
+
+const {
+  ArrayFrom,
+  ArrayIsArray,
+  ArrayPrototypeMap,
+  ArrayPrototypeJoin,
+  ArrayBufferIsView,
+  ArrayBufferPrototype,
+  DatePrototypeGetTime,
+  Error,
+  NumberIsFinite,
+  ObjectEntries,
+  ObjectPrototypeIsPrototypeOf,
+  PromiseResolve,
+  RangeError,
+  SafeMap,
+  String,
+  StringPrototypeSlice,
+  StringPrototypeStartsWith,
+  SymbolIterator,
+  TypeError,
+  TypedArrayPrototypeGetBuffer,
+  Uint8Array,
+} = primordials;
+
+/** Largest value the key-value API stores (SQLite-backed objects' limit). */
+const MAX_VALUE_BYTES = 2 * 1024 * 1024;
+const MAX_KEY_BYTES = 2048;
+
+/** A value as SQLite takes it: blobs as arrays of byte values. */
+function toSql(value) {
+  if (typeof value === "boolean") {
+    return value ? 1 : 0;
+  }
+  if (ArrayBufferIsView(value)) {
+    return ArrayFrom(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  }
+  if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, value)) {
+    return ArrayFrom(new Uint8Array(value));
+  }
+  return value ?? null;
+}
+
+/** A value as `sql.exec()` returns it: blobs as ArrayBuffers. */
+function fromSql(value) {
+  return ArrayIsArray(value) ? TypedArrayPrototypeGetBuffer(new Uint8Array(value)) : value;
+}
+
+function checkKey(key) {
+  if (typeof key !== "string") {
+    throw new TypeError("Durable Object storage keys must be strings.");
+  }
+  if (core.encode(key).length > MAX_KEY_BYTES) {
+    throw new RangeError(`Keys cannot be larger than ${MAX_KEY_BYTES} bytes.`);
+  }
+}
+
+function encodeValue(value) {
+  const bytes = core.serialize(value);
+  if (bytes.length > MAX_VALUE_BYTES) {
+    throw new RangeError(`Values cannot be larger than ${MAX_VALUE_BYTES} bytes.`);
+  }
+  return ArrayFrom(bytes);
+}
+
+function decodeValue(bytes) {
+  return core.deserialize(new Uint8Array(bytes));
+}
+
+/** The results of `sql.exec()`: rows as objects, or as arrays with `raw()`. */
+class SqlStorageCursor {
+  #columns;
+  #rows;
+  #next = 0;
+
+  constructor(result) {
+    this.#columns = result.columns;
+    this.#rows = result.rows;
+    this.rowsRead = result.meta.rows_read;
+    this.rowsWritten = result.meta.rows_written;
+  }
+
+  get columnNames() {
+    return this.#columns;
+  }
+
+  #take() {
+    return this.#next < this.#rows.length
+      ? ArrayPrototypeMap(this.#rows[this.#next++], fromSql)
+      : null;
+  }
+
+  #object(row) {
+    const object = {};
+    for (let i = 0; i < this.#columns.length; i++) {
+      object[this.#columns[i]] = row[i];
+    }
+    return object;
+  }
+
+  next() {
+    const row = this.#take();
+    return row === null ? { done: true, value: undefined } : { done: false, value: this.#object(row) };
+  }
+
+  [SymbolIterator]() {
+    return this;
+  }
+
+  toArray() {
+    const rows = [];
+    for (let row = this.#take(); row !== null; row = this.#take()) {
+      rows[rows.length] = this.#object(row);
+    }
+    return rows;
+  }
+
+  one() {
+    const rows = this.toArray();
+    if (rows.length !== 1) {
+      throw new Error(
+        `Expected exactly one result from SQL query, but got ${rows.length === 0 ? "no results" : "multiple results"}.`,
+      );
+    }
+    return rows[0];
+  }
+
+  raw() {
+    const take = () => this.#take();
+    return {
+      next() {
+        const row = take();
+        return row === null ? { done: true, value: undefined } : { done: false, value: row };
+      },
+      [SymbolIterator]() {
+        return this;
+      },
+      toArray() {
+        const rows = [];
+        for (let row = take(); row !== null; row = take()) {
+          rows[rows.length] = row;
+        }
+        return rows;
+      },
+    };
+  }
+}
+
+const D1_PREFIX = "D1_ERROR: ";
+
+/** `ctx.storage.sql`. */
+class SqlStorage {
+  #handle;
+
+  constructor(handle) {
+    this.#handle = handle;
+  }
+
+  exec(query, ...bindings) {
+    let result;
+    try {
+      [result] = op_do_sql(this.#handle, [[String(query), ArrayPrototypeMap(bindings, toSql)]], false);
+    } catch (error) {
+      // workerd words an object's SQL errors as SQLite does, without D1's
+      // prefix: `no such table: x: SQLITE_ERROR`.
+      if (StringPrototypeStartsWith(error?.message ?? "", D1_PREFIX)) {
+        throw new Error(StringPrototypeSlice(error.message, D1_PREFIX.length));
+      }
+      throw error;
+    }
+    return new SqlStorageCursor(result);
+  }
+
+  get databaseSize() {
+    return op_do_sql(this.#handle, [["SELECT 1", []]], false)[0].meta.size_after;
+  }
+}
+
+/** The steps of the savepoint around `transactionSync()` (`op_do_savepoint`). */
+const SAVEPOINT_BEGIN = 0;
+const SAVEPOINT_RELEASE = 1;
+const SAVEPOINT_ROLL_BACK = 2;
+
+/** Where a transaction keeps its writes until it commits. */
+const DELETED = Symbol("deleted");
+
+/** The key-value API over `_cf_KV`, optionally inside a transaction. */
+class KeyValue {
+  #handle;
+  /** key → value or DELETED, for a transaction; null outside one. */
+  #pending;
+  #rolledBack = false;
+
+  constructor(handle, pending = null) {
+    this.#handle = handle;
+    this.#pending = pending;
+  }
+
+  getOne(key) {
+    checkKey(key);
+    if (this.#pending?.has(key)) {
+      const value = this.#pending.get(key);
+      return value === DELETED ? undefined : decodeValue(value);
+    }
+    const { rows } = op_do_sql(this.#handle, [["SELECT value FROM _cf_KV WHERE key = ?", [key]]], true)[0];
+    return rows.length === 0 ? undefined : decodeValue(rows[0][0]);
+  }
+
+  getMany(keys) {
+    const found = new SafeMap();
+    for (const key of keys) {
+      const value = this.getOne(key);
+      if (value !== undefined) {
+        found.set(key, value);
+      }
+    }
+    return new Map(ArrayFrom(found).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  write(entries) {
+    const statements = [];
+    for (const [key, value] of entries) {
+      checkKey(key);
+      const encoded = value === DELETED ? DELETED : encodeValue(value);
+      if (this.#pending !== null) {
+        this.#pending.set(key, encoded);
+      } else {
+        statements[statements.length] = writing(key, encoded);
+      }
+    }
+    return statements.length === 0 ? [] : op_do_sql(this.#handle, statements, true);
+  }
+
+  deleteMany(keys) {
+    let count = 0;
+    for (const key of keys) {
+      if (this.getOne(key) !== undefined) {
+        count++;
+      }
+    }
+    this.write(ArrayPrototypeMap(ArrayFrom(keys), (key) => [key, DELETED]));
+    return count;
+  }
+
+  list(options = {}) {
+    const where = [];
+    const params = [];
+    if (options.prefix !== undefined) {
+      where[where.length] = "substr(key, 1, length(?)) = ?";
+      params[params.length] = String(options.prefix);
+      params[params.length] = String(options.prefix);
+    }
+    if (options.start !== undefined) {
+      where[where.length] = "key >= ?";
+      params[params.length] = String(options.start);
+    }
+    if (options.startAfter !== undefined) {
+      where[where.length] = "key > ?";
+      params[params.length] = String(options.startAfter);
+    }
+    if (options.end !== undefined) {
+      where[where.length] = "key < ?";
+      params[params.length] = String(options.end);
+    }
+    let query = "SELECT key, value FROM _cf_KV";
+    if (where.length > 0) {
+      query += ` WHERE ${ArrayPrototypeJoin(where, " AND ")}`;
+    }
+    query += options.reverse ? " ORDER BY key DESC" : " ORDER BY key";
+    const stored = op_do_sql(this.#handle, [[query, params]], true)[0].rows;
+    const entries = new SafeMap();
+    for (const [key, value] of stored) {
+      entries.set(key, value);
+    }
+    // A transaction's own writes, over what is stored.
+    if (this.#pending !== null) {
+      for (const [key, value] of this.#pending) {
+        if (value === DELETED) {
+          entries.delete(key);
+        } else if (inRange(key, options)) {
+          entries.set(key, value);
+        }
+      }
+    }
+    let keys = ArrayFrom(entries.keys()).sort();
+    if (options.reverse) {
+      keys = keys.reverse();
+    }
+    if (options.limit !== undefined) {
+      keys = keys.slice(0, options.limit);
+    }
+    const out = new Map();
+    for (const key of keys) {
+      out.set(key, decodeValue(entries.get(key)));
+    }
+    return out;
+  }
+
+  deleteAll() {
+    if (this.#pending !== null) {
+      throw new Error("deleteAll() cannot be called within a transaction.");
+    }
+    op_do_sql(this.#handle, [["DELETE FROM _cf_KV", []]], true);
+  }
+
+  rollback() {
+    this.#rolledBack = true;
+  }
+
+  /** Commits a transaction's writes in one SQLite transaction. */
+  commit() {
+    const pending = this.#pending;
+    this.#pending = null;
+    if (this.#rolledBack || pending === null || pending.size === 0) {
+      return;
+    }
+    const statements = [];
+    for (const [key, value] of pending) {
+      statements[statements.length] = writing(key, value);
+    }
+    op_do_sql(this.#handle, statements, true);
+  }
+}
+
+/** The statement that stores `encoded` at `key`, or deletes it (DELETED). */
+function writing(key, encoded) {
+  return encoded === DELETED
+    ? ["DELETE FROM _cf_KV WHERE key = ?", [key]]
+    : ["INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", [key, encoded]];
+}
+
+function inRange(key, options) {
+  return (options.prefix === undefined || StringPrototypeSlice(key, 0, options.prefix.length) === options.prefix) &&
+    (options.start === undefined || key >= options.start) &&
+    (options.startAfter === undefined || key > options.startAfter) &&
+    (options.end === undefined || key < options.end);
+}
+
+/** The key-value calls of `ctx.storage` and of a transaction. */
+class StorageOperations {
+  #kv;
+  #gate;
+
+  constructor(kv, gate) {
+    this.#kv = kv;
+    this.#gate = gate;
+  }
+
+  get(keys, _options = undefined) {
+    this.#gate.close();
+    return PromiseResolve(
+      ArrayIsArray(keys) ? this.#kv.getMany(keys) : this.#kv.getOne(keys),
+    );
+  }
+
+  put(key, value = undefined, _options = undefined) {
+    const entries = typeof key === "object" && key !== null ? ObjectEntries(key) : [[key, value]];
+    if (typeof key !== "object" && value === undefined) {
+      throw new TypeError("put() requires a value; use delete() to remove a key.");
+    }
+    this.#gate.close();
+    this.#kv.write(entries);
+    return PromiseResolve();
+  }
+
+  delete(keys, _options = undefined) {
+    this.#gate.close();
+    return PromiseResolve(
+      ArrayIsArray(keys) ? this.#kv.deleteMany(keys) : this.#kv.deleteMany([keys]) === 1,
+    );
+  }
+
+  list(options = undefined) {
+    this.#gate.close();
+    return PromiseResolve(this.#kv.list(options ?? {}));
+  }
+}
+
+/** `txn` in `ctx.storage.transaction(async (txn) => ...)`. */
+class DurableObjectTransaction extends StorageOperations {
+  #kv;
+
+  constructor(kv, gate) {
+    super(kv, gate);
+    this.#kv = kv;
+  }
+
+  rollback() {
+    this.#kv.rollback();
+  }
+}
+
+/** `ctx.storage`. */
+export class DurableObjectStorage extends StorageOperations {
+  #handle;
+  #gate;
+  #inSync = false;
+  #hasAlarmHandler;
+  #kv;
+  #sql;
+
+  constructor(handle, gate, hasAlarmHandler) {
+    const kv = new KeyValue(handle);
+    super(kv, gate);
+    this.#handle = handle;
+    this.#gate = gate;
+    this.#hasAlarmHandler = hasAlarmHandler;
+    this.#kv = kv;
+    this.#sql = new SqlStorage(handle);
+  }
+
+  get sql() {
+    return this.#sql;
+  }
+
+  deleteAll(_options = undefined) {
+    this.#kv.deleteAll();
+    return PromiseResolve();
+  }
+
+  /**
+   * Runs `closure` with a transaction whose writes are committed together
+   * when it succeeds, and dropped when it throws or rolls back.
+   */
+  async transaction(closure) {
+    const kv = new KeyValue(this.#handle, new SafeMap());
+    const result = await closure(new DurableObjectTransaction(kv, this.#gate));
+    kv.commit();
+    return result;
+  }
+
+  /**
+   * Runs `closure` inside a savepoint: its SQL and key-value writes commit
+   * together once it returns, and are rolled back if it throws.
+   */
+  transactionSync(closure) {
+    if (this.#inSync) {
+      return closure();
+    }
+    this.#inSync = true;
+    op_do_savepoint(this.#handle, SAVEPOINT_BEGIN);
+    try {
+      const result = closure();
+      op_do_savepoint(this.#handle, SAVEPOINT_RELEASE);
+      return result;
+    } catch (error) {
+      op_do_savepoint(this.#handle, SAVEPOINT_ROLL_BACK);
+      throw error;
+    } finally {
+      this.#inSync = false;
+    }
+  }
+
+  sync() {
+    return PromiseResolve();
+  }
+
+  getAlarm(_options = undefined) {
+    this.#gate.close();
+    const at = op_do_get_alarm(this.#handle);
+    return PromiseResolve(at < 0 ? null : at);
+  }
+
+  setAlarm(scheduledTime, _options = undefined) {
+    const at = typeof scheduledTime === "number" ? scheduledTime : DatePrototypeGetTime(scheduledTime);
+    if (!NumberIsFinite(at)) {
+      throw new TypeError("setAlarm() takes a Date or a number of milliseconds since the epoch.");
+    }
+    if (!this.#hasAlarmHandler()) {
+      throw new TypeError(
+        "Your Durable Object class must have an alarm() handler in order to call setAlarm()",
+      );
+    }
+    this.#gate.close();
+    op_do_set_alarm(this.#handle, at);
+    return PromiseResolve();
+  }
+
+  deleteAlarm(_options = undefined) {
+    this.#gate.close();
+    op_do_delete_alarm(this.#handle);
+    return PromiseResolve();
+  }
+}
