@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use deno_core::{JsBuffer, OpState, op2};
 use deno_error::JsErrorBox;
-use isola_storage::queues::{Backlog, Outgoing, validate_delay};
+use isola_storage::queues::{Backlog, Outgoing, QueueError, validate_delay};
 
 use super::Producer;
 use crate::binding::WorkerBindings;
@@ -43,10 +43,7 @@ pub async fn op_queue_send(
             delay_seconds,
         });
     }
-    tokio::task::spawn_blocking(move || producer.store.send(&producer.queue, &outgoing))
-        .await
-        .map_err(|e| JsErrorBox::generic(e.to_string()))?
-        .map_err(|e| JsErrorBox::generic(e.to_string()))
+    blocking(move || producer.store.send(&producer.queue, &outgoing)).await
 }
 
 /// The backlog of the producer's queue.
@@ -57,7 +54,14 @@ pub async fn op_queue_metrics(
     #[string] binding: String,
 ) -> Result<Backlog, JsErrorBox> {
     let producer: Producer = WorkerBindings::bound(&state, &binding, "queue")?;
-    tokio::task::spawn_blocking(move || producer.store.backlog(&producer.queue))
+    blocking(move || producer.store.backlog(&producer.queue)).await
+}
+
+/// Runs the store's `work` on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, QueueError> + Send + 'static,
+) -> Result<T, JsErrorBox> {
+    tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| JsErrorBox::generic(e.to_string()))?
         .map_err(|e| JsErrorBox::generic(e.to_string()))

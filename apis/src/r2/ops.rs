@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use bytes::Bytes;
-use deno_core::{JsBuffer, OpState, Resource, ResourceId, ToJsBuffer, op2};
+use deno_core::{JsBuffer, OpState, ResourceId, ToJsBuffer, op2};
 use deno_error::JsErrorBox;
 use futures::stream::{self, LocalBoxStream, StreamExt};
 use http_body_util::BodyExt;
@@ -21,8 +21,6 @@ use crate::body::{ChannelBody, RequestBodyResource};
 
 /// Objects up to this size come back from `get` as bytes, not a stream.
 const INLINE_BYTES: u64 = 64 << 10;
-/// How much of a Worker's stream is read at a time.
-const READ_CHUNK: usize = 64 << 10;
 
 fn bucket(state: &Rc<RefCell<OpState>>, binding: &str) -> Result<Bucket, JsErrorBox> {
     WorkerBindings::bound(state, binding, "R2 bucket")
@@ -33,9 +31,11 @@ fn js_error(error: R2Error) -> JsErrorBox {
     JsErrorBox::generic(error.to_string())
 }
 
-/// A body from the Worker: bytes it gave whole, or the stream `rid`.
+/// A body from the Worker: bytes it gave whole, or the stream `rid`,
+/// pumped from its resource as any body a Worker streams is.
 fn body(
     state: &Rc<RefCell<OpState>>,
+    binding: &str,
     bytes: JsBuffer,
     rid: Option<ResourceId>,
 ) -> Result<LocalBoxStream<'static, Result<Bytes, String>>, JsErrorBox> {
@@ -48,26 +48,19 @@ fn body(
         .resource_table
         .take_any(rid)
         .map_err(JsErrorBox::from_err)?;
-    Ok(stream::unfold(Some(resource), read_chunk).boxed_local())
-}
-
-/// The next chunk of a Worker's stream.
-async fn read_chunk(
-    resource: Option<Rc<dyn Resource>>,
-) -> Option<(Result<Bytes, String>, Option<Rc<dyn Resource>>)> {
-    use bytes::Buf;
-    let resource = resource?;
-    match resource.clone().read(READ_CHUNK).await {
-        Ok(chunk) if chunk.is_empty() => {
-            resource.close();
-            None
-        }
-        Ok(mut chunk) => Some((Ok(chunk.copy_to_bytes(chunk.remaining())), Some(resource))),
-        Err(error) => {
-            resource.close();
-            Some((Err(error.to_string()), None))
-        }
-    }
+    let (sender, channel) = ChannelBody::new();
+    let name = format!("R2 bucket {binding}");
+    deno_core::unsync::spawn(crate::body::pump(
+        name.into(),
+        "R2 upload",
+        resource,
+        sender,
+        None,
+    ));
+    Ok(channel
+        .into_data_stream()
+        .map(|chunk| chunk.map_err(|e| e.to_string()))
+        .boxed_local())
 }
 
 /// An object as `r2.js` builds an `R2Object` from it.
@@ -166,7 +159,7 @@ pub async fn op_r2_put(
     #[smi] rid: Option<ResourceId>,
 ) -> Result<Option<Object>, JsErrorBox> {
     let bucket = bucket(&state, &binding)?;
-    let body = body(&state, bytes, rid)?;
+    let body = body(&state, &binding, bytes, rid)?;
     bucket.put(&key, options, body).await.map_err(js_error)
 }
 
@@ -222,7 +215,7 @@ pub async fn op_r2_upload_part(
     #[smi] rid: Option<ResourceId>,
 ) -> Result<UploadedPart, JsErrorBox> {
     let bucket = bucket(&state, &binding)?;
-    let body = body(&state, bytes, rid)?;
+    let body = body(&state, &binding, bytes, rid)?;
     bucket
         .upload_part(&key, &upload_id, number, body)
         .await

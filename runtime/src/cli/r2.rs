@@ -143,7 +143,6 @@ fn check_bucket_name(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[allow(clippy::print_stdout, reason = "the command's report is its output")]
 pub fn run(args: R2Args) -> anyhow::Result<()> {
     block_on(async move {
         match args.command {

@@ -116,6 +116,17 @@ fn parse<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
     serde_json::from_str(text).unwrap_or_default()
 }
 
+/// The object at `key` in `bucket`, if any.
+fn find(conn: &Connection, bucket: &str, key: &str) -> Result<Option<Row>, R2Error> {
+    conn.query_row(
+        &format!("SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ?1 AND key = ?2"),
+        params![bucket, key],
+        row,
+    )
+    .optional()
+    .map_err(storage)
+}
+
 /// Writes `new` into `bucket`, in place of any object at its key.
 fn insert_object(tx: &rusqlite::Transaction<'_>, bucket: &str, new: &Row) -> Result<(), R2Error> {
     let info = &new.info;
@@ -244,14 +255,7 @@ impl Meta {
     }
 
     pub fn object(&self, bucket: &str, key: &str) -> Result<Option<Row>, R2Error> {
-        self.conn()
-            .query_row(
-                &format!("SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ?1 AND key = ?2"),
-                params![bucket, key],
-                row,
-            )
-            .optional()
-            .map_err(storage)
+        find(&self.conn(), bucket, key)
     }
 
     /// Writes `new` in place of the object at its key, if `allowed` says
@@ -265,14 +269,7 @@ impl Meta {
     ) -> Result<(bool, Option<String>), R2Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(storage)?;
-        let old = tx
-            .query_row(
-                &format!("SELECT {OBJECT_COLUMNS} FROM objects WHERE bucket = ?1 AND key = ?2"),
-                params![bucket, new.info.key],
-                row,
-            )
-            .optional()
-            .map_err(storage)?;
+        let old = find(&tx, bucket, &new.info.key)?;
         if !allowed(old.as_ref().map(|old| &old.info)) {
             return Ok((false, None));
         }
