@@ -93,7 +93,7 @@ impl BindingKind for DurableObjects {
 
 deno_core::extension!(
     isola_durable_objects,
-    deps = [isola_global_scope, isola_services],
+    deps = [isola_global_scope, isola_services, isola_websocket],
     ops = [
         op_do_id_from_name,
         op_do_new_unique_id,
@@ -398,7 +398,7 @@ fn op_do_open(
     Ok(handle)
 }
 
-/// Closes an object's database (the object was evicted).
+/// Closes an object's database (the object was evicted or hibernated).
 #[op2(fast)]
 fn op_do_close(state: &mut OpState, #[smi] handle: u32) {
     if let Some(objects) = state.try_borrow_mut::<OpenObjects>() {

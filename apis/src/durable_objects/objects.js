@@ -26,6 +26,7 @@ import {
 import { currentInvocation } from "ext:isola_global_scope/30_events.js";
 import { setObjectHost } from "ext:isola_global_scope/60_worker.js";
 import { DurableObjectStorage } from "ext:isola_durable_objects/storage.js";
+import { handleWith } from "ext:isola_websocket/websocket.js";
 
 const {
   ArrayFrom,
@@ -144,32 +145,14 @@ class DurableObjectState {
 
   /**
    * Takes `socket` (the server end of a pair) for the object: its
-   * messages, its close and its errors call the class's `webSocketMessage`,
-   * `webSocketClose` and `webSocketError`, through the object's gates.
+   * messages and its close call the class's `webSocketMessage` and
+   * `webSocketClose`, through the object's gates.
    */
   acceptWebSocket(socket, tags = []) {
     const entry = this.#entry;
+    handleWith(socket, entry.socketEvents);
     socket.accept();
     entry.sockets.set(socket, ArrayFrom(tags, String));
-    socket.addEventListener("message", (event) => {
-      const auto = entry.autoResponse;
-      if (auto !== null && event.data === auto.request) {
-        socket.send(auto.response);
-        entry.autoResponded.set(socket, new Date());
-        return;
-      }
-      deliver(entry, (object) => object.webSocketMessage?.(socket, event.data));
-    });
-    socket.addEventListener("close", (event) => {
-      entry.sockets.delete(socket);
-      deliver(
-        entry,
-        (object) => object.webSocketClose?.(socket, event.code, event.reason, event.wasClean),
-      );
-    });
-    socket.addEventListener("error", (event) => {
-      deliver(entry, (object) => object.webSocketError?.(socket, event.error));
-    });
   }
 
   /** The sockets the object accepted (with `tag`, when given). */
@@ -225,6 +208,11 @@ class DurableObjectState {
  * object, armed when none is (not one per event): when it fires early
  * it waits out the rest. It belongs to no invocation (no request waits
  * for it or cancels it) and does not keep a retired isolate running.
+ *
+ * An object whose only ties are sockets it accepted with `acceptWebSocket`
+ * hibernates: its instance and database handle go, the sockets (with
+ * their tags, attachments and auto-response) stay, and the next event
+ * (a message, a close, a request) makes it again, constructor and all.
  */
 function evictLater(entry) {
   entry.lastUsed = DateNow();
@@ -237,9 +225,8 @@ function evictIn(entry, ms) {
   entry.timer = outsideInvocations(() =>
     setTimeout(() => {
       entry.timer = null;
-      // Objects with sockets stay in memory (they are not hibernated);
-      // an event that ends arms the timer again.
-      if (entry.active > 0 || entry.sockets.size > 0 || live.get(entry.key) !== entry) {
+      // An event that ends arms the timer again.
+      if (entry.active > 0 || entry.instance === null || live.get(entry.key) !== entry) {
         return;
       }
       const idle = DateNow() - entry.lastUsed;
@@ -247,11 +234,50 @@ function evictIn(entry, ms) {
         evictIn(entry, idleTimeout() - idle);
         return;
       }
-      live.delete(entry.key);
-      op_do_close(entry.handle);
+      if (entry.sockets.size === 0) {
+        live.delete(entry.key);
+      }
+      sleep(entry);
     }, ms)
   );
   unrefTimer(entry.timer);
+}
+
+/** Drops the object's instance and closes its database. */
+function sleep(entry) {
+  entry.instance = null;
+  if (entry.handle !== null) {
+    op_do_close(entry.handle);
+    entry.handle = null;
+  }
+}
+
+/**
+ * Makes the object's instance if it has none (its first event, or the
+ * first since it was evicted or hibernated): its database opened, its
+ * `ctx`, its constructor run with `env`.
+ */
+function awaken(entry) {
+  if (entry.instance !== null) {
+    return;
+  }
+  const { Class, env } = entry;
+  entry.handle = op_do_open(entry.className, entry.id.toString());
+  const storage = new DurableObjectStorage(
+    entry.handle,
+    entry.input,
+    () => typeof entry.instance?.alarm === "function" || typeof Class.prototype.alarm === "function",
+  );
+  const state = new DurableObjectState(entry, entry.id, storage);
+  try {
+    entry.instance = new Class(state, env);
+  } catch (error) {
+    sleep(entry);
+    if (entry.sockets.size === 0) {
+      live.delete(entry.key);
+    }
+    throw error;
+  }
 }
 
 /**
@@ -270,8 +296,12 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
       );
     }
     entry = {
+      Class,
+      env,
+      className,
+      id: new DurableObjectId(id, name),
       instance: null,
-      handle: op_do_open(className, id),
+      handle: null,
       gate: null,
       input: new InputGate(),
       active: 0,
@@ -280,34 +310,24 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
       sockets: new SafeMap(),
       autoResponse: null,
       autoResponded: new SafeWeakMap(),
+      socketEvents: null,
       key,
     };
+    entry.socketEvents = socketEvents(entry);
     live.set(key, entry);
-    const storage = new DurableObjectStorage(
-      entry.handle,
-      entry.input,
-      () => typeof entry.instance?.alarm === "function" || typeof Class.prototype.alarm === "function",
-    );
-    const state = new DurableObjectState(entry, new DurableObjectId(id, name), storage);
-    try {
-      entry.instance = new Class(state, env);
-    } catch (error) {
-      live.delete(key);
-      op_do_close(entry.handle);
-      throw error;
-    }
   }
   return await enter(entry, () => use(entry.instance));
 }
 
 /**
- * Runs `run()` as an event of the object: once `blockConcurrencyWhile()`
- * and the input gate let events in, counted as work that keeps the object
- * in memory.
+ * Runs `run()` as an event of the object: once the object is made, and
+ * `blockConcurrencyWhile()` (its constructor's included) and the input
+ * gate let events in, counted as work that keeps the object in memory.
  */
 async function enter(entry, run) {
   entry.active++;
   try {
+    awaken(entry);
     for (;;) {
       if (entry.gate !== null) {
         await PromisePrototypeCatch(entry.gate, () => {});
@@ -322,6 +342,25 @@ async function enter(entry, run) {
     entry.active--;
     evictLater(entry);
   }
+}
+
+/** What the sockets an object accepted hear, for the object's class. */
+function socketEvents(entry) {
+  return {
+    message(socket, data) {
+      const auto = entry.autoResponse;
+      if (auto !== null && data === auto.request) {
+        socket.send(auto.response);
+        entry.autoResponded.set(socket, new Date());
+        return;
+      }
+      deliver(entry, (object) => object.webSocketMessage?.(socket, data));
+    },
+    close(socket, code, reason, wasClean) {
+      entry.sockets.delete(socket);
+      deliver(entry, (object) => object.webSocketClose?.(socket, code, reason, wasClean));
+    },
+  };
 }
 
 /** Runs a socket's handler on the object; what it throws is logged. */

@@ -290,11 +290,11 @@ fn isola_objects_lists_stored_objects_and_queries_one() {
 }
 
 #[test]
-fn a_chat_room_object_holds_its_clients_sockets() {
+fn a_chat_room_object_hibernates_with_its_clients_sockets_and_wakes() {
     use tungstenite::{Message, connect};
 
     let chat = case("durable-objects").join("chat");
-    let isola = Isola::serve(&[chat.to_str().unwrap()]);
+    let isola = Isola::serve(&[chat.to_str().unwrap(), "--object-idle-timeout", "1"]);
     let url = |user: &str| {
         isola
             .url(&format!("/general?user={user}"))
@@ -320,11 +320,17 @@ fn a_chat_room_object_holds_its_clients_sockets() {
     assert_eq!(read(&mut bob), "bob joined (2 here)");
     assert_eq!(read(&mut ada), "bob joined (2 here)");
     ada.send(Message::text("hello")).unwrap();
-    assert_eq!(read(&mut ada), "ada: hello (#1, tags ada)");
-    assert_eq!(read(&mut bob), "ada: hello (#1, tags ada)");
-    // Answered by the auto-response, not the class.
+    assert_eq!(read(&mut ada), "ada: hello (#1, tags ada, made 1)");
+    assert_eq!(read(&mut bob), "ada: hello (#1, tags ada, made 1)");
+    // Idle with only its sockets, the room hibernates: the auto-response
+    // answers without waking it, and a message makes it again, with the
+    // sockets' tags and attachments and the room's storage kept.
+    thread::sleep(std::time::Duration::from_millis(2500));
     bob.send(Message::text("ping")).unwrap();
     assert_eq!(read(&mut bob), "pong");
+    bob.send(Message::text("back")).unwrap();
+    assert_eq!(read(&mut ada), "bob: back (#2, tags bob, made 2)");
+    assert_eq!(read(&mut bob), "bob: back (#2, tags bob, made 2)");
     bob.close(None).unwrap();
     while bob.read().is_ok() {}
     assert_eq!(read(&mut ada), "bob left (1005 )");

@@ -80,6 +80,7 @@ class WebSocket extends EventTarget {
   #queue = [];
   #readyState = OPEN;
   #url = null;
+  #handler = null;
 
   constructor(url, protocols = undefined) {
     super();
@@ -222,21 +223,32 @@ class WebSocket extends EventTarget {
   }
 
   #dispatch(frame) {
-    switch (frame[0]) {
-      case TEXT:
-        this.dispatchEvent(new MessageEvent("message", { data: frame[1] }));
-        break;
-      case BINARY:
-        this.dispatchEvent(
-          new MessageEvent("message", { data: TypedArrayPrototypeSlice(frame[1]).buffer }),
-        );
-        break;
-      case CLOSE:
-        this.dispatchEvent(
-          new CloseEvent("close", { code: frame[1], reason: frame[2], wasClean: frame[1] !== 1006 }),
-        );
-        break;
+    const handler = this.#handler;
+    if (frame[0] === CLOSE) {
+      const [, code, reason] = frame;
+      if (handler !== null) {
+        handler.close(this, code, reason, code !== 1006);
+      } else {
+        this.dispatchEvent(new CloseEvent("close", { code, reason, wasClean: code !== 1006 }));
+      }
+      return;
     }
+    const data = frame[0] === TEXT ? frame[1] : TypedArrayPrototypeSlice(frame[1]).buffer;
+    if (handler !== null) {
+      handler.message(this, data);
+    } else {
+      this.dispatchEvent(new MessageEvent("message", { data }));
+    }
+  }
+
+  /**
+   * Gives `socket`'s events to `handler` (`message(socket, data)`,
+   * `close(socket, code, reason, wasClean)`) instead of its listeners: a
+   * Durable Object's hibernatable sockets, which may be many and idle,
+   * cost no listeners or event objects each.
+   */
+  static handleWith(socket, handler) {
+    socket.#handler = handler;
   }
 
   /** Makes host resource `rid` this socket's far end; `receiver` hears it. */
@@ -324,8 +336,9 @@ function send(rid, frame) {
   }
 }
 
-const { adopted, handOver, connected, pair } = WebSocket;
+const { adopted, handOver, handleWith, connected, pair } = WebSocket;
 delete WebSocket.adopted;
+delete WebSocket.handleWith;
 delete WebSocket.handOver;
 delete WebSocket.connected;
 delete WebSocket.pair;
@@ -428,6 +441,7 @@ export {
   adopted,
   asksForWebSocket,
   connectWebSocket,
+  handleWith,
   handOver,
   Response,
   WebSocket,

@@ -7,12 +7,15 @@
 //!   sees), over many Workers; and the memory each idle isolate costs.
 //! - `isola bench cold-start`: JS isolates against Wasm instances, step by
 //!   step, with a chart.
+//! - `isola bench sockets`: memory per idle WebSocket a server holds
+//!   (from outside, given its pid), e.g. with hibernated Durable Objects.
 //! - `isola bench dev`: the development loop as a user lives it, from
 //!   outside: `isola dev` started to its first 200, an edit saved to the
 //!   first response that shows it.
 
 mod cold_start;
 mod dev;
+mod sockets;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -55,6 +58,8 @@ pub enum Bench {
     ColdStart(cold_start::ColdStartArgs),
     /// `isola dev` on a project: start to first 200, edit to new response.
     Dev(dev::DevBenchArgs),
+    /// Memory per idle WebSocket a running server holds, given its pid.
+    Sockets(sockets::SocketsArgs),
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -65,6 +70,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .block_on(workers(count, warm)),
         Bench::ColdStart(args) => cold_start::run(&args),
         Bench::Dev(args) => dev::run(&args),
+        Bench::Sockets(args) => sockets::run(&args),
     }
 }
 

@@ -1,11 +1,15 @@
 // A chat room per name: the object accepts each client's socket with the
 // hibernation API and broadcasts what one says to all; "ping" is answered
-// without waking it.
+// without waking it. Each message says how many times a room object was
+// made, which shows when it hibernated and woke.
 import { DurableObject } from "cloudflare:workers";
+
+let made = 0;
 
 export class Room extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
+    made++;
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
@@ -22,7 +26,7 @@ export class Room extends DurableObject {
     const { user } = socket.deserializeAttachment();
     const said = ((await this.ctx.storage.get("said")) ?? 0) + 1;
     await this.ctx.storage.put("said", said);
-    this.broadcast(`${user}: ${message} (#${said}, tags ${this.ctx.getTags(socket).join(",")})`);
+    this.broadcast(`${user}: ${message} (#${said}, tags ${this.ctx.getTags(socket).join(",")}, made ${made})`);
   }
 
   webSocketClose(socket, code, reason) {
