@@ -191,16 +191,20 @@ class DurableObjectState {
   }
 
   blockConcurrencyWhile(callback) {
-    const entry = this.#entry;
-    const running = (async () => await callback())();
-    const gate = PromisePrototypeFinally(running, () => {
-      if (entry.gate === gate) {
-        entry.gate = null;
-      }
-    });
-    entry.gate = gate;
-    return running;
+    return blockWhile(this.#entry, callback);
   }
+}
+
+/** Holds the object's further events until `callback` settles. */
+function blockWhile(entry, callback) {
+  const running = (async () => await callback())();
+  const gate = PromisePrototypeFinally(running, () => {
+    if (entry.gate === gate) {
+      entry.gate = null;
+    }
+  });
+  entry.gate = gate;
+  return running;
 }
 
 /**
@@ -267,6 +271,7 @@ function awaken(entry) {
     entry.handle,
     entry.input,
     () => typeof entry.instance?.alarm === "function" || typeof Class.prototype.alarm === "function",
+    (callback) => blockWhile(entry, callback),
   );
   const state = new DurableObjectState(entry, entry.id, storage);
   try {

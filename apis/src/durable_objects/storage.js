@@ -196,27 +196,19 @@ const SAVEPOINT_BEGIN = 0;
 const SAVEPOINT_RELEASE = 1;
 const SAVEPOINT_ROLL_BACK = 2;
 
-/** Where a transaction keeps its writes until it commits. */
+/** A key to delete, among those to write. */
 const DELETED = Symbol("deleted");
 
-/** The key-value API over `_cf_KV`, optionally inside a transaction. */
+/** The key-value API over `_cf_KV`. */
 class KeyValue {
   #handle;
-  /** key → value or DELETED, for a transaction; null outside one. */
-  #pending;
-  #rolledBack = false;
 
-  constructor(handle, pending = null) {
+  constructor(handle) {
     this.#handle = handle;
-    this.#pending = pending;
   }
 
   getOne(key) {
     checkKey(key);
-    if (this.#pending?.has(key)) {
-      const value = this.#pending.get(key);
-      return value === DELETED ? undefined : decodeValue(value);
-    }
     const { rows } = op_do_sql(this.#handle, [["SELECT value FROM _cf_KV WHERE key = ?", [key]]], true)[0];
     return rows.length === 0 ? undefined : decodeValue(rows[0][0]);
   }
@@ -236,12 +228,7 @@ class KeyValue {
     const statements = [];
     for (const [key, value] of entries) {
       checkKey(key);
-      const encoded = value === DELETED ? DELETED : encodeValue(value);
-      if (this.#pending !== null) {
-        this.#pending.set(key, encoded);
-      } else {
-        statements[statements.length] = writing(key, encoded);
-      }
+      statements[statements.length] = writing(key, value === DELETED ? DELETED : encodeValue(value));
     }
     return statements.length === 0 ? [] : op_do_sql(this.#handle, statements, true);
   }
@@ -282,58 +269,19 @@ class KeyValue {
       query += ` WHERE ${ArrayPrototypeJoin(where, " AND ")}`;
     }
     query += options.reverse ? " ORDER BY key DESC" : " ORDER BY key";
-    const stored = op_do_sql(this.#handle, [[query, params]], true)[0].rows;
-    const entries = new SafeMap();
-    for (const [key, value] of stored) {
-      entries.set(key, value);
-    }
-    // A transaction's own writes, over what is stored.
-    if (this.#pending !== null) {
-      for (const [key, value] of this.#pending) {
-        if (value === DELETED) {
-          entries.delete(key);
-        } else if (inRange(key, options)) {
-          entries.set(key, value);
-        }
-      }
-    }
-    let keys = ArrayFrom(entries.keys()).sort();
-    if (options.reverse) {
-      keys = keys.reverse();
-    }
     if (options.limit !== undefined) {
-      keys = keys.slice(0, options.limit);
+      query += " LIMIT ?";
+      params[params.length] = options.limit;
     }
     const out = new Map();
-    for (const key of keys) {
-      out.set(key, decodeValue(entries.get(key)));
+    for (const [key, value] of op_do_sql(this.#handle, [[query, params]], true)[0].rows) {
+      out.set(key, decodeValue(value));
     }
     return out;
   }
 
   deleteAll() {
-    if (this.#pending !== null) {
-      throw new Error("deleteAll() cannot be called within a transaction.");
-    }
     op_do_sql(this.#handle, [["DELETE FROM _cf_KV", []]], true);
-  }
-
-  rollback() {
-    this.#rolledBack = true;
-  }
-
-  /** Commits a transaction's writes in one SQLite transaction. */
-  commit() {
-    const pending = this.#pending;
-    this.#pending = null;
-    if (this.#rolledBack || pending === null || pending.size === 0) {
-      return;
-    }
-    const statements = [];
-    for (const [key, value] of pending) {
-      statements[statements.length] = writing(key, value);
-    }
-    op_do_sql(this.#handle, statements, true);
   }
 }
 
@@ -342,13 +290,6 @@ function writing(key, encoded) {
   return encoded === DELETED
     ? ["DELETE FROM _cf_KV WHERE key = ?", [key]]
     : ["INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", [key, encoded]];
-}
-
-function inRange(key, options) {
-  return (options.prefix === undefined || StringPrototypeSlice(key, 0, options.prefix.length) === options.prefix) &&
-    (options.start === undefined || key >= options.start) &&
-    (options.startAfter === undefined || key > options.startAfter) &&
-    (options.end === undefined || key < options.end);
 }
 
 /** The key-value calls of `ctx.storage` and of a transaction. */
@@ -391,17 +332,15 @@ class StorageOperations {
   }
 }
 
-/** `txn` in `ctx.storage.transaction(async (txn) => ...)`. */
+/**
+ * `txn` in `ctx.storage.transaction(async (txn) => ...)`: its calls go to
+ * the object's database inside the transaction's savepoint.
+ */
 class DurableObjectTransaction extends StorageOperations {
-  #kv;
-
-  constructor(kv, gate) {
-    super(kv, gate);
-    this.#kv = kv;
-  }
+  rolledBack = false;
 
   rollback() {
-    this.#kv.rollback();
+    this.rolledBack = true;
   }
 }
 
@@ -409,17 +348,24 @@ class DurableObjectTransaction extends StorageOperations {
 export class DurableObjectStorage extends StorageOperations {
   #handle;
   #gate;
-  #inSync = false;
+  #inSavepoint = false;
   #hasAlarmHandler;
+  #exclusive;
   #kv;
   #sql;
 
-  constructor(handle, gate, hasAlarmHandler) {
+  /**
+   * `gate` is the object's input gate, `hasAlarmHandler()` whether its
+   * class has `alarm()`, and `exclusive(callback)` runs `callback` with
+   * the object's other events held.
+   */
+  constructor(handle, gate, hasAlarmHandler, exclusive) {
     const kv = new KeyValue(handle);
     super(kv, gate);
     this.#handle = handle;
     this.#gate = gate;
     this.#hasAlarmHandler = hasAlarmHandler;
+    this.#exclusive = exclusive;
     this.#kv = kv;
     this.#sql = new SqlStorage(handle);
   }
@@ -434,14 +380,24 @@ export class DurableObjectStorage extends StorageOperations {
   }
 
   /**
-   * Runs `closure` with a transaction whose writes are committed together
-   * when it succeeds, and dropped when it throws or rolls back.
+   * Runs `closure` with a transaction: other events wait until it settles
+   * (as workerd runs it, in `blockConcurrencyWhile`), and its SQL and
+   * key-value writes commit together when it succeeds, or are rolled back
+   * when it throws or calls `txn.rollback()`.
    */
-  async transaction(closure) {
-    const kv = new KeyValue(this.#handle, new SafeMap());
-    const result = await closure(new DurableObjectTransaction(kv, this.#gate));
-    kv.commit();
-    return result;
+  transaction(closure) {
+    return this.#exclusive(async () => {
+      const txn = new DurableObjectTransaction(this.#kv, this.#gate);
+      const opened = this.#openSavepoint();
+      try {
+        const result = await closure(txn);
+        this.#closeSavepoint(opened, txn.rolledBack);
+        return result;
+      } catch (error) {
+        this.#closeSavepoint(opened, true);
+        throw error;
+      }
+    });
   }
 
   /**
@@ -449,20 +405,35 @@ export class DurableObjectStorage extends StorageOperations {
    * together once it returns, and are rolled back if it throws.
    */
   transactionSync(closure) {
-    if (this.#inSync) {
-      return closure();
-    }
-    this.#inSync = true;
-    op_do_savepoint(this.#handle, SAVEPOINT_BEGIN);
+    const opened = this.#openSavepoint();
     try {
       const result = closure();
-      op_do_savepoint(this.#handle, SAVEPOINT_RELEASE);
+      this.#closeSavepoint(opened, false);
       return result;
     } catch (error) {
-      op_do_savepoint(this.#handle, SAVEPOINT_ROLL_BACK);
+      this.#closeSavepoint(opened, true);
       throw error;
-    } finally {
-      this.#inSync = false;
+    }
+  }
+
+  /**
+   * Opens the object's savepoint, unless one is open already (a
+   * transaction inside another joins it); whether this call opened it.
+   */
+  #openSavepoint() {
+    if (this.#inSavepoint) {
+      return false;
+    }
+    op_do_savepoint(this.#handle, SAVEPOINT_BEGIN);
+    this.#inSavepoint = true;
+    return true;
+  }
+
+  /** Releases the savepoint `opened` opened, or rolls it back if `failed`. */
+  #closeSavepoint(opened, failed) {
+    if (opened) {
+      this.#inSavepoint = false;
+      op_do_savepoint(this.#handle, failed ? SAVEPOINT_ROLL_BACK : SAVEPOINT_RELEASE);
     }
   }
 

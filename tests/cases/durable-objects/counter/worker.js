@@ -75,6 +75,20 @@ export class Counter extends DurableObject {
       });
     } catch {}
     storage.transactionSync(() => storage.sql.exec("INSERT INTO notes VALUES (2)"));
+    // An asynchronous transaction holds SQL too, across awaits.
+    try {
+      await storage.transaction(async (txn) => {
+        storage.sql.exec("INSERT INTO notes VALUES (3)");
+        await txn.put("f:1", "not kept");
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        throw new Error("undo async sql");
+      });
+    } catch {}
+    await storage.transaction(async (txn) => {
+      storage.sql.exec("INSERT INTO notes VALUES (4)");
+      txn.rollback();
+    });
+    await storage.transaction(async () => storage.sql.exec("INSERT INTO notes VALUES (5)"));
     let hidden;
     try {
       storage.sql.exec("SELECT * FROM _cf_KV").toArray();
@@ -84,6 +98,7 @@ export class Counter extends DurableObject {
     return {
       notes: storage.sql.exec("SELECT n FROM notes").toArray().map((row) => row.n),
       e: (await storage.get("e:1")) ?? null,
+      f: (await storage.get("f:1")) ?? null,
       hidden,
       many: [...many],
       listed: [...listed.keys()],
