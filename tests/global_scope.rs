@@ -95,6 +95,15 @@ fn workers_see_workerd_values_not_denos() {
     assert_eq!(ours["selfIsGlobal"], true);
     assert_eq!(ours["btoa"], "aXNvbGE=");
     assert_eq!(ours["structuredClone"]["a"][1], 2);
+    // Worded as workerd words them, naming what cannot be cloned.
+    assert_eq!(
+        ours["uncloneable"],
+        serde_json::json!([
+            "DataCloneError: () => 1 could not be cloned.",
+            "DataCloneError: Symbol(s) could not be cloned.",
+            "DataCloneError: function named() {} could not be cloned."
+        ])
+    );
     assert_eq!(ours["compatibilityFlags"]["nodejs_compat"], true);
     assert_eq!(
         ours["compatibilityFlags"]["streams_enable_constructors"],

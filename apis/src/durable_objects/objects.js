@@ -32,6 +32,7 @@ const {
   ArrayFrom,
   ArrayPrototypePush,
   DateNow,
+  ObjectDefineProperty,
   PromisePrototypeCatch,
   PromisePrototypeFinally,
   PromisePrototypeThen,
@@ -54,15 +55,11 @@ function idleTimeout() {
 /** A Durable Object's id: 64 hex digits, and the name it came from. */
 export class DurableObjectId {
   #id;
-  #name;
 
   constructor(id, name) {
     this.#id = id;
-    this.#name = name;
-  }
-
-  get name() {
-    return this.#name ?? undefined;
+    // An own, read-only property, as workerd's (`JSON.stringify(id)` shows it).
+    ObjectDefineProperty(this, "name", { value: name ?? undefined, enumerable: true });
   }
 
   toString() {

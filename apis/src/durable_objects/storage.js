@@ -12,7 +12,7 @@ import {
   op_do_savepoint,
   op_do_sql,
 } from "ext:core/ops";
-import { core, primordials } from "ext:isola_global_scope/00_infra.js";
+import { core, primordials, serialize } from "ext:isola_global_scope/00_infra.js";
 
 const {
   ArrayFrom,
@@ -30,6 +30,7 @@ const {
   RangeError,
   SafeMap,
   String,
+  StringPrototypeIncludes,
   StringPrototypeSlice,
   StringPrototypeStartsWith,
   SymbolIterator,
@@ -44,8 +45,9 @@ const MAX_KEY_BYTES = 2048;
 
 /** A value as SQLite takes it: blobs as arrays of byte values. */
 function toSql(value) {
+  // workerd binds a boolean as its text, where D1 binds 1 or 0.
   if (typeof value === "boolean") {
-    return value ? 1 : 0;
+    return String(value);
   }
   if (ArrayBufferIsView(value)) {
     return ArrayFrom(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
@@ -61,19 +63,27 @@ function fromSql(value) {
   return ArrayIsArray(value) ? TypedArrayPrototypeGetBuffer(new Uint8Array(value)) : value;
 }
 
+/** `key` as a string, as workerd converts it (`5` is `"5"`), within the limit. */
 function checkKey(key) {
-  if (typeof key !== "string") {
-    throw new TypeError("Durable Object storage keys must be strings.");
+  if (typeof key === "symbol") {
+    throw new TypeError("Cannot convert a Symbol value to a string");
   }
-  if (core.encode(key).length > MAX_KEY_BYTES) {
-    throw new RangeError(`Keys cannot be larger than ${MAX_KEY_BYTES} bytes.`);
+  key = String(key);
+  const size = core.encode(key).length;
+  if (size > MAX_KEY_BYTES) {
+    throw new RangeError(
+      `Keys cannot be larger than ${MAX_KEY_BYTES} bytes. A key of size ${size} was provided.`,
+    );
   }
+  return key;
 }
 
 function encodeValue(value) {
-  const bytes = core.serialize(value);
+  const bytes = serialize(value);
   if (bytes.length > MAX_VALUE_BYTES) {
-    throw new RangeError(`Values cannot be larger than ${MAX_VALUE_BYTES} bytes.`);
+    throw new RangeError(
+      `Values cannot be larger than ${MAX_VALUE_BYTES} bytes. A value of size ${bytes.length} was provided.`,
+    );
   }
   return ArrayFrom(bytes);
 }
@@ -163,6 +173,16 @@ class SqlStorageCursor {
 
 const D1_PREFIX = "D1_ERROR: ";
 
+/** What SQLite says to a `BEGIN` inside the transaction every call runs in. */
+const NESTED_BEGIN = "cannot start a transaction within a transaction";
+
+const USE_TRANSACTION_API =
+  "To execute a transaction, please use the state.storage.transaction() or " +
+  "state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT " +
+  "statements. The JavaScript API is safer because it will automatically roll back on " +
+  "exceptions, and because it interacts correctly with Durable Objects' automatic atomic " +
+  "write coalescing.";
+
 /** `ctx.storage.sql`. */
 class SqlStorage {
   #handle;
@@ -178,8 +198,12 @@ class SqlStorage {
     } catch (error) {
       // workerd words an object's SQL errors as SQLite does, without D1's
       // prefix: `no such table: x: SQLITE_ERROR`.
-      if (StringPrototypeStartsWith(error?.message ?? "", D1_PREFIX)) {
-        throw new Error(StringPrototypeSlice(error.message, D1_PREFIX.length));
+      const message = error?.message ?? "";
+      if (StringPrototypeIncludes(message, NESTED_BEGIN)) {
+        throw new Error(USE_TRANSACTION_API);
+      }
+      if (StringPrototypeStartsWith(message, D1_PREFIX)) {
+        throw new Error(StringPrototypeSlice(message, D1_PREFIX.length));
       }
       throw error;
     }
@@ -208,7 +232,7 @@ class KeyValue {
   }
 
   getOne(key) {
-    checkKey(key);
+    key = checkKey(key);
     const { rows } = op_do_sql(this.#handle, [["SELECT value FROM _cf_KV WHERE key = ?", [key]]], true)[0];
     return rows.length === 0 ? undefined : decodeValue(rows[0][0]);
   }
@@ -227,8 +251,10 @@ class KeyValue {
   write(entries) {
     const statements = [];
     for (const [key, value] of entries) {
-      checkKey(key);
-      statements[statements.length] = writing(key, value === DELETED ? DELETED : encodeValue(value));
+      statements[statements.length] = writing(
+        checkKey(key),
+        value === DELETED ? DELETED : encodeValue(value),
+      );
     }
     return statements.length === 0 ? [] : op_do_sql(this.#handle, statements, true);
   }
@@ -245,6 +271,9 @@ class KeyValue {
   }
 
   list(options = {}) {
+    if (options.limit !== undefined && !(options.limit > 0)) {
+      throw new TypeError("List limit must be positive.");
+    }
     const where = [];
     const params = [];
     if (options.prefix !== undefined) {
@@ -310,9 +339,14 @@ class StorageOperations {
   }
 
   put(key, value = undefined, _options = undefined) {
-    const entries = typeof key === "object" && key !== null ? ObjectEntries(key) : [[key, value]];
+    if (key === undefined || key === null) {
+      throw new TypeError(
+        "Failed to execute 'put' on 'DurableObjectStorage': parameter 1 is not of type 'string or object'.",
+      );
+    }
+    const entries = typeof key === "object" ? ObjectEntries(key) : [[key, value]];
     if (typeof key !== "object" && value === undefined) {
-      throw new TypeError("put() requires a value; use delete() to remove a key.");
+      throw new TypeError("put() called with undefined value.");
     }
     this.#gate.close();
     this.#kv.write(entries);

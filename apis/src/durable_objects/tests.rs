@@ -63,6 +63,22 @@ fn ids_storage_and_calls_answer_as_workerd_does() {
         })
     );
     assert_eq!(isola.get("/fetch?name=x").text(), "object x got /hello");
+    // Each as workerd 2026-04-26 answers it.
+    assert_eq!(
+        isola.get("/edges?name=edges").json(),
+        json!({
+            "numberKey": {"ok": "five"},
+            "undefinedValue": {"error": "TypeError: put() called with undefined value."},
+            "noKey": {"error": "TypeError: Failed to execute 'put' on 'DurableObjectStorage': parameter 1 is not of type 'string or object'."},
+            "limitZero": {"error": "TypeError: List limit must be positive."},
+            "func": {"error": "DataCloneError: () => 1 could not be cloned."},
+            "begin": {"error": "Error: To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements. The JavaScript API is safer because it will automatically roll back on exceptions, and because it interacts correctly with Durable Objects' automatic atomic write coalescing."},
+            "bool": {"ok": "true"},
+            "big": {"ok": 9_007_199_254_740_992_u64},
+            "idJson": "{\"name\":\"n\"}",
+            "stubKeys": ["name", "id"],
+        })
+    );
 }
 
 #[test]

@@ -54,6 +54,7 @@ const {
   ObjectDefineProperty,
   ObjectGetPrototypeOf,
   ObjectHasOwn,
+  ObjectKeys,
   ObjectPrototype,
   ObjectPrototypeIsPrototypeOf,
   PromisePrototypeCatch,
@@ -61,6 +62,8 @@ const {
   PromisePrototypeThen,
   PromiseResolve,
   Proxy,
+  ReflectGetOwnPropertyDescriptor,
+  ReflectOwnKeys,
   SafeMap,
   SafeFinalizationRegistry,
   SafeSet,
@@ -273,6 +276,17 @@ export function serviceStub(send, fetcher, own = undefined) {
         members.set(name, made);
       }
       return made;
+    },
+    // `own`'s properties are the stub's own, as workerd's (`Object.keys`).
+    ownKeys(target) {
+      const keys = ReflectOwnKeys(target);
+      return own === undefined ? keys : [...keys, ...ObjectKeys(own)];
+    },
+    getOwnPropertyDescriptor(target, name) {
+      if (own !== undefined && ObjectHasOwn(own, name)) {
+        return { value: own[name], writable: false, enumerable: true, configurable: true };
+      }
+      return ReflectGetOwnPropertyDescriptor(target, name);
     },
   });
   remotes.set(stub, remote);

@@ -31,6 +31,7 @@ import {
   reportUncaught,
   request,
   streams,
+  structuredClone,
   timers,
   url,
   urlPattern,
@@ -304,7 +305,7 @@ const globalFunctions = {
   setImmediate: globalFunction("setImmediate", setImmediate),
   setInterval: globalFunction("setInterval", setInterval),
   setTimeout: globalFunction("setTimeout", setTimeout),
-  structuredClone: globalFunction("structuredClone", messagePort.structuredClone),
+  structuredClone: globalFunction("structuredClone", structuredClone),
 };
 
 function nonEnumerable(value) {

@@ -112,7 +112,7 @@ function binding(name, { assets, loopback = false, entrypoint = "" }) {
 export function objectStub(name, id) {
   const object = [id.toString(), id.name ?? null];
   const fetcher = new Fetcher(name, false, false, "", object);
-  return stub(name, fetcher, false, "", object, { id, name: id.name });
+  return stub(name, fetcher, false, "", object, { name: id.name, id });
 }
 
 registerBinding("service", binding);

@@ -25,6 +25,7 @@ import {
   primordials,
   request as requestNs,
   response as responseNs,
+  serialize,
 } from "ext:isola_global_scope/00_infra.js";
 import { byteView } from "ext:isola_global_scope/26_byte_streams.js";
 
@@ -130,7 +131,7 @@ class WebSocket extends EventTarget {
 
   /** Keeps a structured clone of `value` with the socket. */
   serializeAttachment(value) {
-    this.#attachment = core.serialize(value);
+    this.#attachment = serialize(value);
   }
 
   /** A copy of what `serializeAttachment()` kept, or null. */

@@ -5,8 +5,10 @@ use rusqlite::ToSql;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
 
-/// A SQLite value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A SQLite value. It goes to JS as D1 and workerd give it: an INTEGER
+/// beyond 2^53 becomes the nearest number (not a BigInt), losing precision
+/// as it does there.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     Null,
@@ -19,10 +21,28 @@ pub enum Value {
 impl Value {
     /// A JS number as D1 binds it: integers as INTEGER, others as REAL.
     pub fn number(n: f64) -> Self {
-        if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+        if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER as f64 {
             Self::Integer(n as i64)
         } else {
             Self::Real(n)
+        }
+    }
+}
+
+/// The largest integer a JS number holds exactly.
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Null => serializer.serialize_unit(),
+            Self::Integer(i) if i.unsigned_abs() <= MAX_SAFE_INTEGER as u64 => {
+                serializer.serialize_i64(*i)
+            }
+            Self::Integer(i) => serializer.serialize_f64(*i as f64),
+            Self::Real(r) => serializer.serialize_f64(*r),
+            Self::Text(t) => serializer.serialize_str(t),
+            Self::Blob(b) => b.serialize(serializer),
         }
     }
 }

@@ -47,6 +47,14 @@ export default {
       uuid: crypto.randomUUID(),
       btoa: btoa("isola"),
       structuredClone: structuredClone({ a: [1, 2] }),
+      uncloneable: [() => 1, Symbol("s"), { deep: [function named() {}] }].map((value) => {
+        try {
+          structuredClone(value);
+          return "cloned";
+        } catch (error) {
+          return `${error.name}: ${error.message}`;
+        }
+      }),
       receivers: receivers(),
     });
   },

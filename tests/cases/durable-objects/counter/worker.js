@@ -112,6 +112,31 @@ export class Counter extends DurableObject {
     };
   }
 
+  /** Edge cases, each answered as workerd answers it. */
+  async edges() {
+    const storage = this.ctx.storage;
+    const attempt = async (f) => {
+      try {
+        return { ok: (await f()) ?? null };
+      } catch (error) {
+        return { error: `${error.name}: ${error.message}` };
+      }
+    };
+    return {
+      numberKey: await attempt(async () => {
+        await storage.put(5, "five");
+        return storage.get("5");
+      }),
+      undefinedValue: await attempt(() => storage.put("k", undefined)),
+      noKey: await attempt(() => storage.put()),
+      limitZero: await attempt(() => storage.list({ limit: 0 })),
+      func: await attempt(() => storage.put("f", { nested: () => 1 })),
+      begin: await attempt(() => storage.sql.exec("BEGIN")),
+      bool: await attempt(() => storage.sql.exec("SELECT ? AS v", true).one().v),
+      big: await attempt(() => storage.sql.exec("SELECT 9007199254740993 AS v").one().v),
+    };
+  }
+
   async setAlarmWithoutHandler() {
     await this.ctx.storage.setAlarm(Date.now() + 1000);
   }
@@ -175,6 +200,12 @@ export default {
         return Response.json(await stub.state());
       case "/kv":
         return Response.json(await stub.kv());
+      case "/edges":
+        return Response.json({
+          ...(await stub.edges()),
+          idJson: JSON.stringify(env.COUNTER.idFromName("n")),
+          stubKeys: Object.keys(stub),
+        });
       case "/fetch":
         return stub.fetch("https://object/hello");
       case "/ids": {
