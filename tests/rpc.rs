@@ -78,7 +78,16 @@ fn what_a_method_throws_is_thrown_to_the_caller() {
         })
     );
     let ghost = isola.get("/ghost").json();
-    assert_eq!(ghost["status"], 500, "fetch() to a missing entrypoint fails");
+    // fetch() rejects with what the called Worker threw, as workerd's does.
+    assert_eq!(ghost["fetched"]["name"], "TypeError", "{ghost}");
+    assert_eq!(ghost["fetched"]["remote"], true, "{ghost}");
+    assert!(
+        ghost["fetched"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no entrypoint named \"Ghost\""),
+        "{ghost}"
+    );
     assert_eq!(ghost["name"], "TypeError");
     assert!(
         ghost["message"].as_str().unwrap().contains("no entrypoint named \"Ghost\""),

@@ -9,6 +9,7 @@ use http_body_util::BodyExt;
 use tokio::sync::{mpsc, oneshot};
 
 use isola_apis::body::{BodyError, RequestBody, ResponseBody};
+use isola_apis::services::Thrown;
 pub use isola_apis::services::{Call, Rpc};
 
 use crate::limits::Monitor;
@@ -71,6 +72,8 @@ pub enum Outcome {
         failure: Failure,
         pass_through: bool,
         detail: Option<String>,
+        /// What the Worker threw, for a Worker that called it.
+        thrown: Option<Thrown>,
     },
 }
 
@@ -80,6 +83,7 @@ impl Outcome {
             failure,
             pass_through: false,
             detail: None,
+            thrown: None,
         }
     }
 }

@@ -34,7 +34,6 @@ const {
   DateNow,
   ObjectDefineProperty,
   PromisePrototypeCatch,
-  PromisePrototypeFinally,
   PromisePrototypeThen,
   SafeMap,
   SafeWeakMap,
@@ -127,6 +126,13 @@ class InputGate {
 
 // --- Objects --------------------------------------------------------------
 
+/** workerd's limits on a hibernatable socket's tags. */
+const MAX_TAGS = 10;
+const MAX_TAG_LENGTH = 256;
+
+const ACCEPTED_ALREADY =
+  "Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`";
+
 /** The objects in memory, by `<class>:<id>`. */
 const live = new SafeMap();
 
@@ -147,9 +153,41 @@ class DurableObjectState {
    */
   acceptWebSocket(socket, tags = []) {
     const entry = this.#entry;
+    tags = ArrayFrom(tags, String);
+    if (tags.length > MAX_TAGS) {
+      throw new Error(`a Hibernatable WebSocket cannot have more than ${MAX_TAGS} tags`);
+    }
+    for (const tag of tags) {
+      if (tag.length > MAX_TAG_LENGTH) {
+        throw new Error(`"${tag}" is longer than the max tag length (${MAX_TAG_LENGTH} characters).`);
+      }
+    }
+    if (entry.sockets.has(socket)) {
+      throw new Error(ACCEPTED_ALREADY);
+    }
+    try {
+      socket.accept();
+    } catch {
+      throw new Error(ACCEPTED_ALREADY);
+    }
     handleWith(socket, entry.socketEvents);
-    socket.accept();
-    entry.sockets.set(socket, ArrayFrom(tags, String));
+    entry.sockets.set(socket, tags);
+  }
+
+  setHibernatableWebSocketEventTimeout(ms = undefined) {
+    this.#entry.eventTimeout = ms ?? null;
+  }
+
+  getHibernatableWebSocketEventTimeout() {
+    return this.#entry.eventTimeout ?? null;
+  }
+
+  /** Resets the object: its instance goes, and its next event makes it anew. */
+  abort(reason = undefined) {
+    sleep(this.#entry);
+    throw new Error(
+      reason === undefined ? "Application called abort() to reset Durable Object." : String(reason),
+    );
   }
 
   /** The sockets the object accepted (with `tag`, when given). */
@@ -166,7 +204,9 @@ class DurableObjectState {
   getTags(socket) {
     const tags = this.#entry.sockets.get(socket);
     if (tags === undefined) {
-      throw new TypeError("getTags() takes a WebSocket this object accepted.");
+      throw new Error(
+        "you must call 'acceptWebSocket()' before attempting to access the tags of a WebSocket.",
+      );
     }
     return ArrayFrom(tags);
   }
@@ -188,19 +228,34 @@ class DurableObjectState {
   }
 
   blockConcurrencyWhile(callback) {
-    return blockWhile(this.#entry, callback);
+    return blockWhile(this.#entry, callback, true);
   }
 }
 
-/** Holds the object's further events until `callback` settles. */
-function blockWhile(entry, callback) {
-  const running = (async () => await callback())();
-  const gate = PromisePrototypeFinally(running, () => {
+/**
+ * Holds the object's further events until `callback` settles. With
+ * `resetOnThrow`, a callback that throws resets the object (its next
+ * event makes it anew), as Cloudflare resets an object whose
+ * `blockConcurrencyWhile()` failed; a transaction that throws is only
+ * rolled back.
+ */
+function blockWhile(entry, callback, resetOnThrow) {
+  let running = (async () => await callback())();
+  if (resetOnThrow) {
+    running = PromisePrototypeCatch(running, (error) => {
+      entry.resetBy = { instance: entry.instance, error };
+      sleep(entry);
+      throw error;
+    });
+  }
+  // The gate only says when the callback settled: how is the caller's.
+  const gate = PromisePrototypeCatch(running, () => {});
+  entry.gate = gate;
+  PromisePrototypeThen(gate, () => {
     if (entry.gate === gate) {
       entry.gate = null;
     }
   });
-  entry.gate = gate;
   return running;
 }
 
@@ -268,7 +323,7 @@ function awaken(entry) {
     entry.handle,
     entry.input,
     () => typeof entry.instance?.alarm === "function" || typeof Class.prototype.alarm === "function",
-    (callback) => blockWhile(entry, callback),
+    (callback) => blockWhile(entry, callback, false),
   );
   const state = new DurableObjectState(entry, entry.id, storage);
   try {
@@ -313,6 +368,8 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
       autoResponse: null,
       autoResponded: new SafeWeakMap(),
       socketEvents: null,
+      eventTimeout: null,
+      resetBy: null,
       key,
     };
     entry.socketEvents = socketEvents(entry);
@@ -330,19 +387,34 @@ async function enter(entry, run) {
   entry.active++;
   try {
     awaken(entry);
+    const instance = entry.instance;
     for (;;) {
       if (entry.gate !== null) {
-        await PromisePrototypeCatch(entry.gate, () => {});
+        await entry.gate;
+        throwIfReset(entry, instance);
       } else if (entry.input.closed) {
         await entry.input.opened();
       } else {
         break;
       }
     }
-    return await run();
+    const result = await run();
+    throwIfReset(entry, instance);
+    return result;
   } finally {
     entry.active--;
     evictLater(entry);
+  }
+}
+
+/**
+ * An event of `instance` fails with what reset the object (a failed
+ * `blockConcurrencyWhile()`) while it waited or ran, whatever it caught:
+ * workerd breaks the object's output gate.
+ */
+function throwIfReset(entry, instance) {
+  if (entry.resetBy !== null && entry.resetBy.instance === instance) {
+    throw entry.resetBy.error;
   }
 }
 

@@ -21,6 +21,7 @@ const {
   ArrayPrototypeJoin,
   ArrayBufferIsView,
   ArrayBufferPrototype,
+  DatePrototype,
   DatePrototypeGetTime,
   Error,
   NumberIsFinite,
@@ -55,7 +56,8 @@ function toSql(value) {
   if (ObjectPrototypeIsPrototypeOf(ArrayBufferPrototype, value)) {
     return ArrayFrom(new Uint8Array(value));
   }
-  return value ?? null;
+  // Anything else that is not a number or a string is bound as its text.
+  return value === undefined || value === null || typeof value === "number" ? value ?? null : String(value);
 }
 
 /** A value as `sql.exec()` returns it: blobs as ArrayBuffers. */
@@ -173,6 +175,10 @@ class SqlStorageCursor {
 
 const D1_PREFIX = "D1_ERROR: ";
 
+/** D1's word for SQL with no statement, and workerd's for an object's. */
+const NO_STATEMENT = "No SQL statements detected.";
+const NO_STATEMENT_HERE = "SQL code did not contain a statement.";
+
 /** What SQLite says to a `BEGIN` inside the transaction every call runs in. */
 const NESTED_BEGIN = "cannot start a transaction within a transaction";
 
@@ -201,6 +207,9 @@ class SqlStorage {
       const message = error?.message ?? "";
       if (StringPrototypeIncludes(message, NESTED_BEGIN)) {
         throw new Error(USE_TRANSACTION_API);
+      }
+      if (StringPrototypeIncludes(message, NO_STATEMENT)) {
+        throw new Error(NO_STATEMENT_HERE);
       }
       if (StringPrototypeStartsWith(message, D1_PREFIX)) {
         throw new Error(StringPrototypeSlice(message, D1_PREFIX.length));
@@ -482,9 +491,14 @@ export class DurableObjectStorage extends StorageOperations {
   }
 
   setAlarm(scheduledTime, _options = undefined) {
+    if (typeof scheduledTime !== "number" && !ObjectPrototypeIsPrototypeOf(DatePrototype, scheduledTime)) {
+      throw new TypeError(
+        "Failed to execute 'setAlarm' on 'DurableObjectStorage': parameter 1 is not of type 'date'.",
+      );
+    }
     const at = typeof scheduledTime === "number" ? scheduledTime : DatePrototypeGetTime(scheduledTime);
     if (!NumberIsFinite(at)) {
-      throw new TypeError("setAlarm() takes a Date or a number of milliseconds since the epoch.");
+      throw new TypeError("The value cannot be converted because it is not a valid Date.");
     }
     if (!this.#hasAlarmHandler()) {
       throw new TypeError(

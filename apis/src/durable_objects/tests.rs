@@ -76,9 +76,21 @@ fn ids_storage_and_calls_answer_as_workerd_does() {
             "bool": {"ok": "true"},
             "big": {"ok": 9_007_199_254_740_992_u64},
             "idJson": "{\"name\":\"n\"}",
+            "fetchThrows": "RangeError: object fetch broke (remote true)",
             "stubKeys": ["name", "id"],
+            "tooManyTags": {"error": "Error: a Hibernatable WebSocket cannot have more than 10 tags"},
+            "unknownTags": {"error": "Error: you must call 'acceptWebSocket()' before attempting to access the tags of a WebSocket."},
         })
     );
+    // The event that broke the object fails, and its next event makes it
+    // anew (its constructor runs again).
+    let constructions = || isola.get("/constructions?name=reset").json()["constructions"].clone();
+    let before = constructions().as_u64().unwrap();
+    assert_eq!(
+        isola.get("/reset?name=reset").json(),
+        json!({"broken": "Error: blocked and broken"})
+    );
+    assert_eq!(constructions(), before + 1);
 }
 
 #[test]

@@ -312,6 +312,20 @@ export function fromHost(buffer) {
 }
 
 /**
+ * An error another Worker threw (`name`, `message`), as workerd rebuilds
+ * it: of the built-in class of that name, marked `remote`.
+ */
+export function remoteError(name, message) {
+  const known = typeof name === "string" && ObjectHasOwn(ERROR_TYPES, name);
+  const error = new (known ? ERROR_TYPES[name] : Error)(message);
+  if (!known) {
+    error.name = name;
+  }
+  error.remote = true;
+  return error;
+}
+
+/**
  * The value `rpcEncode` wrote, from what the host handed over (`{ bytes,
  * caps, streams }`, capabilities and streams as resources); `stub` makes
  * a stub of a capability.
@@ -325,12 +339,7 @@ export function rpcDecode({ bytes, caps, streams }, stub) {
   const revive = (marked) => {
     switch (marked.kind) {
       case "error": {
-        const known = typeof marked.name === "string" && ObjectHasOwn(ERROR_TYPES, marked.name);
-        const error = new (known ? ERROR_TYPES[marked.name] : Error)(marked.message);
-        if (!known) {
-          error.name = marked.name;
-        }
-        return error;
+        return remoteError(marked.name, marked.message);
       }
       case "stub":
         return stub(caps[marked.cap]);

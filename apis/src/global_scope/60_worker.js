@@ -254,10 +254,13 @@ function fail(id, invocation, error) {
   }
   invocation.answered = true;
   MapPrototypeDelete(unanswered, id);
+  const thrownObject = error !== null && typeof error === "object";
   op_worker_respond_error(
     id,
     describeError(error),
     invocation.passThroughOnException,
+    thrownObject ? String(error.name ?? "Error") : "Error",
+    thrownObject ? String(error.message ?? "") : String(error),
   );
 }
 

@@ -80,6 +80,16 @@ pub trait Dispatch: Send + Sync {
     ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>>;
 }
 
+/// What a Worker threw instead of answering: put in the extensions of the
+/// host's error page for it, so that a Worker that called it through a
+/// binding sees the exception, as workerd's `fetch()` rejects with it,
+/// where a client over HTTP sees the page.
+#[derive(Debug, Clone)]
+pub struct Thrown {
+    pub name: String,
+    pub message: String,
+}
+
 /// Where an isolate's service bindings lead: the host, once it runs, and
 /// the runtime its Workers are served on.
 pub struct Directory {
@@ -299,12 +309,13 @@ fn resolve(
 }
 
 /// What JS gets back: `[status, headers, body resource or null, WebSocket
-/// resource or null]`.
+/// resource or null, [name, message] of what the Worker threw or null]`.
 type Answer = (
     u16,
     Vec<(ByteString, ByteString)>,
     Option<ResourceId>,
     Option<ResourceId>,
+    Option<(String, String)>,
 );
 
 /// Sends a request to the Worker `service` (its `entrypoint`, when named),
@@ -377,7 +388,11 @@ async fn op_service_fetch(
         .extensions
         .get::<crate::websocket::Upgrade>()
         .and_then(|upgrade| crate::websocket::adopt(&mut state.borrow_mut(), upgrade));
-    Ok((parts.status.as_u16(), headers, rid, socket))
+    let thrown = parts
+        .extensions
+        .get::<Thrown>()
+        .map(|thrown| (thrown.name.clone(), thrown.message.clone()));
+    Ok((parts.status.as_u16(), headers, rid, socket, thrown))
 }
 
 /// The response header by which a called Worker marks an RPC answer (its

@@ -10,6 +10,7 @@
 
 import { op_service_fetch, op_service_rpc } from "ext:core/ops";
 import {
+  core,
   primordials,
   request as requestNs,
   response as responseNs,
@@ -17,7 +18,7 @@ import {
 } from "ext:isola_global_scope/00_infra.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
 import { adopted, Response } from "ext:isola_websocket/websocket.js";
-import { extras, streamResource } from "ext:isola_global_scope/45_rpc_values.js";
+import { extras, remoteError, streamResource } from "ext:isola_global_scope/45_rpc_values.js";
 import { hopHeaders, serviceStub } from "ext:isola_global_scope/46_rpc_calls.js";
 import { takeSubrequest, TOO_MANY_SUBREQUESTS } from "ext:isola_global_scope/30_events.js";
 
@@ -55,7 +56,7 @@ class Fetcher {
         request.headers.set(name, value);
       }
     }
-    const [status, responseHeaders, rid, socket] = await op_service_fetch(
+    const [status, responseHeaders, rid, socket, thrown] = await op_service_fetch(
       this.#binding,
       this.#loopback,
       this.#object ?? this.#entrypoint,
@@ -64,6 +65,12 @@ class Fetcher {
       ArrayFrom(request.headers),
       streamResource(request.body),
     );
+    if (thrown !== null) {
+      if (rid !== null) {
+        core.tryClose(rid);
+      }
+      throw remoteError(thrown[0], thrown[1]);
+    }
     if (socket !== null) {
       return new Response(null, { status, headers: responseHeaders, webSocket: adopted(socket) });
     }

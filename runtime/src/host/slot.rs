@@ -16,6 +16,7 @@ use super::metrics::{IsolateReport, Metrics, WorkerStats};
 use super::origin::{OriginClient, Replayable};
 use crate::config::{PoolConfig, WorkerEntry};
 use isola_apis::body::{BodyError, ResponseBody};
+use isola_apis::services::Thrown;
 
 use super::error_page::{RequestSummary, dev_error_response, error_response};
 use crate::assets::{Assets, Head};
@@ -185,8 +186,11 @@ impl WorkerSlot {
             {
                 Outcome::Response(response) => response,
                 Outcome::Failed {
-                    failure, detail, ..
-                } => self.fail_with(failure, detail, summary.as_ref()),
+                    failure,
+                    detail,
+                    thrown,
+                    ..
+                } => self.fail_with(failure, detail, thrown, summary.as_ref()),
             };
         };
         // A Worker in front of an origin may pass the request through, so
@@ -219,9 +223,10 @@ impl WorkerSlot {
                 failure,
                 pass_through,
                 detail,
+                thrown,
             } => {
                 if !(pass_through || self.entry.fail_open) {
-                    return self.fail_with(failure, detail, summary.as_ref());
+                    return self.fail_with(failure, detail, thrown, summary.as_ref());
                 }
                 tracing::warn!(
                     "[{}] failed ({}); passing the request through to {origin}",
@@ -242,22 +247,28 @@ impl WorkerSlot {
     }
 
     fn fail(&self, failure: Failure) -> http::Response<ResponseBody> {
-        self.fail_with(failure, None, None)
+        self.fail_with(failure, None, None, None)
     }
 
     /// The host's answer for a failed request: in development, with the
-    /// error itself when there is one.
+    /// error itself when there is one; what the Worker threw goes with it
+    /// for a Worker that called this one.
     fn fail_with(
         &self,
         failure: Failure,
         detail: Option<String>,
+        thrown: Option<Thrown>,
         request: Option<&RequestSummary>,
     ) -> http::Response<ResponseBody> {
         self.metrics.failure(failure);
-        match (detail, request) {
+        let mut response = match (detail, request) {
             (Some(detail), Some(request)) => dev_error_response(failure, &detail, request),
             _ => error_response(failure),
+        };
+        if let Some(thrown) = thrown {
+            response.extensions_mut().insert(thrown);
         }
+        response
     }
 
     /// Runs the Worker's `scheduled` handler for `cron`; an error says why

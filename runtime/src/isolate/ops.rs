@@ -23,7 +23,7 @@ use isola_apis::body::{RequestBody, RequestBodyResource, ResponseBody};
 use isola_apis::websocket;
 
 use isola_apis::services::rpc::{self, Outgoing, Payload};
-use isola_apis::services::{ObjectId, RPC_ANSWER};
+use isola_apis::services::{ObjectId, RPC_ANSWER, Thrown};
 
 use crate::exchange::{
     Call, Event, Exchange, Failure, Outcome, QueueDelivery, Reply, Rpc, Scheduled,
@@ -526,6 +526,8 @@ fn op_worker_respond_error(
     #[smi] id: u32,
     #[string] error: &str,
     pass_through: bool,
+    #[string] name: String,
+    #[string] message: String,
 ) -> bool {
     let host = state.borrow_mut::<HostState>();
     let error = match &host.sources {
@@ -539,6 +541,7 @@ fn op_worker_respond_error(
             failure: Failure::Exception,
             pass_through,
             detail: Some(error),
+            thrown: Some(Thrown { name, message }),
         },
     )
 }

@@ -14,6 +14,7 @@ use wasmtime_wasi_http::{WasiBody, WasiHttpView};
 use ipnet::IpNet;
 use isola_apis::WorkerBindings;
 use isola_apis::body::{BodyError, RequestBody, ResponseBody};
+use isola_apis::services::Thrown;
 
 use super::{Guest, GuestState, Outgoing};
 use crate::exchange::{Event, Exchange, Failure, Outcome, QueueDelivery, Scheduled, Serving};
@@ -98,6 +99,10 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
         let _ = reply.send(Outcome::Failed {
             failure: Failure::Exception,
             pass_through: false,
+            thrown: Some(Thrown {
+                name: "TypeError".into(),
+                message: detail.clone(),
+            }),
             detail: Some(detail),
         });
         return;
@@ -110,6 +115,7 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
                 failure,
                 pass_through: false,
                 detail: Some(detail),
+                thrown: None,
             }
         }
     };

@@ -165,6 +165,11 @@ fn touches_reserved(action: &AuthAction<'_>) -> bool {
         | AuthAction::CreateTrigger { table_name, .. }
         | AuthAction::DropTrigger { table_name, .. }
         | AuthAction::Analyze { table_name } => table_name,
+        // `PRAGMA table_info(_cf_KV)` and the like name a table too.
+        AuthAction::Pragma {
+            pragma_value: Some(table_name),
+            ..
+        } => table_name,
         _ => return false,
     };
     table

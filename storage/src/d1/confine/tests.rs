@@ -424,6 +424,8 @@ fn host_tables_are_the_hosts_alone() {
         "CREATE INDEX i ON _cf_KV (value)",
         "CREATE TRIGGER t AFTER INSERT ON _cf_KV BEGIN SELECT 1; END",
         "ALTER TABLE _cf_KV RENAME TO stolen",
+        "PRAGMA table_info(_cf_KV)",
+        "PRAGMA index_list('_cf_KV')",
     ] {
         let error = db.run(&statement(sql)).unwrap_err();
         assert!(error.to_string().contains("SQLITE_AUTH"), "{sql}: {error}");

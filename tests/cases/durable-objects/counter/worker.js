@@ -134,7 +134,22 @@ export class Counter extends DurableObject {
       begin: await attempt(() => storage.sql.exec("BEGIN")),
       bool: await attempt(() => storage.sql.exec("SELECT ? AS v", true).one().v),
       big: await attempt(() => storage.sql.exec("SELECT 9007199254740993 AS v").one().v),
+      tooManyTags: await attempt(() => {
+        const [, server] = Object.values(new WebSocketPair());
+        this.ctx.acceptWebSocket(server, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
+      }),
+      unknownTags: await attempt(() => this.ctx.getTags(Object.values(new WebSocketPair())[1])),
     };
+  }
+
+  /** A failed blockConcurrencyWhile() resets the object, whatever catches it. */
+  async breakIt() {
+    try {
+      await this.ctx.blockConcurrencyWhile(async () => {
+        throw new Error("blocked and broken");
+      });
+    } catch {}
+    return "survived";
   }
 
   async setAlarmWithoutHandler() {
@@ -142,7 +157,11 @@ export class Counter extends DurableObject {
   }
 
   fetch(request) {
-    return new Response(`object ${this.ctx.id.name} got ${new URL(request.url).pathname}`);
+    const path = new URL(request.url).pathname;
+    if (path === "/throw") {
+      throw new RangeError("object fetch broke");
+    }
+    return new Response(`object ${this.ctx.id.name} got ${path}`);
   }
 }
 
@@ -192,6 +211,13 @@ export default {
         } catch (error) {
           return Response.json({ refused: error.message });
         }
+      case "/reset":
+        return Response.json({
+          broken: await stub.breakIt().then(
+            (value) => value,
+            (error) => `${error.name}: ${error.message}`,
+          ),
+        });
       case "/constructions":
         return Response.json({ constructions: await stub.constructions() });
       case "/increment":
@@ -204,6 +230,10 @@ export default {
         return Response.json({
           ...(await stub.edges()),
           idJson: JSON.stringify(env.COUNTER.idFromName("n")),
+          fetchThrows: await stub.fetch("https://object/throw").then(
+            (response) => response.status,
+            (error) => `${error.name}: ${error.message} (remote ${error.remote})`,
+          ),
           stubKeys: Object.keys(stub),
         });
       case "/fetch":

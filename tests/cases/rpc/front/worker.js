@@ -81,12 +81,17 @@ const routes = {
     return await env.BACK.recurse(0);
   },
   async "/ghost"(env) {
-    const fetched = await env.GHOST.fetch("https://back.internal/");
+    let fetched;
+    try {
+      await env.GHOST.fetch("https://back.internal/");
+    } catch (error) {
+      fetched = { name: error.name, message: error.message, remote: error.remote };
+    }
     try {
       await env.GHOST.whoami();
       return { thrown: false };
     } catch (error) {
-      return { status: fetched.status, name: error.name, message: error.message };
+      return { fetched, name: error.name, message: error.message };
     }
   },
   async "/stream-both-ways"(env) {
