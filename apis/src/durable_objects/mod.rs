@@ -440,8 +440,9 @@ fn op_do_idle_ms(state: &mut OpState) -> f64 {
 }
 
 /// Begins (0), releases (1) or rolls back (2) the savepoint around a
-/// `transactionSync()`: the SQL and key-value writes made inside it commit
-/// or roll back together.
+/// transaction: the SQL and key-value writes made inside it commit or roll
+/// back together. Begins (3), commits (4) or rolls back (5) the transaction
+/// that gathers the object's writes between two waits for I/O.
 #[op2(fast)]
 fn op_do_savepoint(
     state: &mut OpState,
@@ -451,7 +452,10 @@ fn op_do_savepoint(
     let step = match step {
         0 => SavepointStep::Begin,
         1 => SavepointStep::Release,
-        _ => SavepointStep::RollBack,
+        2 => SavepointStep::RollBack,
+        3 => SavepointStep::BeginWrites,
+        4 => SavepointStep::CommitWrites,
+        _ => SavepointStep::RollBackWrites,
     };
     open_object(state, handle)?
         .db

@@ -25,7 +25,11 @@ import {
 } from "ext:isola_global_scope/00_infra.js";
 import { currentInvocation } from "ext:isola_global_scope/30_events.js";
 import { setObjectHost } from "ext:isola_global_scope/60_worker.js";
-import { DurableObjectStorage } from "ext:isola_durable_objects/storage.js";
+import {
+  commitWrites,
+  dropWrites,
+  DurableObjectStorage,
+} from "ext:isola_durable_objects/storage.js";
 import { handleWith } from "ext:isola_websocket/websocket.js";
 
 const {
@@ -182,12 +186,18 @@ class DurableObjectState {
     return this.#entry.eventTimeout ?? null;
   }
 
-  /** Resets the object: its instance goes, and its next event makes it anew. */
+  /**
+   * Resets the object: the writes it has not committed are dropped, its
+   * instance goes, and its next event makes it anew.
+   */
   abort(reason = undefined) {
-    sleep(this.#entry);
-    throw new Error(
-      reason === undefined ? "Application called abort() to reset Durable Object." : String(reason),
-    );
+    const entry = this.#entry;
+    if (entry.storage !== null) {
+      dropWrites(entry.storage);
+    }
+    entry.resetBy = { instance: entry.instance, error: abortError(reason) };
+    sleep(entry);
+    throw entry.resetBy.error;
   }
 
   /** The sockets the object accepted (with `tag`, when given). */
@@ -230,6 +240,13 @@ class DurableObjectState {
   blockConcurrencyWhile(callback) {
     return blockWhile(this.#entry, callback, true);
   }
+}
+
+/** The error `ctx.abort(reason)` throws, in workerd's words. */
+function abortError(reason) {
+  return new Error(
+    reason === undefined ? "Application called abort() to reset Durable Object." : String(reason),
+  );
 }
 
 /**
@@ -302,6 +319,8 @@ function evictIn(entry, ms) {
 /** Drops the object's instance and closes its database. */
 function sleep(entry) {
   entry.instance = null;
+  commitQuietly(entry);
+  entry.storage = null;
   if (entry.handle !== null) {
     op_do_close(entry.handle);
     entry.handle = null;
@@ -325,6 +344,7 @@ function awaken(entry) {
     () => typeof entry.instance?.alarm === "function" || typeof Class.prototype.alarm === "function",
     (callback) => blockWhile(entry, callback, false),
   );
+  entry.storage = storage;
   const state = new DurableObjectState(entry, entry.id, storage);
   try {
     entry.instance = new Class(state, env);
@@ -370,6 +390,7 @@ async function withObject({ class: className, id, name }, env, namespace, use) {
       socketEvents: null,
       eventTimeout: null,
       resetBy: null,
+      storage: null,
       key,
     };
     entry.socketEvents = socketEvents(entry);
@@ -398,12 +419,35 @@ async function enter(entry, run) {
         break;
       }
     }
-    const result = await run();
+    let result;
+    try {
+      result = await run();
+    } catch (error) {
+      // What the event wrote before it threw is kept, as on workerd.
+      commitQuietly(entry);
+      throw error;
+    }
     throwIfReset(entry, instance);
+    // Its writes are on disk before its result leaves the object (the
+    // output gate).
+    if (entry.storage !== null) {
+      commitWrites(entry.storage);
+    }
     return result;
   } finally {
     entry.active--;
     evictLater(entry);
+  }
+}
+
+function commitQuietly(entry) {
+  if (entry.storage === null) {
+    return;
+  }
+  try {
+    commitWrites(entry.storage);
+  } catch (error) {
+    reportUncaught("Uncaught (committing a Durable Object's writes)", error);
   }
 }
 

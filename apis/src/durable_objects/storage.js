@@ -11,8 +11,9 @@ import {
   op_do_set_alarm,
   op_do_savepoint,
   op_do_sql,
+  op_void_async_deferred,
 } from "ext:core/ops";
-import { core, primordials, serialize } from "ext:isola_global_scope/00_infra.js";
+import { core, primordials, reportUncaught, serialize } from "ext:isola_global_scope/00_infra.js";
 
 const {
   ArrayFrom,
@@ -27,6 +28,7 @@ const {
   NumberIsFinite,
   ObjectEntries,
   ObjectPrototypeIsPrototypeOf,
+  PromisePrototypeThen,
   PromiseResolve,
   RangeError,
   SafeMap,
@@ -192,13 +194,16 @@ const USE_TRANSACTION_API =
 /** `ctx.storage.sql`. */
 class SqlStorage {
   #handle;
+  #writes;
 
-  constructor(handle) {
+  constructor(handle, writes) {
     this.#handle = handle;
+    this.#writes = writes;
   }
 
   exec(query, ...bindings) {
     let result;
+    this.#writes.gather();
     try {
       [result] = op_do_sql(this.#handle, [[String(query), ArrayPrototypeMap(bindings, toSql)]], false);
     } catch (error) {
@@ -224,10 +229,85 @@ class SqlStorage {
   }
 }
 
-/** The steps of the savepoint around `transactionSync()` (`op_do_savepoint`). */
+/** The steps of the savepoint around a transaction (`op_do_savepoint`). */
 const SAVEPOINT_BEGIN = 0;
 const SAVEPOINT_RELEASE = 1;
 const SAVEPOINT_ROLL_BACK = 2;
+/** The steps of the transaction that gathers writes. */
+const WRITES_BEGIN = 3;
+const WRITES_COMMIT = 4;
+const WRITES_ROLL_BACK = 5;
+
+/**
+ * The transaction that gathers an object's writes between two waits for
+ * I/O, as workerd coalesces them, so that they reach the disk together or
+ * not at all: opened by the first write, committed on the event loop's
+ * next turn, and before an event's result leaves the object or the object
+ * is evicted; never while a transaction of the object's own (a savepoint
+ * inside it) is open.
+ */
+class Writes {
+  #handle;
+  #open = false;
+  #held = false;
+
+  constructor(handle) {
+    this.#handle = handle;
+  }
+
+  gather() {
+    if (this.#open) {
+      return;
+    }
+    op_do_savepoint(this.#handle, WRITES_BEGIN);
+    this.#open = true;
+    this.#commitLater();
+  }
+
+  #commitLater() {
+    PromisePrototypeThen(op_void_async_deferred(), () => {
+      try {
+        this.commit();
+      } catch (error) {
+        reportUncaught("Uncaught (committing a Durable Object's writes)", error);
+      }
+    });
+  }
+
+  /** While a savepoint of the object's own is open, nothing commits. */
+  hold(held) {
+    this.#held = held;
+    if (!held && this.#open) {
+      this.#commitLater();
+    }
+  }
+
+  /** Drops what was gathered (an object that aborts keeps none of it). */
+  rollBack() {
+    if (this.#open) {
+      this.#open = false;
+      this.#held = false;
+      op_do_savepoint(this.#handle, WRITES_ROLL_BACK);
+    }
+  }
+
+  commit() {
+    if (!this.#open || this.#held) {
+      return;
+    }
+    this.#open = false;
+    try {
+      op_do_savepoint(this.#handle, WRITES_COMMIT);
+    } catch (error) {
+      try {
+        op_do_savepoint(this.#handle, WRITES_ROLL_BACK);
+      } catch {
+        // The failed commit ended the transaction already.
+      }
+      throw error;
+    }
+  }
+}
 
 /** A key to delete, among those to write. */
 const DELETED = Symbol("deleted");
@@ -235,9 +315,11 @@ const DELETED = Symbol("deleted");
 /** The key-value API over `_cf_KV`. */
 class KeyValue {
   #handle;
+  #writes;
 
-  constructor(handle) {
+  constructor(handle, writes) {
     this.#handle = handle;
+    this.#writes = writes;
   }
 
   getOne(key) {
@@ -258,6 +340,7 @@ class KeyValue {
   }
 
   write(entries) {
+    this.#writes.gather();
     const statements = [];
     for (const [key, value] of entries) {
       statements[statements.length] = writing(
@@ -319,6 +402,7 @@ class KeyValue {
   }
 
   deleteAll() {
+    this.#writes.gather();
     op_do_sql(this.#handle, [["DELETE FROM _cf_KV", []]], true);
   }
 }
@@ -392,6 +476,7 @@ export class DurableObjectStorage extends StorageOperations {
   #handle;
   #gate;
   #inSavepoint = false;
+  #writes;
   #hasAlarmHandler;
   #exclusive;
   #kv;
@@ -403,14 +488,26 @@ export class DurableObjectStorage extends StorageOperations {
    * the object's other events held.
    */
   constructor(handle, gate, hasAlarmHandler, exclusive) {
-    const kv = new KeyValue(handle);
+    const writes = new Writes(handle);
+    const kv = new KeyValue(handle, writes);
     super(kv, gate);
     this.#handle = handle;
     this.#gate = gate;
     this.#hasAlarmHandler = hasAlarmHandler;
     this.#exclusive = exclusive;
     this.#kv = kv;
-    this.#sql = new SqlStorage(handle);
+    this.#writes = writes;
+    this.#sql = new SqlStorage(handle, writes);
+  }
+
+  /** Commits the writes gathered so far (the host's, before a result leaves the object). */
+  static commitWrites(storage) {
+    storage.#writes.commit();
+  }
+
+  /** Drops the writes not yet committed (the object aborted). */
+  static dropWrites(storage) {
+    storage.#writes.rollBack();
   }
 
   get sql() {
@@ -467,8 +564,10 @@ export class DurableObjectStorage extends StorageOperations {
     if (this.#inSavepoint) {
       return false;
     }
+    this.#writes.gather();
     op_do_savepoint(this.#handle, SAVEPOINT_BEGIN);
     this.#inSavepoint = true;
+    this.#writes.hold(true);
     return true;
   }
 
@@ -477,10 +576,13 @@ export class DurableObjectStorage extends StorageOperations {
     if (opened) {
       this.#inSavepoint = false;
       op_do_savepoint(this.#handle, failed ? SAVEPOINT_ROLL_BACK : SAVEPOINT_RELEASE);
+      this.#writes.hold(false);
     }
   }
 
+  /** Resolves once the writes made so far are committed. */
   sync() {
+    this.#writes.commit();
     return PromiseResolve();
   }
 
@@ -516,3 +618,8 @@ export class DurableObjectStorage extends StorageOperations {
     return PromiseResolve();
   }
 }
+
+const { commitWrites, dropWrites } = DurableObjectStorage;
+delete DurableObjectStorage.commitWrites;
+delete DurableObjectStorage.dropWrites;
+export { commitWrites, dropWrites };

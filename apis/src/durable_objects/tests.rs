@@ -88,9 +88,9 @@ fn ids_storage_and_calls_answer_as_workerd_does() {
     let before = constructions().as_u64().unwrap();
     assert_eq!(
         isola.get("/reset?name=reset").json(),
-        json!({"broken": "Error: blocked and broken"})
+        json!({"broken": "Error: blocked and broken", "aborted": "Error: gone", "kept": null})
     );
-    assert_eq!(constructions(), before + 1);
+    assert_eq!(constructions(), before + 2, "reset twice, made anew each time");
 }
 
 #[test]

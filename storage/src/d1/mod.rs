@@ -132,8 +132,9 @@ pub trait D1Backend: Send + Sync {
     ) -> Result<Vec<QueryResult>, D1Error>;
 
     /// Takes a step of the one savepoint that may span several calls (a
-    /// Durable Object's `transactionSync`): calls made while it is open
-    /// commit or roll back with it.
+    /// Durable Object's `transactionSync`), or of the transaction around
+    /// it that gathers a Durable Object's writes between two waits: calls
+    /// made while they are open commit or roll back with them.
     fn savepoint(&self, step: SavepointStep) -> Result<(), D1Error>;
 }
 
@@ -143,6 +144,12 @@ pub enum SavepointStep {
     Begin,
     Release,
     RollBack,
+    /// `BEGIN`: the writes of the calls that follow are gathered...
+    BeginWrites,
+    /// ...until `COMMIT`...
+    CommitWrites,
+    /// ...or `ROLLBACK`.
+    RollBackWrites,
 }
 
 /// A handle on one D1 database. Clones share the database; the limits and

@@ -169,6 +169,9 @@ impl D1Backend for Sqlite {
             SavepointStep::RollBack => {
                 format!("ROLLBACK TO {SPANNING_SAVEPOINT}; RELEASE {SPANNING_SAVEPOINT}")
             }
+            SavepointStep::BeginWrites => "BEGIN".into(),
+            SavepointStep::CommitWrites => "COMMIT".into(),
+            SavepointStep::RollBackWrites => "ROLLBACK".into(),
         };
         db.host
             .run(|| db.conn.execute_batch(&sql))

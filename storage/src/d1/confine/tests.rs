@@ -456,3 +456,27 @@ fn a_spanning_savepoint_commits_or_rolls_back_the_calls_inside_it() {
     let rows = db.run(&statement("SELECT x FROM t")).unwrap().rows;
     assert_eq!(rows, vec![vec![crate::d1::Value::Integer(2)]]);
 }
+
+#[test]
+fn gathered_writes_commit_or_roll_back_together_around_savepoints() {
+    use crate::d1::SavepointStep;
+    let db = crate::d1::D1Database::memory().unwrap();
+    let statement = |sql: &str| crate::d1::Statement::new(sql, Vec::new());
+    let count = || db.run(&statement("SELECT count(*) FROM t")).unwrap().rows;
+    db.run(&statement("CREATE TABLE t (x)")).unwrap();
+    // Writes gathered, a savepoint inside rolled back, the rest committed.
+    db.savepoint(SavepointStep::BeginWrites).unwrap();
+    db.run(&statement("INSERT INTO t VALUES (1)")).unwrap();
+    db.savepoint(SavepointStep::Begin).unwrap();
+    db.run(&statement("INSERT INTO t VALUES (2)")).unwrap();
+    db.savepoint(SavepointStep::RollBack).unwrap();
+    assert!(db.run(&statement("INSERT INTO nope VALUES (3)")).is_err());
+    db.savepoint(SavepointStep::CommitWrites).unwrap();
+    assert_eq!(count(), vec![vec![crate::d1::Value::Integer(1)]]);
+    // Gathered writes dropped whole.
+    db.savepoint(SavepointStep::BeginWrites).unwrap();
+    db.run(&statement("INSERT INTO t VALUES (4)")).unwrap();
+    db.run(&statement("INSERT INTO t VALUES (5)")).unwrap();
+    db.savepoint(SavepointStep::RollBackWrites).unwrap();
+    assert_eq!(count(), vec![vec![crate::d1::Value::Integer(1)]]);
+}

@@ -152,6 +152,16 @@ export class Counter extends DurableObject {
     return "survived";
   }
 
+  /** abort() drops the writes the object has not committed. */
+  async abortAfterPut() {
+    await this.ctx.storage.put("aborted", true);
+    this.ctx.abort("gone");
+  }
+
+  async aborted() {
+    return (await this.ctx.storage.get("aborted")) ?? null;
+  }
+
   async setAlarmWithoutHandler() {
     await this.ctx.storage.setAlarm(Date.now() + 1000);
   }
@@ -217,6 +227,13 @@ export default {
             (value) => value,
             (error) => `${error.name}: ${error.message}`,
           ),
+          // A broken object's stub stays broken on workerd: each call
+          // takes a new one, as Cloudflare advises after an exception.
+          aborted: await env.COUNTER.getByName(name).abortAfterPut().then(
+            (value) => value,
+            (error) => `${error.name}: ${error.message}`,
+          ),
+          kept: await env.COUNTER.getByName(name).aborted(),
         });
       case "/constructions":
         return Response.json({ constructions: await stub.constructions() });
