@@ -95,6 +95,10 @@ fn workers_see_workerd_values_not_denos() {
     assert_eq!(ours["selfIsGlobal"], true);
     assert_eq!(ours["btoa"], "aXNvbGE=");
     assert_eq!(ours["structuredClone"]["a"][1], 2);
+    assert_eq!(
+        ours["domExceptions"],
+        serde_json::json!(["InvalidCharacterError", "QuotaExceededError", "TypeMismatchError"])
+    );
     // Worded as workerd words them, naming what cannot be cloned.
     assert_eq!(
         ours["uncloneable"],

@@ -36,6 +36,46 @@ export const webidl = load("ext:deno_webidl/00_webidl.js");
 export const url = load("ext:deno_web/00_url.js");
 export const consoleNs = load("ext:deno_web/01_console.js");
 export const { DOMException } = load("ext:deno_web/01_dom_exception.js");
+
+// An op fails with a DOMException by naming its class `DOMException<name>`
+// (`atob`'s InvalidCharacterError, WebCrypto's OperationError, ...). Deno's
+// runtime, not its web crates, teaches the engine to build those; without
+// these builders such an error would be thrown as `undefined`.
+for (const name of [
+  "AbortError",
+  "ConstraintError",
+  "DataCloneError",
+  "DataError",
+  "EncodingError",
+  "HierarchyRequestError",
+  "IndexSizeError",
+  "InvalidAccessError",
+  "InvalidCharacterError",
+  "InvalidModificationError",
+  "InvalidNodeTypeError",
+  "InvalidStateError",
+  "NamespaceError",
+  "NetworkError",
+  "NoModificationAllowedError",
+  "NotAllowedError",
+  "NotFoundError",
+  "NotReadableError",
+  "NotSupportedError",
+  "OperationError",
+  "QuotaExceededError",
+  "ReadOnlyError",
+  "SecurityError",
+  "SyntaxError",
+  "TimeoutError",
+  "TransactionInactiveError",
+  "TypeMismatchError",
+  "URLMismatchError",
+  "UnknownError",
+  "VersionError",
+  "WrongDocumentError",
+]) {
+  core.registerErrorBuilder(`DOMException${name}`, (message) => new DOMException(message, name));
+}
 export const urlPattern = load("ext:deno_web/01_urlpattern.js");
 export const event = load("ext:deno_web/02_event.js");
 export const timers = load("ext:deno_web/02_timers.js");

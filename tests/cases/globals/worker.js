@@ -47,6 +47,19 @@ export default {
       uuid: crypto.randomUUID(),
       btoa: btoa("isola"),
       structuredClone: structuredClone({ a: [1, 2] }),
+      // DOMExceptions that host ops throw, by name.
+      domExceptions: [
+        () => atob("a"),
+        () => crypto.getRandomValues(new Uint8Array(70000)),
+        () => crypto.getRandomValues(new Float32Array(2)),
+      ].map((f) => {
+        try {
+          f();
+          return "returned";
+        } catch (error) {
+          return error instanceof DOMException ? error.name : String(error);
+        }
+      }),
       uncloneable: [() => 1, Symbol("s"), { deep: [function named() {}] }].map((value) => {
         try {
           structuredClone(value);
