@@ -97,7 +97,15 @@ fn workers_see_workerd_values_not_denos() {
     assert_eq!(ours["structuredClone"]["a"][1], 2);
     assert_eq!(
         ours["domExceptions"],
-        serde_json::json!(["InvalidCharacterError", "QuotaExceededError", "TypeMismatchError"])
+        serde_json::json!([
+            "InvalidCharacterError: atob() called with invalid base64-encoded data. (Only whitespace, '+', '/', alphanumeric ASCII, and up to two terminal '=' signs when the input data length is divisible by 4 are allowed.)",
+            "QuotaExceededError: getRandomValues() only accepts buffers of size <= 64K but provided 70000 bytes.",
+            "TypeMismatchError: ArrayBufferView argument to getRandomValues() must be an integer-typed view."
+        ])
+    );
+    assert_eq!(
+        ours["clonedErrors"],
+        serde_json::json!([true, "boom", true, "AbortError"])
     );
     // Worded as workerd words them, naming what cannot be cloned.
     assert_eq!(

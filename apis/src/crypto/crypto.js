@@ -22,6 +22,7 @@ import { byteView, bytesOf } from "ext:isola_global_scope/26_byte_streams.js";
 
 const {
   FunctionPrototypeApply,
+  FunctionPrototypeCall,
   ObjectDefineProperty,
   ObjectPrototypeIsPrototypeOf,
   Promise,
@@ -34,6 +35,7 @@ const {
   StringPrototypeToUpperCase,
   TypeError,
   TypedArrayPrototypeGetBuffer,
+  TypedArrayPrototypeGetSymbolToStringTag,
 } = primordials;
 
 const ALGORITHMS = new SafeSet(["SHA-1", "SHA-256", "SHA-384", "SHA-512", "MD5"]);
@@ -57,7 +59,10 @@ function digestNow(digest) {
     }
     const upper = StringPrototypeToUpperCase(name);
     if (!SetPrototypeHas(ALGORITHMS, upper)) {
-      throw new DOMException(`Unrecognized algorithm name: ${name}`, "NotSupportedError");
+      throw new DOMException(
+        "Unrecognized or unimplemented digest algorithm requested.",
+        "NotSupportedError",
+      );
     }
     const view = byteView(args[1]);
     if (
@@ -178,7 +183,46 @@ function boundPbkdf2(method) {
   };
 }
 
+/** The typed arrays `getRandomValues()` fills. */
+const INTEGER_ARRAYS = new SafeSet([
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "BigInt64Array",
+  "BigUint64Array",
+]);
+
+/** `crypto.getRandomValues()`, refusing what workerd refuses in its words. */
+function checkedRandomValues(fill) {
+  return function getRandomValues(array) {
+    const kind = TypedArrayPrototypeGetSymbolToStringTag(array);
+    if (kind !== undefined && !SetPrototypeHas(INTEGER_ARRAYS, kind)) {
+      throw new DOMException(
+        "ArrayBufferView argument to getRandomValues() must be an integer-typed view.",
+        "TypeMismatchError",
+      );
+    }
+    if (kind !== undefined && array.byteLength > 65536) {
+      throw new DOMException(
+        `getRandomValues() only accepts buffers of size <= 64K but provided ${array.byteLength} bytes.`,
+        "QuotaExceededError",
+      );
+    }
+    return FunctionPrototypeCall(fill, this, array);
+  };
+}
+
 export function extendCrypto() {
+  ObjectDefineProperty(crypto.Crypto.prototype, "getRandomValues", {
+    value: checkedRandomValues(crypto.Crypto.prototype.getRandomValues),
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
   for (const method of ["deriveBits", "deriveKey"]) {
     ObjectDefineProperty(crypto.SubtleCrypto.prototype, method, {
       value: boundPbkdf2(method),

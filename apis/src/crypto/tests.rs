@@ -40,7 +40,7 @@ fn subtle_digest_hashes_buffers_of_any_size_with_workerds_algorithms() {
             "SHA-512": "309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff499670da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f",
             "SHA-512 of 100 KiB": "97e9997393ea473e75f4da2df3e467320e19fd12be84c48fae76a2acf1ded1c53aab37deebca5f3ab9712a00e659ad5a6cce560fe7dfcbe3227eecd37647072c",
             "view": "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
-            "unknown": "DOMException: Unrecognized algorithm name: SHA-3",
+            "unknown": "DOMException: Unrecognized or unimplemented digest algorithm requested.",
             "notData": "TypeError: Failed to execute 'call' on 'SubtleCrypto': Argument 1 can not be converted to a BufferSource",
             "detached": "TypeError: expected SubtleCrypto",
         })

@@ -13,7 +13,8 @@ import {
   op_do_sql,
   op_void_async_deferred,
 } from "ext:core/ops";
-import { core, primordials, reportUncaught, serialize } from "ext:isola_global_scope/00_infra.js";
+import { core, primordials, reportUncaught } from "ext:isola_global_scope/00_infra.js";
+import { serialize } from "ext:isola_global_scope/10_cloning.js";
 
 const {
   ArrayFrom,

@@ -2,25 +2,17 @@
 //
 // Deno's `deno_web`, `deno_fetch` and `deno_crypto` ship their JS as lazily
 // loaded scripts; this module loads the ones a Worker needs and re-exports
-// them under short names for the rest of the polyfills, with the helpers
-// they share: logging and structured cloning's errors.
+// them under short names for the rest of the polyfills, with the host's
+// logging.
 
 import { core, internals, primordials } from "ext:core/mod.js";
 import { op_worker_log } from "ext:core/ops";
 
 const {
   ArrayBufferPrototypeSlice,
-  ArrayFrom,
   ArrayPrototypeFilter,
   ArrayPrototypeJoin,
-  ArrayPrototypePush,
-  MapPrototypeEntries,
   ObjectFreeze,
-  ObjectValues,
-  SafeSet,
-  SetPrototypeValues,
-  String,
-  Symbol,
   StringPrototypeIncludes,
   StringPrototypeSplit,
   StringPrototypeStartsWith,
@@ -155,66 +147,4 @@ export function describeError(error) {
 /** Logs an exception that escaped Worker code (a timer, a waitUntil, ...). */
 export function reportUncaught(prefix, error) {
   hostLog(LogLevel.error, `${prefix}: ${describeError(error)}`);
-}
-
-/**
- * `value` as a structured clone's bytes (`core.serialize`), or the
- * `DataCloneError` V8 throws, naming the first value that cannot be cloned
- * (`() => 1 could not be cloned.`), where the engine's own message says
- * less.
- */
-export function serialize(value) {
-  try {
-    return core.serialize(value);
-  } catch (error) {
-    const culprit = uncloneable(value, new SafeSet());
-    if (culprit === NOT_FOUND) {
-      throw error;
-    }
-    throw new DOMException(`${String(culprit)} could not be cloned.`, "DataCloneError");
-  }
-}
-
-/** `structuredClone()`, its errors worded as by `serialize()`. */
-export function structuredClone(value, options = undefined) {
-  try {
-    return messagePort.structuredClone(value, options);
-  } catch (error) {
-    const culprit = error?.name === "DataCloneError" ? uncloneable(value, new SafeSet()) : NOT_FOUND;
-    if (culprit === NOT_FOUND) {
-      throw error;
-    }
-    throw new DOMException(`${String(culprit)} could not be cloned.`, "DataCloneError");
-  }
-}
-
-const NOT_FOUND = Symbol("not found");
-
-/** The first function or symbol in `value`, depth first, or NOT_FOUND. */
-function uncloneable(value, seen) {
-  if (typeof value === "function" || typeof value === "symbol") {
-    return value;
-  }
-  if (value === null || typeof value !== "object" || seen.has(value)) {
-    return NOT_FOUND;
-  }
-  seen.add(value);
-  let children;
-  if (value instanceof Map) {
-    children = [];
-    for (const [key, item] of MapPrototypeEntries(value)) {
-      ArrayPrototypePush(children, key, item);
-    }
-  } else if (value instanceof Set) {
-    children = ArrayFrom(SetPrototypeValues(value));
-  } else {
-    children = ObjectValues(value);
-  }
-  for (let i = 0; i < children.length; i++) {
-    const found = uncloneable(children[i], seen);
-    if (found !== NOT_FOUND) {
-      return found;
-    }
-  }
-  return NOT_FOUND;
 }

@@ -31,12 +31,12 @@ import {
   reportUncaught,
   request,
   streams,
-  structuredClone,
   timers,
   url,
   urlPattern,
   webidl,
 } from "ext:isola_global_scope/00_infra.js";
+import { structuredClone } from "ext:isola_global_scope/10_cloning.js";
 import { HTMLRewriter } from "ext:isola_html_rewriter/html_rewriter.js";
 import {
   FixedLengthStream,
@@ -293,8 +293,23 @@ function globalFunction(name, fn) {
   return method;
 }
 
+/** `atob()`, its error worded as workerd words it. */
+function atob(data) {
+  try {
+    return base64.atob(data);
+  } catch (error) {
+    if (error?.name === "InvalidCharacterError") {
+      throw new DOMException(
+        "atob() called with invalid base64-encoded data. (Only whitespace, '+', '/', alphanumeric ASCII, and up to two terminal '=' signs when the input data length is divisible by 4 are allowed.)",
+        "InvalidCharacterError",
+      );
+    }
+    throw error;
+  }
+}
+
 const globalFunctions = {
-  atob: globalFunction("atob", base64.atob),
+  atob: globalFunction("atob", atob),
   btoa: globalFunction("btoa", base64.btoa),
   clearImmediate: globalFunction("clearImmediate", clearTimeout),
   clearInterval: globalFunction("clearInterval", clearInterval),

@@ -24,6 +24,7 @@ deno_core::extension!(
   esm = [
     dir "src/global_scope",
     "00_infra.js",
+    "10_cloning.js",
     "20_http.js",
     "26_byte_streams.js",
     "30_events.js",

@@ -8,7 +8,8 @@
 // to the host's consumer loop when the handler is done.
 
 import { op_queue_metrics, op_queue_send } from "ext:core/ops";
-import { core, encoding, primordials, serialize as cloneBytes } from "ext:isola_global_scope/00_infra.js";
+import { core, encoding, primordials } from "ext:isola_global_scope/00_infra.js";
+import { serialize as cloneBytes } from "ext:isola_global_scope/10_cloning.js";
 import { registerBinding } from "ext:isola_global_scope/40_env.js";
 
 const {

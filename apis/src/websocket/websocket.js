@@ -25,8 +25,8 @@ import {
   primordials,
   request as requestNs,
   response as responseNs,
-  serialize,
 } from "ext:isola_global_scope/00_infra.js";
+import { serialize } from "ext:isola_global_scope/10_cloning.js";
 import { byteView } from "ext:isola_global_scope/26_byte_streams.js";
 
 const {

@@ -57,9 +57,13 @@ export default {
           f();
           return "returned";
         } catch (error) {
-          return error instanceof DOMException ? error.name : String(error);
+          return error instanceof DOMException ? `${error.name}: ${error.message}` : String(error);
         }
       }),
+      clonedErrors: (() => {
+        const { e, nested } = structuredClone({ e: new RangeError("boom"), nested: [new DOMException("m", "AbortError")] });
+        return [e instanceof RangeError, e.message, nested[0] instanceof DOMException, nested[0].name];
+      })(),
       uncloneable: [() => 1, Symbol("s"), { deep: [function named() {}] }].map((value) => {
         try {
           structuredClone(value);
