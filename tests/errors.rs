@@ -159,3 +159,18 @@ fn a_module_without_fetch_gets_a_500_saying_so() {
         isola.log()
     );
 }
+
+#[test]
+fn unhandled_rejections_reach_the_global_scopes_listeners() {
+    let isola = Isola::serve(&[case("rejections").join("worker.js").to_str().unwrap()]);
+    // As workerd 2026-04-26 answers the same script.
+    assert_eq!(
+        isola.get("/").json(),
+        serde_json::json!(["unhandled: nobody caught this", "handled: true"])
+    );
+    assert!(
+        !isola.log().contains("nobody caught this"),
+        "a cancelled unhandledrejection is not logged: {}",
+        isola.log()
+    );
+}

@@ -81,6 +81,7 @@ const {
   Promise,
   PromisePrototypeCatch,
   PromiseReject,
+  SafeWeakSet,
   StringPrototypeMatch,
   TypeError,
 } = primordials;
@@ -559,9 +560,30 @@ export function installGlobalScope() {
   core.setReportExceptionCallback((error) =>
     reportUncaught("Uncaught (in microtask)", error)
   );
-  core.setUnhandledPromiseRejectionHandler((_promise, reason) => {
-    reportUncaught("Uncaught (in promise)", reason);
+  // A rejection nothing handles is an `unhandledrejection` event on the
+  // global scope, logged unless a listener cancels it; a handler added
+  // later makes a `rejectionhandled` event, as on workerd.
+  const reported = new SafeWeakSet();
+  core.setUnhandledPromiseRejectionHandler((promise, reason) => {
+    const unhandled = new event.PromiseRejectionEvent("unhandledrejection", {
+      promise,
+      reason,
+      cancelable: true,
+    });
+    globalThis.dispatchEvent(unhandled);
+    reported.add(promise);
+    if (!unhandled.defaultPrevented) {
+      reportUncaught("Uncaught (in promise)", reason);
+    }
     return true;
+  });
+  core.setHandledPromiseRejectionHandler((promise, reason) => {
+    if (reported.has(promise)) {
+      reported.delete(promise);
+      globalThis.dispatchEvent(
+        new event.PromiseRejectionEvent("rejectionhandled", { promise, reason }),
+      );
+    }
   });
 
   delete globalThis.Deno;
