@@ -33,8 +33,15 @@ const {
   ObjectAssign,
   ObjectDefineProperty,
   ObjectFreeze,
+  ObjectGetPrototypeOf,
   ObjectKeys,
+  ObjectPrototype,
   ObjectPrototypeIsPrototypeOf,
+  Proxy,
+  ReflectConstruct,
+  SafeSet,
+  SetPrototypeHas,
+  StringPrototypeToUpperCase,
   TypeError,
 } = primordials;
 const { InnerBody } = bodyNs;
@@ -173,6 +180,38 @@ function deepFreeze(value) {
  * Sets `request.cf` for every incoming request (one frozen object, shared).
  * `request.cf` is the inner request's; requests a Worker makes have none.
  */
+/** The HTTP methods workerd knows (its HTTP library's list). */
+const METHODS = new SafeSet([
+  "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "PURGE", "OPTIONS", "TRACE",
+  "COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "ACL",
+  "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE",
+  "MSEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "QUERY", "BAN",
+]);
+
+/**
+ * `Request`, whose `method` workerd normalizes: a method it knows, in any
+ * case, is upper-cased (`patch` is `PATCH`, from compatibility date
+ * 2024-10-14 on), and any other is refused. Deno's upper-cases only the
+ * six the Fetch standard names and keeps the rest as given.
+ */
+export const Request = new Proxy(requestNs.Request, {
+  construct(target, args, newTarget) {
+    const init = args[1];
+    if (
+      init !== null && typeof init === "object" && init.method !== undefined &&
+      (ObjectGetPrototypeOf(init) === ObjectPrototype || ObjectGetPrototypeOf(init) === null)
+    ) {
+      const method = String(init.method);
+      const upper = StringPrototypeToUpperCase(method);
+      if (!SetPrototypeHas(METHODS, upper)) {
+        throw new TypeError(`Invalid HTTP method string: ${method}`);
+      }
+      args = [args[0], { ...init, method: upper }];
+    }
+    return ReflectConstruct(target, args, newTarget);
+  },
+});
+
 export function setIncomingCf(cf) {
   HostInnerRequest.prototype.cf = deepFreeze(cf ?? null);
 }

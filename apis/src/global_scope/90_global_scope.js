@@ -37,6 +37,7 @@ import {
   webidl,
 } from "ext:isola_global_scope/00_infra.js";
 import { structuredClone } from "ext:isola_global_scope/10_cloning.js";
+import { Request } from "ext:isola_global_scope/20_http.js";
 import { HTMLRewriter } from "ext:isola_html_rewriter/html_rewriter.js";
 import {
   FixedLengthStream,
@@ -223,19 +224,19 @@ function workerFetch(input, init = undefined) {
 function subrequest(input, init) {
   const invocation = currentInvocation();
   if (invocation === null) {
-    return new request.Request(input, init);
+    return new Request(input, init);
   }
   const isRequest = (value) => ObjectPrototypeIsPrototypeOf(request.RequestPrototype, value);
   if (isRequest(init)) {
     // `fetch(url, request)`: the request's method, headers and body.
-    input = new request.Request(input, init);
+    input = new Request(input, init);
     init = undefined;
   }
   const own = init?.signal ?? (isRequest(input) ? input.signal : undefined);
   const signal = own === undefined || own === null
     ? invocation.signal
     : abortSignal.AbortSignal.any([own, invocation.signal]);
-  const outgoing = new request.Request(input, { ...init, signal });
+  const outgoing = new Request(input, { ...init, signal });
   outgoing.headers.set("cf-ew-via", invocation.subrequestVia());
   return outgoing;
 }
@@ -384,7 +385,7 @@ const prototypeProperties = {
   ReadableStreamDefaultReader: nonEnumerable(
     streams.ReadableStreamDefaultReader,
   ),
-  Request: nonEnumerable(request.Request),
+  Request: nonEnumerable(Request),
   Response: nonEnumerable(Response),
   ScheduledEvent: nonEnumerable(ScheduledEvent),
   SubtleCrypto: nonEnumerable(crypto.SubtleCrypto),

@@ -60,6 +60,13 @@ export default {
           return error instanceof DOMException ? `${error.name}: ${error.message}` : String(error);
         }
       }),
+      methods: ["patch", "get", "msearch", "query", "m-search", "patchy", "CONNECT"].map((method) => {
+        try {
+          return new Request("https://example.com/", { method }).method;
+        } catch (error) {
+          return `${error.name}: ${error.message}`;
+        }
+      }),
       clonedErrors: (() => {
         const { e, nested } = structuredClone({ e: new RangeError("boom"), nested: [new DOMException("m", "AbortError")] });
         return [e instanceof RangeError, e.message, nested[0] instanceof DOMException, nested[0].name];
