@@ -103,6 +103,14 @@ fn workers_see_workerd_values_not_denos() {
             "TypeMismatchError: ArrayBufferView argument to getRandomValues() must be an integer-typed view."
         ])
     );
+    // As workerd 2026-04-26 answers: its clock, its `getAll`, its two
+    // cache modes.
+    assert_eq!(ours["clock"], serde_json::json!([0, true]));
+    assert_eq!(ours["setCookies"], serde_json::json!(["a=1", "b=2"]));
+    assert_eq!(
+        ours["cacheModes"],
+        serde_json::json!(["no-store", "TypeError: Unsupported cache mode: reload"])
+    );
     // As workerd 2026-04-26 normalizes them.
     assert_eq!(
         ours["methods"],

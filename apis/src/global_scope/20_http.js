@@ -16,6 +16,7 @@ import {
 } from "ext:core/ops";
 import {
   body as bodyNs,
+  headers as headersNs,
   primordials,
   request as requestNs,
   response as responseNs,
@@ -208,6 +209,11 @@ export const Request = new Proxy(requestNs.Request, {
       }
       args = [args[0], { ...init, method: upper }];
     }
+    // workerd takes two cache modes and refuses the others.
+    const cache = init?.cache;
+    if (cache !== undefined && cache !== "no-store" && cache !== "no-cache") {
+      throw new TypeError(`Unsupported cache mode: ${cache}`);
+    }
     return ReflectConstruct(target, args, newTarget);
   },
 });
@@ -215,6 +221,19 @@ export const Request = new Proxy(requestNs.Request, {
 export function setIncomingCf(cf) {
   HostInnerRequest.prototype.cf = deepFreeze(cf ?? null);
 }
+
+// workerd's older way to read the `Set-Cookie` headers one by one.
+ObjectDefineProperty(headersNs.Headers.prototype, "getAll", {
+  value: function getAll(name) {
+    if (StringPrototypeToLowerCase(String(name)) !== "set-cookie") {
+      throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
+    }
+    return this.getSetCookie();
+  },
+  writable: true,
+  enumerable: true,
+  configurable: true,
+});
 
 ObjectDefineProperty(RequestPrototype, "cf", {
   get() {

@@ -71,6 +71,7 @@ const {
 } = timers;
 
 const {
+  DateNow,
   Error,
   FunctionPrototypeApply,
   ObjectDefineProperties,
@@ -86,6 +87,26 @@ const {
   StringPrototypeMatch,
   TypeError,
 } = primordials;
+
+// workerd's clock: `performance.now()` is `Date.now()` and `timeOrigin` is
+// 0, so `timeOrigin + now()` is the time, as Workers code computes it.
+ObjectDefineProperties(performance.Performance.prototype, {
+  now: {
+    value: function now() {
+      return DateNow();
+    },
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  },
+  timeOrigin: {
+    get() {
+      return 0;
+    },
+    enumerable: true,
+    configurable: true,
+  },
+});
 
 /** A class whose constructor throws, as the runtime's own classes do. */
 function illegalClass(name, parent) {

@@ -67,6 +67,15 @@ export default {
           return `${error.name}: ${error.message}`;
         }
       }),
+      clock: [performance.timeOrigin, Math.abs(performance.now() - Date.now()) < 1000],
+      setCookies: new Headers([["set-cookie", "a=1"], ["set-cookie", "b=2"]]).getAll("Set-Cookie"),
+      cacheModes: ["no-store", "reload"].map((cache) => {
+        try {
+          return new Request("https://example.com/", { cache }).cache;
+        } catch (error) {
+          return `${error.name}: ${error.message}`;
+        }
+      }),
       clonedErrors: (() => {
         const { e, nested } = structuredClone({ e: new RangeError("boom"), nested: [new DOMException("m", "AbortError")] });
         return [e instanceof RangeError, e.message, nested[0] instanceof DOMException, nested[0].name];
