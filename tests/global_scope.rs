@@ -111,6 +111,20 @@ fn workers_see_workerd_values_not_denos() {
         ours["cacheModes"],
         serde_json::json!(["no-store", "TypeError: Unsupported cache mode: reload"])
     );
+    assert_eq!(
+        ours["fetchErrors"],
+        serde_json::json!([
+            "RangeError: Responses may only be constructed with status codes in the range 200 to 599, inclusive.",
+            "TypeError: Response with null body status (101, 204, 205, or 304) cannot have a body.",
+            "RangeError: 200 is not a redirect status code. It must be one of: 301, 302, 303, 307, or 308.",
+            "TypeError: Unable to parse URL: /relative",
+            "TypeError: Request with a GET or HEAD method cannot have a body."
+        ])
+    );
+    assert_eq!(
+        ours["readTwice"],
+        "TypeError: Body has already been used. It can only be used once. Use tee() first if you need to read it twice."
+    );
     // As workerd 2026-04-26 normalizes them.
     assert_eq!(
         ours["methods"],

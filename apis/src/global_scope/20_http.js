@@ -34,10 +34,12 @@ const {
   ObjectAssign,
   ObjectDefineProperty,
   ObjectFreeze,
+  FunctionPrototypeApply,
   ObjectGetPrototypeOf,
   ObjectKeys,
   ObjectPrototype,
   ObjectPrototypeIsPrototypeOf,
+  PromiseReject,
   Proxy,
   ReflectConstruct,
   SafeSet,
@@ -209,6 +211,13 @@ export const Request = new Proxy(requestNs.Request, {
       }
       args = [args[0], { ...init, method: upper }];
     }
+    if (init?.body !== undefined && init.body !== null) {
+      const method = args[1]?.method ??
+        (ObjectPrototypeIsPrototypeOf(RequestPrototype, args[0]) ? args[0].method : "GET");
+      if (method === "GET" || method === "HEAD") {
+        throw new TypeError("Request with a GET or HEAD method cannot have a body.");
+      }
+    }
     // workerd takes two cache modes and refuses the others.
     const cache = init?.cache;
     if (cache !== undefined && cache !== "no-store" && cache !== "no-cache") {
@@ -220,6 +229,28 @@ export const Request = new Proxy(requestNs.Request, {
 
 export function setIncomingCf(cf) {
   HostInnerRequest.prototype.cf = deepFreeze(cf ?? null);
+}
+
+// A body read twice is refused in workerd's words.
+const BODY_USED =
+  "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.";
+for (const prototype of [RequestPrototype, ResponsePrototype]) {
+  for (const name of ["arrayBuffer", "blob", "bytes", "formData", "json", "text"]) {
+    const read = prototype[name];
+    ObjectDefineProperty(prototype, name, {
+      value: {
+        [name]() {
+          if (this?.bodyUsed === true) {
+            return PromiseReject(new TypeError(BODY_USED));
+          }
+          return FunctionPrototypeApply(read, this, arguments);
+        },
+      }[name],
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
 }
 
 // workerd's older way to read the `Set-Cookie` headers one by one.

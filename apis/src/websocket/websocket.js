@@ -25,14 +25,17 @@ import {
   primordials,
   request as requestNs,
   response as responseNs,
+  url as urlNs,
 } from "ext:isola_global_scope/00_infra.js";
 import { serialize } from "ext:isola_global_scope/10_cloning.js";
 import { byteView } from "ext:isola_global_scope/26_byte_streams.js";
 
 const {
   ArrayFrom,
+  ArrayPrototypeIncludes,
   ArrayPrototypePush,
   ArrayPrototypeShift,
+  FunctionPrototypeCall,
   ObjectDefineProperty,
   ObjectPrototypeIsPrototypeOf,
   Proxy,
@@ -378,11 +381,56 @@ class WebSocketPair {
  * `Response`, accepting status 101 with a `webSocket` in its init as
  * workerd's does (Deno's allows statuses 200 to 599 only).
  */
+/** Statuses whose responses have no body. */
+const NULL_BODY_STATUSES = [101, 204, 205, 304];
+
+/** Refuses, in workerd's words, a status or a body a response cannot have. */
+function checkStatus(body, status) {
+  if (status === undefined) {
+    return;
+  }
+  const code = +status;
+  if (code !== 101 && (code < 200 || code > 599)) {
+    throw new RangeError(
+      "Responses may only be constructed with status codes in the range 200 to 599, inclusive.",
+    );
+  }
+  if (body !== undefined && body !== null && ArrayPrototypeIncludes(NULL_BODY_STATUSES, code)) {
+    throw new TypeError(
+      "Response with null body status (101, 204, 205, or 304) cannot have a body.",
+    );
+  }
+}
+
+/** `Response.redirect()`, refusing in workerd's words. */
+const denoRedirect = responseNs.Response.redirect;
+ObjectDefineProperty(responseNs.Response, "redirect", {
+  value: {
+    redirect(url, status = 302) {
+      if (!ArrayPrototypeIncludes(REDIRECT_STATUSES, +status)) {
+        throw new RangeError(
+          `${status} is not a redirect status code. It must be one of: 301, 302, 303, 307, or 308.`,
+        );
+      }
+      if (!urlNs.URL.canParse(String(url))) {
+        throw new TypeError(`Unable to parse URL: ${url}`);
+      }
+      return FunctionPrototypeCall(denoRedirect, this, url, status);
+    },
+  }.redirect,
+  writable: true,
+  enumerable: true,
+  configurable: true,
+});
+
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+
 const Response = new Proxy(responseNs.Response, {
   construct(target, args, newTarget) {
     const init = args[1];
     const webSocket = init?.webSocket;
     if (webSocket === undefined || webSocket === null) {
+      checkStatus(args[0], init?.status);
       return ReflectConstruct(target, args, newTarget);
     }
     if (!ObjectPrototypeIsPrototypeOf(WebSocket.prototype, webSocket)) {

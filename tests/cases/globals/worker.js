@@ -20,7 +20,13 @@ function receivers() {
   return seen;
 }
 export default {
-  fetch() {
+  async fetch() {
+    const used = new Response("once");
+    await used.text();
+    const readTwice = await used.text().then(
+      () => "read again",
+      (error) => `${error.name}: ${error.message}`,
+    );
     const protoChain = [];
     for (
       let proto = Object.getPrototypeOf(globalThis);
@@ -76,6 +82,21 @@ export default {
           return `${error.name}: ${error.message}`;
         }
       }),
+      fetchErrors: [
+        () => new Response("x", { status: 99 }),
+        () => new Response("x", { status: 204 }),
+        () => Response.redirect("https://example.com/", 200),
+        () => Response.redirect("/relative", 301),
+        () => new Request("https://example.com/", { body: "x" }),
+      ].map((f) => {
+        try {
+          f();
+          return "made";
+        } catch (error) {
+          return `${error.name}: ${error.message}`;
+        }
+      }),
+      readTwice,
       clonedErrors: (() => {
         const { e, nested } = structuredClone({ e: new RangeError("boom"), nested: [new DOMException("m", "AbortError")] });
         return [e instanceof RangeError, e.message, nested[0] instanceof DOMException, nested[0].name];
