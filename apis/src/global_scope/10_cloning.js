@@ -11,8 +11,10 @@ import {
 } from "ext:isola_global_scope/00_infra.js";
 
 const {
+  AggregateError,
   ArrayFrom,
   ArrayIsArray,
+  ArrayPrototypeIncludes,
   ArrayPrototypePush,
   Error,
   EvalError,
@@ -77,7 +79,19 @@ export function structuredClone(value, options = undefined) {
 /** The key of the plain object an error travels as through a clone. */
 const CLONED_ERROR = "__isola_cloned_error__";
 
-const ERROR_CLASSES = {
+/** The error classes V8's serializer keeps; any other error clones as an `Error`. */
+const CLONED_ERROR_NAMES = [
+  "EvalError",
+  "RangeError",
+  "ReferenceError",
+  "SyntaxError",
+  "TypeError",
+  "URIError",
+];
+
+/** The built-in error classes, by name. */
+const ERROR_TYPES = {
+  __proto__: null,
   Error,
   EvalError,
   RangeError,
@@ -85,11 +99,26 @@ const ERROR_CLASSES = {
   SyntaxError,
   TypeError,
   URIError,
+  AggregateError,
 };
 
 /**
+ * A new error with `name` and `message` (one that was cloned or thrown
+ * across isolates): of the built-in class of that name, or an `Error`
+ * named so.
+ */
+export function errorNamed(name, message) {
+  const known = typeof name === "string" && ObjectHasOwn(ERROR_TYPES, name);
+  const error = new (known ? ERROR_TYPES[name] : Error)(message);
+  if (!known) {
+    error.name = name;
+  }
+  return error;
+}
+
+/**
  * `value` with each error in it (an `Error` or a `DOMException`) replaced
- * by a plain object holding its name, message and stack (counted in
+ * by a plain object holding its name, message, stack and kind (counted in
  * `found.errors`); containers are copied, once each (`copies`).
  */
 function markErrors(value, copies, found) {
@@ -102,7 +131,12 @@ function markErrors(value, copies, found) {
   }
   if (value instanceof Error || value instanceof DOMException) {
     const marked = {
-      [CLONED_ERROR]: [String(value.name), String(value.message), String(value.stack ?? "")],
+      [CLONED_ERROR]: [
+        String(value.name),
+        String(value.message),
+        String(value.stack ?? ""),
+        value instanceof DOMException,
+      ],
     };
     copies.set(value, marked);
     found.errors++;
@@ -145,13 +179,11 @@ function reviveErrors(value, seen) {
     return seen.get(value) ?? value;
   }
   const fields = ObjectHasOwn(value, CLONED_ERROR) ? value[CLONED_ERROR] : null;
-  if (ArrayIsArray(fields) && fields.length === 3) {
-    const [name, message, stack] = fields;
-    const Class = ObjectHasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name] : null;
-    const error = Class !== null ? new Class(message) : new DOMException(message, name);
-    if (Class === Error && name !== "Error") {
-      error.name = name;
-    }
+  if (ArrayIsArray(fields) && fields.length === 4) {
+    const [name, message, stack, isDomException] = fields;
+    const error = isDomException
+      ? new DOMException(message, name)
+      : errorNamed(ArrayPrototypeIncludes(CLONED_ERROR_NAMES, name) ? name : "Error", message);
     error.stack = stack;
     seen.set(value, error);
     return error;

@@ -20,9 +20,9 @@ import {
   response as responseNs,
   streams as streamsNs,
 } from "ext:isola_global_scope/00_infra.js";
+import { errorNamed } from "ext:isola_global_scope/10_cloning.js";
 
 const {
-  AggregateError,
   ArrayBufferIsView,
   ArrayBufferPrototype,
   ArrayFrom,
@@ -33,9 +33,7 @@ const {
   DataView,
   DataViewPrototypeGetUint32,
   DatePrototype,
-  Error,
   ErrorPrototype,
-  EvalError,
   MapPrototypeForEach,
   NumberPrototype,
   ObjectGetPrototypeOf,
@@ -43,14 +41,11 @@ const {
   ObjectKeys,
   ObjectPrototype,
   ObjectPrototypeIsPrototypeOf,
-  RangeError,
-  ReferenceError,
   RegExpPrototype,
   SafeMap,
   SafeSet,
   SetPrototypeForEach,
   StringPrototype,
-  SyntaxError,
   TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetByteLength,
   TypedArrayPrototypeGetByteOffset,
@@ -58,7 +53,6 @@ const {
   TypedArrayPrototypeSubarray,
   TypeError,
   Uint8Array,
-  URIError,
 } = primordials;
 const { Request } = requestNs;
 const { Response } = responseNs;
@@ -73,18 +67,6 @@ const WritableStreamPrototype = WritableStream.prototype;
 
 /** The key that marks what crossed otherwise than by structured clone. */
 const MARK = "__isolaRpc";
-
-const ERROR_TYPES = {
-  __proto__: null,
-  Error,
-  EvalError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  TypeError,
-  URIError,
-  AggregateError,
-};
 
 /** Prototypes of the objects the engine's serializer takes as they are. */
 const CLONEABLE = new SafeSet([
@@ -316,11 +298,7 @@ export function fromHost(buffer) {
  * it: of the built-in class of that name, marked `remote`.
  */
 export function remoteError(name, message) {
-  const known = typeof name === "string" && ObjectHasOwn(ERROR_TYPES, name);
-  const error = new (known ? ERROR_TYPES[name] : Error)(message);
-  if (!known) {
-    error.name = name;
-  }
+  const error = errorNamed(name, message);
   error.remote = true;
   return error;
 }
