@@ -244,13 +244,14 @@ const WRITES_ROLL_BACK = 5;
  * I/O, as workerd coalesces them, so that they reach the disk together or
  * not at all: opened by the first write, committed on the event loop's
  * next turn, and before an event's result leaves the object or the object
- * is evicted; never while a transaction of the object's own (a savepoint
- * inside it) is open.
+ * is evicted; never while a transaction of the object's own (the
+ * savepoint inside it, which it keeps too) is open.
  */
 class Writes {
   #handle;
   #open = false;
-  #held = false;
+  /** A savepoint of the object's own is open: nothing commits meanwhile. */
+  #inSavepoint = false;
 
   constructor(handle) {
     this.#handle = handle;
@@ -275,10 +276,28 @@ class Writes {
     });
   }
 
-  /** While a savepoint of the object's own is open, nothing commits. */
-  hold(held) {
-    this.#held = held;
-    if (!held && this.#open) {
+  /**
+   * Opens the object's savepoint, unless one is open already (a
+   * transaction inside another joins it); whether this call opened it.
+   */
+  openSavepoint() {
+    if (this.#inSavepoint) {
+      return false;
+    }
+    this.gather();
+    op_do_savepoint(this.#handle, SAVEPOINT_BEGIN);
+    this.#inSavepoint = true;
+    return true;
+  }
+
+  /** Releases the savepoint `opened` opened, or rolls it back if `failed`. */
+  closeSavepoint(opened, failed) {
+    if (!opened) {
+      return;
+    }
+    this.#inSavepoint = false;
+    op_do_savepoint(this.#handle, failed ? SAVEPOINT_ROLL_BACK : SAVEPOINT_RELEASE);
+    if (this.#open) {
       this.#commitLater();
     }
   }
@@ -287,13 +306,13 @@ class Writes {
   rollBack() {
     if (this.#open) {
       this.#open = false;
-      this.#held = false;
+      this.#inSavepoint = false;
       op_do_savepoint(this.#handle, WRITES_ROLL_BACK);
     }
   }
 
   commit() {
-    if (!this.#open || this.#held) {
+    if (!this.#open || this.#inSavepoint) {
       return;
     }
     this.#open = false;
@@ -476,7 +495,6 @@ class DurableObjectTransaction extends StorageOperations {
 export class DurableObjectStorage extends StorageOperations {
   #handle;
   #gate;
-  #inSavepoint = false;
   #writes;
   #hasAlarmHandler;
   #exclusive;
@@ -529,13 +547,13 @@ export class DurableObjectStorage extends StorageOperations {
   transaction(closure) {
     return this.#exclusive(async () => {
       const txn = new DurableObjectTransaction(this.#kv, this.#gate);
-      const opened = this.#openSavepoint();
+      const opened = this.#writes.openSavepoint();
       try {
         const result = await closure(txn);
-        this.#closeSavepoint(opened, txn.rolledBack);
+        this.#writes.closeSavepoint(opened, txn.rolledBack);
         return result;
       } catch (error) {
-        this.#closeSavepoint(opened, true);
+        this.#writes.closeSavepoint(opened, true);
         throw error;
       }
     });
@@ -546,38 +564,14 @@ export class DurableObjectStorage extends StorageOperations {
    * together once it returns, and are rolled back if it throws.
    */
   transactionSync(closure) {
-    const opened = this.#openSavepoint();
+    const opened = this.#writes.openSavepoint();
     try {
       const result = closure();
-      this.#closeSavepoint(opened, false);
+      this.#writes.closeSavepoint(opened, false);
       return result;
     } catch (error) {
-      this.#closeSavepoint(opened, true);
+      this.#writes.closeSavepoint(opened, true);
       throw error;
-    }
-  }
-
-  /**
-   * Opens the object's savepoint, unless one is open already (a
-   * transaction inside another joins it); whether this call opened it.
-   */
-  #openSavepoint() {
-    if (this.#inSavepoint) {
-      return false;
-    }
-    this.#writes.gather();
-    op_do_savepoint(this.#handle, SAVEPOINT_BEGIN);
-    this.#inSavepoint = true;
-    this.#writes.hold(true);
-    return true;
-  }
-
-  /** Releases the savepoint `opened` opened, or rolls it back if `failed`. */
-  #closeSavepoint(opened, failed) {
-    if (opened) {
-      this.#inSavepoint = false;
-      op_do_savepoint(this.#handle, failed ? SAVEPOINT_ROLL_BACK : SAVEPOINT_RELEASE);
-      this.#writes.hold(false);
     }
   }
 

@@ -21,6 +21,7 @@ import {
   request as requestNs,
   response as responseNs,
   streams,
+  url as urlNs,
 } from "ext:isola_global_scope/00_infra.js";
 import { expectedLength } from "ext:isola_global_scope/26_byte_streams.js";
 import { handOver, WebSocket, webSocketKey } from "ext:isola_websocket/websocket.js";
@@ -34,13 +35,16 @@ const {
   ObjectAssign,
   ObjectDefineProperty,
   ObjectFreeze,
+  ArrayPrototypeIncludes,
   FunctionPrototypeApply,
+  FunctionPrototypeCall,
   ObjectGetPrototypeOf,
   ObjectKeys,
   ObjectPrototype,
   ObjectPrototypeIsPrototypeOf,
   PromiseReject,
   Proxy,
+  RangeError,
   ReflectConstruct,
   SafeSet,
   SetPrototypeHas,
@@ -252,6 +256,29 @@ for (const prototype of [RequestPrototype, ResponsePrototype]) {
     });
   }
 }
+
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+
+/** `Response.redirect()`, refusing in workerd's words. */
+const denoRedirect = responseNs.Response.redirect;
+ObjectDefineProperty(responseNs.Response, "redirect", {
+  value: {
+    redirect(url, status = 302) {
+      if (!ArrayPrototypeIncludes(REDIRECT_STATUSES, +status)) {
+        throw new RangeError(
+          `${status} is not a redirect status code. It must be one of: 301, 302, 303, 307, or 308.`,
+        );
+      }
+      if (!urlNs.URL.canParse(String(url))) {
+        throw new TypeError(`Unable to parse URL: ${url}`);
+      }
+      return FunctionPrototypeCall(denoRedirect, this, url, status);
+    },
+  }.redirect,
+  writable: true,
+  enumerable: true,
+  configurable: true,
+});
 
 // workerd's older way to read the `Set-Cookie` headers one by one.
 ObjectDefineProperty(headersNs.Headers.prototype, "getAll", {

@@ -25,7 +25,6 @@ import {
   primordials,
   request as requestNs,
   response as responseNs,
-  url as urlNs,
 } from "ext:isola_global_scope/00_infra.js";
 import { serialize } from "ext:isola_global_scope/10_cloning.js";
 import { byteView } from "ext:isola_global_scope/26_byte_streams.js";
@@ -35,7 +34,6 @@ const {
   ArrayPrototypeIncludes,
   ArrayPrototypePush,
   ArrayPrototypeShift,
-  FunctionPrototypeCall,
   ObjectDefineProperty,
   ObjectPrototypeIsPrototypeOf,
   Proxy,
@@ -401,29 +399,6 @@ function checkStatus(body, status) {
     );
   }
 }
-
-/** `Response.redirect()`, refusing in workerd's words. */
-const denoRedirect = responseNs.Response.redirect;
-ObjectDefineProperty(responseNs.Response, "redirect", {
-  value: {
-    redirect(url, status = 302) {
-      if (!ArrayPrototypeIncludes(REDIRECT_STATUSES, +status)) {
-        throw new RangeError(
-          `${status} is not a redirect status code. It must be one of: 301, 302, 303, 307, or 308.`,
-        );
-      }
-      if (!urlNs.URL.canParse(String(url))) {
-        throw new TypeError(`Unable to parse URL: ${url}`);
-      }
-      return FunctionPrototypeCall(denoRedirect, this, url, status);
-    },
-  }.redirect,
-  writable: true,
-  enumerable: true,
-  configurable: true,
-});
-
-const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 
 const Response = new Proxy(responseNs.Response, {
   construct(target, args, newTarget) {
