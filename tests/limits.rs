@@ -104,6 +104,47 @@ path = "{}"
 }
 
 #[test]
+fn a_memory_bomb_is_stopped_near_its_limit_and_its_memory_given_back() {
+    const LIMIT: u64 = 64 << 20;
+    let dir = host_config(&format!(
+        r#"
+[pool]
+memory_mb = 64
+[[workers]]
+path = "{}"
+routes = ["*/bomb/*"]
+limits = {{ cpu_ms = 20000 }}
+[[workers]]
+path = "{}"
+"#,
+        file("bomb.js"),
+        file("hello.js")
+    ));
+    let isola = serve(dir.path());
+    assert_eq!(isola.get("/").text(), "hello\n");
+    // The first bomb's isolate is the first whose heap the process gives
+    // back; start counting after it.
+    assert_eq!(isola.get("/bomb/").status, 503);
+    let start = isola.rss_bytes();
+    for _ in 0..5 {
+        assert_eq!(isola.get("/bomb/").status, 503);
+        // At its peak, the process holds at most 1.5 times the limit more.
+        let peak = isola.peak_rss_bytes();
+        assert!(
+            peak < start + LIMIT * 3 / 2,
+            "peak RSS {peak} from {start} with a {LIMIT}-byte limit"
+        );
+    }
+    let end = isola.rss_bytes();
+    assert!(
+        end < start + LIMIT / 2,
+        "RSS {end} after five bombs, from {start}"
+    );
+    assert_eq!(isola.worker_stats("bomb")["errors"]["memory_limit"], 6);
+    assert_eq!(isola.get("/").text(), "hello\n");
+}
+
+#[test]
 fn too_many_subrequests_throw_cloudflares_error() {
     let origin = Origin::start();
     let dir = host_config(&format!(

@@ -291,12 +291,21 @@ impl Isola {
 
     /// The server's resident memory, in bytes.
     pub fn rss_bytes(&self) -> u64 {
+        self.memory_bytes("VmRSS")
+    }
+
+    /// The most resident memory the server has had so far, in bytes.
+    pub fn peak_rss_bytes(&self) -> u64 {
+        self.memory_bytes("VmHWM")
+    }
+
+    fn memory_bytes(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         let kb: u64 = status
             .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
             .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-            .expect("VmRSS in /proc/<pid>/status");
+            .unwrap_or_else(|| panic!("{field} in /proc/<pid>/status"));
         kb * 1024
     }
 

@@ -91,7 +91,10 @@ impl WarmIsolate {
 pub fn spawn(memory_bytes: usize, warm: impl FnOnce(WarmIsolate) + Send + 'static) {
     let started = std::thread::Builder::new()
         .name("isolate".into())
-        .spawn(move || run(memory_bytes, warm));
+        .spawn(move || {
+            run(memory_bytes, warm);
+            give_back_freed_memory();
+        });
     if let Err(e) = started {
         tracing::error!("cannot start an isolate thread: {e}");
     }
@@ -120,10 +123,13 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
         };
         monitor.set_handle(js.v8_isolate().thread_safe_handle());
         let on_heap_limit = monitor.clone();
-        js.add_near_heap_limit_callback(move |current, _initial| {
+        js.add_near_heap_limit_callback(move |current, initial| {
             on_heap_limit.terminate(Exceeded::Memory);
-            // Room to unwind the JS that is being terminated.
-            current.saturating_mul(2)
+            // Room to unwind the JS that is being terminated, given once: the
+            // engine notices the termination only every few thousand
+            // operations, and a limit that grew each time it was reached
+            // let an allocation loop reach gigabytes before that.
+            current.max(initial.saturating_add(initial / 4))
         });
 
         let (load_tx, load_rx) = oneshot::channel();
@@ -187,6 +193,19 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
             state.borrow_mut::<HostState>().fail_all(failure);
         }
     });
+}
+
+/// Returns the pages of a disposed isolate to the system. The allocator
+/// keeps freed memory in the arena of the thread that used it, and an
+/// isolate thread's arena is left holding the isolate's whole heap (up to its
+/// memory limit) after the isolate is gone.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases free pages; it touches no live
+    // allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Runs one call into JS (`f`) as a turn the watchdog watches, and charges
