@@ -38,6 +38,7 @@ const {
   ArrayPrototypeIncludes,
   FunctionPrototypeApply,
   FunctionPrototypeCall,
+  ObjectGetOwnPropertyDescriptor,
   ObjectGetPrototypeOf,
   ObjectKeys,
   ObjectPrototype,
@@ -233,6 +234,22 @@ export const Request = new Proxy(requestNs.Request, {
 
 export function setIncomingCf(cf) {
   HostInnerRequest.prototype.cf = deepFreeze(cf ?? null);
+}
+
+// A request made without a cache mode has none (`cache` is undefined), as
+// in workerd, where Deno reports the Fetch standard's "default". A Request
+// given as another's init therefore brings no mode the constructor refuses.
+{
+  const cache = ObjectGetOwnPropertyDescriptor(RequestPrototype, "cache");
+  ObjectDefineProperty(RequestPrototype, "cache", {
+    ...cache,
+    get: ObjectGetOwnPropertyDescriptor({
+      get cache() {
+        const mode = FunctionPrototypeCall(cache.get, this);
+        return mode === "default" ? undefined : mode;
+      },
+    }, "cache").get,
+  });
 }
 
 // A body read twice is refused in workerd's words.

@@ -229,9 +229,16 @@ function workerFetch(input, init = undefined) {
   if (!takeSubrequest()) {
     return PromiseReject(new Error(TOO_MANY_SUBREQUESTS));
   }
-  const sent = asksForWebSocket(input, init)
-    ? connectWebSocket(input, init)
-    : fetch.fetch(subrequest(input, init));
+  let sent;
+  try {
+    sent = asksForWebSocket(input, init)
+      ? connectWebSocket(input, init)
+      : fetch.fetch(subrequest(input, init));
+  } catch (error) {
+    // A request that cannot be made rejects, as fetch() always answers
+    // with a promise.
+    return PromiseReject(error);
+  }
   return PromisePrototypeCatch(sent, (error) => {
     throw refusedAddress(error) ?? error;
   });
