@@ -152,35 +152,70 @@ function timingSafeEqual(a, b) {
   return difference === 0;
 }
 
-/** Adds the Workers extensions to the Web Crypto classes. */
 /** Most PBKDF2 iterations workerd runs; more is refused, not computed. */
 const MAX_PBKDF2_ITERATIONS = 100000;
 
+/** The RSA key generation algorithms, upper-cased. */
+const RSA_ALGORITHMS = new SafeSet(["RSASSA-PKCS1-V1_5", "RSA-PSS", "RSA-OAEP"]);
+
+/** The algorithm name of a SubtleCrypto call, upper-cased. */
+function algorithmName(algorithm) {
+  const name = typeof algorithm === "string" ? algorithm : algorithm?.name;
+  return typeof name === "string" ? StringPrototypeToUpperCase(name) : undefined;
+}
+
 /**
- * Wraps SubtleCrypto's `method` (deriveBits, deriveKey) so that PBKDF2 with
- * more iterations than workerd allows is refused as workerd refuses it,
- * before any host CPU is spent on it.
+ * PBKDF2 with more iterations than workerd allows, refused in its words
+ * (`deriveBits`, `deriveKey`).
  */
-function boundPbkdf2(method) {
-  const derive = crypto.SubtleCrypto.prototype[method];
-  return function (algorithm, ...rest) {
-    const name = typeof algorithm === "string" ? algorithm : algorithm?.name;
-    const iterations = algorithm?.iterations;
-    if (
-      typeof name === "string" &&
-      StringPrototypeToUpperCase(name) === "PBKDF2" &&
-      typeof iterations === "number" &&
-      iterations > MAX_PBKDF2_ITERATIONS
-    ) {
-      return PromiseReject(
-        new DOMException(
-          `Pbkdf2 failed: iteration counts above ${MAX_PBKDF2_ITERATIONS} are not supported (requested ${iterations}).`,
-          "NotSupportedError",
-        ),
-      );
-    }
-    return FunctionPrototypeApply(derive, this, [algorithm, ...rest]);
-  };
+function pbkdf2Refusal(algorithm) {
+  const iterations = algorithm?.iterations;
+  if (
+    algorithmName(algorithm) !== "PBKDF2" || typeof iterations !== "number" ||
+    iterations <= MAX_PBKDF2_ITERATIONS
+  ) {
+    return null;
+  }
+  return new DOMException(
+    `Pbkdf2 failed: iteration counts above ${MAX_PBKDF2_ITERATIONS} are not supported (requested ${iterations}).`,
+    "NotSupportedError",
+  );
+}
+
+/**
+ * An RSA key size workerd does not generate, refused in its words
+ * (`generateKey`): a multiple of 8 from 256 bits, below 16 384 (BoringSSL
+ * fails at 16 384 itself).
+ */
+function rsaRefusal(algorithm) {
+  const bits = algorithm?.modulusLength;
+  if (!SetPrototypeHas(RSA_ALGORITHMS, algorithmName(algorithm)) || typeof bits !== "number") {
+    return null;
+  }
+  if (bits % 8 !== 0 || bits < 256 || bits > 16384) {
+    return new DOMException(
+      `The modulus length must be a multiple of 8 and between 256 and 16k, but ${bits} was requested.`,
+      "OperationError",
+    );
+  }
+  return bits === 16384 ? new DOMException("RSA operation failed.", "OperationError") : null;
+}
+
+/**
+ * SubtleCrypto's `method`, first refusing what `refusal` refuses (as a
+ * rejected promise), before any host CPU is spent on it.
+ */
+function refusing(method, refusal) {
+  const run = crypto.SubtleCrypto.prototype[method];
+  return {
+    [method](algorithm, ...rest) {
+      const refused = refusal(algorithm);
+      if (refused !== null) {
+        return PromiseReject(refused);
+      }
+      return FunctionPrototypeApply(run, this, [algorithm, ...rest]);
+    },
+  }[method];
 }
 
 /** The typed arrays `getRandomValues()` fills. */
@@ -216,6 +251,7 @@ function checkedRandomValues(fill) {
   };
 }
 
+/** Adds the Workers extensions to the Web Crypto classes. */
 export function extendCrypto() {
   ObjectDefineProperty(crypto.Crypto.prototype, "getRandomValues", {
     value: checkedRandomValues(crypto.Crypto.prototype.getRandomValues),
@@ -223,9 +259,13 @@ export function extendCrypto() {
     enumerable: true,
     configurable: true,
   });
-  for (const method of ["deriveBits", "deriveKey"]) {
+  for (const [method, refusal] of [
+    ["deriveBits", pbkdf2Refusal],
+    ["deriveKey", pbkdf2Refusal],
+    ["generateKey", rsaRefusal],
+  ]) {
     ObjectDefineProperty(crypto.SubtleCrypto.prototype, method, {
-      value: boundPbkdf2(method),
+      value: refusing(method, refusal),
       writable: true,
       enumerable: true,
       configurable: true,

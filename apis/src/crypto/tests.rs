@@ -1,6 +1,6 @@
 //! Workers' additions to Web Crypto through the real binary:
 //! `crypto.DigestStream` and `crypto.subtle.timingSafeEqual`
-//! (`tests/cases/workers-apis`).
+//! (`tests/cases/workers-apis`), and the work workerd refuses to start.
 
 use serde_json::json;
 
@@ -91,6 +91,54 @@ export default {
         json!({
             "allowed": 32,
             "refused": "NotSupportedError: Pbkdf2 failed: iteration counts above 100000 are not supported (requested 20000000).",
+        })
+    );
+}
+
+#[test]
+fn rsa_key_sizes_workerd_does_not_generate_are_refused_before_they_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = dir.path().join("rsa.js");
+    std::fs::write(
+        &worker,
+        r#"async function generate(modulusLength) {
+  try {
+    const keys = await crypto.subtle.generateKey(
+      { name: "RSA-PSS", modulusLength, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      false, ["sign", "verify"]);
+    return keys.privateKey.algorithm.modulusLength;
+  } catch (error) {
+    return `${error.name}: ${error.message}`;
+  }
+}
+export default {
+  async fetch() {
+    return Response.json({
+      allowed: await generate(1024),
+      odd: await generate(1001),
+      small: await generate(128),
+      huge: await generate(1 << 20),
+      limit: await generate(16384),
+    });
+  },
+};
+"#,
+    )
+    .unwrap();
+    let isola = Isola::serve(&[worker.to_str().unwrap()]);
+    let range = |bits: u32| {
+        format!(
+            "OperationError: The modulus length must be a multiple of 8 and between 256 and 16k, but {bits} was requested."
+        )
+    };
+    assert_eq!(
+        isola.get("/").json(),
+        json!({
+            "allowed": 1024,
+            "odd": range(1001),
+            "small": range(128),
+            "huge": range(1 << 20),
+            "limit": "OperationError: RSA operation failed.",
         })
     );
 }
