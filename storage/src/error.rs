@@ -13,6 +13,8 @@ pub enum StoreError {
     Open { path: PathBuf, message: String },
     #[error("{0}")]
     Corrupt(String),
+    #[error("the host is stopping: KV and the Cache API take no more writes")]
+    Stopping,
     #[error("KV storage failed: {0}")]
     Io(#[from] sled::Error),
 }

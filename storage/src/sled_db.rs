@@ -10,11 +10,13 @@
 
 use std::collections::HashMap;
 use std::ops::Bound;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::cache::CacheBackend;
 use crate::error::StoreError;
+use crate::integrity;
 use crate::kv::{KvBackend, KvStore, Visit, scan_start};
 
 /// The sled database of one state directory.
@@ -23,6 +25,10 @@ pub(crate) struct SledDb {
     /// Trees opened so far, by name: sled's `open_tree` takes a lock and
     /// a lookup that every read and write would otherwise pay.
     trees: RwLock<HashMap<String, sled::Tree>>,
+    dir: PathBuf,
+    /// Set once the database is sealed (see `crate::integrity`): no write
+    /// may follow.
+    sealed: AtomicBool,
 }
 
 impl SledDb {
@@ -33,10 +39,18 @@ impl SledDb {
             message: e.to_string(),
         })?;
         match sled::Config::new().path(path).open() {
-            Ok(db) => Ok(Self {
-                db,
-                trees: RwLock::default(),
-            }),
+            Ok(db) => {
+                integrity::check_seal(&db, path).map_err(|message| StoreError::Open {
+                    path: path.to_path_buf(),
+                    message,
+                })?;
+                Ok(Self {
+                    db,
+                    trees: RwLock::default(),
+                    dir: path.to_path_buf(),
+                    sealed: AtomicBool::new(false),
+                })
+            }
             Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 Err(StoreError::Locked(path.to_path_buf()))
             }
@@ -75,6 +89,14 @@ impl SledDb {
         self.db.flush()?;
         Ok(())
     }
+
+    /// Refuses a write once the database is sealed.
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.sealed.load(Ordering::Acquire) {
+            return Err(StoreError::Stopping);
+        }
+        Ok(())
+    }
 }
 
 impl KvStore {
@@ -94,6 +116,7 @@ impl KvBackend for SledDb {
     }
 
     fn put(&self, namespace: &str, mut entries: Vec<(&str, Vec<u8>)>) -> Result<(), StoreError> {
+        self.writable()?;
         let tree = self.namespace(namespace)?;
         if let [(key, bytes)] = entries.as_mut_slice() {
             // One key needs no batch, whose global write lock would make
@@ -110,6 +133,7 @@ impl KvBackend for SledDb {
     }
 
     fn delete(&self, namespace: &str, key: &str) -> Result<(), StoreError> {
+        self.writable()?;
         self.namespace(namespace)?.remove(key)?;
         self.flush()
     }
@@ -140,6 +164,7 @@ impl KvBackend for SledDb {
         &self,
         pick: &dyn Fn(&[u8]) -> Result<bool, StoreError>,
     ) -> Result<usize, StoreError> {
+        self.writable()?;
         let mut removed = 0;
         for name in self.db.tree_names() {
             if !name.starts_with(b"ns:") {
@@ -163,6 +188,16 @@ impl KvBackend for SledDb {
         }
         Ok(removed)
     }
+
+    fn seal(&self) -> Result<(), StoreError> {
+        if self.sealed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        integrity::seal(&self.db, &self.dir).map_err(|message| StoreError::Open {
+            path: self.dir.clone(),
+            message: format!("sealing it failed: {message}"),
+        })
+    }
 }
 
 impl CacheBackend for SledDb {
@@ -171,11 +206,13 @@ impl CacheBackend for SledDb {
     }
 
     fn put(&self, cache: &str, url: &str, entry: Vec<u8>) -> Result<(), StoreError> {
+        self.writable()?;
         self.cache(cache)?.insert(url, entry)?;
         self.flush()
     }
 
     fn delete(&self, cache: &str, url: &str, expected: Option<&[u8]>) -> Result<bool, StoreError> {
+        self.writable()?;
         let tree = self.cache(cache)?;
         let removed = match expected {
             Some(expected) => tree

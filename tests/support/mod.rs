@@ -236,6 +236,16 @@ impl Isola {
         run(&all)
     }
 
+    /// Stops the server as a service manager would (SIGTERM) and waits for
+    /// it to exit.
+    pub fn stop(mut self) -> ExitStatus {
+        // SAFETY: signals a child process this value owns and has not reaped.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        self.child.wait().unwrap()
+    }
+
     /// Kills the server at once (SIGKILL), as a crash would.
     pub fn kill(mut self) {
         let _ = self.child.kill();

@@ -301,6 +301,64 @@ fn every_acknowledged_put_survives_a_crash() {
 }
 
 #[test]
+fn a_damaged_kv_state_is_refused_at_start_naming_it() {
+    let state = tempfile::tempdir().unwrap();
+    let kv = state.path().join("kv");
+    let serve_and_stop = || {
+        let isola = Isola::serve_in(&[&worker()], state.path());
+        for i in 0..200 {
+            let put = crate::support::request(
+                "POST",
+                &isola.url(&format!("/put?key=k{i}")),
+                &[],
+                Some(&[b'v'; 2000]),
+            );
+            assert_eq!(put.status, 200);
+        }
+        assert!(isola.stop().success());
+    };
+    let start = || {
+        crate::support::run(&[
+            "serve",
+            &worker(),
+            "--port",
+            "0",
+            "--persist-to",
+            state.path().to_str().unwrap(),
+        ])
+    };
+    let refused = |exit: &crate::support::Exit| {
+        assert!(!exit.status.success(), "{}", exit.stderr);
+        assert!(exit.stderr.contains("the data is damaged"), "{}", exit.stderr);
+        assert!(exit.stderr.contains(kv.to_str().unwrap()), "{}", exit.stderr);
+    };
+
+    // A clean stop seals the state, and the seal is checked at the next
+    // start: data changed behind it is refused, and the seal stays until a
+    // start finds the data as it was.
+    serve_and_stop();
+    let seal = std::fs::read_to_string(kv.join("isola.seal")).unwrap();
+    std::fs::write(kv.join("isola.seal"), "12345\n").unwrap();
+    refused(&start());
+    refused(&start());
+    std::fs::write(kv.join("isola.seal"), &seal).unwrap();
+    let isola = Isola::serve_in(&[&worker()], state.path());
+    assert_eq!(isola.get("/get?key=k7").status, 200);
+    assert!(!kv.join("isola.seal").exists(), "checked, then removed");
+    assert!(isola.stop().success());
+
+    // Garbage over the log is refused, not served as an older state.
+    let db = kv.join("db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let garbage = (bytes.len() / 4)..bytes.len();
+    for (i, byte) in bytes[garbage].iter_mut().enumerate() {
+        *byte = (i * 7919 % 251) as u8;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    refused(&start());
+}
+
+#[test]
 fn a_state_directory_in_use_is_refused_naming_it() {
     let isola = serve();
     let second = crate::support::run(&[

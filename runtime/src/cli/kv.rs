@@ -228,7 +228,12 @@ pub fn run(args: KvArgs) -> anyhow::Result<()> {
 /// holds it.
 fn execute(command: KvCommand, state_dir: &std::path::Path) -> anyhow::Result<KvOutput> {
     match KvStore::open(state_dir) {
-        Ok(store) => Ok(command.run(&store, isola_storage::unix_now())?),
+        Ok(store) => {
+            let output = command.run(&store, isola_storage::unix_now())?;
+            // Left checkable, as a server leaves it when it stops.
+            store.seal()?;
+            Ok(output)
+        }
         Err(StoreError::Locked(_)) => {
             let body = serde_json::to_vec(&command)?;
             let (status, reply) =

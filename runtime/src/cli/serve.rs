@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use tokio::signal::unix::SignalKind;
 
 use super::StateArgs;
 use isola_apis::Stores;
@@ -144,8 +145,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// Starts `config`'s Workers on `stores`, listens on `addr`, calls `ready`
 /// with the address bound (what it returns lives as long as the server),
-/// and serves until Ctrl-C. The admin endpoint is found through
-/// `state_dir`.
+/// and serves until Ctrl-C or SIGTERM, when it seals the KV state. The
+/// admin endpoint is found through `state_dir`.
 pub(super) fn run_host<T>(
     config: HostConfig,
     stores: Stores,
@@ -161,7 +162,7 @@ pub(super) fn run_host<T>(
         // Opened now, so that a state directory another server holds is
         // reported before anything starts.
         let kv = stores.get::<KvStore>().map_err(anyhow::Error::msg)?;
-        tokio::spawn(sweep_expired_kv(kv));
+        tokio::spawn(sweep_expired_kv(kv.clone()));
         let max_connections = config
             .options
             .max_connections
@@ -172,11 +173,16 @@ pub(super) fn run_host<T>(
             .with_context(|| format!("cannot listen on {addr}"))?;
         let _admin = admin::start(host.clone(), state_dir).await?;
         let _ready = ready(&host, server.local_addr()?)?;
+        let mut terminate = tokio::signal::unix::signal(SignalKind::terminate())
+            .context("cannot watch for SIGTERM")?;
         tokio::select! {
             served = server.serve(host, max_connections) => served?,
             _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
         }
-        Ok(())
+        // Stopping cleanly: the next start checks KV against this seal.
+        let sealed = tokio::task::spawn_blocking(move || kv.seal()).await?;
+        sealed.map_err(anyhow::Error::msg)
     })
 }
 

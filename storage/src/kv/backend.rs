@@ -48,6 +48,13 @@ pub trait KvBackend: Send + Sync {
         &self,
         pick: &dyn Fn(&[u8]) -> Result<bool, StoreError>,
     ) -> Result<usize, StoreError>;
+
+    /// Ends writing, for good, as the host stops: what is stored is made
+    /// checkable at the next open (see `crate::integrity`). Writes after it
+    /// fail. A backend that keeps nothing has nothing to seal.
+    fn seal(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Where a [`KvBackend::scan`] starts: after `after` when it is given and

@@ -44,6 +44,12 @@ impl KvStore {
         Self { kv, caches }
     }
 
+    /// Ends writing to KV and the Cache API as the host stops, so that the
+    /// next start can check what it finds (see [`KvBackend::seal`]).
+    pub fn seal(&self) -> Result<(), StoreError> {
+        self.kv.seal()
+    }
+
     /// The namespace with id `id`.
     pub fn namespace(&self, id: &str) -> Result<Namespace, StoreError> {
         Ok(Namespace {
