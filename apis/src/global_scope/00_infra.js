@@ -12,7 +12,10 @@ const {
   ArrayBufferPrototypeSlice,
   ArrayPrototypeFilter,
   ArrayPrototypeJoin,
+  FunctionPrototypeCall,
+  ObjectDefineProperty,
   ObjectFreeze,
+  ObjectGetOwnPropertyDescriptor,
   StringPrototypeIncludes,
   StringPrototypeSplit,
   StringPrototypeStartsWith,
@@ -147,4 +150,20 @@ export function describeError(error) {
 /** Logs an exception that escaped Worker code (a timer, a waitUntil, ...). */
 export function reportUncaught(prefix, error) {
   hostLog(LogLevel.error, `${prefix}: ${describeError(error)}`);
+}
+
+/**
+ * Replaces the getter of the accessor `prototype[name]` with one that
+ * answers `adjust(what the original answers)`, keeping its name.
+ */
+export function adjustGetter(prototype, name, adjust) {
+  const descriptor = ObjectGetOwnPropertyDescriptor(prototype, name);
+  ObjectDefineProperty(prototype, name, {
+    ...descriptor,
+    get: ObjectGetOwnPropertyDescriptor({
+      get [name]() {
+        return adjust(FunctionPrototypeCall(descriptor.get, this));
+      },
+    }, name).get,
+  });
 }

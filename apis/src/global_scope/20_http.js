@@ -15,6 +15,7 @@ import {
   op_worker_respond_websocket,
 } from "ext:core/ops";
 import {
+  adjustGetter,
   body as bodyNs,
   headers as headersNs,
   primordials,
@@ -38,7 +39,6 @@ const {
   ArrayPrototypeIncludes,
   FunctionPrototypeApply,
   FunctionPrototypeCall,
-  ObjectGetOwnPropertyDescriptor,
   ObjectGetPrototypeOf,
   ObjectKeys,
   ObjectPrototype,
@@ -239,18 +239,7 @@ export function setIncomingCf(cf) {
 // A request made without a cache mode has none (`cache` is undefined), as
 // in workerd, where Deno reports the Fetch standard's "default". A Request
 // given as another's init therefore brings no mode the constructor refuses.
-{
-  const cache = ObjectGetOwnPropertyDescriptor(RequestPrototype, "cache");
-  ObjectDefineProperty(RequestPrototype, "cache", {
-    ...cache,
-    get: ObjectGetOwnPropertyDescriptor({
-      get cache() {
-        const mode = FunctionPrototypeCall(cache.get, this);
-        return mode === "default" ? undefined : mode;
-      },
-    }, "cache").get,
-  });
-}
+adjustGetter(RequestPrototype, "cache", (mode) => mode === "default" ? undefined : mode);
 
 // A body read twice is refused in workerd's words.
 const BODY_USED =

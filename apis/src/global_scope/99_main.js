@@ -3,6 +3,7 @@
 // load a Worker into this isolate.
 
 import { op_worker_set_entrypoints } from "ext:core/ops";
+import { installStandards } from "ext:isola_global_scope/15_standards.js";
 import { installGlobalScope } from "ext:isola_global_scope/90_global_scope.js";
 import { installWebAssembly } from "ext:isola_webassembly/webassembly.js";
 // Publishes `cloudflare:sockets`' `connect` for the loader's module.
@@ -12,6 +13,7 @@ import {
   startWorker,
 } from "ext:isola_global_scope/60_worker.js";
 
+installStandards();
 installGlobalScope();
 installWebAssembly();
 op_worker_set_entrypoints(prepareWorker, startWorker);

@@ -25,6 +25,7 @@ deno_core::extension!(
     dir "src/global_scope",
     "00_infra.js",
     "10_cloning.js",
+    "15_standards.js",
     "20_http.js",
     "26_byte_streams.js",
     "30_events.js",
