@@ -14,8 +14,9 @@
 //! `Cache-Control` is split by hand: its grammar is a comma-separated list
 //! of `name[=value]`, which needs no parser crate.
 //!
-//! Its JS (`cache.js`) holds `caches`, `Cache` and `CacheStorage`; its
-//! black-box tests are in `tests.rs` beside this file.
+//! How `match()` answers conditional and `Range` requests is in
+//! `answer.rs`. Its JS (`cache.js`) holds `caches`, `Cache` and
+//! `CacheStorage`; its black-box tests are in `tests.rs` beside this file.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -26,6 +27,8 @@ use deno_error::JsErrorBox;
 use isola_storage::cache::{Cache, CachedResponse};
 
 use crate::binding::WorkerBindings;
+
+mod answer;
 
 type Headers = Vec<(String, String)>;
 
@@ -187,8 +190,8 @@ pub async fn op_cache_put(
     Ok(true)
 }
 
-/// `[status, headers, body]` of the response stored for the request, if
-/// any and if its `Vary` headers match.
+/// `[status, headers, body]` answering the request from the response
+/// stored for it, if any and if its `Vary` headers match (see `answer`).
 #[op2]
 #[serde]
 pub async fn op_cache_match(
@@ -201,7 +204,10 @@ pub async fn op_cache_match(
     let stored = blocking(name, move || cache.get(&url, now_ms())).await?;
     Ok(stored
         .filter(|stored| vary_matches(stored, &request_headers))
-        .map(|stored| (stored.status, stored.headers, stored.body.into())))
+        .map(|stored| {
+            let (status, headers, body) = answer::answer(stored, &request_headers);
+            (status, headers, body.into())
+        }))
 }
 
 /// Removes the response stored for `url`; whether there was one.

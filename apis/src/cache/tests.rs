@@ -1,5 +1,6 @@
-//! The Cache API through the real binary: Cloudflare's put rules
-//! (`tests/cases/workers-apis`), and a cache-first proxy
+//! The Cache API through the real binary: Cloudflare's put rules and its
+//! answers to conditional and Range requests (`tests/cases/workers-apis`),
+//! and a cache-first proxy
 //! (`guests/js/cache-proxy`) whose cache outlives a restart.
 
 use serde_json::json;
@@ -27,6 +28,21 @@ fn cache_put_follows_cloudflares_rules() {
             "deleted": true,
             "deletedAgain": false,
             "illegal": "TypeError: Illegal constructor",
+        })
+    );
+}
+
+#[test]
+fn match_answers_conditional_and_range_requests_as_cloudflares_cache_does() {
+    assert_eq!(
+        apis().get("/cache-conditional").json(),
+        json!({
+            "etag": "304",
+            "otherEtag": "200  0123456789",
+            "since": "304",
+            "range": "206 bytes 2-4/10 234",
+            "suffix": "206 bytes 8-9/10 89",
+            "outside": "416 bytes */10",
         })
     );
 }

@@ -44,6 +44,27 @@ const routes = {
     return results;
   },
 
+  // match() answering conditional and Range requests from what is stored.
+  async "/cache-conditional"() {
+    const cache = await caches.open("conditional");
+    const url = "https://example.com/page";
+    await cache.put(url, new Response("0123456789", {
+      headers: { etag: '"v1"', "last-modified": "Sun, 01 Nov 2026 00:00:00 GMT", "content-type": "text/plain" },
+    }));
+    const ask = async (headers) => {
+      const response = await cache.match(new Request(url, { headers }));
+      return `${response.status} ${response.headers.get("content-range") ?? ""} ${await response.text()}`.trim();
+    };
+    return {
+      etag: await ask({ "if-none-match": '"v1"' }),
+      otherEtag: await ask({ "if-none-match": '"v2"' }),
+      since: await ask({ "if-modified-since": "Mon, 02 Nov 2026 00:00:00 GMT" }),
+      range: await ask({ range: "bytes=2-4" }),
+      suffix: await ask({ range: "bytes=-2" }),
+      outside: await ask({ range: "bytes=50-60" }),
+    };
+  },
+
   // fetch(?url) with ?redirect: what came back, or what it threw.
   async "/fetch"(params) {
     try {
