@@ -445,9 +445,17 @@ function onQueue(id, queue, messages) {
   );
 }
 
+/**
+ * Which run of the two loops below is current. JS stopped at the CPU limit
+ * unwinds whatever was on the stack, which may be either loop, or the
+ * engine's own code resolving what a loop waits for; `resumeWorker` then
+ * starts both again, and a loop of an older run ends at its next turn.
+ */
+let loops = 0;
+
 /** Cancels the work of requests whose clients went away. */
-async function watchAbandoned() {
-  for (;;) {
+async function watchAbandoned(run = loops) {
+  while (run === loops) {
     const ids = await op_worker_abandoned();
     for (let i = 0; i < ids.length; i++) {
       const invocation = MapPrototypeGet(unanswered, ids[i]);
@@ -459,8 +467,8 @@ async function watchAbandoned() {
   }
 }
 
-async function serveLoop() {
-  for (;;) {
+async function serveLoop(run = loops) {
+  while (run === loops) {
     const batch = await op_worker_next_requests();
     if (batch.length === 0) {
       return;
@@ -484,6 +492,16 @@ async function serveLoop() {
       }
     }
   }
+}
+
+/**
+ * Called by the host after it stopped a turn of JS at the CPU limit, which
+ * keeps the isolate serving: starts both loops again.
+ */
+export function resumeWorker() {
+  loops++;
+  serveLoop();
+  watchAbandoned();
 }
 
 let env = null;

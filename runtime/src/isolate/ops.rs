@@ -51,13 +51,18 @@ pub struct HostState {
     /// The waker of `op_worker_abandoned`, for requests that join those in
     /// flight while it waits.
     abandoned_waker: Option<std::task::Waker>,
+    /// Requests the host failed while their JS may still run (over the CPU
+    /// limit), for `op_worker_abandoned` to report.
+    failed: Vec<u32>,
     pub entrypoints: Option<Entrypoints>,
 }
 
-/// The two JS functions the host calls to load a Worker (see `99_main.js`).
+/// The JS functions the host calls to load a Worker, and to resume it after
+/// a CPU-limit stop (see `99_main.js`).
 pub struct Entrypoints {
     pub prepare: v8::Global<v8::Function>,
     pub start: v8::Global<v8::Function>,
+    pub resume: v8::Global<v8::Function>,
 }
 
 /// An event as JS receives it (`60_worker.js` tells them apart by length).
@@ -143,10 +148,10 @@ impl HostState {
     }
 
     /// Shares `used_ns` of CPU time among the requests in flight and fails
-    /// those over the CPU limit. Returns whether any failed.
-    pub fn charge(&mut self, used_ns: u64) -> bool {
+    /// those over the CPU limit.
+    pub fn charge(&mut self, used_ns: u64) {
         if self.exchanges.is_empty() {
-            return false;
+            return;
         }
         let share = used_ns / self.exchanges.len() as u64;
         let limit = u64::try_from(self.limits.cpu.as_nanos()).unwrap_or(u64::MAX);
@@ -161,15 +166,28 @@ impl HostState {
         for id in &over {
             if let Some(exchange) = self.exchanges.remove(id) {
                 let _ = exchange.reply.send(Outcome::failed(Failure::CpuLimit));
+                self.left_to_js(*id);
             }
         }
-        !over.is_empty()
     }
 
     /// Answers every request in flight with `failure`.
     pub fn fail_all(&mut self, failure: Failure) {
+        let ids: Vec<u32> = self.exchanges.keys().copied().collect();
         for (_, exchange) in self.exchanges.drain() {
             let _ = exchange.reply.send(Outcome::failed(failure));
+        }
+        for id in ids {
+            self.left_to_js(id);
+        }
+    }
+
+    /// Has JS stop the work of request `id`, which the host answered for it
+    /// (see `op_worker_abandoned`).
+    fn left_to_js(&mut self, id: u32) {
+        self.failed.push(id);
+        if let Some(waker) = &self.abandoned_waker {
+            waker.wake_by_ref();
         }
     }
 
@@ -333,8 +351,13 @@ fn op_worker_set_entrypoints(
     state: &mut OpState,
     #[scoped] prepare: v8::Global<v8::Function>,
     #[scoped] start: v8::Global<v8::Function>,
+    #[scoped] resume: v8::Global<v8::Function>,
 ) {
-    state.borrow_mut::<HostState>().entrypoints = Some(Entrypoints { prepare, start });
+    state.borrow_mut::<HostState>().entrypoints = Some(Entrypoints {
+        prepare,
+        start,
+        resume,
+    });
 }
 
 /// Waits for events and returns those queued, at most [`BATCH`], each as a
@@ -547,9 +570,10 @@ fn op_worker_respond_error(
 }
 
 /// Resolves with the ids of requests whose clients went away before they
-/// were answered. They leave those in flight, and JS cancels what they
-/// started (their subrequests, their timers), as Cloudflare cancels a
-/// request's work when its client disconnects.
+/// were answered, and of those the host failed for their CPU limit. They
+/// leave those in flight, and JS cancels what they started (their
+/// subrequests, their timers), as Cloudflare cancels a request's work when
+/// its client disconnects.
 #[op2(async(lazy), fast)]
 #[serde]
 async fn op_worker_abandoned(state: Rc<RefCell<OpState>>) -> Vec<u32> {
@@ -557,11 +581,12 @@ async fn op_worker_abandoned(state: Rc<RefCell<OpState>>) -> Vec<u32> {
         let mut state = state.borrow_mut();
         let host = state.borrow_mut::<HostState>();
         host.abandoned_waker = Some(cx.waker().clone());
-        let gone: Vec<u32> = host
+        let mut gone: Vec<u32> = host
             .exchanges
             .iter_mut()
             .filter_map(|(id, exchange)| exchange.reply.poll_closed(cx).is_ready().then_some(*id))
             .collect();
+        gone.append(&mut host.failed);
         if gone.is_empty() {
             return std::task::Poll::Pending;
         }

@@ -174,11 +174,7 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
         }
         if let Err(error) = serve(&mut js, &monitor).await {
             let failure = match error {
-                Stopped::Exceeded(Exceeded::Cpu) => {
-                    tracing::error!(target: "worker", "[{name}] exceeded its CPU time limit; its isolate was stopped");
-                    Failure::CpuLimit
-                }
-                Stopped::Exceeded(Exceeded::Memory) => {
+                Stopped::OutOfMemory => {
                     tracing::error!(target: "worker", "[{name}] exceeded its memory limit; its isolate was stopped");
                     Failure::MemoryLimit
                 }
@@ -218,11 +214,9 @@ fn watched<R>(js: &mut JsRuntime, monitor: &Monitor, f: impl FnOnce(&mut JsRunti
     let used = monitor.leave(started);
     let state = js.op_state();
     let mut state = state.borrow_mut();
-    if state.borrow_mut::<HostState>().charge(used) {
-        // A request ran out of CPU time over several turns; its JS may be
-        // still running, so no new request comes here.
-        monitor.retire();
-    }
+    // A request that ran out of CPU time over several turns fails; JS drops
+    // its work.
+    state.borrow_mut::<HostState>().charge(used);
     result
 }
 
@@ -289,8 +283,8 @@ fn load_error(monitor: &Monitor, error: impl std::fmt::Display) -> LoadError {
 
 /// Why an isolate stopped serving before it was retired.
 enum Stopped {
-    /// It went over a limit and was terminated.
-    Exceeded(Exceeded),
+    /// It went over its memory limit and was terminated.
+    OutOfMemory,
     /// An error escaped its event loop.
     Broken(String),
 }
@@ -308,8 +302,16 @@ async fn serve(js: &mut JsRuntime, monitor: &Monitor) -> Result<(), Stopped> {
         });
         // A terminated isolate's event loop may look finished or idle:
         // what the watchdog recorded is what happened.
-        if let Some(exceeded) = monitor.exceeded() {
-            return Poll::Ready(Err(Stopped::Exceeded(exceeded)));
+        match monitor.exceeded() {
+            Some(Exceeded::Cpu) => {
+                over_cpu_limit(js, monitor);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Some(Exceeded::Memory) => {
+                return Poll::Ready(Err(Stopped::OutOfMemory));
+            }
+            None => {}
         }
         let poll = poll.map_err(|e| Stopped::Broken(e.to_string()));
         if Instant::now() >= next_stats {
@@ -344,6 +346,29 @@ async fn serve(js: &mut JsRuntime, monitor: &Monitor) -> Result<(), Stopped> {
         Poll::Pending
     })
     .await
+}
+
+/// After a turn of JS was stopped at the CPU limit: the requests in flight
+/// fail with error 1102 and JS drops their work, and the isolate serves on
+/// with its state as it is, as on Cloudflare (only a memory limit costs a
+/// Worker its isolate).
+fn over_cpu_limit(js: &mut JsRuntime, monitor: &Monitor) {
+    js.v8_isolate().cancel_terminate_execution();
+    monitor.resume();
+    let resume = {
+        let state = js.op_state();
+        let mut state = state.borrow_mut();
+        let host = state.borrow_mut::<HostState>();
+        tracing::error!(target: "worker", "[{}] exceeded its CPU time limit", host.worker_name);
+        host.fail_all(Failure::CpuLimit);
+        host.entrypoints
+            .as_ref()
+            .map(|entrypoints| entrypoints.resume.clone())
+    };
+    if let Some(resume) = resume {
+        // It returns nothing to wait for; the call itself is what counts.
+        drop(watched(js, monitor, |js| js.call_with_args(&resume, &[])));
+    }
 }
 
 /// Runs the Worker's top-level code in `js` and starts its request loop.

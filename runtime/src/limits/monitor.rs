@@ -157,16 +157,31 @@ impl Monitor {
         }
     }
 
-    /// Stops the isolate's JS, recording why, and retires the isolate.
-    /// Safe from any thread.
+    /// Stops the isolate's JS, recording why. An isolate over its memory
+    /// limit is retired; one over the CPU limit serves on once its JS has
+    /// stopped (see [`Monitor::resume`]), as Cloudflare keeps it. Safe from
+    /// any thread.
     pub fn terminate(&self, reason: Exceeded) {
-        self.retire();
+        if reason == Exceeded::Memory {
+            self.retire();
+        }
         let _ =
             self.exceeded
                 .compare_exchange(0, reason as u8, Ordering::AcqRel, Ordering::Acquire);
         if let Some(handle) = self.handle.get() {
             handle.terminate_execution();
         }
+    }
+
+    /// Forgets a CPU-limit stop once the isolate's JS has stopped and its
+    /// termination was cancelled: the isolate serves on.
+    pub fn resume(&self) {
+        let _ = self.exceeded.compare_exchange(
+            Exceeded::Cpu as u8,
+            0,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
     }
 
     /// Called by the watchdog: terminates a turn of JS over its budget.

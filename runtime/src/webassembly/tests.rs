@@ -169,7 +169,7 @@ fn wasm_that_loops_forever_is_stopped_at_the_cpu_limit() {
     assert_eq!(stopped.status, 503, "{}", stopped.text());
     assert!(stopped.text().contains("Error 1102"), "{}", stopped.text());
     assert!(isola.wait_for_log("exceeded its CPU time limit"));
-    assert_eq!(isola.get("/add").json(), 42, "a fresh isolate serves");
+    assert_eq!(isola.get("/add").json(), 42, "the isolate serves on");
 }
 
 #[test]
