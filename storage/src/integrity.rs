@@ -41,6 +41,14 @@ fn seal_path(dir: &Path) -> std::path::PathBuf {
     dir.join("isola.seal")
 }
 
+/// Why a sled database cannot be served, and what to do about it.
+pub(crate) fn damaged(why: String) -> String {
+    format!(
+        "the data is damaged ({why}); restore the directory from a backup, or move it \
+         aside to start with empty KV namespaces and caches"
+    )
+}
+
 /// Writes the seal of the sled database in `dir`, whose writes have ended.
 pub(crate) fn seal(db: &sled::Db, dir: &Path) -> Result<(), String> {
     db.flush().map_err(|e| e.to_string())?;
@@ -55,12 +63,6 @@ pub(crate) fn seal(db: &sled::Db, dir: &Path) -> Result<(), String> {
 pub(crate) fn check_seal(db: &sled::Db, dir: &Path) -> Result<(), String> {
     let Ok(text) = std::fs::read_to_string(seal_path(dir)) else {
         return Ok(());
-    };
-    let damaged = |why: String| {
-        format!(
-            "the data is damaged ({why}); restore the directory from a backup, or move it \
-             aside to start with empty KV namespaces and caches"
-        )
     };
     let sealed: u32 = text
         .trim()

@@ -57,6 +57,10 @@ impl SledDb {
             Err(sled::Error::Io(e)) if e.to_string().contains("lock") => {
                 Err(StoreError::Locked(path.to_path_buf()))
             }
+            Err(e @ sled::Error::Corruption { .. }) => Err(StoreError::Open {
+                path: path.to_path_buf(),
+                message: integrity::damaged(e.to_string()),
+            }),
             Err(e) => Err(StoreError::Open {
                 path: path.to_path_buf(),
                 message: e.to_string(),
