@@ -1,4 +1,4 @@
-// Runs before WPT's testharness.js, in the module that holds one test file.
+// Runs before WPT's testharness.js, in the script that runs one test file.
 //
 // A Worker's global scope is a ServiceWorkerGlobalScope, and testharness.js
 // would then wait for a service worker's `install` event and report to its
