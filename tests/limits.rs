@@ -17,6 +17,24 @@ fn file(name: &str) -> String {
     case("limits").join(name).to_str().unwrap().to_string()
 }
 
+/// A host of the allocation bomb (64 MB per isolate) beside a hello Worker.
+fn bomb_beside_hello() -> tempfile::TempDir {
+    host_config(&format!(
+        r#"
+[pool]
+memory_mb = 64
+[[workers]]
+path = "{}"
+routes = ["*/bomb/*"]
+limits = {{ cpu_ms = 20000 }}
+[[workers]]
+path = "{}"
+"#,
+        file("bomb.js"),
+        file("hello.js")
+    ))
+}
+
 fn serve(dir: &Path) -> Isola {
     Isola::serve(&[dir.join("isola.toml").to_str().unwrap()])
 }
@@ -79,20 +97,7 @@ path = "{}"
 
 #[test]
 fn an_allocation_bomb_is_stopped_at_the_memory_limit() {
-    let dir = host_config(&format!(
-        r#"
-[pool]
-memory_mb = 64
-[[workers]]
-path = "{}"
-routes = ["*/bomb/*"]
-limits = {{ cpu_ms = 20000 }}
-[[workers]]
-path = "{}"
-"#,
-        file("bomb.js"),
-        file("hello.js")
-    ));
+    let dir = bomb_beside_hello();
     let isola = serve(dir.path());
     let reply = isola.get("/bomb/");
     assert_eq!(reply.status, 503);
@@ -109,20 +114,7 @@ path = "{}"
 #[test]
 fn a_memory_bomb_is_stopped_near_its_limit_and_its_memory_given_back() {
     const LIMIT: u64 = 64 << 20;
-    let dir = host_config(&format!(
-        r#"
-[pool]
-memory_mb = 64
-[[workers]]
-path = "{}"
-routes = ["*/bomb/*"]
-limits = {{ cpu_ms = 20000 }}
-[[workers]]
-path = "{}"
-"#,
-        file("bomb.js"),
-        file("hello.js")
-    ));
+    let dir = bomb_beside_hello();
     let isola = serve(dir.path());
     assert_eq!(isola.get("/").text(), "hello\n");
     // The first bomb's isolate is the first whose heap the process gives

@@ -6,6 +6,15 @@ use serde_json::json;
 
 use crate::support::{Isola, case};
 
+/// Serves `source` as a Worker of its own (the directory holds it).
+fn serve_script(source: &str) -> (tempfile::TempDir, Isola) {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = dir.path().join("worker.js");
+    std::fs::write(&worker, source).unwrap();
+    let isola = Isola::serve(&[worker.to_str().unwrap()]);
+    (dir, isola)
+}
+
 fn apis() -> Isola {
     Isola::serve(&[case("workers-apis").join("worker.js").to_str().unwrap()])
 }
@@ -62,10 +71,7 @@ fn timing_safe_equal_compares_buffers_of_one_length() {
 
 #[test]
 fn pbkdf2_past_workerds_iteration_limit_is_refused_before_it_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let worker = dir.path().join("pbkdf2.js");
-    std::fs::write(
-        &worker,
+    let (_dir, isola) = serve_script(
         r#"async function derive(iterations) {
   const key = await crypto.subtle.importKey(
     "raw", new TextEncoder().encode("password"), "PBKDF2", false, ["deriveBits"]);
@@ -83,9 +89,7 @@ export default {
   },
 };
 "#,
-    )
-    .unwrap();
-    let isola = Isola::serve(&[worker.to_str().unwrap()]);
+    );
     assert_eq!(
         isola.get("/").json(),
         json!({
@@ -97,10 +101,7 @@ export default {
 
 #[test]
 fn rsa_key_sizes_workerd_does_not_generate_are_refused_before_they_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let worker = dir.path().join("rsa.js");
-    std::fs::write(
-        &worker,
+    let (_dir, isola) = serve_script(
         r#"async function generate(modulusLength) {
   try {
     const keys = await crypto.subtle.generateKey(
@@ -123,9 +124,7 @@ export default {
   },
 };
 "#,
-    )
-    .unwrap();
-    let isola = Isola::serve(&[worker.to_str().unwrap()]);
+    );
     let range = |bits: u32| {
         format!(
             "OperationError: The modulus length must be a multiple of 8 and between 256 and 16k, but {bits} was requested."
