@@ -173,11 +173,8 @@ impl HostState {
 
     /// Answers every request in flight with `failure`.
     pub fn fail_all(&mut self, failure: Failure) {
-        let ids: Vec<u32> = self.exchanges.keys().copied().collect();
-        for (_, exchange) in self.exchanges.drain() {
+        for (id, exchange) in std::mem::take(&mut self.exchanges) {
             let _ = exchange.reply.send(Outcome::failed(failure));
-        }
-        for id in ids {
             self.left_to_js(id);
         }
     }
