@@ -37,6 +37,7 @@ import {
   webidl,
 } from "ext:isola_global_scope/00_infra.js";
 import { structuredClone } from "ext:isola_global_scope/10_cloning.js";
+import { URL } from "ext:isola_global_scope/16_url.js";
 import { Request } from "ext:isola_global_scope/20_http.js";
 import { HTMLRewriter } from "ext:isola_html_rewriter/html_rewriter.js";
 import {
@@ -425,7 +426,7 @@ const prototypeProperties = {
   TransformStreamDefaultController: nonEnumerable(
     streams.TransformStreamDefaultController,
   ),
-  URL: nonEnumerable(url.URL),
+  URL: nonEnumerable(URL),
   URLPattern: nonEnumerable(urlPattern.URLPattern),
   URLSearchParams: nonEnumerable(url.URLSearchParams),
   WebSocket: nonEnumerable(WebSocket),

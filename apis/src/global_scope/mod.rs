@@ -26,6 +26,7 @@ deno_core::extension!(
     "00_infra.js",
     "10_cloning.js",
     "15_standards.js",
+    "16_url.js",
     "20_http.js",
     "26_byte_streams.js",
     "30_events.js",
