@@ -9,6 +9,9 @@
 //! whose crate is a `cdylib`) that no test names, by a path
 //! (`guests/js/hello`) or by the helpers `guest("hello")` and
 //! `rust_guest("bot_detector")`; a test fails while that list is not empty.
+//!
+//! It also embeds the JS of the isolate's extensions (see
+//! [`embed_extension_js`]).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -50,6 +53,87 @@ fn main() {
 
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::write(out.join("black_box_tests.rs"), modules).expect("write the test list");
+    embed_extension_js(repo, &crate_dir, &out);
+}
+
+/// The crates whose extension JS deno_core finds by path.
+const DENO_CRATES: [&str; 4] = ["deno_webidl", "deno_web", "deno_fetch", "deno_crypto"];
+
+/// Writes `extension_js.rs`: every JS file of the extensions' crates (ours
+/// and Deno's Web API crates), by the absolute path deno_core's extension
+/// macros record, with its text.
+///
+/// deno_core expects extension sources to come from a startup snapshot and
+/// otherwise reads them from those paths on every start; embedding them
+/// makes the binary independent of the source tree and cargo's registry.
+/// The Deno crates' directories come from `cargo metadata`.
+fn embed_extension_js(repo: &Path, crate_dir: &Path, out: &Path) {
+    println!(
+        "cargo::rerun-if-changed={}",
+        repo.join("Cargo.lock").display()
+    );
+    let mut dirs = vec![repo.join("apis/src"), crate_dir.join("src")];
+    dirs.extend(deno_crate_dirs(repo));
+    let mut table = String::from("&[\n");
+    for dir in &dirs {
+        for file in js_files(dir) {
+            let _ = writeln!(table, "    ({file:?}, include_str!({file:?})),");
+        }
+    }
+    table.push_str("]\n");
+    fs::write(out.join("extension_js.rs"), table).expect("write the embedded JS");
+}
+
+/// The source directories of [`DENO_CRATES`], as cargo resolved them.
+fn deno_crate_dirs(repo: &Path) -> Vec<PathBuf> {
+    let cargo = std::env::var_os("CARGO").expect("cargo sets CARGO");
+    let target = std::env::var("TARGET").expect("cargo sets TARGET");
+    let output = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+            &target,
+        ])
+        .current_dir(repo)
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
+    let dirs: Vec<PathBuf> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|package| DENO_CRATES.iter().any(|name| package["name"] == *name))
+        .filter_map(|package| package["manifest_path"].as_str())
+        .filter_map(|manifest| Path::new(manifest).parent().map(Path::to_path_buf))
+        .collect();
+    assert_eq!(
+        dirs.len(),
+        DENO_CRATES.len(),
+        "each of {DENO_CRATES:?} resolved once"
+    );
+    dirs
+}
+
+/// The `.js` files under `dir`, recursively, sorted.
+fn js_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in files(dir) {
+        if entry.is_dir() {
+            found.extend(js_files(&entry));
+        } else if entry.extension().is_some_and(|e| e == "js") {
+            found.push(entry);
+        }
+    }
+    found
 }
 
 /// `(module name, file)` for every black-box test file, sorted.

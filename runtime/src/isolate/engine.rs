@@ -70,24 +70,40 @@ fn extensions() -> Vec<Extension> {
     extensions
 }
 
-/// Replaces extension sources that deno_core reads from disk on every
-/// isolate start with copies read once per process, and gives each lazily
-/// loaded script the form of a module (see [`script_as_module`]).
+/// The extensions' JS by the absolute path deno_core's extension macros
+/// record, embedded at build time (`build.rs`).
+static EMBEDDED_JS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/extension_js.rs"));
+
+/// The text of `file`: embedded where deno_core would read it from disk.
+fn text_of(file: &ExtensionFileSource) -> Option<Arc<str>> {
+    #[allow(deprecated, reason = "the variant deno_core's include macros produce")]
+    match file.code {
+        ExtensionFileSourceCode::LoadedFromFsDuringSnapshot(path) => EMBEDDED_JS
+            .iter()
+            .find(|(embedded, _)| *embedded == path)
+            .map(|(_, text)| Arc::from(*text)),
+        _ => file.load().ok().map(|code| Arc::from(code.as_str())),
+    }
+}
+
+/// Gives the isolate the embedded text of extension sources that deno_core
+/// would read from disk on every isolate start, made once per process, and
+/// each lazily loaded script the form of a module (see [`script_as_module`]).
 fn share_sources(extension: &mut Extension) {
     type Sources = HashMap<(&'static str, Form), Arc<str>>;
     static CACHE: OnceLock<Mutex<Sources>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     // What an isolate gets for `file` in `form`, made once per process;
-    // `None` leaves the file to deno_core (which reports it if missing).
+    // `None` leaves the file to deno_core (which reports it as missing).
     let shared = |file: &ExtensionFileSource, form: Form| {
         let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(code) = cache.get(&(file.specifier, form)) {
             return Some(code.clone());
         }
-        let code = file.load().ok()?;
+        let code = text_of(file)?;
         let code: Arc<str> = match form {
-            Form::AsIs => code.as_str().into(),
-            Form::Module => script_as_module(code.as_str()).into(),
+            Form::AsIs => code,
+            Form::Module => script_as_module(&code).into(),
             Form::Stub => script_stub(file.specifier).into(),
         };
         Some(cache.entry((file.specifier, form)).or_insert(code).clone())
@@ -151,4 +167,31 @@ fn script_stub(specifier: &str) -> String {
     format!(
         "\"use strict\"; return (__bootstrap.core.createLazyLoader({specifier:?})().default(__bootstrap));"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every source an isolate gets is embedded: none is left for deno_core
+    /// to read from a path on the build machine.
+    #[test]
+    fn no_extension_source_is_read_from_disk() {
+        for extension in extensions() {
+            let files = [
+                &extension.js_files,
+                &extension.esm_files,
+                &extension.lazy_loaded_esm_files,
+                &extension.lazy_loaded_js_files,
+            ];
+            for file in files.into_iter().flat_map(|files| files.iter()) {
+                #[allow(deprecated, reason = "the variant deno_core's include macros produce")]
+                let on_disk = matches!(
+                    file.code,
+                    ExtensionFileSourceCode::LoadedFromFsDuringSnapshot(_)
+                );
+                assert!(!on_disk, "{} is not embedded", file.specifier);
+            }
+        }
+    }
 }
