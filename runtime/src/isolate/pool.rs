@@ -2,7 +2,8 @@
 //! before any Worker needs them, so that loading a Worker never waits for an
 //! isolate to be created. Each one taken is replaced in the background.
 
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::oneshot;
 
@@ -18,11 +19,20 @@ use crate::worker::WorkerVersion;
 
 /// Warm isolates, ready to load a Worker.
 pub struct Pool {
-    warm: Mutex<Vec<WarmIsolate>>,
+    warm: Mutex<Warm>,
     target: usize,
     memory_bytes: usize,
     /// Where their service bindings lead.
     services: Arc<Directory>,
+}
+
+/// The pool's isolates: ready, and being created for it.
+#[derive(Default)]
+struct Warm {
+    ready: Vec<WarmIsolate>,
+    creating: usize,
+    /// Loads waiting for an isolate being created, first come first served.
+    waiting: VecDeque<oneshot::Sender<WarmIsolate>>,
 }
 
 impl Pool {
@@ -30,7 +40,7 @@ impl Pool {
     /// The isolates are created in the background, starting now.
     pub fn new(target: usize, memory_bytes: usize) -> Arc<Self> {
         let pool = Arc::new(Self {
-            warm: Mutex::new(Vec::with_capacity(target)),
+            warm: Mutex::new(Warm::default()),
             target,
             memory_bytes,
             services: Directory::new(),
@@ -48,12 +58,15 @@ impl Pool {
 
     /// Warm isolates ready now.
     pub fn warm(&self) -> usize {
-        self.warm.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.lock().ready.len()
     }
 
     /// Loads `worker`, with `limits`, its prepared `bindings` and where its
-    /// subrequests may go (`net`), into a warm isolate (or, if none is
-    /// ready, a new one).
+    /// subrequests may go (`net`), into a warm isolate: one ready, or else
+    /// one being created (which is ready sooner than a new one; on two
+    /// cores, a new one beside it slowed both), or else a new one. The
+    /// isolate taken is replaced once the Worker is loaded, so that the
+    /// replacement does not slow the load either.
     pub async fn load(
         self: &Arc<Self>,
         worker: Arc<WorkerVersion>,
@@ -61,16 +74,34 @@ impl Pool {
         bindings: WorkerBindings,
         net: NetAccess,
     ) -> Result<Serving, LoadError> {
-        let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let warm = match warm {
-            Some(warm) => warm,
-            None => self.fresh().await?,
+        let waiting = {
+            let mut warm = self.lock();
+            match warm.ready.pop() {
+                Some(isolate) => Ok(isolate),
+                None if warm.creating > warm.waiting.len() => {
+                    let (tx, rx) = oneshot::channel();
+                    warm.waiting.push_back(tx);
+                    Err(Some(rx))
+                }
+                None => Err(None),
+            }
         };
+        let isolate = match waiting {
+            Ok(isolate) => isolate,
+            Err(Some(created)) => match created.await {
+                Ok(isolate) => isolate,
+                // Its creation failed.
+                Err(_) => self.fresh().await?,
+            },
+            Err(None) => self.fresh().await?,
+        };
+        let serving = isolate
+            .load(worker, limits, bindings, self.services.clone(), net)
+            .await;
         if self.target > 0 {
             self.spawn_warm();
         }
-        warm.load(worker, limits, bindings, self.services.clone(), net)
-            .await
+        serving
     }
 
     /// Creates an isolate now, bypassing the warm ones.
@@ -84,14 +115,49 @@ impl Pool {
     }
 
     fn spawn_warm(self: &Arc<Self>) {
-        let pool = Arc::downgrade(self);
-        thread::spawn(self.memory_bytes, move |warm| {
-            if let Some(pool) = pool.upgrade() {
-                let mut list = pool.warm.lock().unwrap_or_else(|e| e.into_inner());
-                if list.len() < pool.target {
-                    list.push(warm);
-                }
+        self.lock().creating += 1;
+        let creating = Creating(Arc::downgrade(self));
+        thread::spawn(self.memory_bytes, move |isolate| creating.created(isolate));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Warm> {
+        self.warm.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// An isolate being created for a pool; dropped uncalled if its creation
+/// fails.
+struct Creating(Weak<Pool>);
+
+impl Creating {
+    /// Hands `isolate` to the first load waiting, or keeps it ready.
+    fn created(self, mut isolate: WarmIsolate) {
+        let Some(pool) = self.0.upgrade() else {
+            return;
+        };
+        let mut warm = pool.lock();
+        while let Some(waiting) = warm.waiting.pop_front() {
+            match waiting.send(isolate) {
+                Ok(()) => return,
+                Err(unwanted) => isolate = unwanted,
             }
-        });
+        }
+        if warm.ready.len() < pool.target {
+            warm.ready.push(isolate);
+        }
+    }
+}
+
+impl Drop for Creating {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.upgrade() {
+            let mut warm = pool.lock();
+            warm.creating -= 1;
+            // A load that waited for more isolates than are now being
+            // created gets none (it creates its own).
+            if warm.waiting.len() > warm.creating {
+                warm.waiting.pop_back();
+            }
+        }
     }
 }
