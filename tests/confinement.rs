@@ -244,6 +244,52 @@ export default {
 }
 
 #[test]
+fn a_workspace_package_linked_into_node_modules_is_imported_and_a_link_out_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = repo.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("packages/shared/package.json", r#"{"name": "@app/shared", "main": "index.js"}"#);
+    write("packages/shared/index.js", "export { greet } from './greet.js';");
+    write("packages/shared/greet.js", "export const greet = (name) => `hello ${name}`;");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("package.json"), r#"{"name": "loot", "main": "index.js"}"#)
+        .unwrap();
+    std::fs::write(outside.path().join("index.js"), "export const loot = 'outside code';").unwrap();
+    std::fs::create_dir_all(repo.join("node_modules/@app")).unwrap();
+    std::os::unix::fs::symlink(repo.join("packages/shared"), repo.join("node_modules/@app/shared"))
+        .unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.join("node_modules/loot")).unwrap();
+    write(
+        "apps/api/worker.js",
+        r#"import { greet } from "@app/shared";
+export default {
+  async fetch() {
+    let loot;
+    try {
+      loot = (await import("loot")).loot;
+    } catch (error) {
+      loot = String(error.message ?? error);
+    }
+    return Response.json({ greeting: greet("workspace"), loot });
+  },
+};
+"#,
+    );
+    let isola = Isola::serve(&[repo.join("apps/api/worker.js").to_str().unwrap()]);
+    let reply = isola.get("/");
+    assert_eq!(reply.status, 200, "{}", isola.log());
+    let results = reply.json();
+    assert_eq!(results["greeting"], "hello workspace", "{results}");
+    let loot = results["loot"].as_str().unwrap();
+    assert!(!loot.contains("outside code"), "{results}");
+    assert!(loot.contains("outside the Worker's folder"), "{results}");
+}
+
+#[test]
 fn a_client_that_never_finishes_its_headers_is_disconnected() {
     use std::io::Read;
     let isola = host();

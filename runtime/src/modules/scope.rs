@@ -7,8 +7,15 @@
 //! Worker's own files, hidden files (`.dev.vars`, `.env`) and the folders
 //! of state and history (`.isola/` with the state directory and the admin
 //! token, `.wrangler/`, `.git/`) are not modules. Paths are compared as
-//! written, with `..` resolved: a symlink the project itself holds is the
-//! project's choice.
+//! written, with `..` resolved.
+//!
+//! A workspace (npm, yarn or pnpm workspaces, a monorepo) links its own
+//! packages into `node_modules`: `node_modules/@app/shared` is a symlink
+//! to `packages/shared`. Imports resolve to the link's target, as esbuild
+//! and wrangler resolve them, so a package linked from a `node_modules`
+//! the Worker may import from is the Worker's too, when the link points
+//! inside the folder that holds that `node_modules`: a project can link
+//! its own packages, not another project's files.
 //!
 //! A Worker knows its modules by URLs relative to its folder
 //! (`file:///src/index.js`, [`Scope::url`]), never by their place on the
@@ -31,6 +38,9 @@ pub struct Scope {
     /// The folder module URLs are relative to: the root, or the highest
     /// folder above it with a `node_modules` the Worker may import from.
     base: Option<PathBuf>,
+    /// The folders of the workspace packages linked from those
+    /// `node_modules` folders (their real paths).
+    linked: Vec<PathBuf>,
 }
 
 impl Scope {
@@ -44,9 +54,15 @@ impl Scope {
             .last()
             .unwrap_or(&root)
             .to_path_buf();
+        let linked = root
+            .ancestors()
+            .filter(|dir| dir.join("node_modules").is_dir())
+            .flat_map(linked_packages)
+            .collect();
         Self {
             root: Some(root),
             base: Some(base),
+            linked,
         }
     }
 
@@ -84,21 +100,17 @@ impl Scope {
         };
         let path = normalize(path);
         let refused = |why: &str| Err(format!("Cannot import {specifier}: {why}"));
-        if let Ok(inside) = path.strip_prefix(root) {
-            let mut components = inside.components().peekable();
-            while let Some(Component::Normal(name)) = components.next() {
-                if name == "node_modules" {
-                    return Ok(());
-                }
-                let name = name.to_string_lossy();
-                let is_file = components.peek().is_none();
-                if (is_file && name.starts_with('.')) || STATE_FOLDERS.contains(&name.as_ref()) {
-                    return refused(
+        let own = std::iter::once(root.as_path()).chain(self.linked.iter().map(PathBuf::as_path));
+        for folder in own {
+            if let Ok(inside) = path.strip_prefix(folder) {
+                return if is_module_file(inside) {
+                    Ok(())
+                } else {
+                    refused(
                         "hidden files and the .isola, .wrangler and .git folders are not modules",
-                    );
-                }
+                    )
+                };
             }
-            return Ok(());
         }
         let in_packages = root
             .ancestors()
@@ -109,6 +121,60 @@ impl Scope {
         }
         refused("it is outside the Worker's folder and its node_modules")
     }
+}
+
+/// Whether the file at `inside`, relative to a project's folder, may be a
+/// module: anything in `node_modules`; elsewhere, no hidden file and
+/// nothing in a folder of state or history.
+fn is_module_file(inside: &Path) -> bool {
+    let mut components = inside.components().peekable();
+    while let Some(Component::Normal(name)) = components.next() {
+        if name == "node_modules" {
+            return true;
+        }
+        let name = name.to_string_lossy();
+        let is_file = components.peek().is_none();
+        if (is_file && name.starts_with('.')) || STATE_FOLDERS.contains(&name.as_ref()) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The real folders of the packages that `dir/node_modules` links to
+/// (`name` or `@scope/name` as symlinks) inside `dir`.
+fn linked_packages(dir: &Path) -> Vec<PathBuf> {
+    let Ok(workspace) = dir.canonicalize() else {
+        return Vec::new();
+    };
+    let entries = |folder: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(folder)
+            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let mut linked = Vec::new();
+    for entry in entries(&dir.join("node_modules")) {
+        let is_scope = entry
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('@'));
+        let packages = if is_scope {
+            entries(&entry)
+        } else {
+            vec![entry]
+        };
+        for package in packages {
+            let is_link = package
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
+            if let (true, Ok(target)) = (is_link, package.canonicalize())
+                && target.starts_with(&workspace)
+                && target.is_dir()
+            {
+                linked.push(target);
+            }
+        }
+    }
+    linked
 }
 
 impl Scope {
@@ -208,6 +274,45 @@ mod tests {
             let error = check(hidden).unwrap_err();
             assert!(error.contains("hidden files"), "{hidden}: {error}");
         }
+    }
+
+    #[test]
+    fn a_workspace_package_linked_into_node_modules_is_the_workers_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().canonicalize().unwrap();
+        let root = repo.join("apps/api");
+        for folder in [
+            "apps/api",
+            "packages/shared",
+            "packages/tools",
+            "node_modules/@app",
+            "victim",
+        ] {
+            std::fs::create_dir_all(repo.join(folder)).unwrap();
+        }
+        let link = |target: &str, at: &str| {
+            std::os::unix::fs::symlink(repo.join(target), repo.join(at)).unwrap();
+        };
+        link("packages/shared", "node_modules/@app/shared");
+        link("packages/tools", "node_modules/tools");
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), repo.join("node_modules/elsewhere")).unwrap();
+
+        let scope = Scope::new(&root);
+        let check = |path: &Path| scope.check(path, "x");
+        assert!(check(&repo.join("packages/shared/index.js")).is_ok());
+        assert!(check(&repo.join("packages/tools/src/a.ts")).is_ok());
+        assert!(check(&repo.join("packages/shared/.env")).is_err());
+        assert!(check(&repo.join("victim/worker.js")).is_err());
+        let elsewhere = outside.path().canonicalize().unwrap().join("x.js");
+        assert!(check(&elsewhere).is_err(), "a link out of the workspace");
+
+        // A project cannot link another's folder beside it.
+        let evil = repo.join("victim/../evil");
+        std::fs::create_dir_all(evil.join("node_modules")).unwrap();
+        std::os::unix::fs::symlink(repo.join("victim"), evil.join("node_modules/loot")).unwrap();
+        let scope = Scope::new(&evil);
+        assert!(scope.check(&repo.join("victim/worker.js"), "x").is_err());
     }
 
     #[test]
