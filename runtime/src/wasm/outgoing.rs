@@ -11,7 +11,12 @@
 //!   it was given;
 //! - the host's outbound policy (`crate::outbound`): an address in the
 //!   denied ranges, written or resolved, is `destination-ip-prohibited`.
-//!   (The client resolves the name again to connect.)
+//!   A plain `http:` request then goes to the address that was checked
+//!   (its `Host` header keeps the name), so that a name which resolves
+//!   differently the second time cannot lead the client to a denied
+//!   address (DNS rebinding). An `https:` request connects by name, for
+//!   its certificate's sake; a denied service there would have to present
+//!   a certificate for the attacker's name.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -91,8 +96,9 @@ impl WasiHttpHooks for Outgoing {
         let denied = self.denied.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
-            if prohibited(&denied, request.uri()).await {
-                return Err(Error::DestinationIpProhibited);
+            if let Some(checked) = checked_address(&denied, request.uri()).await? {
+                let pinned = pinned(request.uri(), checked);
+                *request.uri_mut() = pinned;
             }
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             Ok((
@@ -103,21 +109,76 @@ impl WasiHttpHooks for Outgoing {
     }
 }
 
-/// Whether `uri`'s host is, or resolves to, an address in `denied`. A name
-/// that does not resolve is left for the client to report.
-async fn prohibited(denied: &[IpNet], uri: &http::Uri) -> bool {
+/// Checks `uri`'s host against `denied`: `destination-ip-prohibited` if it
+/// is, or resolves to, an address there; otherwise the first address it
+/// resolved to. A name that does not resolve is left for the client to
+/// report, and nothing is checked when nothing is denied.
+async fn checked_address(
+    denied: &[IpNet],
+    uri: &http::Uri,
+) -> Result<Option<std::net::SocketAddr>, Error> {
     let Some(host) = uri.host() else {
-        return false;
+        return Ok(None);
     };
     if denied.is_empty() {
-        return false;
+        return Ok(None);
     }
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = uri.port_u16().unwrap_or(80);
-    match tokio::net::lookup_host((host, port)).await {
-        Ok(addresses) => addresses
-            .map(|address| address.ip())
-            .any(|ip| denied.iter().any(|net| net.contains(&ip))),
-        Err(_) => false,
+    let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let Ok(addresses) = tokio::net::lookup_host((host, port)).await else {
+        return Ok(None);
+    };
+    let addresses: Vec<_> = addresses.collect();
+    if addresses
+        .iter()
+        .any(|address| denied.iter().any(|net| net.contains(&address.ip())))
+    {
+        return Err(Error::DestinationIpProhibited);
+    }
+    Ok(addresses.first().copied())
+}
+
+/// `uri` addressed to `checked`, the address its host was checked at: a
+/// plain `http:` URI by name gets the address as its authority; any other
+/// stays as it is.
+fn pinned(uri: &http::Uri, checked: std::net::SocketAddr) -> http::Uri {
+    let by_name = uri.host().is_some_and(|host| {
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_err()
+    });
+    if uri.scheme() != Some(&http::uri::Scheme::HTTP) || !by_name {
+        return uri.clone();
+    }
+    let mut parts = uri.clone().into_parts();
+    parts.authority = checked.to_string().parse().ok();
+    http::Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_http_request_by_name_goes_to_the_address_checked() {
+        let checked: std::net::SocketAddr = "203.0.113.7:8080".parse().unwrap();
+        let uri: http::Uri = "http://shop.example:8080/cart?id=1".parse().unwrap();
+        assert_eq!(
+            pinned(&uri, checked).to_string(),
+            "http://203.0.113.7:8080/cart?id=1"
+        );
+        let v6: std::net::SocketAddr = "[2001:db8::7]:80".parse().unwrap();
+        let uri: http::Uri = "http://shop.example/".parse().unwrap();
+        assert_eq!(pinned(&uri, v6).to_string(), "http://[2001:db8::7]:80/");
+        for kept in [
+            "https://shop.example/cart",
+            "http://198.51.100.1/x",
+            "http://[2001:db8::1]/",
+        ] {
+            let uri: http::Uri = kept.parse().unwrap();
+            assert_eq!(pinned(&uri, checked), uri, "{kept}");
+        }
     }
 }
