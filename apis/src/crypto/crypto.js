@@ -3,13 +3,16 @@
 // chunk by chunk on the host, `mod.rs` beside this file), and
 // `crypto.subtle.timingSafeEqual`. `crypto.subtle.digest` of a buffer up to
 // DIGEST_NOW_BYTES is hashed at once, its promise already resolved, where
-// Deno's runs each on a blocking thread.
+// Deno's runs each on a blocking thread. The other operations count as the
+// Worker's CPU time (see `charged`).
 
 import {
   op_digest_now,
   op_digest_stream_finish,
   op_digest_stream_new,
   op_digest_stream_update,
+  op_worker_charge_cpu,
+  op_worker_clock,
 } from "ext:core/ops";
 import {
   core,
@@ -19,14 +22,19 @@ import {
   streams,
 } from "ext:isola_global_scope/00_infra.js";
 import { byteView, bytesOf } from "ext:isola_global_scope/26_byte_streams.js";
+import { currentInvocation } from "ext:isola_global_scope/30_events.js";
 
 const {
   FunctionPrototypeApply,
   FunctionPrototypeCall,
   ObjectDefineProperty,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectGetOwnPropertyNames,
   ObjectPrototypeIsPrototypeOf,
   Promise,
   PromisePrototypeCatch,
+  PromisePrototypeFinally,
+  PromisePrototypeThen,
   PromiseReject,
   PromiseResolve,
   SafeSet,
@@ -251,8 +259,55 @@ function checkedRandomValues(fill) {
   };
 }
 
+/** Where this isolate's queue of Web Crypto operations ends. */
+let lastOperation = PromiseResolve();
+
+/**
+ * SubtleCrypto's `method`, whose work Deno's Web Crypto does on a blocking
+ * thread, where the isolate's CPU clock does not see it (workerd does it on
+ * the isolate's thread). Here each operation starts once the isolate's
+ * previous one is done, so that a Worker keeps at most one such thread
+ * busy, as it has one isolate thread; and the time it takes counts as CPU
+ * time of the request that asked for it, which past its limit fails as a
+ * CPU stop fails it. An operation of a request that was stopped meanwhile
+ * does not start.
+ */
+function charged(method) {
+  const run = crypto.SubtleCrypto.prototype[method];
+  const wrapped = {
+    [method](...args) {
+      const invocation = currentInvocation();
+      const operation = PromisePrototypeThen(lastOperation, () => {
+        if (invocation?.abandoned) {
+          throw new DOMException("The request this operation belongs to was stopped.", "AbortError");
+        }
+        const since = op_worker_clock();
+        return PromisePrototypeFinally(
+          PromiseResolve(FunctionPrototypeApply(run, this, args)),
+          () => {
+            if (invocation?.id !== null && invocation?.id !== undefined) {
+              op_worker_charge_cpu(invocation.id, since);
+            }
+          },
+        );
+      });
+      lastOperation = PromisePrototypeCatch(operation, () => {});
+      return operation;
+    },
+  }[method];
+  ObjectDefineProperty(wrapped, "length", { value: run.length });
+  return wrapped;
+}
+
 /** Adds the Workers extensions to the Web Crypto classes. */
 export function extendCrypto() {
+  const subtle = crypto.SubtleCrypto.prototype;
+  for (const method of ObjectGetOwnPropertyNames(subtle)) {
+    const descriptor = ObjectGetOwnPropertyDescriptor(subtle, method);
+    if (method !== "constructor" && typeof descriptor.value === "function") {
+      ObjectDefineProperty(subtle, method, { ...descriptor, value: charged(method) });
+    }
+  }
   ObjectDefineProperty(crypto.Crypto.prototype, "getRandomValues", {
     value: checkedRandomValues(crypto.Crypto.prototype.getRandomValues),
     writable: true,

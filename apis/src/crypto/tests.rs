@@ -6,12 +6,15 @@ use serde_json::json;
 
 use crate::support::{Isola, case};
 
-/// Serves `source` as a Worker of its own (the directory holds it).
-fn serve_script(source: &str) -> (tempfile::TempDir, Isola) {
+/// Serves `source` as a Worker of its own (the directory holds it), with
+/// `args` for `isola serve`.
+fn serve_script(source: &str, args: &[&str]) -> (tempfile::TempDir, Isola) {
     let dir = tempfile::tempdir().unwrap();
     let worker = dir.path().join("worker.js");
     std::fs::write(&worker, source).unwrap();
-    let isola = Isola::serve(&[worker.to_str().unwrap()]);
+    let mut all = vec![worker.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let isola = Isola::serve(&all);
     (dir, isola)
 }
 
@@ -89,6 +92,7 @@ export default {
   },
 };
 "#,
+        &[],
     );
     assert_eq!(
         isola.get("/").json(),
@@ -124,6 +128,9 @@ export default {
   },
 };
 "#,
+        // Generating a 1024-bit key counts as CPU time, and can take more
+        // than the default 50 ms.
+        &["--cpu-ms", "10000"],
     );
     let range = |bits: u32| {
         format!(
@@ -140,4 +147,40 @@ export default {
             "limit": "OperationError: RSA operation failed.",
         })
     );
+}
+
+#[test]
+fn web_crypto_work_counts_as_the_requests_cpu_time() {
+    let (_dir, isola) = serve_script(
+        r#"export default {
+  async fetch(request) {
+    const params = new URL(request.url).searchParams;
+    const times = Number(params.get("times"));
+    const key = await crypto.subtle.importKey(
+      "raw", new TextEncoder().encode("password"), "PBKDF2", false, ["deriveBits"]);
+    const derive = () => crypto.subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt: new Uint8Array(16), iterations: Number(params.get("iterations")) },
+      key, 256);
+    const all = params.has("together")
+      ? await Promise.all(Array.from({ length: times }, derive))
+      : [];
+    for (let i = all.length; i < times; i++) all.push(await derive());
+    return new Response(`derived ${all.length}`);
+  },
+};"#,
+        &[],
+    );
+    // About half a second of host CPU, one after the other or all at once,
+    // against a 50 ms limit: stopped as a loop is.
+    for way in ["", "&together"] {
+        let stopped = isola.get(&format!("/?times=40&iterations=100000{way}"));
+        assert_eq!(stopped.status, 503, "{way}: {}", stopped.text());
+        assert!(stopped.text().contains("Error 1102"), "{}", stopped.text());
+    }
+    assert!(isola.wait_for_log("exceeded its CPU time limit"), "{}", isola.log());
+    assert_eq!(isola.worker_stats("worker")["errors"]["cpu_limit"], 2);
+    // A modest derivation still answers, from the same isolate.
+    let fine = isola.get("/?times=2&iterations=1000");
+    assert_eq!(fine.text(), "derived 2", "{}", isola.log());
+    assert_eq!(isola.worker_stats("worker")["isolates"], 1);
 }

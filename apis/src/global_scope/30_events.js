@@ -46,6 +46,8 @@ export class Invocation {
   static subrequestLimit = 50;
 
   constructor() {
+    /** The host's id of its event, once the host gave it one. */
+    this.id = null;
     this.subrequests = 0;
     this.passThroughOnException = false;
     this.waiting = null;

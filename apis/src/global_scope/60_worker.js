@@ -288,6 +288,7 @@ function finish(id, invocation, response) {
  */
 function beginInvocation(id, headers) {
   const invocation = new Invocation();
+  invocation.id = id;
   invocation.failRequest = (error) => fail(id, invocation, error);
   invocation.headers = headers;
   MapPrototypeSet(unanswered, id, invocation);
@@ -394,6 +395,7 @@ function onAlarm(id, headers, object, retryCount) {
  */
 function onScheduled(id, cron, scheduledTime) {
   const invocation = new Invocation();
+  invocation.id = id;
   invocation.failRequest = (error) => fail(id, invocation, error);
   let result;
   try {
@@ -422,6 +424,7 @@ function onScheduled(id, cron, scheduledTime) {
  */
 function onQueue(id, queue, messages) {
   const invocation = new Invocation();
+  invocation.id = id;
   const { batch, report } = newMessageBatch(queue, messages);
   const answer = (ok) => {
     invocation.answered = true;

@@ -154,20 +154,26 @@ impl HostState {
             return;
         }
         let share = used_ns / self.exchanges.len() as u64;
+        let ids: Vec<u32> = self.exchanges.keys().copied().collect();
+        for id in ids {
+            self.charge_request(id, share);
+        }
+    }
+
+    /// Charges `used_ns` of CPU time to request `id` alone, and fails it if
+    /// that takes it over its limit.
+    pub fn charge_request(&mut self, id: u32, used_ns: u64) {
         let limit = u64::try_from(self.limits.cpu.as_nanos()).unwrap_or(u64::MAX);
-        let over: Vec<u32> = self
-            .exchanges
-            .iter_mut()
-            .filter_map(|(id, exchange)| {
-                exchange.cpu_ns += share;
-                (exchange.cpu_ns > limit).then_some(*id)
-            })
-            .collect();
-        for id in &over {
-            if let Some(exchange) = self.exchanges.remove(id) {
-                let _ = exchange.reply.send(Outcome::failed(Failure::CpuLimit));
-                self.left_to_js(*id);
-            }
+        let Some(exchange) = self.exchanges.get_mut(&id) else {
+            return;
+        };
+        exchange.cpu_ns = exchange.cpu_ns.saturating_add(used_ns);
+        if exchange.cpu_ns > limit
+            && let Some(exchange) = self.exchanges.remove(&id)
+        {
+            tracing::error!(target: "worker", "[{}] exceeded its CPU time limit", self.worker_name);
+            let _ = exchange.reply.send(Outcome::failed(Failure::CpuLimit));
+            self.left_to_js(id);
         }
     }
 
@@ -321,6 +327,8 @@ deno_core::extension!(
         op_worker_log,
         op_worker_wasm_token,
         op_worker_abandoned,
+        op_worker_clock,
+        op_worker_charge_cpu,
     ],
     state = |state| {
         state.put(HostState::default());
@@ -335,6 +343,33 @@ pub fn wasm_token() -> &'static str {
     static TOKEN: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| uuid::Uuid::new_v4().simple().to_string());
     &TOKEN
+}
+
+/// A monotonic clock for JS, in milliseconds (fractional) since the
+/// process started: what [`op_worker_charge_cpu`] is given.
+#[op2(fast)]
+fn op_worker_clock() -> f64 {
+    clock_ms()
+}
+
+fn clock_ms() -> f64 {
+    static START: std::sync::LazyLock<std::time::Instant> =
+        std::sync::LazyLock::new(std::time::Instant::now);
+    START.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Counts host CPU that request `id`'s work used off the isolate's thread
+/// (a Web Crypto operation on a blocking thread, begun at `since` on
+/// [`op_worker_clock`]) as its CPU time; past its limit the request fails
+/// as a CPU stop fails it.
+#[op2(fast)]
+fn op_worker_charge_cpu(state: &mut OpState, id: u32, since: f64) {
+    let used = std::time::Duration::from_secs_f64(((clock_ms() - since) / 1000.0).max(0.0));
+    let host = state.borrow_mut::<HostState>();
+    if let Some(monitor) = &host.monitor {
+        monitor.add_cpu(used);
+    }
+    host.charge_request(id, u64::try_from(used.as_nanos()).unwrap_or(u64::MAX));
 }
 
 #[op2]
