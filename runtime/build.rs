@@ -66,7 +66,7 @@ const DENO_CRATES: [&str; 4] = ["deno_webidl", "deno_web", "deno_fetch", "deno_c
 /// deno_core expects extension sources to come from a startup snapshot and
 /// otherwise reads them from those paths on every start; embedding them
 /// makes the binary independent of the source tree and cargo's registry.
-/// The Deno crates' directories come from `cargo metadata`.
+/// The Deno crates' directories are found as cargo resolved them.
 fn embed_extension_js(repo: &Path, crate_dir: &Path, out: &Path) {
     println!(
         "cargo::rerun-if-changed={}",
@@ -84,8 +84,44 @@ fn embed_extension_js(repo: &Path, crate_dir: &Path, out: &Path) {
     fs::write(out.join("extension_js.rs"), table).expect("write the embedded JS");
 }
 
-/// The source directories of [`DENO_CRATES`], as cargo resolved them.
+/// The source directories of [`DENO_CRATES`]: where cargo unpacked them
+/// from its registry, at the versions `Cargo.lock` names; otherwise (vendored
+/// sources, a git dependency) where `cargo metadata` says they are.
 fn deno_crate_dirs(repo: &Path) -> Vec<PathBuf> {
+    let in_registry: Option<Vec<PathBuf>> = DENO_CRATES
+        .iter()
+        .map(|name| registry_dir(repo, name))
+        .collect();
+    in_registry.unwrap_or_else(|| metadata_dirs(repo))
+}
+
+/// `<cargo home>/registry/src/<index>/<name>-<version>` for the version of
+/// `name` in `Cargo.lock`, if cargo unpacked it there.
+fn registry_dir(repo: &Path, name: &str) -> Option<PathBuf> {
+    let lock: toml::Table = fs::read_to_string(repo.join("Cargo.lock"))
+        .ok()?
+        .parse()
+        .ok()?;
+    let version = lock
+        .get("package")?
+        .as_array()?
+        .iter()
+        .find(|package| package.get("name").and_then(|n| n.as_str()) == Some(name))?
+        .get("version")?
+        .as_str()?
+        .to_owned();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
+    files(&cargo_home.join("registry/src"))
+        .into_iter()
+        .map(|index| index.join(format!("{name}-{version}")))
+        .find(|dir| dir.join("Cargo.toml").is_file())
+}
+
+/// The directories of [`DENO_CRATES`] as `cargo metadata` reports them
+/// (it needs every package of the lock file at hand, offline).
+fn metadata_dirs(repo: &Path) -> Vec<PathBuf> {
     let cargo = std::env::var_os("CARGO").expect("cargo sets CARGO");
     let target = std::env::var("TARGET").expect("cargo sets TARGET");
     let output = std::process::Command::new(cargo)
@@ -102,7 +138,7 @@ fn deno_crate_dirs(repo: &Path) -> Vec<PathBuf> {
         .expect("run cargo metadata");
     assert!(
         output.status.success(),
-        "cargo metadata failed: {}",
+        "cannot find the sources of {DENO_CRATES:?}: cargo metadata failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let metadata: serde_json::Value =
