@@ -88,20 +88,19 @@ fn embed_extension_js(repo: &Path, crate_dir: &Path, out: &Path) {
 /// from its registry, at the versions `Cargo.lock` names; otherwise (vendored
 /// sources, a git dependency) where `cargo metadata` says they are.
 fn deno_crate_dirs(repo: &Path) -> Vec<PathBuf> {
+    let lock: Option<toml::Table> = fs::read_to_string(repo.join("Cargo.lock"))
+        .ok()
+        .and_then(|text| text.parse().ok());
     let in_registry: Option<Vec<PathBuf>> = DENO_CRATES
         .iter()
-        .map(|name| registry_dir(repo, name))
+        .map(|name| registry_dir(lock.as_ref()?, name))
         .collect();
     in_registry.unwrap_or_else(|| metadata_dirs(repo))
 }
 
 /// `<cargo home>/registry/src/<index>/<name>-<version>` for the version of
-/// `name` in `Cargo.lock`, if cargo unpacked it there.
-fn registry_dir(repo: &Path, name: &str) -> Option<PathBuf> {
-    let lock: toml::Table = fs::read_to_string(repo.join("Cargo.lock"))
-        .ok()?
-        .parse()
-        .ok()?;
+/// `name` in the lock file `lock`, if cargo unpacked it there.
+fn registry_dir(lock: &toml::Table, name: &str) -> Option<PathBuf> {
     let version = lock
         .get("package")?
         .as_array()?

@@ -285,7 +285,7 @@ function charged(method) {
         return PromisePrototypeFinally(
           PromiseResolve(FunctionPrototypeApply(run, this, args)),
           () => {
-            if (invocation?.id !== null && invocation?.id !== undefined) {
+            if (invocation !== null && invocation.id !== null) {
               op_worker_charge_cpu(invocation.id, since);
             }
           },

@@ -154,23 +154,40 @@ impl HostState {
             return;
         }
         let share = used_ns / self.exchanges.len() as u64;
-        let ids: Vec<u32> = self.exchanges.keys().copied().collect();
-        for id in ids {
-            self.charge_request(id, share);
+        let limit = self.cpu_limit_ns();
+        let over: Vec<u32> = self
+            .exchanges
+            .iter_mut()
+            .filter_map(|(id, exchange)| {
+                exchange.cpu_ns = exchange.cpu_ns.saturating_add(share);
+                (exchange.cpu_ns > limit).then_some(*id)
+            })
+            .collect();
+        for id in over {
+            self.fail_for_cpu(id);
         }
     }
 
     /// Charges `used_ns` of CPU time to request `id` alone, and fails it if
     /// that takes it over its limit.
     pub fn charge_request(&mut self, id: u32, used_ns: u64) {
-        let limit = u64::try_from(self.limits.cpu.as_nanos()).unwrap_or(u64::MAX);
+        let limit = self.cpu_limit_ns();
         let Some(exchange) = self.exchanges.get_mut(&id) else {
             return;
         };
         exchange.cpu_ns = exchange.cpu_ns.saturating_add(used_ns);
-        if exchange.cpu_ns > limit
-            && let Some(exchange) = self.exchanges.remove(&id)
-        {
+        if exchange.cpu_ns > limit {
+            self.fail_for_cpu(id);
+        }
+    }
+
+    fn cpu_limit_ns(&self) -> u64 {
+        u64::try_from(self.limits.cpu.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Fails request `id`, over its CPU limit.
+    fn fail_for_cpu(&mut self, id: u32) {
+        if let Some(exchange) = self.exchanges.remove(&id) {
             tracing::error!(target: "worker", "[{}] exceeded its CPU time limit", self.worker_name);
             let _ = exchange.reply.send(Outcome::failed(Failure::CpuLimit));
             self.left_to_js(id);

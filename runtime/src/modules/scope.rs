@@ -47,16 +47,19 @@ impl Scope {
     /// The files of the Worker whose folder is `root` (an absolute path).
     pub fn new(root: &Path) -> Self {
         let root = normalize(root);
-        let base = root
+        let with_packages: Vec<&Path> = root
             .ancestors()
-            .skip(1)
             .filter(|dir| dir.join("node_modules").is_dir())
-            .last()
+            .collect();
+        let base = with_packages
+            .iter()
+            .rev()
+            .find(|dir| **dir != root)
+            .copied()
             .unwrap_or(&root)
             .to_path_buf();
-        let linked = root
-            .ancestors()
-            .filter(|dir| dir.join("node_modules").is_dir())
+        let linked = with_packages
+            .into_iter()
             .flat_map(linked_packages)
             .collect();
         Self {

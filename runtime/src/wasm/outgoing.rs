@@ -117,13 +117,12 @@ async fn checked_address(
     denied: &[IpNet],
     uri: &http::Uri,
 ) -> Result<Option<std::net::SocketAddr>, Error> {
-    let Some(host) = uri.host() else {
+    let Some(host) = bare_host(uri) else {
         return Ok(None);
     };
     if denied.is_empty() {
         return Ok(None);
     }
-    let host = host.trim_start_matches('[').trim_end_matches(']');
     let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
     let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
     let Ok(addresses) = tokio::net::lookup_host((host, port)).await else {
@@ -139,16 +138,17 @@ async fn checked_address(
     Ok(addresses.first().copied())
 }
 
+/// `uri`'s host, an IPv6 address without its brackets.
+fn bare_host(uri: &http::Uri) -> Option<&str> {
+    uri.host()
+        .map(|host| host.trim_start_matches('[').trim_end_matches(']'))
+}
+
 /// `uri` addressed to `checked`, the address its host was checked at: a
 /// plain `http:` URI by name gets the address as its authority; any other
 /// stays as it is.
 fn pinned(uri: &http::Uri, checked: std::net::SocketAddr) -> http::Uri {
-    let by_name = uri.host().is_some_and(|host| {
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_err()
-    });
+    let by_name = bare_host(uri).is_some_and(|host| host.parse::<std::net::IpAddr>().is_err());
     if uri.scheme() != Some(&http::uri::Scheme::HTTP) || !by_name {
         return uri.clone();
     }
