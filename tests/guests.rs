@@ -150,16 +150,23 @@ fn the_markdown_guest_renders_as_the_wasm_bindgen_worker_does() {
 /// A host running the `counter` guest and the JS Worker of
 /// tests/cases/counters on the same KV namespace and D1 database.
 fn counters() -> (Isola, tempfile::TempDir) {
+    beside_the_counters_worker("counter")
+}
+
+/// A host running the Rust guest `guest` at `/` and the JS Worker of
+/// tests/cases/counters under `/js/`, both bound to the KV namespace
+/// `COUNTS` and the D1 database `DB`.
+fn beside_the_counters_worker(name: &str) -> (Isola, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let guest = dir.path().join("guest");
     std::fs::create_dir(&guest).unwrap();
     std::fs::write(
         guest.join("wrangler.toml"),
         format!(
-            "name = \"counter\"\nmain = \"{}\"\n\n\
+            "name = \"{name}\"\nmain = \"{}\"\n\n\
              [[kv_namespaces]]\nbinding = \"COUNTS\"\nid = \"counts\"\n\n\
              [[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"visits\"\ndatabase_id = \"visits\"\n",
-            rust_guest("counter").display()
+            rust_guest(name).display()
         ),
     )
     .unwrap();
@@ -189,6 +196,71 @@ fn a_guest_and_a_js_worker_share_kv() {
     // A key the JS Worker never wrote starts from nothing.
     assert_eq!(isola.get("/kv/fresh").text(), "1");
     assert_eq!(isola.get("/js/kv/fresh").text(), "1");
+}
+
+#[test]
+fn a_wasi_keyvalue_guest_shares_kv_with_a_js_worker() {
+    let (isola, _dir) = beside_the_counters_worker("keyvalue");
+    let put = |path: &str, body: &str| request("PUT", &isola.url(path), &[], Some(body.as_bytes()));
+    let delete = |path: &str, body: &str| {
+        request("DELETE", &isola.url(path), &[], Some(body.as_bytes())).text()
+    };
+    // A bucket is the namespace a JS Worker sees under the same binding.
+    assert_eq!(put("/js/kv/hits", "41").text(), "stored");
+    assert_eq!(isola.get("/COUNTS/hits").text(), "41");
+    let sum = isola.post("/COUNTS/hits/add", b"1");
+    assert_eq!(sum.status, 200, "{}", sum.text());
+    assert_eq!(sum.text(), "42");
+    assert_eq!(isola.get("/js/kv/hits").text(), "42");
+    assert_eq!(isola.post("/COUNTS/fresh/add", b"-3").text(), "-3");
+
+    assert_eq!(put("/COUNTS/greeting", "hello").text(), "stored");
+    assert_eq!(isola.get("/js/kv/greeting").text(), "hello");
+    assert_eq!(delete("/COUNTS/greeting", ""), "deleted");
+    let gone = isola.get("/COUNTS/greeting");
+    assert_eq!((gone.status, gone.text()), (404, "absent".into()));
+
+    // Compare-and-swap: appends from many clients at once all land.
+    std::thread::scope(|scope| {
+        for _ in 0..6 {
+            scope.spawn(|| {
+                for _ in 0..5 {
+                    let appended = isola.post("/COUNTS/log/append", b"x");
+                    assert_eq!(appended.status, 200, "{}", appended.text());
+                }
+            });
+        }
+    });
+    assert_eq!(isola.get("/js/kv/log").text(), "x".repeat(30));
+
+    // Batches, and a listing longer than one page.
+    let many: String = (0..1005).map(|i| format!("k{i:04}=v{i}\n")).collect();
+    let stored = isola.post("/COUNTS", many.as_bytes());
+    assert_eq!(stored.status, 200, "{}", stored.text());
+    let lines: Vec<String> = stored.text().lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 1006);
+    assert_eq!(lines[7], "k0007=v7");
+    assert_eq!(lines[1005], "missing absent");
+    let listed = isola.get("/COUNTS").text();
+    let keys: Vec<&str> = listed.lines().collect();
+    assert_eq!(keys.len(), 1005 + 3, "{:?}", &keys[1000..]);
+    assert_eq!(keys[..2], ["fresh", "hits"]);
+    assert_eq!(keys[2], "k0000");
+    assert_eq!(keys.last(), Some(&"log"));
+    assert_eq!(delete("/COUNTS", "k0000\nk0001"), "deleted");
+    assert!(!isola.get("/COUNTS").text().contains("k0001\n"));
+    assert_eq!(isola.get("/COUNTS/k0002").text(), "v2");
+
+    // Errors name what is wrong, and the guest goes on serving.
+    let missing = isola.get("/NOPE/hits");
+    assert_eq!((missing.status, missing.text()), (500, "NOPE: no such store".into()));
+    put("/COUNTS/word", "hello");
+    let not_a_number = isola.post("/COUNTS/word/add", b"1");
+    assert_eq!(not_a_number.status, 500);
+    assert!(not_a_number.text().contains("\"word\" is not a whole number"), "{}", not_a_number.text());
+    let long_key = format!("/COUNTS/{}", "k".repeat(513));
+    assert!(isola.get(&long_key).text().contains("exceeds key length limit of 512"));
+    assert_eq!(isola.get("/COUNTS/hits").text(), "42");
 }
 
 #[test]

@@ -61,6 +61,25 @@ impl KvBackend for MemoryStore {
         Ok(())
     }
 
+    fn swap(
+        &self,
+        namespace: &str,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        let mut namespaces = self
+            .namespaces
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let stored = namespaces.entry(namespace.to_string()).or_default();
+        if stored.get(key).map(Vec::as_slice) != expected {
+            return Ok(false);
+        }
+        stored.insert(key.to_string(), new);
+        Ok(true)
+    }
+
     fn scan(
         &self,
         namespace: &str,

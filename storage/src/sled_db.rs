@@ -142,6 +142,24 @@ impl KvBackend for SledDb {
         self.flush()
     }
 
+    fn swap(
+        &self,
+        namespace: &str,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        self.writable()?;
+        let swapped = self
+            .namespace(namespace)?
+            .compare_and_swap(key, expected, Some(new))?
+            .is_ok();
+        if swapped {
+            self.flush()?;
+        }
+        Ok(swapped)
+    }
+
     fn scan(
         &self,
         namespace: &str,

@@ -8,7 +8,7 @@ use crate::wit::{GuestBindings, blocking};
 
 impl GuestBindings {
     fn database(&self, binding: &str) -> Result<d1::D1Database, wit_d1::Error> {
-        self.0
+        self.worker
             .get::<d1::D1Database>(binding)
             .cloned()
             .ok_or_else(|| {

@@ -6,11 +6,13 @@
 //! - [`ops`]: `op_kv_*`, which check Cloudflare's limits and run the store
 //!   work on tokio's blocking pool;
 //! - [`wit`]: the same for Wasm guests (`isola:bindings/kv`);
+//! - [`wasi_keyvalue`]: the standard `wasi:keyvalue` on the same namespaces;
 //! - the store: [`isola_storage::kv`].
 //!
 //! Black-box tests: `tests.rs` beside this file.
 
 mod ops;
+pub(crate) mod wasi_keyvalue;
 mod wit;
 
 use std::path::Path;

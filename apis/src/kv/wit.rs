@@ -9,9 +9,12 @@ use crate::wit::{GuestBindings, blocking};
 
 impl GuestBindings {
     fn namespace(&self, binding: &str) -> Result<Namespace, wit_kv::Error> {
-        self.0.get::<Namespace>(binding).cloned().ok_or_else(|| {
-            wit_kv::Error::NoSuchBinding(format!("No KV namespace is bound as {binding}"))
-        })
+        self.worker
+            .get::<Namespace>(binding)
+            .cloned()
+            .ok_or_else(|| {
+                wit_kv::Error::NoSuchBinding(format!("No KV namespace is bound as {binding}"))
+            })
     }
 }
 

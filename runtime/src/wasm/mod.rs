@@ -248,7 +248,7 @@ impl GuestState {
             wasi: WasiCtx::builder().inherit_stderr().envs(&guest.env).build(),
             http: WasiHttpCtx::new(),
             outgoing,
-            bindings: GuestBindings(bindings),
+            bindings: GuestBindings::new(bindings),
         }
     }
 }

@@ -28,6 +28,17 @@ pub trait KvBackend: Send + Sync {
     /// Removes `key`; a key that is not there is no error.
     fn delete(&self, namespace: &str, key: &str) -> Result<(), StoreError>;
 
+    /// Stores `new` under `key` only if its bytes are still `expected`
+    /// (None: only if the key is absent), atomically and durably; whether
+    /// it did.
+    fn swap(
+        &self,
+        namespace: &str,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Vec<u8>,
+    ) -> Result<bool, StoreError>;
+
     /// Calls `visit` with each pair whose key starts with `prefix` and sorts
     /// after `after` (from the first such key when None), in ascending
     /// order, until `visit` returns false or fails, or the keys run out.

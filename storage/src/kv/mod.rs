@@ -9,6 +9,7 @@
 //! while keys are added or deleted between them. Writes are durable before
 //! they return, so an acknowledged write survives a crash.
 
+mod atomic;
 mod backend;
 mod command;
 mod entry;
@@ -20,6 +21,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use crate::error::StoreError;
+pub use atomic::{IncrementError, Version};
 pub(crate) use backend::scan_start;
 pub use backend::{KvBackend, Visit};
 pub use command::{BulkPair, KvCommand, KvOutput, ListedKeyJson};

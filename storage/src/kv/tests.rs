@@ -250,6 +250,66 @@ on_every_backend! {
     }
 }
 
+on_every_backend! {
+    fn a_swap_writes_only_over_what_was_read(store: KvStore) {
+        let ns = store.namespace("a").unwrap();
+        let absent = ns.version("k", 0).unwrap();
+        assert!(absent.entry().is_none());
+        let put = |value: &str| Put { value: value.into(), ..Put::default() };
+        assert!(ns.swap("k", &absent, put("first"), 0).unwrap());
+        assert!(!ns.swap("k", &absent, put("lost"), 0).unwrap(), "the key is no longer absent");
+        let read = ns.version("k", 0).unwrap();
+        assert_eq!(read.entry().unwrap().value, b"first");
+        ns.put("k", &entry("rewritten", None)).unwrap();
+        assert!(!ns.swap("k", &read, put("lost"), 0).unwrap(), "rewritten since it was read");
+        assert_eq!(ns.get("k", 0).unwrap().unwrap().value, b"rewritten");
+        let read = ns.version("k", 0).unwrap();
+        assert!(ns.swap("k", &read, put("second"), 0).unwrap());
+        assert_eq!(ns.get("k", 0).unwrap().unwrap().value, b"second");
+        assert!(matches!(ns.version("", 0), Err(KvError::EmptyKey)));
+    }
+
+    fn increments_add_to_decimal_text_and_keep_the_entry(store: KvStore) {
+        let ns = store.namespace("a").unwrap();
+        assert_eq!(ns.increment("n", 5, 0).unwrap(), 5, "an absent key counts as 0");
+        assert_eq!(ns.increment("n", -7, 0).unwrap(), -2);
+        assert_eq!(ns.get("n", 0).unwrap().unwrap().value, b"-2");
+        let kept = Entry {
+            value: b"41".to_vec(),
+            metadata: Some("{\"of\":\"m\"}".into()),
+            expiration: Some(500),
+        };
+        ns.put("m", &kept).unwrap();
+        assert_eq!(ns.increment("m", 1, 0).unwrap(), 42);
+        let m = ns.get("m", 0).unwrap().unwrap();
+        assert_eq!((m.metadata, m.expiration), (kept.metadata, kept.expiration));
+        assert_eq!(ns.increment("m", 1, 500).unwrap(), 1, "an expired entry counts as absent");
+        ns.put("text", &entry("hello", None)).unwrap();
+        assert!(matches!(ns.increment("text", 1, 0), Err(IncrementError::NotANumber(k)) if k == "text"));
+        ns.put("big", &entry(&i64::MAX.to_string(), None)).unwrap();
+        assert!(matches!(ns.increment("big", 1, 0), Err(IncrementError::Overflow(_))));
+        assert_eq!(ns.get("big", 0).unwrap().unwrap().value, i64::MAX.to_string().as_bytes());
+    }
+}
+
+/// Increments from many threads at once all count.
+#[test]
+fn concurrent_increments_are_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = KvStore::open(dir.path()).unwrap();
+    let ns = store.namespace("a").unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..50 {
+                    ns.increment("n", 1, 0).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(ns.get("n", 0).unwrap().unwrap().value, b"200");
+}
+
 /// The raw operations every backend must agree on, below `Namespace`.
 #[test]
 fn backends_scan_and_remove_alike() {
