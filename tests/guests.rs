@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Isola, Origin, case, request, run, rust_guest};
+use crate::support::{Isola, Origin, case, component_guest, request, run, rust_guest};
 
 #[test]
 fn hello_and_echo_answer_over_http() {
@@ -261,6 +261,47 @@ fn a_wasi_keyvalue_guest_shares_kv_with_a_js_worker() {
     let long_key = format!("/COUNTS/{}", "k".repeat(513));
     assert!(isola.get(&long_key).text().contains("exceeds key length limit of 512"));
     assert_eq!(isola.get("/COUNTS/hits").text(), "42");
+}
+
+/// JS and Python compiled into components by their own toolchains
+/// (componentize-js, componentize-py), counting through wasi:keyvalue in
+/// the namespace the JS Worker of tests/cases/counters reads.
+#[test]
+fn js_and_python_components_answer_and_share_kv_with_a_js_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut workers = format!(
+        "[[workers]]\npath = \"{}\"\nroutes = [\"*/js/*\"]\n",
+        case("counters").display()
+    );
+    // The JS component has no route: it serves the rest.
+    for (name, routes) in [("hello-py", "routes = [\"*/py/*\"]\n"), ("counter-js", "")] {
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(
+            folder.join("wrangler.toml"),
+            format!(
+                "name = \"{name}\"\nmain = \"{}\"\n\n\
+                 [[kv_namespaces]]\nbinding = \"COUNTS\"\nid = \"counts\"\n",
+                component_guest(name).display()
+            ),
+        )
+        .unwrap();
+        workers += &format!("\n[[workers]]\npath = \"{}\"\n{routes}", folder.display());
+    }
+    let config = dir.path().join("isola.toml");
+    std::fs::write(&config, workers).unwrap();
+    let isola = Isola::serve(&[config.to_str().unwrap()]);
+
+    let hello = isola.get("/py/there");
+    assert_eq!(hello.status, 200, "{}", isola.log());
+    assert_eq!(hello.text(), "Hello from Python at /py/there");
+    assert_eq!(isola.get("/here").text(), "Hello from JS at /here");
+    assert_eq!(isola.get("/py/kv/hits").text(), "1");
+    assert_eq!(isola.get("/kv/hits").text(), "2");
+    assert_eq!(isola.get("/js/kv/hits").text(), "2");
+    assert_eq!(isola.get("/py/kv/hits").text(), "3");
+    assert_eq!(request("PUT", &isola.url("/js/kv/hits"), &[], Some(b"41")).text(), "stored");
+    assert_eq!(isola.get("/kv/hits").text(), "42");
 }
 
 #[test]

@@ -49,6 +49,15 @@ pub fn rust_guest(name: &str) -> PathBuf {
         .join(format!("{name}.wasm"))
 }
 
+/// The JS or Python component `name` (`hello-js`, `counter-js`,
+/// `hello-py`) from guests/components/, built by scripts/build-guests.
+pub fn component_guest(name: &str) -> PathBuf {
+    build_guests();
+    repo()
+        .join("target/guests/components")
+        .join(format!("{name}.wasm"))
+}
+
 /// A copy of `tests/cases/<name>` in a temporary directory, to edit.
 pub fn copy_case(name: &str) -> tempfile::TempDir {
     copy_dir(&case(name))
