@@ -2,6 +2,7 @@
 //! by the real binary: beside JS Workers, limited, and contained when they
 //! trap, loop or are not what they claim to be.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::support::{Isola, Origin, case, component_guest, request, run, rust_guest};
@@ -68,6 +69,45 @@ fn a_trapping_or_looping_guest_is_contained() {
     );
     assert!(isola.wait_for_log("exceeded its CPU time limit"));
     assert_eq!(isola.get("/after-loop").status, 200);
+}
+
+#[test]
+fn isola_compile_fills_the_cache_ahead_of_a_start() {
+    let cache = tempfile::tempdir().unwrap();
+    let compile = |path: &Path| {
+        let cache = cache.path().to_str().unwrap();
+        run(&["compile", path.to_str().unwrap(), "--cache-dir", cache])
+    };
+    let cached = || {
+        walk(&cache.path().join("wasm"))
+            .into_iter()
+            .filter(|path| path.is_file())
+            .count()
+    };
+    let exit = compile(&rust_guest("hello"));
+    assert!(exit.status.success(), "{}", exit.stderr);
+    assert!(exit.stdout.contains("hello.wasm: compiled and linked in"), "{}", exit.stdout);
+    assert!(cached() > 0, "nothing was cached");
+
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.wasm");
+    std::fs::write(&garbage, b"not wasm").unwrap();
+    let exit = compile(&garbage);
+    assert!(!exit.status.success());
+    assert!(exit.stderr.contains("garbage.wasm: not a valid WebAssembly component"), "{}", exit.stderr);
+}
+
+/// Every path under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            paths.extend(walk(&path));
+        }
+        paths.push(path);
+    }
+    paths
 }
 
 #[test]

@@ -50,12 +50,24 @@ pub fn rust_guest(name: &str) -> PathBuf {
 }
 
 /// The JS or Python component `name` (`hello-js`, `counter-js`,
-/// `hello-py`) from guests/components/, built by scripts/build-guests.
+/// `hello-py`) from guests/components/, built by scripts/build-guests and
+/// compiled into the tests' cache with `isola compile`: compiling a
+/// language runtime takes seconds, which a server's start would otherwise
+/// spend before it is ready.
 pub fn component_guest(name: &str) -> PathBuf {
+    static COMPILED: OnceLock<()> = OnceLock::new();
     build_guests();
-    repo()
-        .join("target/guests/components")
-        .join(format!("{name}.wasm"))
+    let dir = repo().join("target/guests/components");
+    COMPILED.get_or_init(|| {
+        let guests = ["hello-js", "counter-js", "hello-py"]
+            .map(|guest| dir.join(format!("{guest}.wasm")).display().to_string());
+        let mut args = vec!["compile"];
+        args.extend(guests.iter().map(String::as_str));
+        let compiled = isola_command(&args).output().expect("run isola compile");
+        let log = String::from_utf8_lossy(&compiled.stderr);
+        assert!(compiled.status.success(), "isola compile failed: {log}");
+    });
+    dir.join(format!("{name}.wasm"))
 }
 
 /// A copy of `tests/cases/<name>` in a temporary directory, to edit.

@@ -1,6 +1,7 @@
 //! The `isola` command line.
 
 mod bench;
+mod compile;
 mod d1;
 mod dev;
 mod kv;
@@ -18,7 +19,8 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "isola", version, about)]
 pub struct Cli {
-    /// Where compiled JS bytecode is cached (default: $XDG_CACHE_HOME/isola).
+    /// Where compiled JS bytecode and Wasm guests are cached (default:
+    /// $XDG_CACHE_HOME/isola).
     #[arg(long, global = true, env = "ISOLA_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 
@@ -50,6 +52,8 @@ pub enum Command {
     R2(r2::R2Args),
     /// Measure the host: cold starts, memory per isolate.
     Bench(bench::BenchArgs),
+    /// Compile Wasm guests into the cache ahead of their first start.
+    Compile(compile::CompileArgs),
 }
 
 /// Where a server keeps its state (and how commands find a running one).
@@ -62,7 +66,8 @@ pub struct StateArgs {
 
 impl Cli {
     /// Points the QuickJS backend's bytecode cache, and wasmtime's cache of
-    /// compiled guests, at isola's cache directory, or turns them off. The engine reads these variables once, so
+    /// compiled guests, at isola's cache directory, or turns them off. The
+    /// engine reads these variables once, so
     /// this must run before the first isolate exists and before any thread
     /// is spawned.
     pub fn configure_bytecode_cache(&self) {
@@ -75,7 +80,10 @@ impl Cli {
                 std::env::set_var("V82JSC_BC_CACHE_DIR", dir.join("bytecode"));
             }
         }
-        if let (false, Some(dir)) = (self.no_bytecode_cache, dir) {
+        // `isola bench` measures compilation itself, so it reads no
+        // compiled guests from disk (the servers it starts do).
+        let bench = matches!(self.command, Command::Bench(_));
+        if let (false, false, Some(dir)) = (self.no_bytecode_cache, bench, dir) {
             crate::wasm::set_cache_dir(dir.join("wasm"));
         }
     }
@@ -92,6 +100,7 @@ impl Cli {
             Command::Objects(args) => objects::run(args),
             Command::R2(args) => r2::run(args),
             Command::Bench(args) => bench::run(args),
+            Command::Compile(args) => compile::run(args),
         }
     }
 }

@@ -53,9 +53,12 @@ const EPOCH_TICK: Duration = Duration::from_millis(1);
 /// Instances the pooling allocator keeps room for at once.
 const POOL_INSTANCES: u32 = 256;
 
-/// Core instances one component may hold: a Rust guest for wasm32-wasip2
-/// is its program plus the small shim modules that wire up its imports.
-const CORE_INSTANCES_PER_COMPONENT: u32 = 4;
+/// Core instances one component may hold, on average across the pool: a
+/// Rust guest for wasm32-wasip2 is its program plus the small shim modules
+/// that wire up its imports (4); a Python guest from componentize-py links
+/// CPython, libc and its adapters (about a dozen). A slot reserves address
+/// space, not memory.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
 /// Bytes of each memory slot reset in place, not unmapped, between uses.
 const KEEP_RESIDENT: usize = 1 << 20;
@@ -69,6 +72,11 @@ static MEMORY_BYTES: OnceLock<usize> = OnceLock::new();
 /// Caches compiled guests in `dir`.
 pub fn set_cache_dir(dir: PathBuf) {
     let _ = CACHE_DIR.set(dir);
+}
+
+/// Where compiled guests are cached, unless caching is off.
+pub fn cache_dir() -> Option<&'static Path> {
+    CACHE_DIR.get().map(PathBuf::as_path)
 }
 
 /// Caps the memory of each guest instance.
