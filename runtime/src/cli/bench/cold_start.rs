@@ -1,13 +1,17 @@
 //! `isola bench cold-start`: what it costs, on this machine, to start
-//! serving a JS Worker and a Wasm guest, step by step, in one run.
+//! serving a JS Worker and Wasm guests, step by step, in one run.
 //!
 //! In-process (each step timed alone): creating a JS isolate with the
 //! Workers global scope; loading a hello Worker into a warm isolate to its
-//! first response; instantiating a Wasm guest from its `InstancePre` with
-//! the pooling allocator; the guest's first response, compiled already and
+//! first response; then for each Wasm guest (by default the hellos of
+//! guests/: Rust, JS through componentize-js, Python through
+//! componentize-py), instantiating it from its `InstancePre` with the
+//! pooling allocator, its first response with the module compiled, and
 //! from a cold module (compilation included, no disk cache). From outside:
-//! `isola serve` started to its first 200 for the same hello as JS and as
-//! Wasm, and `workerd` for the JS hello when it is on PATH.
+//! `isola serve` started to its first 200 for the same JS hello as a Worker
+//! in an isolate and as a component, for each guest (its compiled module
+//! cached on disk, as after a first start), and `workerd` for the JS hello
+//! when it is on PATH.
 //!
 //! The chart is a handful of SVG rectangles and labels on a log scale,
 //! written directly: a plotting library would add a dependency tree for
@@ -35,23 +39,44 @@ use crate::worker::WorkerVersion;
 
 #[derive(Debug, Args)]
 pub struct ColdStartArgs {
-    /// The hello-world guest (a wasi:http component); scripts/build-guests
-    /// builds it.
-    #[arg(long, default_value = "target/guests/wasm32-wasip2/release/hello.wasm")]
-    guest: PathBuf,
+    /// A hello-world guest (a wasi:http component) to measure, as
+    /// LABEL=PATH; repeatable. By default the Rust, JS and Python hellos
+    /// that scripts/build-guests builds.
+    #[arg(long = "guest", value_parser = labelled_path)]
+    guests: Vec<(String, PathBuf)>,
+    /// The JS hello served as a Worker, to set beside its component.
+    #[arg(long, default_value = "guests/components/js/hello.js")]
+    js: PathBuf,
     /// JS Workers to load, and a tenth as many isolates to create.
     #[arg(long, default_value_t = 100)]
     count: usize,
     /// Guest instances to create (at most 100 are held at once).
     #[arg(long, default_value_t = 2000)]
     instances: usize,
+    /// Cold starts (compilation included) per guest.
+    #[arg(long, default_value_t = 3)]
+    cold: usize,
     /// Where to write the chart.
     #[arg(long, default_value = "cold-start.svg")]
     svg: PathBuf,
 }
 
-/// The JS hello-world every JS row uses.
+/// The JS hello-world the in-process JS rows and workerd use.
 const HELLO_JS: &str = "export default { fetch: () => new Response('Hello World!') }\n";
+
+/// The guests measured when none is named.
+const DEFAULT_GUESTS: [(&str, &str); 3] = [
+    ("Rust", "target/guests/wasm32-wasip2/release/hello.wasm"),
+    ("JS component", "target/guests/components/hello-js.wasm"),
+    ("Python component", "target/guests/components/hello-py.wasm"),
+];
+
+fn labelled_path(text: &str) -> Result<(String, PathBuf), String> {
+    let (label, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text}: expected LABEL=PATH"))?;
+    Ok((label.to_string(), PathBuf::from(path)))
+}
 
 /// One row of the table.
 struct Row {
@@ -79,34 +104,47 @@ impl Row {
 
 pub fn run(args: &ColdStartArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
-        args.count >= 10 && args.instances > 0,
-        "--count must be at least 10 and --instances at least 1"
+        args.count >= 10 && args.instances > 0 && args.cold > 0,
+        "--count must be at least 10, --instances and --cold at least 1"
     );
-    anyhow::ensure!(
-        args.guest.is_file(),
-        "{}: no such guest (scripts/build-guests builds it)",
-        args.guest.display()
-    );
+    let guests: Vec<(String, PathBuf)> = if args.guests.is_empty() {
+        DEFAULT_GUESTS
+            .iter()
+            .map(|(label, path)| (label.to_string(), PathBuf::from(path)))
+            .collect()
+    } else {
+        args.guests.clone()
+    };
+    for path in guests.iter().map(|(_, path)| path).chain([&args.js]) {
+        anyhow::ensure!(
+            path.is_file(),
+            "{}: no such file (scripts/build-guests builds the guests)",
+            path.display()
+        );
+    }
     let dir = tempfile::tempdir()?;
-    let hello_js = dir.path().join("hello.js");
-    std::fs::write(&hello_js, HELLO_JS)?;
+    std::fs::write(dir.path().join("hello.js"), HELLO_JS)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let mut rows = runtime.block_on(in_process(args, dir.path()))?;
+    let mut rows = runtime.block_on(in_process(args, &guests, dir.path()))?;
     drop(runtime);
 
     rows.push(Row::new(
-        "isola serve (JS hello): process start to first response",
-        process_starts(|port| isola(&hello_js, port))?,
+        "isola serve, JS hello as a Worker: start to first response",
+        process_starts(|port| isola(&args.js, port))?,
         None,
     ));
-    rows.push(Row::new(
-        "isola serve (Wasm hello): process start to first response",
-        process_starts(|port| isola(&args.guest, port))?,
-        None,
-    ));
+    for (label, path) in &guests {
+        // The first start compiles the guest and caches it on disk.
+        process_starts_n(1, |port| isola(path, port))?;
+        rows.push(Row::new(
+            format!("isola serve, Wasm {label} hello: start to first response"),
+            process_starts(|port| isola(path, port))?,
+            None,
+        ));
+    }
     if let Some(workerd) = on_path("workerd") {
         rows.push(Row::new(
             "workerd serve (JS hello): process start to first response",
@@ -125,7 +163,11 @@ pub fn run(args: &ColdStartArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>> {
+async fn in_process(
+    args: &ColdStartArgs,
+    guests: &[(String, PathBuf)],
+    dir: &Path,
+) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
 
     // JS: isolates, then Workers loaded into warm ones.
@@ -156,8 +198,21 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
         Some(per_worker),
     ));
 
-    // Wasm: the guest compiled once (no disk cache in this process).
-    let config = WorkerConfig::load(&args.guest)?;
+    for (label, path) in guests {
+        rows.extend(guest_rows(args, &launcher, label, path).await?);
+    }
+    Ok(rows)
+}
+
+/// The in-process rows of the guest at `path`: compiled once (`isola bench`
+/// reads no compiled code from disk), then instantiated, then served.
+async fn guest_rows(
+    args: &ColdStartArgs,
+    launcher: &Launcher,
+    label: &str,
+    path: &Path,
+) -> anyhow::Result<Vec<Row>> {
+    let config = WorkerConfig::load(path)?;
     let version = WorkerVersion::prepare(config.clone(), &default_cf())?;
     let guest = version.guest.clone().context("not a Wasm guest")?;
     let held = args.instances.min(100);
@@ -174,11 +229,11 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
     }
     let per_instance = rss_bytes("self").saturating_sub(rss_before) / held as u64;
     drop(instances);
-    rows.push(Row::new(
-        "Wasm: instantiate from InstancePre (pooling allocator)",
+    let mut rows = vec![Row::new(
+        format!("Wasm {label}: instantiate from InstancePre (pooling)"),
         times,
         Some(per_instance),
-    ));
+    )];
 
     let mut warm_guest = Vec::with_capacity(args.count);
     for _ in 0..args.count {
@@ -190,13 +245,13 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
         warm_guest.push(started.elapsed());
     }
     rows.push(Row::new(
-        "Wasm: first response, module compiled",
+        format!("Wasm {label}: first response, module compiled"),
         warm_guest,
         None,
     ));
 
-    let mut cold_guest = Vec::with_capacity(10);
-    for _ in 0..10 {
+    let mut cold_guest = Vec::with_capacity(args.cold);
+    for _ in 0..args.cold {
         let started = Instant::now();
         let version = WorkerVersion::prepare(config.clone(), &default_cf())?;
         let isolate = launcher.start(version, Limits::default(), None).await?;
@@ -204,7 +259,7 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
         cold_guest.push(started.elapsed());
     }
     rows.push(Row::new(
-        "Wasm: first response from a cold module (compile included)",
+        format!("Wasm {label}: first response, cold (compile included)"),
         cold_guest,
         None,
     ));
@@ -214,7 +269,14 @@ async fn in_process(args: &ColdStartArgs, dir: &Path) -> anyhow::Result<Vec<Row>
 /// How long `start` on a free port takes to answer its first 200, five
 /// times, each in a fresh process.
 fn process_starts(start: impl Fn(u16) -> anyhow::Result<Child>) -> anyhow::Result<Vec<Duration>> {
-    (0..5)
+    process_starts_n(5, start)
+}
+
+fn process_starts_n(
+    runs: usize,
+    start: impl Fn(u16) -> anyhow::Result<Child>,
+) -> anyhow::Result<Vec<Duration>> {
+    (0..runs)
         .map(|_| {
             let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
             let started = Instant::now();
@@ -228,7 +290,7 @@ fn process_starts(start: impl Fn(u16) -> anyhow::Result<Child>) -> anyhow::Resul
 }
 
 fn wait_for_200(port: u16, child: &mut Child) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
             stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
@@ -241,7 +303,7 @@ fn wait_for_200(port: u16, child: &mut Child) -> anyhow::Result<()> {
         if let Some(status) = child.try_wait()? {
             anyhow::bail!("the server exited ({status}) before answering");
         }
-        anyhow::ensure!(Instant::now() < deadline, "no answer within 30 s");
+        anyhow::ensure!(Instant::now() < deadline, "no answer within 120 s");
         std::thread::sleep(Duration::from_micros(500));
     }
 }
@@ -361,7 +423,7 @@ fn chart(rows: &[Row]) -> String {
     for (i, row) in rows.iter().enumerate() {
         let y = TOP + ROW * i as f64;
         let end = x(row.median());
-        let color = if row.what.starts_with("Wasm") || row.what.contains("Wasm hello") {
+        let color = if row.what.contains("Wasm") {
             "#6a5acd"
         } else if row.what.starts_with("workerd") {
             "#999"
