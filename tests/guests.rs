@@ -190,13 +190,14 @@ fn the_markdown_guest_renders_as_the_wasm_bindgen_worker_does() {
 /// A host running the `counter` guest and the JS Worker of
 /// tests/cases/counters on the same KV namespace and D1 database.
 fn counters() -> (Isola, tempfile::TempDir) {
-    beside_the_counters_worker("counter")
+    beside_the_counters_worker(&rust_guest("counter"))
 }
 
-/// A host running the Rust guest `guest` at `/` and the JS Worker of
+/// A host running the Rust guest at `wasm` at `/` and the JS Worker of
 /// tests/cases/counters under `/js/`, both bound to the KV namespace
 /// `COUNTS` and the D1 database `DB`.
-fn beside_the_counters_worker(name: &str) -> (Isola, tempfile::TempDir) {
+fn beside_the_counters_worker(wasm: &Path) -> (Isola, tempfile::TempDir) {
+    let name = wasm.file_stem().unwrap().to_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let guest = dir.path().join("guest");
     std::fs::create_dir(&guest).unwrap();
@@ -206,7 +207,7 @@ fn beside_the_counters_worker(name: &str) -> (Isola, tempfile::TempDir) {
             "name = \"{name}\"\nmain = \"{}\"\n\n\
              [[kv_namespaces]]\nbinding = \"COUNTS\"\nid = \"counts\"\n\n\
              [[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"visits\"\ndatabase_id = \"visits\"\n",
-            rust_guest(name).display()
+            wasm.display()
         ),
     )
     .unwrap();
@@ -240,7 +241,7 @@ fn a_guest_and_a_js_worker_share_kv() {
 
 #[test]
 fn a_wasi_keyvalue_guest_shares_kv_with_a_js_worker() {
-    let (isola, _dir) = beside_the_counters_worker("keyvalue");
+    let (isola, _dir) = beside_the_counters_worker(&rust_guest("keyvalue"));
     let put = |path: &str, body: &str| request("PUT", &isola.url(path), &[], Some(body.as_bytes()));
     let delete = |path: &str, body: &str| {
         request("DELETE", &isola.url(path), &[], Some(body.as_bytes())).text()
