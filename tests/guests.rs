@@ -190,37 +190,40 @@ fn the_markdown_guest_renders_as_the_wasm_bindgen_worker_does() {
 /// A host running the `counter` guest and the JS Worker of
 /// tests/cases/counters on the same KV namespace and D1 database.
 fn counters() -> (Isola, tempfile::TempDir) {
-    beside_the_counters_worker(&rust_guest("counter"))
+    beside_the_counters_worker(&[(&rust_guest("counter"), None)])
 }
 
-/// A host running the Rust guest at `wasm` at `/` and the JS Worker of
-/// tests/cases/counters under `/js/`, both bound to the KV namespace
-/// `COUNTS` and the D1 database `DB`.
-fn beside_the_counters_worker(wasm: &Path) -> (Isola, tempfile::TempDir) {
-    let name = wasm.file_stem().unwrap().to_str().unwrap();
+/// A host running the JS Worker of tests/cases/counters under `/js/` and
+/// each guest of `guests` (its `.wasm`, and its route; the one without is
+/// the default Worker), all bound to the KV namespace `COUNTS` and the D1
+/// database `DB`.
+fn beside_the_counters_worker(guests: &[(&Path, Option<&str>)]) -> (Isola, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let guest = dir.path().join("guest");
-    std::fs::create_dir(&guest).unwrap();
-    std::fs::write(
-        guest.join("wrangler.toml"),
-        format!(
-            "name = \"{name}\"\nmain = \"{}\"\n\n\
-             [[kv_namespaces]]\nbinding = \"COUNTS\"\nid = \"counts\"\n\n\
-             [[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"visits\"\ndatabase_id = \"visits\"\n",
-            wasm.display()
-        ),
-    )
-    .unwrap();
+    let mut workers = format!(
+        "[[workers]]\npath = \"{}\"\nroutes = [\"*/js/*\"]\n",
+        case("counters").display()
+    );
+    for (wasm, route) in guests {
+        let name = wasm.file_stem().unwrap().to_str().unwrap();
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(
+            folder.join("wrangler.toml"),
+            format!(
+                "name = \"{name}\"\nmain = \"{}\"\n\n\
+                 [[kv_namespaces]]\nbinding = \"COUNTS\"\nid = \"counts\"\n\n\
+                 [[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"visits\"\ndatabase_id = \"visits\"\n",
+                wasm.display()
+            ),
+        )
+        .unwrap();
+        workers += &format!("\n[[workers]]\npath = \"{}\"\n", folder.display());
+        if let Some(route) = route {
+            workers += &format!("routes = [\"{route}\"]\n");
+        }
+    }
     let config = dir.path().join("isola.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[workers]]\npath = \"{}\"\nroutes = [\"*/js/*\"]\n\n[[workers]]\npath = \"{}\"\n",
-            case("counters").display(),
-            guest.display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&config, workers).unwrap();
     (Isola::serve(&[config.to_str().unwrap()]), dir)
 }
 
@@ -241,7 +244,7 @@ fn a_guest_and_a_js_worker_share_kv() {
 
 #[test]
 fn a_wasi_keyvalue_guest_shares_kv_with_a_js_worker() {
-    let (isola, _dir) = beside_the_counters_worker(&rust_guest("keyvalue"));
+    let (isola, _dir) = beside_the_counters_worker(&[(&rust_guest("keyvalue"), None)]);
     let put = |path: &str, body: &str| request("PUT", &isola.url(path), &[], Some(body.as_bytes()));
     let delete = |path: &str, body: &str| {
         request("DELETE", &isola.url(path), &[], Some(body.as_bytes())).text()
@@ -309,29 +312,11 @@ fn a_wasi_keyvalue_guest_shares_kv_with_a_js_worker() {
 /// the namespace the JS Worker of tests/cases/counters reads.
 #[test]
 fn js_and_python_components_answer_and_share_kv_with_a_js_worker() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut workers = format!(
-        "[[workers]]\npath = \"{}\"\nroutes = [\"*/js/*\"]\n",
-        case("counters").display()
-    );
     // The JS component has no route: it serves the rest.
-    for (name, routes) in [("hello-py", "routes = [\"*/py/*\"]\n"), ("counter-js", "")] {
-        let folder = dir.path().join(name);
-        std::fs::create_dir(&folder).unwrap();
-        std::fs::write(
-            folder.join("wrangler.toml"),
-            format!(
-                "name = \"{name}\"\nmain = \"{}\"\n\n\
-                 [[kv_namespaces]]\nbinding = \"COUNTS\"\nid = \"counts\"\n",
-                component_guest(name).display()
-            ),
-        )
-        .unwrap();
-        workers += &format!("\n[[workers]]\npath = \"{}\"\n{routes}", folder.display());
-    }
-    let config = dir.path().join("isola.toml");
-    std::fs::write(&config, workers).unwrap();
-    let isola = Isola::serve(&[config.to_str().unwrap()]);
+    let (isola, _dir) = beside_the_counters_worker(&[
+        (&component_guest("hello-py"), Some("*/py/*")),
+        (&component_guest("counter-js"), None),
+    ]);
 
     let hello = isola.get("/py/there");
     assert_eq!(hello.status, 200, "{}", isola.log());
