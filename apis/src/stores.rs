@@ -1,6 +1,7 @@
 //! The host's stores: each kind opened once, on first use, in the state
-//! directory (or in memory), and shared by every Worker and isolate. A
-//! binding kind says which store it opens by the type it asks for.
+//! directory (or in memory), or in the shared backend the host config
+//! names, and shared by every Worker and isolate. A binding kind says which
+//! store it opens by the type it asks for.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -9,9 +10,23 @@ use std::sync::{Arc, Mutex};
 
 /// A store the host keeps for its bindings (KV namespaces, D1 databases).
 pub trait Store: Clone + Send + Sync + 'static {
-    /// Opens the store kept in `dir`, or one in memory when None; the
-    /// error says why, naming the path.
-    fn open(dir: Option<&Path>) -> Result<Self, String>;
+    /// Opens the store kept in `shared`'s backend for its kind, if it
+    /// names one, else in `dir`, or in memory when that is None; the error
+    /// says why, naming the path or the backend.
+    fn open(dir: Option<&Path>, shared: &SharedStorage) -> Result<Self, String>;
+}
+
+/// Where the stores that several hosts can share live, when the host config
+/// says (`[storage]` in `isola.toml`); each one left unset stays in the
+/// state directory (or memory).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedStorage {
+    /// KV and the Cache API: a PostgreSQL URL.
+    pub kv: Option<String>,
+    /// How long a host answers KV reads from what it read before, in
+    /// seconds, unless a Worker's `cacheTtl` says (default: 60, as on
+    /// Cloudflare; 0: every read asks the database).
+    pub kv_cache_ttl: Option<u64>,
 }
 
 /// The stores every Worker of a host binds into.
@@ -19,6 +34,7 @@ pub trait Store: Clone + Send + Sync + 'static {
 pub struct Stores {
     /// The state directory; in memory when None.
     dir: Option<PathBuf>,
+    shared: SharedStorage,
     opened: Arc<Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>>,
 }
 
@@ -27,8 +43,14 @@ impl Stores {
     pub fn in_dir(dir: &Path) -> Self {
         Self {
             dir: Some(dir.to_path_buf()),
+            shared: SharedStorage::default(),
             opened: Arc::default(),
         }
+    }
+
+    /// These stores, with those `shared` names kept there instead.
+    pub fn sharing(self, shared: SharedStorage) -> Self {
+        Self { shared, ..self }
     }
 
     /// Stores that keep nothing on disk.
@@ -45,7 +67,7 @@ impl Stores {
         {
             return Ok(store.clone());
         }
-        let store = S::open(self.dir.as_deref())?;
+        let store = S::open(self.dir.as_deref(), &self.shared)?;
         opened.insert(TypeId::of::<S>(), Box::new(store.clone()));
         Ok(store)
     }

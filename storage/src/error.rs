@@ -15,6 +15,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the host is stopping: KV and the Cache API take no more writes")]
     Stopping,
+    /// A networked database failed or did not answer; the message names
+    /// it.
+    #[error("{0}")]
+    Database(String),
     #[error("KV storage failed: {0}")]
     Io(#[from] sled::Error),
 }

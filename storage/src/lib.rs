@@ -16,7 +16,8 @@
 //!   in SQLite.
 //!
 //! Backends today: KV and caches share one sled database per state
-//! directory (`sled_db`), or live in memory (`memory`); D1 runs on SQLite,
+//! directory (`sled_db`), live in memory (`memory`), or in PostgreSQL
+//! (`postgres`), which several hosts can share; D1 runs on SQLite,
 //! a file or `:memory:`. [`StoreError`] (in `error`) is what KV and caches
 //! report when storage itself fails.
 //!
@@ -27,9 +28,11 @@ pub mod alarms;
 pub mod cache;
 pub mod d1;
 mod error;
+mod health;
 mod integrity;
 pub mod kv;
 mod memory;
+mod postgres;
 pub mod queues;
 pub mod r2;
 mod sled_db;
@@ -37,6 +40,7 @@ mod sled_db;
 mod test_support;
 
 pub use error::StoreError;
+pub use health::BackendHealth;
 pub use kv::{KvError, KvStore};
 
 /// Seconds since the epoch: the clock KV expirations are kept in.

@@ -1,6 +1,11 @@
 //! Running the real `isola` binary in tests: start it on a free loopback
 //! port, talk HTTP to it, read its log, and stop it when the test ends.
 
+mod backends;
+
+pub(crate) use backends::on_every_backend;
+pub use backends::{Backend, new_database, postgres_server};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -126,7 +131,7 @@ pub struct Isola {
 }
 
 /// Where a server under test keeps its state.
-enum StateDir {
+pub(crate) enum StateDir {
     Temporary(tempfile::TempDir),
     Given(PathBuf),
 }
@@ -168,7 +173,7 @@ impl Isola {
         Self::serve_with_state(args, StateDir::Given(dir.to_path_buf()), true)
     }
 
-    fn serve_with_state(args: &[&str], state: StateDir, loopback: bool) -> Self {
+    pub(crate) fn serve_with_state(args: &[&str], state: StateDir, loopback: bool) -> Self {
         let mut all = vec!["serve"];
         all.extend_from_slice(args);
         if loopback {

@@ -5,46 +5,46 @@
 
 use serde_json::json;
 
-use crate::support::{Isola, Origin, case, copy_dir, guest, request};
+use crate::support::{Backend, Isola, Origin, case, copy_dir, guest, on_every_backend, request};
 
-fn apis() -> Isola {
-    Isola::serve(&[case("workers-apis").join("worker.js").to_str().unwrap()])
+fn apis(backend: Backend) -> Isola {
+    backend.serve(case("workers-apis").join("worker.js").to_str().unwrap())
 }
 
-#[test]
-fn cache_put_follows_cloudflares_rules() {
-    assert_eq!(
-        apis().get("/cache-rules").json(),
-        json!({
-            "setCookie": "not stored",
-            "noStore": "not stored",
-            "status500": "not stored",
-            "varyOther": "miss",
-            "varySame": "fr",
-            "otherCache": "miss",
-            "post": "TypeError: Cannot cache response to non-GET request.",
-            "partial": "TypeError: Cannot cache response to a range request (206 Partial Content).",
-            "varyStar": "TypeError: Cannot cache response with 'Vary: *' header.",
-            "deleted": true,
-            "deletedAgain": false,
-            "illegal": "TypeError: Illegal constructor",
-        })
-    );
-}
+on_every_backend! {
+    fn cache_put_follows_cloudflares_rules(backend: Backend) {
+        assert_eq!(
+            apis(backend).get("/cache-rules").json(),
+            json!({
+                "setCookie": "not stored",
+                "noStore": "not stored",
+                "status500": "not stored",
+                "varyOther": "miss",
+                "varySame": "fr",
+                "otherCache": "miss",
+                "post": "TypeError: Cannot cache response to non-GET request.",
+                "partial": "TypeError: Cannot cache response to a range request (206 Partial Content).",
+                "varyStar": "TypeError: Cannot cache response with 'Vary: *' header.",
+                "deleted": true,
+                "deletedAgain": false,
+                "illegal": "TypeError: Illegal constructor",
+            })
+        );
+    }
 
-#[test]
-fn match_answers_conditional_and_range_requests_as_cloudflares_cache_does() {
-    assert_eq!(
-        apis().get("/cache-conditional").json(),
-        json!({
-            "etag": "304",
-            "otherEtag": "200  0123456789",
-            "since": "304",
-            "range": "206 bytes 2-4/10 234",
-            "suffix": "206 bytes 8-9/10 89",
-            "outside": "416 bytes */10",
-        })
-    );
+    fn match_answers_conditional_and_range_requests_as_cloudflares_cache_does(backend: Backend) {
+        assert_eq!(
+            apis(backend).get("/cache-conditional").json(),
+            json!({
+                "etag": "304",
+                "otherEtag": "200  0123456789",
+                "since": "304",
+                "range": "206 bytes 2-4/10 234",
+                "suffix": "206 bytes 8-9/10 89",
+                "outside": "416 bytes */10",
+            })
+        );
+    }
 }
 
 #[test]

@@ -20,7 +20,7 @@ use isola_storage::d1::{D1Database, D1Error, validate_database_id};
 use serde::Deserialize;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
-use crate::stores::{Store, Stores};
+use crate::stores::{SharedStorage, Store, Stores};
 
 /// The `d1_databases` kind.
 pub struct D1Databases;
@@ -125,7 +125,7 @@ pub struct D1Store {
 }
 
 impl Store for D1Store {
-    fn open(dir: Option<&Path>) -> Result<Self, String> {
+    fn open(dir: Option<&Path>, _: &SharedStorage) -> Result<Self, String> {
         Ok(Self {
             dir: dir.map(|dir| dir.join("d1")),
             open: Arc::default(),

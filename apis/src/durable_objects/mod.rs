@@ -34,7 +34,7 @@ use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, WorkerBindings};
-use crate::stores::{Store, Stores};
+use crate::stores::{SharedStorage, Store, Stores};
 
 /// The `durable_objects` kind.
 pub struct DurableObjects;
@@ -256,7 +256,7 @@ pub struct ObjectStore {
 pub const DEFAULT_IDLE: std::time::Duration = std::time::Duration::from_secs(70);
 
 impl Store for ObjectStore {
-    fn open(dir: Option<&Path>) -> Result<Self, String> {
+    fn open(dir: Option<&Path>, _: &SharedStorage) -> Result<Self, String> {
         let root = dir.map(|dir| dir.join("do"));
         Ok(Self {
             alarms: Arc::new(AlarmIndex::open(root.as_deref())?),

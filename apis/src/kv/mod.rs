@@ -17,13 +17,14 @@ mod wit;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use isola_storage::KvStore;
 use isola_storage::kv::Namespace;
 use serde::Deserialize;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
-use crate::stores::{Store, Stores};
+use crate::stores::{SharedStorage, Store, Stores};
 
 /// The `kv_namespaces` kind.
 pub struct KvNamespaces;
@@ -103,10 +104,16 @@ impl Binding for KvBinding {
 }
 
 impl Store for KvStore {
-    fn open(dir: Option<&Path>) -> Result<Self, String> {
-        match dir {
-            Some(dir) => KvStore::open(dir),
-            None => KvStore::memory(),
+    fn open(dir: Option<&Path>, shared: &SharedStorage) -> Result<Self, String> {
+        match (&shared.kv, dir) {
+            (Some(url), _) => {
+                let ttl = shared
+                    .kv_cache_ttl
+                    .map_or(isola_storage::kv::DEFAULT_CACHE_TTL, Duration::from_secs);
+                KvStore::postgres(url, ttl)
+            }
+            (None, Some(dir)) => KvStore::open(dir),
+            (None, None) => KvStore::memory(),
         }
         .map_err(|e| e.to_string())
     }

@@ -50,9 +50,8 @@ pub async fn op_kv_get(
     #[string] key: String,
     cache_ttl: Option<f64>,
 ) -> Result<Stored, JsErrorBox> {
-    validate_cache_ttl(integer(cache_ttl)).map_err(js_error)?;
     let ns = namespace(&state, &binding)?;
-    let entry = blocking(move || ns.read(&key, now())).await?;
+    let entry = blocking(move || ns.read_cached(&key, now(), integer(cache_ttl))).await?;
     Ok(entry.map(|e| (e.value.into(), e.metadata)))
 }
 
@@ -67,13 +66,13 @@ pub async fn op_kv_get_bulk(
     cache_ttl: Option<f64>,
 ) -> Result<Vec<Option<(String, Option<String>)>>, JsErrorBox> {
     validate_bulk_get(&keys, &value_type).map_err(js_error)?;
-    validate_cache_ttl(integer(cache_ttl)).map_err(js_error)?;
+    let cache_ttl = validate_cache_ttl(integer(cache_ttl)).map_err(js_error)?;
     let ns = namespace(&state, &binding)?;
     blocking(move || {
         let now = now();
         keys.iter()
             .map(|key| {
-                Ok(ns.get(key, now)?.map(|entry| {
+                Ok(ns.get_cached(key, now, cache_ttl)?.map(|entry| {
                     (
                         String::from_utf8_lossy(&entry.value).into_owned(),
                         entry.metadata,

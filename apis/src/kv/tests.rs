@@ -3,14 +3,14 @@
 //! running server.
 
 use serde_json::{Value, json};
-use crate::support::{Isola, case};
+use crate::support::{Backend, Isola, case, on_every_backend};
 
 fn worker() -> String {
     case("kv").to_str().unwrap().to_string()
 }
 
-fn serve() -> Isola {
-    Isola::serve(&[&worker()])
+fn serve(backend: Backend) -> Isola {
+    backend.serve(&worker())
 }
 
 fn scenario(isola: &Isola, name: &str) -> Value {
@@ -19,226 +19,221 @@ fn scenario(isola: &Isola, name: &str) -> Value {
     reply.json()
 }
 
-#[test]
-fn values_of_every_type_round_trip() {
-    let isola = serve();
-    let seen = scenario(&isola, "types");
-    assert_eq!(seen["text"], "héllo");
-    assert_eq!(seen["textExplicit"], "héllo");
-    assert_eq!(seen["json"], json!({"a": [1, 2]}));
-    assert_eq!(seen["bytes"], json!([1, 2, 3]));
-    assert_eq!(seen["bytesIsArrayBuffer"], true);
-    assert_eq!(
-        seen["view"],
-        json!([8, 7]),
-        "only the view's bytes are stored"
-    );
-    assert_eq!(seen["stream"], "from a stream");
-    assert_eq!(
-        seen["number"], "42",
-        "other primitives are stored as strings"
-    );
-    assert_eq!(seen["missing"], Value::Null);
-    assert_eq!(
-        seen["missingBadType"],
-        Value::Null,
-        "a missing key is null whatever the type"
-    );
-    assert_eq!(
-        seen["otherNamespace"],
-        Value::Null,
-        "namespaces are separate"
-    );
-}
-
-#[test]
-fn metadata_comes_back_with_the_value() {
-    let isola = serve();
-    let seen = scenario(&isola, "metadata");
-    assert_eq!(
-        seen["withMeta"],
-        json!({"value": "v", "metadata": {"owner": "ada", "n": 1}, "cacheStatus": null})
-    );
-    assert_eq!(
-        seen["withoutMeta"],
-        json!({"value": "w", "metadata": null, "cacheStatus": null})
-    );
-    assert_eq!(
-        seen["missing"],
-        json!({"value": null, "metadata": null, "cacheStatus": null})
-    );
-}
-
-#[test]
-fn expirations_absolute_and_relative() {
-    let isola = serve();
-    let seen = scenario(&isola, "expiration");
-    let near = |field: &str, expected: i64| {
-        let got = seen[field].as_i64().unwrap();
-        assert!(
-            (expected - 2..=expected + 2).contains(&got),
-            "{field}: {got}"
+on_every_backend! {
+    fn values_of_every_type_round_trip(backend: Backend) {
+        let isola = serve(backend);
+        let seen = scenario(&isola, "types");
+        assert_eq!(seen["text"], "héllo");
+        assert_eq!(seen["textExplicit"], "héllo");
+        assert_eq!(seen["json"], json!({"a": [1, 2]}));
+        assert_eq!(seen["bytes"], json!([1, 2, 3]));
+        assert_eq!(seen["bytesIsArrayBuffer"], true);
+        assert_eq!(
+            seen["view"],
+            json!([8, 7]),
+            "only the view's bytes are stored"
         );
-    };
-    near("ttl", 300);
-    near("abs", 600);
-    near("both", 120);
-    assert_eq!(seen["ttlValue"], "t");
-}
+        assert_eq!(seen["stream"], "from a stream");
+        assert_eq!(
+            seen["number"], "42",
+            "other primitives are stored as strings"
+        );
+        assert_eq!(seen["missing"], Value::Null);
+        assert_eq!(
+            seen["missingBadType"],
+            Value::Null,
+            "a missing key is null whatever the type"
+        );
+        assert_eq!(
+            seen["otherNamespace"],
+            Value::Null,
+            "namespaces are separate"
+        );
+    }
 
-#[test]
-fn list_is_ordered_prefixed_and_paged() {
-    let isola = serve();
-    let seen = scenario(&isola, "list");
-    let names = |page: &Value| -> Vec<String> {
-        page["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["name"].as_str().unwrap().to_string())
-            .collect()
-    };
-    assert_eq!(names(&seen["all"]), ["a/1", "a/2", "a/3", "b/2", "c"]);
-    assert_eq!(seen["all"]["list_complete"], true);
-    assert!(
-        seen["all"].get("cursor").is_none(),
-        "a complete list has no cursor"
-    );
-    assert_eq!(seen["all"]["cacheStatus"], Value::Null);
-    assert_eq!(
-        seen["all"]["keys"][1],
-        json!({"name": "a/2", "metadata": {"x": true}})
-    );
-    assert_eq!(names(&seen["first"]), ["a/1", "a/2"]);
-    assert_eq!(seen["first"]["list_complete"], false);
-    assert!(seen["first"]["cursor"].is_string());
-    assert_eq!(names(&seen["second"]), ["a/3"]);
-    assert_eq!(seen["second"]["list_complete"], true);
-}
+    fn metadata_comes_back_with_the_value(backend: Backend) {
+        let isola = serve(backend);
+        let seen = scenario(&isola, "metadata");
+        assert_eq!(
+            seen["withMeta"],
+            json!({"value": "v", "metadata": {"owner": "ada", "n": 1}, "cacheStatus": null})
+        );
+        assert_eq!(
+            seen["withoutMeta"],
+            json!({"value": "w", "metadata": null, "cacheStatus": null})
+        );
+        assert_eq!(
+            seen["missing"],
+            json!({"value": null, "metadata": null, "cacheStatus": null})
+        );
+    }
 
-#[test]
-fn bulk_reads_return_maps() {
-    let isola = serve();
-    let seen = scenario(&isola, "bulk");
-    assert_eq!(seen["isMap"], true);
-    assert_eq!(
-        seen["text"],
-        json!({"k1": "{\"one\":1}", "k2": "\"two\"", "gone": null})
-    );
-    assert_eq!(seen["json"], json!({"k1": {"one": 1}, "k2": "two"}));
-    assert_eq!(
-        seen["withMeta"],
-        json!({"k1": {"value": {"one": 1}, "metadata": {"m": 1}}, "gone": null})
-    );
-}
+    fn expirations_absolute_and_relative(backend: Backend) {
+        let isola = serve(backend);
+        let seen = scenario(&isola, "expiration");
+        let near = |field: &str, expected: i64| {
+            let got = seen[field].as_i64().unwrap();
+            assert!(
+                (expected - 2..=expected + 2).contains(&got),
+                "{field}: {got}"
+            );
+        };
+        near("ttl", 300);
+        near("abs", 600);
+        near("both", 120);
+        assert_eq!(seen["ttlValue"], "t");
+    }
 
-#[test]
-fn delete_removes_and_tolerates_missing_keys() {
-    let isola = serve();
-    let seen = scenario(&isola, "deletion");
-    assert_eq!(
-        seen,
-        json!({"before": "x", "after": null, "result": null, "again": null})
-    );
-}
+    fn list_is_ordered_prefixed_and_paged(backend: Backend) {
+        let isola = serve(backend);
+        let seen = scenario(&isola, "list");
+        let names = |page: &Value| -> Vec<String> {
+            page["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(&seen["all"]), ["a/1", "a/2", "a/3", "b/2", "c"]);
+        assert_eq!(seen["all"]["list_complete"], true);
+        assert!(
+            seen["all"].get("cursor").is_none(),
+            "a complete list has no cursor"
+        );
+        assert_eq!(seen["all"]["cacheStatus"], Value::Null);
+        assert_eq!(
+            seen["all"]["keys"][1],
+            json!({"name": "a/2", "metadata": {"x": true}})
+        );
+        assert_eq!(names(&seen["first"]), ["a/1", "a/2"]);
+        assert_eq!(seen["first"]["list_complete"], false);
+        assert!(seen["first"]["cursor"].is_string());
+        assert_eq!(names(&seen["second"]), ["a/3"]);
+        assert_eq!(seen["second"]["list_complete"], true);
+    }
 
-#[test]
-fn every_limit_fails_with_cloudflares_error() {
-    let isola = serve();
-    let seen = scenario(&isola, "errors");
-    let error = |field: &str| -> (String, String) {
-        let e = &seen[field]["error"];
-        assert!(e.is_object(), "{field} did not fail: {}", seen[field]);
-        (
-            e["name"].as_str().unwrap().into(),
-            e["message"].as_str().unwrap().into(),
-        )
-    };
-    assert_eq!(
-        error("emptyKey"),
-        ("TypeError".into(), "Key name cannot be empty.".into())
-    );
-    assert_eq!(
-        error("dotKey"),
-        (
-            "TypeError".into(),
-            "\".\" is not allowed as a key name.".into()
-        )
-    );
-    assert_eq!(
-        error("dotDotKey"),
-        (
-            "TypeError".into(),
-            "\"..\" is not allowed as a key name.".into()
-        )
-    );
-    assert_eq!(
-        error("longKey"),
-        (
-            "Error".into(),
-            "KV GET failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512."
-                .into()
-        )
-    );
-    assert!(seen["maxKey"]["ok"].is_null() && seen["maxKey"].get("error").is_none());
-    assert_eq!(
-        error("bigValue").1,
-        "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400."
-    );
-    assert!(
-        error("bigMetadata")
-            .1
-            .starts_with("KV PUT failed: 413 Metadata length of 11")
-    );
-    assert_eq!(
-        error("shortTtl").1,
-        "KV PUT failed: 400 Invalid expiration_ttl of 30. Expiration TTL must be at least 60."
-    );
-    assert!(
-        error("zeroTtl")
-            .1
-            .contains("Please specify integer greater than 0.")
-    );
-    assert!(
-        error("pastExpiration")
-            .1
-            .contains("Invalid expiration of 1000.")
-    );
-    assert!(
-        error("soonExpiration")
-            .1
-            .contains("at least 60 seconds in the future")
-    );
-    assert_eq!(
-        error("shortCacheTtl").1,
-        "KV GET failed: 400 Invalid cache_ttl of 10. Cache TTL must be at least 30."
-    );
-    assert_eq!(
-        error("bigListLimit").1,
-        "KV GET failed: 400 Invalid key_count_limit of 1001. Please specify an integer less than 1000."
-    );
-    assert_eq!(
-        error("badValue"),
-        (
-            "TypeError".into(),
-            "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
-                .into()
-        )
-    );
-    assert_eq!(error("badType").0, "TypeError");
-    assert!(error("badType").1.starts_with("Unknown response type."));
-    assert_eq!(
-        error("bulkTooMany").1,
-        "KV GET_BULK failed: 400 You can request a maximum of 100 keys"
-    );
-    assert!(
-        error("bulkBadType")
-            .1
-            .contains("\"arrayBuffer\" is not a valid type")
-    );
-    assert!(error("bulkNotJson").1.contains("non-json value"));
-    // The host is still fine.
-    assert_eq!(scenario(&isola, "deletion")["before"], "x");
+    fn bulk_reads_return_maps(backend: Backend) {
+        let isola = serve(backend);
+        let seen = scenario(&isola, "bulk");
+        assert_eq!(seen["isMap"], true);
+        assert_eq!(
+            seen["text"],
+            json!({"k1": "{\"one\":1}", "k2": "\"two\"", "gone": null})
+        );
+        assert_eq!(seen["json"], json!({"k1": {"one": 1}, "k2": "two"}));
+        assert_eq!(
+            seen["withMeta"],
+            json!({"k1": {"value": {"one": 1}, "metadata": {"m": 1}}, "gone": null})
+        );
+    }
+
+    fn delete_removes_and_tolerates_missing_keys(backend: Backend) {
+        let isola = serve(backend);
+        let seen = scenario(&isola, "deletion");
+        assert_eq!(
+            seen,
+            json!({"before": "x", "after": null, "result": null, "again": null})
+        );
+    }
+
+    fn every_limit_fails_with_cloudflares_error(backend: Backend) {
+        let isola = serve(backend);
+        let seen = scenario(&isola, "errors");
+        let error = |field: &str| -> (String, String) {
+            let e = &seen[field]["error"];
+            assert!(e.is_object(), "{field} did not fail: {}", seen[field]);
+            (
+                e["name"].as_str().unwrap().into(),
+                e["message"].as_str().unwrap().into(),
+            )
+        };
+        assert_eq!(
+            error("emptyKey"),
+            ("TypeError".into(), "Key name cannot be empty.".into())
+        );
+        assert_eq!(
+            error("dotKey"),
+            (
+                "TypeError".into(),
+                "\".\" is not allowed as a key name.".into()
+            )
+        );
+        assert_eq!(
+            error("dotDotKey"),
+            (
+                "TypeError".into(),
+                "\"..\" is not allowed as a key name.".into()
+            )
+        );
+        assert_eq!(
+            error("longKey"),
+            (
+                "Error".into(),
+                "KV GET failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512."
+                    .into()
+            )
+        );
+        assert!(seen["maxKey"]["ok"].is_null() && seen["maxKey"].get("error").is_none());
+        assert_eq!(
+            error("bigValue").1,
+            "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400."
+        );
+        assert!(
+            error("bigMetadata")
+                .1
+                .starts_with("KV PUT failed: 413 Metadata length of 11")
+        );
+        assert_eq!(
+            error("shortTtl").1,
+            "KV PUT failed: 400 Invalid expiration_ttl of 30. Expiration TTL must be at least 60."
+        );
+        assert!(
+            error("zeroTtl")
+                .1
+                .contains("Please specify integer greater than 0.")
+        );
+        assert!(
+            error("pastExpiration")
+                .1
+                .contains("Invalid expiration of 1000.")
+        );
+        assert!(
+            error("soonExpiration")
+                .1
+                .contains("at least 60 seconds in the future")
+        );
+        assert_eq!(
+            error("shortCacheTtl").1,
+            "KV GET failed: 400 Invalid cache_ttl of 10. Cache TTL must be at least 30."
+        );
+        assert_eq!(
+            error("bigListLimit").1,
+            "KV GET failed: 400 Invalid key_count_limit of 1001. Please specify an integer less than 1000."
+        );
+        assert_eq!(
+            error("badValue"),
+            (
+                "TypeError".into(),
+                "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
+                    .into()
+            )
+        );
+        assert_eq!(error("badType").0, "TypeError");
+        assert!(error("badType").1.starts_with("Unknown response type."));
+        assert_eq!(
+            error("bulkTooMany").1,
+            "KV GET_BULK failed: 400 You can request a maximum of 100 keys"
+        );
+        assert!(
+            error("bulkBadType")
+                .1
+                .contains("\"arrayBuffer\" is not a valid type")
+        );
+        assert!(error("bulkNotJson").1.contains("non-json value"));
+        // The host is still fine.
+        assert_eq!(scenario(&isola, "deletion")["before"], "x");
+    }
 }
 
 #[test]
@@ -360,7 +355,7 @@ fn a_damaged_kv_state_is_refused_at_start_naming_it() {
 
 #[test]
 fn a_state_directory_in_use_is_refused_naming_it() {
-    let isola = serve();
+    let isola = serve(Backend::Embedded);
     let second = crate::support::run(&[
         "serve",
         &worker(),
@@ -389,7 +384,7 @@ fn a_state_directory_in_use_is_refused_naming_it() {
 
 #[test]
 fn the_kv_command_works_beside_a_running_server() {
-    let isola = serve();
+    let isola = serve(Backend::Embedded);
     let config = worker();
     let kv = |args: &[&str]| {
         let mut all = vec!["kv"];

@@ -21,7 +21,7 @@ use isola_storage::queues::{QueueStore, validate_delay};
 use serde::Deserialize;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
-use crate::stores::{Store, Stores};
+use crate::stores::{SharedStorage, Store, Stores};
 
 /// The `queues` kind: its producers are bindings; its consumers are read
 /// by [`consumers`].
@@ -219,7 +219,7 @@ impl Binding for ProducerBinding {
 }
 
 impl Store for QueueStore {
-    fn open(dir: Option<&Path>) -> Result<Self, String> {
+    fn open(dir: Option<&Path>, _: &SharedStorage) -> Result<Self, String> {
         match dir {
             Some(dir) => QueueStore::open(dir),
             None => QueueStore::memory(),

@@ -18,7 +18,7 @@ use isola_storage::r2::{Bucket, R2Store};
 use serde::Deserialize;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
-use crate::stores::{Store, Stores};
+use crate::stores::{SharedStorage, Store, Stores};
 
 /// The `r2_buckets` kind.
 pub struct R2Buckets;
@@ -102,7 +102,7 @@ impl Binding for R2Binding {
 }
 
 impl Store for R2Store {
-    fn open(dir: Option<&Path>) -> Result<Self, String> {
+    fn open(dir: Option<&Path>, _: &SharedStorage) -> Result<Self, String> {
         match dir {
             Some(dir) => R2Store::open(dir),
             None => R2Store::memory(),

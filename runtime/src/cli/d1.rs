@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use isola_apis::Store;
 use isola_apis::d1::{D1Binding, D1Store};
+use isola_apis::{SharedStorage, Store};
 use isola_storage::d1::{D1Database, ExportOptions, QueryResult, Value};
 
 use super::StateArgs;
@@ -207,7 +207,8 @@ fn open(database: &Database) -> anyhow::Result<(D1Binding, D1Database)> {
                 database.name
             )
         })?;
-    let databases = D1Store::open(Some(&database.state.persist_to)).map_err(anyhow::Error::msg)?;
+    let databases = D1Store::open(Some(&database.state.persist_to), &SharedStorage::default())
+        .map_err(anyhow::Error::msg)?;
     let db = databases.get(&binding.id)?;
     Ok((binding, db))
 }

@@ -126,7 +126,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         Stores::memory()
     } else {
         Stores::in_dir(&args.state.persist_to)
-    };
+    }
+    .sharing(config.options.storage.clone());
     let addr = SocketAddr::new(args.host, args.port);
     run_host(
         config,

@@ -49,5 +49,26 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
             }
         );
     }
+    for backend in &stats.backends {
+        println!(
+            "{} in {}: {}, {} calls, {} failed, {:.2} ms mean, {:.2} ms last{}",
+            backend.store,
+            backend.backend,
+            if backend.healthy {
+                "healthy"
+            } else {
+                "failing"
+            },
+            backend.calls,
+            backend.failures,
+            backend.mean_ms,
+            backend.last_ms,
+            backend
+                .last_error
+                .as_ref()
+                .map(|e| format!("; last error: {e}"))
+                .unwrap_or_default()
+        );
+    }
     Ok(())
 }

@@ -15,6 +15,10 @@
 //! cpu_ms = 50
 //! subrequests = 50
 //!
+//! [storage]                # stores shared with other hosts (docs/cluster.md)
+//! kv = "postgres://isola@db.internal:5432/isola"   # KV and the Cache API
+//! kv_cache_ttl = 60        # seconds a host answers KV reads from its cache
+//!
 //! [[workers]]
 //! path = "shop"                       # script, wrangler config or directory
 //! routes = ["shop.localhost/*"]       # replaces the Worker's own routes
@@ -28,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use isola_apis::SharedStorage;
 use isola_apis::durable_objects::ObjectBinding;
 use isola_apis::services::ServiceBinding;
 
@@ -144,6 +149,8 @@ pub struct HostOptions {
     pub default_worker: Option<String>,
     /// How long a Durable Object stays in memory without an event.
     pub object_idle: std::time::Duration,
+    /// The stores kept in backends other hosts share.
+    pub storage: SharedStorage,
 }
 
 impl Default for HostOptions {
@@ -157,6 +164,7 @@ impl Default for HostOptions {
             max_connections: None,
             default_worker: None,
             object_idle: isola_apis::durable_objects::DEFAULT_IDLE,
+            storage: SharedStorage::default(),
         }
     }
 }
@@ -206,7 +214,43 @@ struct RawHostConfig {
     #[serde(default)]
     limits: LimitsConfig,
     #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
     workers: Vec<RawWorker>,
+}
+
+/// `[storage]`: the backends other hosts share, by the stores they hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    kv: Option<String>,
+    kv_cache_ttl: Option<u64>,
+}
+
+impl RawStorage {
+    fn validated(self, source: &Path) -> Result<SharedStorage, ConfigError> {
+        if let Some(url) = &self.kv
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                source,
+                format!(
+                    "`storage.kv` = {url:?}: KV is shared through PostgreSQL; \
+                     give postgres://user@host:port/database"
+                ),
+            ));
+        }
+        if self.kv.is_none() && self.kv_cache_ttl.is_some() {
+            return Err(ConfigError::new(
+                source,
+                "`storage.kv_cache_ttl` applies to a shared KV: give `storage.kv` too",
+            ));
+        }
+        Ok(SharedStorage {
+            kv: self.kv,
+            kv_cache_ttl: self.kv_cache_ttl,
+        })
+    }
 }
 
 /// `[outbound]`: local addresses Workers may reach (see `crate::outbound`).
@@ -341,6 +385,7 @@ impl HostConfig {
             .map(|entry| Outbound::parse_allowed(entry))
             .collect::<Result<_, _>>()
             .map_err(|m| ConfigError::new(path, format!("`outbound.allow`: {m}")))?;
+        host.options.storage = raw.storage.validated(path)?;
         Ok(host)
     }
 

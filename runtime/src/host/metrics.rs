@@ -84,4 +84,7 @@ pub struct WorkerStats {
 pub struct HostStats {
     pub warm_isolates: usize,
     pub workers: Vec<WorkerStats>,
+    /// The shared backends the host's stores live in, if any.
+    #[serde(default)]
+    pub backends: Vec<isola_storage::BackendHealth>,
 }

@@ -375,9 +375,11 @@ impl Host {
     }
 
     pub fn stats(&self) -> HostStats {
+        let kv = self.stores().get::<isola_storage::KvStore>().ok();
         HostStats {
             warm_isolates: self.launcher.pool().warm(),
             workers: self.workers.iter().map(|slot| slot.stats()).collect(),
+            backends: kv.and_then(|kv| kv.health()).into_iter().collect(),
         }
     }
 }

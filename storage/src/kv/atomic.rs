@@ -56,8 +56,17 @@ impl Namespace {
     }
 
     fn swap_entry(&self, key: &str, read: &Version, entry: &Entry) -> Result<bool, StoreError> {
-        self.backend
-            .swap(&self.id, key, read.stored.as_deref(), entry.encode())
+        let bytes = entry.encode();
+        let swapped = self
+            .backend
+            .swap(&self.id, key, read.stored.as_deref(), bytes.clone())?;
+        match (&self.reads, swapped) {
+            (_, true) => self.remember(key, Some(bytes)),
+            // Someone else wrote it: what this host remembers is old.
+            (Some(reads), false) => reads.forget(&self.id, key),
+            (None, false) => {}
+        }
+        Ok(swapped)
     }
 
     /// Adds `delta` to the whole number stored under `key` as decimal text

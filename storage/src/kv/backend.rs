@@ -6,6 +6,7 @@
 use std::ops::Bound;
 
 use crate::error::StoreError;
+use crate::health::BackendHealth;
 
 /// What [`KvBackend::scan`] calls with each key and its bytes: whether to
 /// go on.
@@ -65,6 +66,11 @@ pub trait KvBackend: Send + Sync {
     /// fail. A backend that keeps nothing has nothing to seal.
     fn seal(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    /// How a networked backend is doing; None for one in this host.
+    fn health(&self) -> Option<BackendHealth> {
+        None
     }
 }
 

@@ -13,6 +13,7 @@ mod atomic;
 mod backend;
 mod command;
 mod entry;
+mod read_cache;
 mod validate;
 
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub use validate::{KvError, validate_bulk_get, validate_cache_ttl};
 use validate::{MAX_KEY_BYTES, list_limit, validate_key, validate_put};
 
 use crate::cache::{Cache, CacheBackend};
+pub use read_cache::DEFAULT_CACHE_TTL;
+use read_cache::ReadCache;
 
 /// All KV namespaces of one state directory (or of memory only), and the
 /// Cache API's caches beside them.
@@ -37,13 +40,29 @@ use crate::cache::{Cache, CacheBackend};
 pub struct KvStore {
     kv: Arc<dyn KvBackend>,
     caches: Arc<dyn CacheBackend>,
+    /// The reads this host remembers, for a backend other hosts share
+    /// (see `read_cache`); None where every read asks the backend.
+    reads: Option<Arc<ReadCache>>,
 }
 
 impl KvStore {
     /// A store over `kv` for namespaces and `caches` for the Cache API
     /// (the backends in `sled_db` and `memory` open one).
     pub(crate) fn new(kv: Arc<dyn KvBackend>, caches: Arc<dyn CacheBackend>) -> Self {
-        Self { kv, caches }
+        Self {
+            kv,
+            caches,
+            reads: None,
+        }
+    }
+
+    /// This store, remembering reads for `ttl` unless a Worker's
+    /// `cacheTtl` says otherwise; a zero `ttl` remembers nothing.
+    pub(crate) fn remembering_reads(self, ttl: std::time::Duration) -> Self {
+        Self {
+            reads: (!ttl.is_zero()).then(|| Arc::new(ReadCache::new(ttl))),
+            ..self
+        }
     }
 
     /// Ends writing to KV and the Cache API as the host stops, so that the
@@ -52,10 +71,16 @@ impl KvStore {
         self.kv.seal()
     }
 
+    /// How the backend is doing, where it is a networked one.
+    pub fn health(&self) -> Option<crate::BackendHealth> {
+        self.kv.health()
+    }
+
     /// The namespace with id `id`.
     pub fn namespace(&self, id: &str) -> Result<Namespace, StoreError> {
         Ok(Namespace {
             backend: self.kv.clone(),
+            reads: self.reads.clone(),
             id: id.to_string(),
         })
     }
@@ -69,10 +94,15 @@ impl KvStore {
     /// Removes entries that expired before `now` (seconds since the epoch)
     /// from every namespace; returns how many.
     pub fn sweep_expired(&self, now: u64) -> Result<usize, StoreError> {
-        self.kv.remove_where(&|bytes| {
+        let removed = self.kv.remove_where(&|bytes| {
             let (expiration, _, _) = Entry::decode_head(bytes)?;
             Ok(expiration.is_some_and(|at| at <= now))
-        })
+        })?;
+        if let Some(reads) = self.reads.as_ref().filter(|_| removed > 0) {
+            // Which keys went is not known here; none of them may linger.
+            reads.forget_all();
+        }
+        Ok(removed)
     }
 }
 
@@ -80,6 +110,7 @@ impl KvStore {
 #[derive(Clone)]
 pub struct Namespace {
     backend: Arc<dyn KvBackend>,
+    reads: Option<Arc<ReadCache>>,
     id: String,
 }
 
@@ -102,7 +133,28 @@ pub struct ListPage {
 impl Namespace {
     /// The entry under `key`, unless absent or expired at `now`.
     pub fn get(&self, key: &str, now: u64) -> Result<Option<Entry>, StoreError> {
-        let Some(bytes) = self.backend.get(&self.id, key)? else {
+        self.get_cached(key, now, None)
+    }
+
+    /// [`get`](Self::get), which may answer from what this host read
+    /// within `cache_ttl` seconds (the host's default when None), where
+    /// the store remembers reads.
+    pub fn get_cached(
+        &self,
+        key: &str,
+        now: u64,
+        cache_ttl: Option<u64>,
+    ) -> Result<Option<Entry>, StoreError> {
+        let stored = match self.reads.as_ref().map(|r| (r, r.recall(&self.id, key))) {
+            Some((_, Some(remembered))) => remembered,
+            Some((reads, None)) => {
+                let stored = self.backend.get(&self.id, key)?;
+                reads.remember(&self.id, key, stored.clone(), cache_ttl);
+                stored
+            }
+            None => self.backend.get(&self.id, key)?,
+        };
+        let Some(bytes) = stored else {
             return Ok(None);
         };
         let entry = Entry::decode(bytes)?;
@@ -111,21 +163,38 @@ impl Namespace {
 
     /// Stores `entry` under `key` and makes it durable before returning.
     pub fn put(&self, key: &str, entry: &Entry) -> Result<(), StoreError> {
-        self.backend.put(&self.id, vec![(key, entry.encode())])
+        let bytes = entry.encode();
+        self.backend.put(&self.id, vec![(key, bytes.clone())])?;
+        self.remember(key, Some(bytes));
+        Ok(())
     }
 
     /// Stores every entry of `entries` at once, durably.
     pub fn put_many(&self, entries: &[(String, Entry)]) -> Result<(), StoreError> {
-        let encoded = entries
+        let encoded: Vec<(&str, Vec<u8>)> = entries
             .iter()
             .map(|(key, entry)| (key.as_str(), entry.encode()))
             .collect();
-        self.backend.put(&self.id, encoded)
+        self.backend.put(&self.id, encoded.clone())?;
+        for (key, bytes) in encoded {
+            self.remember(key, Some(bytes));
+        }
+        Ok(())
     }
 
     /// Removes `key` (a key that is not there is no error) durably.
     pub fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.backend.delete(&self.id, key)
+        self.backend.delete(&self.id, key)?;
+        self.remember(key, None);
+        Ok(())
+    }
+
+    /// Remembers what this host just wrote under `key` (None: removed), so
+    /// that its next read sees it.
+    fn remember(&self, key: &str, bytes: Option<Vec<u8>>) {
+        if let Some(reads) = &self.reads {
+            reads.remember(&self.id, key, bytes, None);
+        }
     }
 
     /// Up to `limit` keys starting with `prefix`, after `cursor`, skipping
@@ -211,8 +280,19 @@ impl Put {
 /// them, then the store. JS Workers, Wasm guests and `isola kv` share them.
 impl Namespace {
     pub fn read(&self, key: &str, now: u64) -> Result<Option<Entry>, KvError> {
+        self.read_cached(key, now, None)
+    }
+
+    /// [`read`](Self::read) with a Worker's `cacheTtl` (checked here).
+    pub fn read_cached(
+        &self,
+        key: &str,
+        now: u64,
+        cache_ttl: Option<i64>,
+    ) -> Result<Option<Entry>, KvError> {
         validate_key(key, "GET")?;
-        Ok(self.get(key, now)?)
+        let cache_ttl = validate_cache_ttl(cache_ttl)?;
+        Ok(self.get_cached(key, now, cache_ttl)?)
     }
 
     pub fn write(&self, key: &str, put: Put, now: u64) -> Result<(), KvError> {

@@ -1,7 +1,8 @@
 use super::*;
 use crate::memory::MemoryStore;
+use crate::postgres::PgStore;
 use crate::sled_db::SledDb;
-use crate::test_support::{on_every_backend, open_sled, reopen};
+use crate::test_support::{on_every_backend, open_sled, postgres_database, reopen};
 
 fn entry(value: &str, expiration: Option<u64>) -> Entry {
     Entry {
@@ -269,6 +270,20 @@ on_every_backend! {
         assert!(matches!(ns.version("", 0), Err(KvError::EmptyKey)));
     }
 
+    fn concurrent_increments_are_not_lost(store: KvStore) {
+        let ns = store.namespace("a").unwrap();
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..50 {
+                        ns.increment("n", 1, 0).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(ns.get("n", 0).unwrap().unwrap().value, b"200");
+    }
+
     fn increments_add_to_decimal_text_and_keep_the_entry(store: KvStore) {
         let ns = store.namespace("a").unwrap();
         assert_eq!(ns.increment("n", 5, 0).unwrap(), 5, "an absent key counts as 0");
@@ -293,32 +308,19 @@ on_every_backend! {
 }
 
 /// Increments from many threads at once all count.
-#[test]
-fn concurrent_increments_are_not_lost() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = KvStore::open(dir.path()).unwrap();
-    let ns = store.namespace("a").unwrap();
-    std::thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                for _ in 0..50 {
-                    ns.increment("n", 1, 0).unwrap();
-                }
-            });
-        }
-    });
-    assert_eq!(ns.get("n", 0).unwrap().unwrap().value, b"200");
-}
-
 /// The raw operations every backend must agree on, below `Namespace`.
 #[test]
 fn backends_scan_and_remove_alike() {
     let dir = tempfile::tempdir().unwrap();
-    let backends: [(&str, Box<dyn KvBackend>); 2] = [
+    let backends: [(&str, Box<dyn KvBackend>); 3] = [
         ("memory", Box::new(MemoryStore::default())),
         (
             "sled",
             Box::new(SledDb::open(&dir.path().join("kv")).unwrap()),
+        ),
+        (
+            "postgres",
+            Box::new(PgStore::open(&postgres_database()).unwrap()),
         ),
     ];
     for (name, backend) in backends {

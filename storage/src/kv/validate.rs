@@ -159,12 +159,11 @@ pub fn validate_put(
     }
 }
 
-/// Checks a `cacheTtl` (it has no other effect here: there is no cache in
-/// front of the store).
-pub fn validate_cache_ttl(cache_ttl: Option<i64>) -> Result<(), KvError> {
+/// Checks a `cacheTtl`; the seconds it asks for.
+pub fn validate_cache_ttl(cache_ttl: Option<i64>) -> Result<Option<u64>, KvError> {
     match cache_ttl {
         Some(ttl) if ttl < MIN_CACHE_TTL_SECONDS => Err(KvError::CacheTtlTooShort(ttl)),
-        _ => Ok(()),
+        ttl => Ok(ttl.map(|ttl| ttl as u64)),
     }
 }
 

@@ -1,0 +1,45 @@
+// KV and the Cache API as several hosts see them, for tests/cluster.rs.
+//
+// PUT /kv/KEY      → stores the body under KEY
+// GET /kv/KEY      → the value, or 404
+// GET /kv?prefix=P → the keys listed under P, as JSON
+// PUT /cache/PATH  → caches the body for PATH for an hour
+// GET /cache/PATH  → the cached body, or 404
+// A failing binding answers 503 with the error's name and message.
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const [, kind, ...rest] = url.pathname.split("/");
+    const name = rest.join("/");
+    try {
+      if (kind === "kv" && !name) {
+        const listed = await env.KV.list({ prefix: url.searchParams.get("prefix") ?? "" });
+        return Response.json(listed.keys.map((key) => key.name));
+      }
+      if (kind === "kv" && request.method === "PUT") {
+        await env.KV.put(name, await request.text());
+        return new Response("stored");
+      }
+      if (kind === "kv") {
+        const value = await env.KV.get(name);
+        return value === null ? new Response("absent", { status: 404 }) : new Response(value);
+      }
+      const key = `https://cache.test/${name}`;
+      if (kind === "cache" && request.method === "PUT") {
+        const response = new Response(await request.text(), {
+          headers: { "cache-control": "max-age=3600" },
+        });
+        await caches.default.put(key, response);
+        return new Response("cached");
+      }
+      if (kind === "cache") {
+        const cached = await caches.default.match(key);
+        return cached ?? new Response("absent", { status: 404 });
+      }
+      return new Response("still serving");
+    } catch (error) {
+      return new Response(`${error.name}: ${error.message}`, { status: 503 });
+    }
+  },
+};

@@ -1,0 +1,193 @@
+//! Several hosts over shared backends: KV and the Cache API in a database
+//! of each test's own on the tests' PostgreSQL server (see
+//! `support::backends`).
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::support::{Isola, case, new_database, postgres_server, request};
+
+/// Writes `dir/isola.toml`: the shared-state Worker (on `state.test`) and
+/// a hello Worker for everything else, with KV at `kv`.
+fn host_config(dir: &Path, kv: &str) -> String {
+    let hello = dir.join("hello.js");
+    std::fs::write(
+        &hello,
+        "export default { fetch() { return new Response('still serving') } }",
+    )
+    .unwrap();
+    let path = dir.join("isola.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[storage]\nkv = {kv:?}\n\n\
+             [[workers]]\npath = {:?}\nroutes = [\"state.test/*\"]\n\n\
+             [[workers]]\npath = {:?}\n",
+            case("shared-state").to_str().unwrap(),
+            hello.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// A request to the shared-state Worker on `host`.
+fn state(host: &Isola, method: &str, path: &str, body: Option<&[u8]>) -> (u16, String) {
+    let reply = request(method, &host.url(path), &[("host", "state.test")], body);
+    (reply.status, reply.text())
+}
+
+#[test]
+fn hosts_on_one_postgres_database_share_kv_and_the_cache() {
+    let server = postgres_server();
+    let db = new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let config = host_config(dir.path(), &format!("{server}/{db}"));
+    let one = Isola::serve(&[&config]);
+    let two = Isola::serve(&[&config]);
+
+    assert_eq!(
+        state(&one, "PUT", "/kv/greeting", Some(b"hello from one")),
+        (200, "stored".into())
+    );
+    assert_eq!(
+        state(&two, "GET", "/kv/greeting", None),
+        (200, "hello from one".into()),
+        "a write is seen at once by the other host"
+    );
+    state(&two, "PUT", "/kv/list/b", Some(b"2"));
+    state(&one, "PUT", "/kv/list/a", Some(b"1"));
+    assert_eq!(
+        state(&one, "GET", "/kv?prefix=list/", None),
+        (200, r#"["list/a","list/b"]"#.into())
+    );
+
+    assert_eq!(
+        state(&two, "PUT", "/cache/page", Some(b"cached by two")),
+        (200, "cached".into())
+    );
+    assert_eq!(
+        state(&one, "GET", "/cache/page", None),
+        (200, "cached by two".into())
+    );
+
+    // The data is in the database, not in either host: a third host that
+    // starts later, with a state directory of its own, finds it.
+    drop((one, two));
+    let three = Isola::serve(&[&config]);
+    assert_eq!(
+        state(&three, "GET", "/kv/greeting", None),
+        (200, "hello from one".into())
+    );
+}
+
+#[test]
+fn kv_fails_clearly_while_its_database_is_away_and_recovers_after() {
+    let server = postgres_server();
+    let db = new_database();
+    let port: u16 = server.rsplit(':').next().unwrap().parse().unwrap();
+    let relay = Relay::start(port);
+    let user = server
+        .trim_start_matches("postgres://")
+        .split('@')
+        .next()
+        .unwrap();
+    let url = format!("postgres://{user}@127.0.0.1:{}/{db}", relay.port);
+    let dir = tempfile::tempdir().unwrap();
+    let host = Isola::serve(&[&host_config(dir.path(), &url)]);
+    assert_eq!(state(&host, "PUT", "/kv/k", Some(b"v")).0, 200);
+
+    relay.cut();
+    // A key this host has not read: only the database can answer.
+    let (status, error) = state(&host, "GET", "/kv/unread", None);
+    assert_eq!(status, 503, "{error}");
+    assert!(
+        error.contains(&format!("127.0.0.1:{}/{db}", relay.port)),
+        "the error names the database: {error}"
+    );
+    assert_eq!(
+        host.get("/").text(),
+        "still serving",
+        "other Workers serve meanwhile"
+    );
+    let backend = &host.stats()["backends"][0];
+    assert_eq!(backend["store"], "kv", "{backend}");
+    assert_eq!(backend["healthy"], false, "{backend}");
+    assert!(
+        backend["last_error"].as_str().unwrap().contains("cannot be reached"),
+        "{backend}"
+    );
+
+    relay.restore();
+    assert_eq!(
+        state(&host, "GET", "/kv/unread", None),
+        (404, "absent".into()),
+        "KV reconnects once the database is back"
+    );
+    assert_eq!(state(&host, "PUT", "/kv/k", Some(b"w")).0, 200);
+    assert_eq!(state(&host, "GET", "/kv/k", None), (200, "w".into()));
+    assert_eq!(host.stats()["backends"][0]["healthy"], true);
+}
+
+/// A TCP relay on loopback in front of the database, which the test can
+/// cut (every connection dropped, new ones closed at once) and restore.
+struct Relay {
+    port: u16,
+    open: Arc<AtomicBool>,
+    live: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Relay {
+    fn start(target: u16) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = Arc::new(AtomicBool::new(true));
+        let live = Arc::new(Mutex::new(Vec::new()));
+        let (accepting, tracked) = (open.clone(), live.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if !accepting.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let Ok(upstream) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                let mut tracked = tracked.lock().unwrap();
+                tracked.push(client.try_clone().unwrap());
+                tracked.push(upstream.try_clone().unwrap());
+                pipe(client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                pipe(upstream, client);
+            }
+        });
+        Self { port, open, live }
+    }
+
+    fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for stream in self.live.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Copies what `from` sends to `to` on a thread of its own, until either
+/// closes.
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let mut buf = [0; 16 * 1024];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 || to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(Shutdown::Both);
+    });
+}
