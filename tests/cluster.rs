@@ -7,6 +7,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::support::{Isola, case, new_database, postgres_server, request};
 
@@ -82,6 +83,36 @@ fn hosts_on_one_postgres_database_share_kv_and_the_cache() {
         state(&three, "GET", "/kv/greeting", None),
         (200, "hello from one".into())
     );
+}
+
+#[test]
+fn a_cron_trigger_fires_on_one_host_of_three_each_minute() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = host_config(
+        dir.path(),
+        &format!("{}/{}", postgres_server(), new_database()),
+    );
+    let hosts: Vec<Isola> = (0..3).map(|_| Isola::serve(&[&config])).collect();
+    let fired = || -> Vec<String> {
+        let (status, keys) = state(&hosts[0], "GET", "/kv?prefix=fired/", None);
+        assert_eq!(status, 200, "{keys}");
+        serde_json::from_str(&keys).unwrap()
+    };
+    // The next minute's firing, and time for the slowest host to have
+    // fired it too, were it to.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while fired().is_empty() {
+        assert!(Instant::now() < deadline, "no host fired within 90 s");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let keys = fired();
+    // `fired/TIME/ID`: the scheduled time, in milliseconds.
+    let time = |key: &String| -> u64 { key.split('/').nth(1).unwrap().parse().unwrap() };
+    let first = time(&keys[0]);
+    assert_eq!(first % 60_000, 0, "a whole minute: {keys:?}");
+    let firings = keys.iter().filter(|key| time(key) / 60_000 == first / 60_000).count();
+    assert_eq!(firings, 1, "fired once across the hosts: {keys:?}");
 }
 
 #[test]

@@ -13,7 +13,8 @@
 //! - [`r2`]: R2 buckets, bytes in an `object_store` store (files, or
 //!   memory) and metadata in SQLite;
 //! - [`queues`]: Queues' messages, leases, retries and dead-letter moves,
-//!   in SQLite.
+//!   in SQLite;
+//! - [`claims`]: which of several hosts fires a scheduled event.
 //!
 //! Backends today: KV and caches share one sled database per state
 //! directory (`sled_db`), live in memory (`memory`), or in PostgreSQL
@@ -26,6 +27,7 @@
 
 pub mod alarms;
 pub mod cache;
+pub mod claims;
 pub mod d1;
 mod error;
 mod health;

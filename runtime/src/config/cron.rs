@@ -7,7 +7,7 @@
 
 use std::str::FromStr;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 
@@ -43,8 +43,10 @@ impl FromStr for Schedule {
 }
 
 impl Schedule {
-    /// The next time this fires after `after`.
+    /// The next time this fires after `after`: a whole minute, whatever
+    /// fraction of a second `after` has (so hosts agree on it).
     pub fn next_after(&self, after: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+        let after = after.trunc_subsecs(0);
         self.cron.find_next_occurrence(&after, false).ok()
     }
 }
@@ -61,6 +63,12 @@ mod tests {
         let every_five: Schedule = "*/5 * * * *".parse().unwrap();
         let next = every_five.next_after(start).unwrap();
         assert_eq!((next.hour(), next.minute()), (10, 10));
+        let later_in_the_second = start + chrono::Duration::milliseconds(437);
+        assert_eq!(
+            every_five.next_after(later_in_the_second).unwrap(),
+            next,
+            "a whole minute, whenever in the second it is asked"
+        );
 
         // 1 is Sunday in Cloudflare's (Quartz's) numbering.
         let sundays: Schedule = "0 17 * * 1".parse().unwrap();

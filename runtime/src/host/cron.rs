@@ -1,10 +1,16 @@
 //! Cron triggers: runs a Worker's `scheduled` handler whenever one of the
 //! schedules of its current version is due. A new version (a hot swap, an
 //! edit under `isola dev`) may bring other schedules; the runner follows it.
+//!
+//! Hosts that share a database (`[storage] kv`) fire each schedule once
+//! between them: the first to claim the due time there fires it. When the
+//! database cannot be asked, a host fires anyway: a schedule may then run
+//! on more than one host, never on none.
 
 use std::sync::{Arc, Weak};
 
 use chrono::Utc;
+use isola_storage::KvStore;
 
 use super::Host;
 use super::slot::WorkerSlot;
@@ -35,9 +41,16 @@ pub async fn run(host: Weak<Host>, slot: Arc<WorkerSlot>) {
             return;
         };
         let worker = slot.name().to_string();
-        let time = at.timestamp_millis() as f64;
+        let due_ms = at.timestamp_millis();
         tokio::spawn(async move {
-            match host.scheduled(Some(&worker), &expression, time).await {
+            if !claimed(&host, &worker, &expression, due_ms).await {
+                tracing::debug!("[{worker}] scheduled event ({expression}) fired on another host");
+                return;
+            }
+            match host
+                .scheduled(Some(&worker), &expression, due_ms as f64)
+                .await
+            {
                 Ok(()) => tracing::info!("[{worker}] scheduled event ({expression}) ran"),
                 Err(failure) => {
                     tracing::error!("[{worker}] scheduled event ({expression}) failed: {failure}")
@@ -45,4 +58,25 @@ pub async fn run(host: Weak<Host>, slot: Arc<WorkerSlot>) {
             }
         });
     }
+}
+
+/// Whether this host fires `worker`'s `expression` due at `due_ms`: it
+/// claimed it, or claiming failed (then it fires, and says why).
+async fn claimed(host: &Host, worker: &str, expression: &str, due_ms: i64) -> bool {
+    let claims = match host.stores().get::<KvStore>() {
+        Ok(kv) => kv.claims().clone(),
+        Err(e) => {
+            tracing::warn!("[{worker}] scheduled event ({expression}): {e}; firing here");
+            return true;
+        }
+    };
+    let event = format!("cron:{worker}:{expression}");
+    let claim = tokio::task::spawn_blocking(move || claims.claim(&event, due_ms))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|claimed| claimed.map_err(|e| e.to_string()));
+    claim.unwrap_or_else(|e| {
+        tracing::warn!("[{worker}] scheduled event ({expression}) not claimed: {e}; firing here");
+        true
+    })
 }

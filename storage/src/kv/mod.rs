@@ -31,6 +31,7 @@ pub use validate::{KvError, validate_bulk_get, validate_cache_ttl};
 use validate::{MAX_KEY_BYTES, list_limit, validate_key, validate_put};
 
 use crate::cache::{Cache, CacheBackend};
+use crate::claims::Claims;
 pub use read_cache::DEFAULT_CACHE_TTL;
 use read_cache::ReadCache;
 
@@ -43,6 +44,8 @@ pub struct KvStore {
     /// The reads this host remembers, for a backend other hosts share
     /// (see `read_cache`); None where every read asks the backend.
     reads: Option<Arc<ReadCache>>,
+    /// Scheduled events claimed in the same database, where it is shared.
+    claims: Claims,
 }
 
 impl KvStore {
@@ -53,7 +56,19 @@ impl KvStore {
             kv,
             caches,
             reads: None,
+            claims: Claims::default(),
         }
+    }
+
+    /// This store, with scheduled events claimed in `claims`.
+    pub(crate) fn claiming_in(self, claims: Claims) -> Self {
+        Self { claims, ..self }
+    }
+
+    /// Where this host claims scheduled events: in the shared database
+    /// where KV is one, else nowhere to contend.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
     }
 
     /// This store, remembering reads for `ttl` unless a Worker's

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::PgStore;
 use crate::cache::CacheBackend;
+use crate::claims::ClaimBackend;
 use crate::error::StoreError;
 use crate::health::BackendHealth;
 use crate::kv::{KvBackend, Visit, scan_start};
@@ -334,6 +335,40 @@ impl CacheBackend for PgStore {
                     )
                     .await?;
                 Ok(removed > 0)
+            }
+        })
+    }
+}
+
+/// How long a claimed event is remembered: long past any host that could
+/// still be about to claim it.
+const CLAIMS_KEPT_MS: i64 = 7 * 24 * 3600 * 1000;
+
+impl ClaimBackend for PgStore {
+    fn claim(&self, event: &str, at_ms: i64) -> Result<bool, StoreError> {
+        self.writable()?;
+        let event = event.to_string();
+        // Once only: a claim that committed before its connection broke
+        // would look taken by another host if tried again.
+        self.call_once(move |mut client| {
+            let event = event.clone();
+            async move {
+                let transaction = client.transaction().await?;
+                let claimed = transaction
+                    .execute(
+                        "INSERT INTO isola_claims (event, due_ms) VALUES ($1, $2)
+                         ON CONFLICT DO NOTHING",
+                        &[&event, &at_ms],
+                    )
+                    .await?;
+                transaction
+                    .execute(
+                        "DELETE FROM isola_claims WHERE event = $1 AND due_ms < $2",
+                        &[&event, &(at_ms - CLAIMS_KEPT_MS)],
+                    )
+                    .await?;
+                transaction.commit().await?;
+                Ok(claimed == 1)
             }
         })
     }

@@ -5,7 +5,11 @@
 //! ```sql
 //! isola_kv    (namespace text, key bytea, value bytea)   -- primary key (namespace, key)
 //! isola_cache (cache bytea, url text, entry bytea)       -- primary key (cache, url)
+//! isola_claims (event text, due_ms bigint)               -- primary key (event, due_ms)
 //! ```
+//!
+//! The last records which scheduled events (cron firings) a host claimed,
+//! so that one host of those sharing the database fires each.
 //!
 //! Keys are `bytea`, which Postgres orders by their bytes: Cloudflare's
 //! order, whatever the database's collation (and cache names, which may
@@ -31,6 +35,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
+use crate::claims::Claims;
 use crate::error::StoreError;
 use crate::health::{BackendHealth, Health};
 use crate::kv::KvStore;
@@ -48,6 +53,7 @@ const ATTEMPTS: u32 = 3;
 /// start together take turns through an advisory lock, since `IF NOT
 /// EXISTS` alone races.
 const SCHEMA: &str = "
+    SET client_min_messages = warning;
     SELECT pg_advisory_xact_lock(7305228110421501267);
     CREATE TABLE IF NOT EXISTS isola_kv (
         namespace text NOT NULL,
@@ -60,6 +66,11 @@ const SCHEMA: &str = "
         url text NOT NULL,
         entry bytea NOT NULL,
         PRIMARY KEY (cache, url)
+    );
+    CREATE TABLE IF NOT EXISTS isola_claims (
+        event text NOT NULL,
+        due_ms bigint NOT NULL,
+        PRIMARY KEY (event, due_ms)
     );
 ";
 
@@ -88,7 +99,9 @@ impl KvStore {
     /// that it is never kept in a config file.
     pub fn postgres(url: &str, cache_ttl: Duration) -> Result<Self, StoreError> {
         let store = Arc::new(PgStore::open(url)?);
-        Ok(Self::new(store.clone(), store).remembering_reads(cache_ttl))
+        Ok(Self::new(store.clone(), store.clone())
+            .remembering_reads(cache_ttl)
+            .claiming_in(Claims::shared(store)))
     }
 }
 

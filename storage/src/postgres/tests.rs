@@ -179,3 +179,39 @@ fn a_password_belongs_in_the_environment_not_the_url() {
         .to_string();
     assert!(error.contains("not a PostgreSQL URL"), "{error}");
 }
+
+#[test]
+fn one_host_of_those_sharing_the_database_claims_each_event() {
+    let url = postgres_database();
+    let hosts: Vec<KvStore> = (0..3)
+        .map(|_| KvStore::postgres(&url, Duration::ZERO).unwrap())
+        .collect();
+    let claimed: Vec<bool> = std::thread::scope(|scope| {
+        let claims: Vec<_> = hosts
+            .iter()
+            .map(|host| scope.spawn(|| host.claims().claim("cron:w:* * * * *", 60_000).unwrap()))
+            .collect();
+        claims.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    assert_eq!(claimed.iter().filter(|c| **c).count(), 1, "{claimed:?}");
+    assert!(
+        hosts[1]
+            .claims()
+            .claim("cron:w:* * * * *", 120_000)
+            .unwrap(),
+        "the next one"
+    );
+    assert!(
+        hosts[2].claims().claim("cron:other", 60_000).unwrap(),
+        "another event"
+    );
+    assert!(
+        !hosts[0]
+            .claims()
+            .claim("cron:w:* * * * *", 120_000)
+            .unwrap()
+    );
+
+    let alone = KvStore::memory().unwrap();
+    assert!(alone.claims().claim("e", 1).unwrap() && alone.claims().claim("e", 1).unwrap());
+}

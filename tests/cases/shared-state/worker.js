@@ -6,8 +6,15 @@
 // PUT /cache/PATH  → caches the body for PATH for an hour
 // GET /cache/PATH  → the cached body, or 404
 // A failing binding answers 503 with the error's name and message.
+//
+// Each minute's cron firing leaves a key `fired/TIME/ID`, so a test can
+// count the hosts that fired it.
 
 export default {
+  async scheduled(controller, env) {
+    await env.KV.put(`fired/${controller.scheduledTime}/${crypto.randomUUID()}`, "");
+  },
+
   async fetch(request, env) {
     const url = new URL(request.url);
     const [, kind, ...rest] = url.pathname.split("/");
