@@ -14,6 +14,11 @@ use crate::support::{Isola, case, new_database, postgres_server, request};
 /// Writes `dir/isola.toml`: the shared-state Worker (on `state.test`) and
 /// a hello Worker for everything else, with KV at `kv`.
 fn host_config(dir: &Path, kv: &str) -> String {
+    host_config_with(dir, kv, "")
+}
+
+/// [`host_config`] with `more` lines in `[storage]`.
+fn host_config_with(dir: &Path, kv: &str, more: &str) -> String {
     let hello = dir.join("hello.js");
     std::fs::write(
         &hello,
@@ -24,7 +29,7 @@ fn host_config(dir: &Path, kv: &str) -> String {
     std::fs::write(
         &path,
         format!(
-            "[storage]\nkv = {kv:?}\n\n\
+            "[storage]\nkv = {kv:?}\n{more}\n\
              [[workers]]\npath = {:?}\nroutes = [\"state.test/*\"]\n\n\
              [[workers]]\npath = {:?}\n",
             case("shared-state").to_str().unwrap(),
@@ -113,6 +118,117 @@ fn a_cron_trigger_fires_on_one_host_of_three_each_minute() {
     assert_eq!(first % 60_000, 0, "a whole minute: {keys:?}");
     let firings = keys.iter().filter(|key| time(key) / 60_000 == first / 60_000).count();
     assert_eq!(firings, 1, "fired once across the hosts: {keys:?}");
+}
+
+#[test]
+fn hosts_sharing_a_queue_deliver_each_message_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("{}/{}", postgres_server(), new_database());
+    let config = host_config_with(dir.path(), &db, &format!("queues = {db:?}\n"));
+    let hosts: Vec<Isola> = (0..3).map(|_| Isola::serve(&[&config])).collect();
+    for (i, host) in hosts.iter().enumerate() {
+        for round in 0..4 {
+            let path = format!("/jobs?from=h{i}r{round}&n=5");
+            assert_eq!(state(host, "POST", &path, Some(b"")), (200, "sent".into()));
+        }
+    }
+    let delivered = || -> Vec<String> {
+        let (status, keys) = state(&hosts[0], "GET", "/kv?prefix=delivered/", None);
+        assert_eq!(status, 200, "{keys}");
+        serde_json::from_str(&keys).unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while delivered().len() < 60 {
+        assert!(Instant::now() < deadline, "{} of 60 delivered", delivered().len());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let mut bodies: Vec<String> = delivered()
+        .iter()
+        .map(|key| key.split('/').nth(1).unwrap().to_string())
+        .collect();
+    bodies.sort();
+    let mut sent: Vec<String> = (0..3)
+        .flat_map(|h| (0..4).flat_map(move |r| (0..5).map(move |n| format!("h{h}r{r}-{n}"))))
+        .collect();
+    sent.sort();
+    assert_eq!(bodies, sent, "each message delivered once, on one host");
+    assert_eq!(
+        psql(&db, "SELECT last_value FROM isola_queue_messages_seq_seq"),
+        "60",
+        "the hosts queued them in the shared database"
+    );
+}
+
+/// What `sql` answers in the database at `url`, as text.
+fn psql(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args([url, "-Atc", sql])
+        .output()
+        .expect("psql runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn killing_one_host_of_three_mid_load_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = host_config(
+        dir.path(),
+        &format!("{}/{}", postgres_server(), new_database()),
+    );
+    let mut hosts: Vec<Isola> = (0..3).map(|_| Isola::serve(&[&config])).collect();
+    let urls: Vec<String> = hosts.iter().map(|host| host.url("/kv/")).collect();
+    let stop = AtomicBool::new(false);
+    // Each writer puts keys through its own host until told to stop; the
+    // keys whose write was acknowledged, and the failures after the kill.
+    let (acknowledged, refused) = std::thread::scope(|scope| {
+        let writers: Vec<_> = urls
+            .iter()
+            .enumerate()
+            .map(|(writer, url)| {
+                let stop = &stop;
+                scope.spawn(move || {
+                    let (mut acknowledged, mut refused) = (Vec::new(), 0);
+                    for i in 0.. {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let key = format!("w{writer}-{i}");
+                        let put = ureq::put(&format!("{url}{key}"))
+                            .set("host", "state.test")
+                            .timeout(Duration::from_secs(10))
+                            .send_bytes(key.as_bytes());
+                        match put {
+                            Ok(reply) if reply.status() == 200 => acknowledged.push(key),
+                            _ => refused += 1,
+                        }
+                    }
+                    (acknowledged, refused)
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(1500));
+        hosts.pop().unwrap().kill();
+        std::thread::sleep(Duration::from_millis(1500));
+        stop.store(true, Ordering::SeqCst);
+        let done: Vec<(Vec<String>, usize)> =
+            writers.into_iter().map(|w| w.join().unwrap()).collect();
+        let refused: Vec<usize> = done.iter().map(|(_, r)| *r).collect();
+        (done.into_iter().flat_map(|(a, _)| a).collect::<Vec<_>>(), refused)
+    });
+    assert!(refused[2] > 0, "the killed host stopped answering");
+    assert_eq!(refused[..2], [0, 0], "the other two kept serving");
+    assert!(acknowledged.iter().any(|k| k.starts_with("w2-")));
+    for key in &acknowledged {
+        for host in &hosts {
+            assert_eq!(
+                state(host, "GET", &format!("/kv/{key}"), None),
+                (200, key.clone()),
+                "an acknowledged write is kept"
+            );
+        }
+    }
 }
 
 #[test]

@@ -37,6 +37,9 @@ fn the_kv_bench_worker_reads_writes_and_lists() {
     assert_eq!(isola.get("/put").text(), "ok");
     let list = isola.get("/list");
     assert_eq!((list.status, list.text()), (200, "1000".to_string()));
+    assert_eq!(isola.get("/read?key=k").status, 404);
+    assert_eq!(isola.get("/write?key=k&value=v1").text(), "ok");
+    assert_eq!(isola.get("/read?key=k").text(), "v1");
 }
 
 #[test]

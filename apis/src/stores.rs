@@ -27,6 +27,8 @@ pub struct SharedStorage {
     /// seconds, unless a Worker's `cacheTtl` says (default: 60, as on
     /// Cloudflare; 0: every read asks the database).
     pub kv_cache_ttl: Option<u64>,
+    /// Queues: a PostgreSQL URL.
+    pub queues: Option<String>,
 }
 
 /// The stores every Worker of a host binds into.

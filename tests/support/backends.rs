@@ -1,5 +1,5 @@
-//! The backends a host under test keeps KV and the Cache API in: the
-//! embedded one (sled in its state directory), or a database of its own on
+//! The backends a host under test keeps KV, the Cache API and Queues in:
+//! the embedded ones (sled and SQLite in its state directory), or a database of its own on
 //! the tests' PostgreSQL server (`ISOLA_TEST_POSTGRES`, which `scripts/test`
 //! starts). Tests of what a Worker sees run on each, with the same
 //! assertions.
@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::{Isola, StateDir};
 
-/// Where a host under test keeps KV and the Cache API.
+/// Where a host under test keeps KV, the Cache API and Queues.
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Embedded,
@@ -16,7 +16,7 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// `isola serve WORKER` with KV and the Cache API in this backend, and
+    /// `isola serve WORKER` with KV, the Cache API and Queues in this backend, and
     /// a state directory of its own.
     pub fn serve(self, worker: &str) -> Isola {
         match self {
@@ -24,10 +24,12 @@ impl Backend {
             Self::Postgres => {
                 let state = tempfile::tempdir().unwrap();
                 let config = state.path().join("isola.toml");
-                let kv = format!("{}/{}", postgres_server(), new_database());
+                let db = format!("{}/{}", postgres_server(), new_database());
                 std::fs::write(
                     &config,
-                    format!("[storage]\nkv = {kv:?}\n\n[[workers]]\npath = {worker:?}\n"),
+                    format!(
+                        "[storage]\nkv = {db:?}\nqueues = {db:?}\n\n[[workers]]\npath = {worker:?}\n"
+                    ),
                 )
                 .unwrap();
                 Isola::serve_with_state(

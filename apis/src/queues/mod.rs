@@ -219,10 +219,11 @@ impl Binding for ProducerBinding {
 }
 
 impl Store for QueueStore {
-    fn open(dir: Option<&Path>, _: &SharedStorage) -> Result<Self, String> {
-        match dir {
-            Some(dir) => QueueStore::open(dir),
-            None => QueueStore::memory(),
+    fn open(dir: Option<&Path>, shared: &SharedStorage) -> Result<Self, String> {
+        match (&shared.queues, dir) {
+            (Some(url), _) => QueueStore::postgres(url),
+            (None, Some(dir)) => QueueStore::open(dir),
+            (None, None) => QueueStore::memory(),
         }
         .map_err(|e| e.to_string())
     }

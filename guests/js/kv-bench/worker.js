@@ -3,13 +3,22 @@
 //   GET  /get   reads the hot key
 //   GET  /put   writes a 1 KiB value to one of 100 hot keys
 //   GET  /list  lists 1000 keys
+//   GET  /read?key=K         the value under K, or 404
+//   GET  /write?key=K&value=V  stores V under K
 const value = "x".repeat(1024);
 let writes = 0;
 
 export default {
   async fetch(request, env) {
-    const { pathname } = new URL(request.url);
+    const { pathname, searchParams } = new URL(request.url);
     switch (pathname) {
+      case "/read": {
+        const got = await env.KV.get(searchParams.get("key"));
+        return new Response(got ?? "absent", { status: got === null ? 404 : 200 });
+      }
+      case "/write":
+        await env.KV.put(searchParams.get("key"), searchParams.get("value"));
+        return new Response("ok");
       case "/seed": {
         await env.KV.put("hot", value);
         for (let i = 0; i < 1000; i++) {

@@ -18,6 +18,7 @@
 //! [storage]                # stores shared with other hosts (docs/cluster.md)
 //! kv = "postgres://isola@db.internal:5432/isola"   # KV and the Cache API
 //! kv_cache_ttl = 60        # seconds a host answers KV reads from its cache
+//! queues = "postgres://isola@db.internal:5432/isola"
 //!
 //! [[workers]]
 //! path = "shop"                       # script, wrangler config or directory
@@ -225,20 +226,23 @@ struct RawHostConfig {
 struct RawStorage {
     kv: Option<String>,
     kv_cache_ttl: Option<u64>,
+    queues: Option<String>,
 }
 
 impl RawStorage {
     fn validated(self, source: &Path) -> Result<SharedStorage, ConfigError> {
-        if let Some(url) = &self.kv
-            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::new(
-                source,
-                format!(
-                    "`storage.kv` = {url:?}: KV is shared through PostgreSQL; \
-                     give postgres://user@host:port/database"
-                ),
-            ));
+        for (name, url) in [("kv", &self.kv), ("queues", &self.queues)] {
+            if let Some(url) = url
+                && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            {
+                return Err(ConfigError::new(
+                    source,
+                    format!(
+                        "`storage.{name}` = {url:?}: it is shared through PostgreSQL; \
+                         give postgres://user@host:port/database"
+                    ),
+                ));
+            }
         }
         if self.kv.is_none() && self.kv_cache_ttl.is_some() {
             return Err(ConfigError::new(
@@ -249,6 +253,7 @@ impl RawStorage {
         Ok(SharedStorage {
             kv: self.kv,
             kv_cache_ttl: self.kv_cache_ttl,
+            queues: self.queues,
         })
     }
 }

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use super::Host;
 use super::slot::WorkerSlot;
 
-/// How long a consumer sleeps with nothing pending (a message sent
-/// meanwhile wakes it).
+/// How long a consumer sleeps with nothing pending (a message this host
+/// sends meanwhile wakes it).
 const IDLE: Duration = Duration::from_secs(3600);
 
 /// What the `queue` handler reported (`onQueue` in `60_worker.js`).
@@ -112,6 +112,8 @@ async fn consume(host: Weak<Host>, slot: Arc<WorkerSlot>, store: QueueStore, con
         let wait = due
             .filter(|_| timed)
             .map_or(IDLE, |due| Duration::from_millis((due - now).max(0) as u64));
+        // Messages other hosts send wake nobody here: look again soon.
+        let wait = store.poll().map_or(wait, |poll| wait.min(poll));
         tokio::select! {
             () = &mut arrived => {}
             () = tokio::time::sleep(wait) => {}

@@ -1,20 +1,22 @@
-//! KV and the Cache API in PostgreSQL (or a database that speaks its wire
-//! protocol), so that several hosts serve the same Workers over the same
-//! data. One table holds every KV namespace, one every cache:
+//! KV, the Cache API and Queues in PostgreSQL (or a database that speaks
+//! its wire protocol), so that several hosts serve the same Workers over
+//! the same data. One table holds every KV namespace, one every cache:
 //!
 //! ```sql
 //! isola_kv    (namespace text, key bytea, value bytea)   -- primary key (namespace, key)
 //! isola_cache (cache bytea, url text, entry bytea)       -- primary key (cache, url)
-//! isola_claims (event text, due_ms bigint)               -- primary key (event, due_ms)
 //! ```
 //!
-//! The last records which scheduled events (cron firings) a host claimed,
-//! so that one host of those sharing the database fires each.
+//! `isola_claims (event, due_ms)` records which scheduled events (cron
+//! firings) a host claimed, so that one host of those sharing the
+//! database fires each; `isola_queue_messages` holds Queues (see
+//! `queues`).
 //!
 //! Keys are `bytea`, which Postgres orders by their bytes: Cloudflare's
 //! order, whatever the database's collation (and cache names, which may
-//! hold any character, NUL included, which `text` cannot). A write returns once its
-//! transaction commits, which Postgres makes durable before it answers.
+//! hold any character, NUL included, which `text` cannot). A write
+//! returns once its transaction commits, which Postgres makes durable
+//! before it answers.
 //!
 //! The binding ops call stores from blocking threads, and the `isola`
 //! command from wherever it is. So this store drives its connections on a
@@ -24,6 +26,7 @@
 //! finds its connection broken is retried on a fresh one, with backoff.
 
 mod kv;
+mod queues;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +42,7 @@ use crate::claims::Claims;
 use crate::error::StoreError;
 use crate::health::{BackendHealth, Health};
 use crate::kv::KvStore;
+use crate::queues::{QueueError, QueueStore};
 
 /// How long one call (its retries included) may wait for the database.
 pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -72,6 +76,20 @@ const SCHEMA: &str = "
         due_ms bigint NOT NULL,
         PRIMARY KEY (event, due_ms)
     );
+    CREATE TABLE IF NOT EXISTS isola_queue_messages (
+        seq bigserial PRIMARY KEY,
+        id text NOT NULL,
+        queue text NOT NULL,
+        body bytea NOT NULL,
+        size bigint NOT NULL,
+        content_type text NOT NULL,
+        timestamp bigint NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        visible_at bigint NOT NULL,
+        leased_until bigint NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS isola_queue_messages_visible
+        ON isola_queue_messages (queue, visible_at);
 ";
 
 /// A pool of connections to one database, and the runtime that drives it.
@@ -102,6 +120,15 @@ impl KvStore {
         Ok(Self::new(store.clone(), store.clone())
             .remembering_reads(cache_ttl)
             .claiming_in(Claims::shared(store)))
+    }
+}
+
+impl QueueStore {
+    /// Queues in the Postgres database at `url`, shared with the other
+    /// hosts that name it (the URL as [`KvStore::postgres`] takes it).
+    pub fn postgres(url: &str) -> Result<Self, QueueError> {
+        let store = PgStore::open(url).map_err(|e| QueueError::Storage(e.to_string()))?;
+        Ok(Self::on(Arc::new(store)))
     }
 }
 

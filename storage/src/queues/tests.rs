@@ -1,4 +1,21 @@
 use super::*;
+use crate::test_support::postgres_database;
+
+/// Runs `case` on queues in memory, in a SQLite file and in PostgreSQL.
+fn on_every_backend(case: impl Fn(QueueStore)) {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, store) in [
+        ("memory", QueueStore::memory().unwrap()),
+        ("sqlite", QueueStore::open(dir.path()).unwrap()),
+        (
+            "postgres",
+            QueueStore::postgres(&postgres_database()).unwrap(),
+        ),
+    ] {
+        eprintln!("on {backend}:");
+        case(store);
+    }
+}
 
 fn message(body: &str, delay: u32) -> Outgoing {
     Outgoing {
@@ -10,7 +27,10 @@ fn message(body: &str, delay: u32) -> Outgoing {
 
 #[test]
 fn messages_are_leased_retried_and_acknowledged() {
-    let store = QueueStore::memory().unwrap();
+    on_every_backend(leased_retried_and_acknowledged);
+}
+
+fn leased_retried_and_acknowledged(store: QueueStore) {
     let backlog = store
         .send(
             "jobs",
@@ -67,7 +87,12 @@ fn leases_end_when_the_store_reopens() {
 
 #[test]
 fn limits_are_cloudflares() {
-    let store = QueueStore::memory().unwrap();
+    on_every_backend(limits_hold);
+    assert!(validate_delay(1.5).is_err() && validate_delay(86_401.0).is_err());
+    assert_eq!(validate_delay(30.0).unwrap(), 30);
+}
+
+fn limits_hold(store: QueueStore) {
     let big = "x".repeat(MAX_MESSAGE_BYTES + 1);
     assert_eq!(
         store
@@ -92,8 +117,6 @@ fn limits_are_cloudflares() {
         0,
         "nothing was sent"
     );
-    assert!(validate_delay(1.5).is_err() && validate_delay(86_401.0).is_err());
-    assert_eq!(validate_delay(30.0).unwrap(), 30);
 }
 
 #[test]
@@ -108,4 +131,53 @@ fn a_damaged_file_is_refused_naming_it() {
     let _ = std::fs::remove_file(dir.path().join("queues.sqlite-wal"));
     let error = QueueStore::open(dir.path()).err().unwrap().to_string();
     assert!(error.contains("queues.sqlite"), "{error}");
+}
+
+#[test]
+fn hosts_sharing_a_database_take_each_message_once() {
+    let url = postgres_database();
+    let hosts: Vec<QueueStore> = (0..3)
+        .map(|_| QueueStore::postgres(&url).unwrap())
+        .collect();
+    let sent: Vec<Outgoing> = (0..90).map(|i| message(&i.to_string(), 0)).collect();
+    for (host, batch) in hosts.iter().zip(sent.chunks(30)) {
+        host.send("jobs", batch).unwrap();
+    }
+    assert_eq!(hosts[2].backlog("jobs").unwrap().backlog_count, 90);
+    assert!(
+        hosts[0].poll().is_some(),
+        "consumers look for other hosts' messages"
+    );
+
+    // Three hosts take in small batches at once, until nothing is left.
+    let taken: Vec<Vec<Message>> = std::thread::scope(|scope| {
+        let takers: Vec<_> = hosts
+            .iter()
+            .map(|host| {
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let batch = host.take("jobs", 7, now_ms()).unwrap();
+                        if batch.is_empty() {
+                            return mine;
+                        }
+                        mine.extend(batch);
+                    }
+                })
+            })
+            .collect();
+        takers.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let mut bodies: Vec<i64> = taken
+        .iter()
+        .flatten()
+        .map(|m| String::from_utf8_lossy(&m.body).parse().unwrap())
+        .collect();
+    bodies.sort_unstable();
+    assert_eq!(bodies, (0..90).collect::<Vec<_>>(), "each once, none lost");
+    assert!(taken.iter().flatten().all(|m| m.attempts == 1));
+
+    let seqs: Vec<i64> = taken.iter().flatten().map(|m| m.seq).collect();
+    hosts[1].ack(&seqs).unwrap();
+    assert_eq!(hosts[0].backlog("jobs").unwrap().backlog_count, 0);
 }

@@ -5,14 +5,22 @@
 // GET /kv?prefix=P → the keys listed under P, as JSON
 // PUT /cache/PATH  → caches the body for PATH for an hour
 // GET /cache/PATH  → the cached body, or 404
+// POST /jobs?from=F&n=N → sends N messages `F-0` … to the queue
 // A failing binding answers 503 with the error's name and message.
 //
-// Each minute's cron firing leaves a key `fired/TIME/ID`, so a test can
-// count the hosts that fired it.
+// Each minute's cron firing leaves a key `fired/TIME/ID`, and each delivery
+// of a queued message `delivered/BODY/ID`, so a test can count the hosts
+// that fired or took each.
 
 export default {
   async scheduled(controller, env) {
     await env.KV.put(`fired/${controller.scheduledTime}/${crypto.randomUUID()}`, "");
+  },
+
+  async queue(batch, env) {
+    for (const message of batch.messages) {
+      await env.KV.put(`delivered/${message.body}/${crypto.randomUUID()}`, "");
+    }
   },
 
   async fetch(request, env) {
@@ -20,6 +28,12 @@ export default {
     const [, kind, ...rest] = url.pathname.split("/");
     const name = rest.join("/");
     try {
+      if (kind === "jobs") {
+        const from = url.searchParams.get("from");
+        const n = Number(url.searchParams.get("n"));
+        await env.JOBS.sendBatch(Array.from({ length: n }, (_, i) => ({ body: `${from}-${i}` })));
+        return new Response("sent");
+      }
       if (kind === "kv" && !name) {
         const listed = await env.KV.list({ prefix: url.searchParams.get("prefix") ?? "" });
         return Response.json(listed.keys.map((key) => key.name));
