@@ -158,6 +158,14 @@ fn hosts_sharing_a_queue_deliver_each_message_once() {
         "60",
         "the hosts queued them in the shared database"
     );
+    let stats = hosts[1].stats();
+    let backends: Vec<&str> = stats["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|backend| backend["store"].as_str().unwrap())
+        .collect();
+    assert_eq!(backends, ["kv", "queues"], "{stats}");
 }
 
 /// What `sql` answers in the database at `url`, as text.

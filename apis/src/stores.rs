@@ -63,14 +63,24 @@ impl Stores {
     /// The store of type `S`, opened if this is its first use.
     pub fn get<S: Store>(&self) -> Result<S, String> {
         let mut opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(store) = opened
-            .get(&TypeId::of::<S>())
-            .and_then(|s| s.downcast_ref::<S>())
-        {
-            return Ok(store.clone());
+        if let Some(store) = find::<S>(&opened) {
+            return Ok(store);
         }
         let store = S::open(self.dir.as_deref(), &self.shared)?;
         opened.insert(TypeId::of::<S>(), Box::new(store.clone()));
         Ok(store)
     }
+
+    /// The store of type `S` if something opened it already.
+    pub fn opened<S: Store>(&self) -> Option<S> {
+        find::<S>(&self.opened.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The store of type `S` among `opened`.
+fn find<S: Store>(opened: &HashMap<TypeId, Box<dyn Any + Send + Sync>>) -> Option<S> {
+    opened
+        .get(&TypeId::of::<S>())
+        .and_then(|s| s.downcast_ref::<S>())
+        .cloned()
 }

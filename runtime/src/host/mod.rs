@@ -375,11 +375,15 @@ impl Host {
     }
 
     pub fn stats(&self) -> HostStats {
-        let kv = self.stores().get::<isola_storage::KvStore>().ok();
+        let stores = self.stores();
+        let kv = stores.opened::<isola_storage::KvStore>();
+        let queues = stores.opened::<isola_storage::queues::QueueStore>();
         HostStats {
             warm_isolates: self.launcher.pool().warm(),
             workers: self.workers.iter().map(|slot| slot.stats()).collect(),
-            backends: kv.and_then(|kv| kv.health()).into_iter().collect(),
+            backends: (kv.and_then(|kv| kv.health()).into_iter())
+                .chain(queues.and_then(|queues| queues.health()))
+                .collect(),
         }
     }
 }

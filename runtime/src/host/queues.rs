@@ -103,7 +103,30 @@ async fn consume(host: Weak<Host>, slot: Arc<WorkerSlot>, store: QueueStore, con
             let Some(host) = host.upgrade() else {
                 break;
             };
-            deliveries.spawn(deliver(host, slot.clone(), store.clone(), consumer.clone()));
+            // Taken here, before the next look at the queue, so that look
+            // does not count these messages as still waiting.
+            let (queue, taker, max) = (
+                consumer.queue.clone(),
+                store.clone(),
+                consumer.max_batch_size,
+            );
+            match blocking(move || taker.take(&queue, max, now_ms())).await {
+                Ok(messages) if messages.is_empty() => {}
+                Ok(messages) => {
+                    let delivery = deliver(
+                        host,
+                        slot.clone(),
+                        store.clone(),
+                        consumer.clone(),
+                        messages,
+                    );
+                    deliveries.spawn(delivery);
+                }
+                Err(error) => {
+                    tracing::error!("queue {}: {error}", consumer.queue);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
             continue;
         }
         // With a delivery under way, a partial batch waits for it to end
@@ -132,21 +155,15 @@ enum Fate {
     Drop,
 }
 
-/// Delivers one batch and settles each of its messages.
-async fn deliver(host: Arc<Host>, slot: Arc<WorkerSlot>, store: QueueStore, consumer: Consumer) {
-    let (queue, taker, max) = (
-        consumer.queue.clone(),
-        store.clone(),
-        consumer.max_batch_size,
-    );
-    let messages = match blocking(move || taker.take(&queue, max, now_ms())).await {
-        Ok(messages) if !messages.is_empty() => messages,
-        Ok(_) => return,
-        Err(error) => {
-            tracing::error!("queue {}: {error}", consumer.queue);
-            return;
-        }
-    };
+/// Delivers one batch, taken from the queue, and settles each of its
+/// messages.
+async fn deliver(
+    host: Arc<Host>,
+    slot: Arc<WorkerSlot>,
+    store: QueueStore,
+    consumer: Consumer,
+    messages: Vec<Message>,
+) {
     let started = Instant::now();
     let report = slot
         .queue(&host.launcher, &consumer.queue, messages.clone())

@@ -202,7 +202,7 @@ impl KvBackend for PgStore {
     }
 
     fn health(&self) -> Option<BackendHealth> {
-        Some(PgStore::health(self))
+        Some(PgStore::health(self, "kv"))
     }
 
     fn seal(&self) -> Result<(), StoreError> {

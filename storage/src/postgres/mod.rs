@@ -134,9 +134,12 @@ impl QueueStore {
 
 impl PgStore {
     pub(crate) fn open(url: &str) -> Result<Self, StoreError> {
+        // What comes before `@` may hold a password: it stays out of
+        // messages.
+        let shown = url.rsplit_once('@').map_or(url, |(_, rest)| rest);
         let mut config: tokio_postgres::Config = url
             .parse()
-            .map_err(|e| StoreError::Database(format!("{url:?} is not a PostgreSQL URL: {e}")))?;
+            .map_err(|e| StoreError::Database(format!("{shown:?} is not a PostgreSQL URL: {e}")))?;
         let url = describe(&config);
         let name = format!("the PostgreSQL database {url}");
         if config.get_password().is_some() {
@@ -266,9 +269,9 @@ impl PgStore {
         answer
     }
 
-    /// How the database has answered so far.
-    pub(crate) fn health(&self) -> BackendHealth {
-        self.health.report("kv", &self.url)
+    /// How the database has answered `store`'s calls so far.
+    pub(crate) fn health(&self, store: &str) -> BackendHealth {
+        self.health.report(store, &self.url)
     }
 
     /// Refuses a write once the host is stopping.

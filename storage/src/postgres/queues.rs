@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use super::PgStore;
+use crate::health::BackendHealth;
 use crate::queues::{Backlog, Message, Outgoing, QueueBackend, QueueError, Readiness};
 
 /// How often a consumer looks for messages that other hosts sent.
@@ -226,5 +227,9 @@ impl QueueBackend for PgStore {
 
     fn poll(&self) -> Option<Duration> {
         Some(POLL)
+    }
+
+    fn health(&self) -> Option<BackendHealth> {
+        Some(PgStore::health(self, "queues"))
     }
 }

@@ -116,6 +116,11 @@ pub trait QueueBackend: Send + Sync {
     fn poll(&self) -> Option<Duration> {
         None
     }
+
+    /// How a networked backend is doing; None for one in this host.
+    fn health(&self) -> Option<crate::BackendHealth> {
+        None
+    }
 }
 
 /// Every queue of one state directory (or of memory, or of a shared
@@ -176,6 +181,11 @@ impl QueueStore {
         let backlog = self.backend.send(queue, messages, now_ms())?;
         self.waker(queue).notify_waiters();
         Ok(backlog)
+    }
+
+    /// How the backend is doing, where it is a networked one.
+    pub fn health(&self) -> Option<crate::BackendHealth> {
+        self.backend.health()
     }
 
     /// The backlog of `queue`.
