@@ -163,8 +163,9 @@ impl Namespace {
         let stored = match self.reads.as_ref().map(|r| (r, r.recall(&self.id, key))) {
             Some((_, Some(remembered))) => remembered,
             Some((reads, None)) => {
+                let mark = reads.before_read();
                 let stored = self.backend.get(&self.id, key)?;
-                reads.remember(&self.id, key, stored.clone(), cache_ttl);
+                reads.remember_read(&self.id, key, stored.clone(), cache_ttl, mark);
                 stored
             }
             None => self.backend.get(&self.id, key)?,
@@ -208,7 +209,7 @@ impl Namespace {
     /// that its next read sees it.
     fn remember(&self, key: &str, bytes: Option<Vec<u8>>) {
         if let Some(reads) = &self.reads {
-            reads.remember(&self.id, key, bytes, None);
+            reads.remember_write(&self.id, key, bytes);
         }
     }
 

@@ -5,10 +5,12 @@
 //!
 //! This host's own writes go through the cache (a put stores what it
 //! wrote, a delete remembers the absence), so they are visible to its next
-//! read at once. Absent keys are remembered too, as Cloudflare does.
+//! read at once; a read that overlapped a write of this host is not
+//! remembered, since it may have fetched what the write replaced. Absent keys are remembered too, as Cloudflare does.
 //! Memory is bounded by [`CAPACITY_BYTES`]; values are evicted by
 //! `quick_cache`'s policy before that is exceeded.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use quick_cache::Weighter;
@@ -47,6 +49,9 @@ pub(crate) struct ReadCache {
     reads: Cache<(String, String), Remembered, ByBytes>,
     /// How long a read is remembered when the Worker does not say.
     default_ttl: Duration,
+    /// Writes this host made so far: a read that overlapped one may have
+    /// fetched what it replaced, and is not remembered.
+    writes: AtomicU64,
 }
 
 impl ReadCache {
@@ -54,7 +59,14 @@ impl ReadCache {
         Self {
             reads: Cache::with_weighter(ESTIMATED_ENTRIES, CAPACITY_BYTES, ByBytes),
             default_ttl,
+            writes: AtomicU64::new(0),
         }
+    }
+
+    /// A mark to give [`remember_read`](Self::remember_read), taken before
+    /// the read goes to the backend.
+    pub(crate) fn before_read(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
     }
 
     /// What was read (or written here) under `key` within its time to
@@ -64,16 +76,34 @@ impl ReadCache {
         (remembered.until > Instant::now()).then_some(remembered.bytes)
     }
 
-    /// Remembers that `key` holds `bytes` (None: nothing), for `ttl`
-    /// seconds, or the host's default when None.
-    pub(crate) fn remember(
+    /// Remembers that a read found `bytes` under `key` (None: nothing),
+    /// for `ttl` seconds (the host's default when None), unless this host
+    /// wrote since `mark` (from [`before_read`](Self::before_read)): then
+    /// the read may have found what the write replaced.
+    pub(crate) fn remember_read(
         &self,
         namespace: &str,
         key: &str,
         bytes: Option<Vec<u8>>,
         ttl: Option<u64>,
+        mark: u64,
     ) {
         let ttl = ttl.map_or(self.default_ttl, Duration::from_secs);
+        self.insert(namespace, key, bytes, ttl);
+        // A write that came in between may have been overwritten just now:
+        // the next read asks the backend instead.
+        if self.writes.load(Ordering::SeqCst) != mark {
+            self.forget(namespace, key);
+        }
+    }
+
+    /// Remembers what this host just wrote under `key` (None: removed).
+    pub(crate) fn remember_write(&self, namespace: &str, key: &str, bytes: Option<Vec<u8>>) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.insert(namespace, key, bytes, self.default_ttl);
+    }
+
+    fn insert(&self, namespace: &str, key: &str, bytes: Option<Vec<u8>>, ttl: Duration) {
         let until = Instant::now() + ttl;
         self.reads.insert(
             (namespace.to_string(), key.to_string()),
@@ -89,5 +119,30 @@ impl ReadCache {
     /// Forgets every read.
     pub(crate) fn forget_all(&self) {
         self.reads.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_that_overlapped_a_write_here_is_not_remembered() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let mark = cache.before_read();
+        cache.remember_write("n", "k", Some(b"new".to_vec()));
+        cache.remember_read("n", "k", Some(b"old".to_vec()), None, mark);
+        assert_ne!(cache.recall("n", "k"), Some(Some(b"old".to_vec())));
+
+        let mark = cache.before_read();
+        cache.remember_read("n", "k", Some(b"new".to_vec()), None, mark);
+        assert_eq!(cache.recall("n", "k"), Some(Some(b"new".to_vec())));
+        cache.remember_read("n", "absent", None, Some(30), cache.before_read());
+        assert_eq!(
+            cache.recall("n", "absent"),
+            Some(None),
+            "absence is remembered"
+        );
+        assert_eq!(cache.recall("n", "never"), None);
     }
 }
