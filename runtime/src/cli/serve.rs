@@ -194,8 +194,16 @@ async fn sweep_expired_kv(kv: KvStore) {
     loop {
         every.tick().await;
         let kv = kv.clone();
-        let swept =
-            tokio::task::spawn_blocking(move || kv.sweep_expired(isola_storage::unix_now())).await;
+        let swept = tokio::task::spawn_blocking(move || {
+            let now = isola_storage::unix_now();
+            // Hosts that share a database take turns: one sweeps each minute.
+            let minute_ms = (now / 60 * 60_000) as i64;
+            if !kv.claims().claim("kv:sweep", minute_ms)? {
+                return Ok(0);
+            }
+            kv.sweep_expired(now)
+        })
+        .await;
         match swept {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => tracing::debug!("removed {n} expired KV entries"),
