@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Isola, case, new_database, postgres_server, request};
+use crate::support::{Isola, case, new_database, postgres_server, psql, request};
 
 /// Writes `dir/isola.toml`: the shared-state Worker (on `state.test`) and
 /// a hello Worker for everything else, with KV at `kv`.
@@ -166,16 +166,6 @@ fn hosts_sharing_a_queue_deliver_each_message_once() {
         .map(|backend| backend["store"].as_str().unwrap())
         .collect();
     assert_eq!(backends, ["kv", "queues"], "{stats}");
-}
-
-/// What `sql` answers in the database at `url`, as text.
-fn psql(url: &str, sql: &str) -> String {
-    let out = std::process::Command::new("psql")
-        .args([url, "-Atc", sql])
-        .output()
-        .expect("psql runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 #[test]

@@ -83,15 +83,23 @@ pub fn new_database() -> String {
         std::process::id(),
         MADE.fetch_add(1, Ordering::Relaxed)
     );
-    let created = std::process::Command::new("psql")
-        .args([&format!("{}/postgres", postgres_server()), "-qc"])
-        .arg(format!("CREATE DATABASE {name}"))
+    psql(
+        &format!("{}/postgres", postgres_server()),
+        &format!("CREATE DATABASE {name}"),
+    );
+    name
+}
+
+/// What `sql` answers in the database at `url` (through `psql`), as text.
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args([url, "-Atc", sql])
         .output()
         .expect("psql runs");
     assert!(
-        created.status.success(),
+        out.status.success(),
         "{}",
-        String::from_utf8_lossy(&created.stderr)
+        String::from_utf8_lossy(&out.stderr)
     );
-    name
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

@@ -60,11 +60,11 @@ impl Namespace {
         let swapped = self
             .backend
             .swap(&self.id, key, read.stored.as_deref(), bytes.clone())?;
-        match (&self.reads, swapped) {
-            (_, true) => self.remember(key, Some(bytes)),
+        if swapped {
+            self.remember(key, Some(bytes));
+        } else if let Some(reads) = &self.reads {
             // Someone else wrote it: what this host remembers is old.
-            (Some(reads), false) => reads.forget(&self.id, key),
-            (None, false) => {}
+            reads.forget(&self.id, key);
         }
         Ok(swapped)
     }

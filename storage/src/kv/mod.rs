@@ -160,15 +160,17 @@ impl Namespace {
         now: u64,
         cache_ttl: Option<u64>,
     ) -> Result<Option<Entry>, StoreError> {
-        let stored = match self.reads.as_ref().map(|r| (r, r.recall(&self.id, key))) {
-            Some((_, Some(remembered))) => remembered,
-            Some((reads, None)) => {
-                let mark = reads.before_read();
-                let stored = self.backend.get(&self.id, key)?;
-                reads.remember_read(&self.id, key, stored.clone(), cache_ttl, mark);
-                stored
-            }
+        let stored = match &self.reads {
             None => self.backend.get(&self.id, key)?,
+            Some(reads) => match reads.recall(&self.id, key) {
+                Some(remembered) => remembered,
+                None => {
+                    let mark = reads.before_read();
+                    let stored = self.backend.get(&self.id, key)?;
+                    reads.remember_read(&self.id, key, stored.clone(), cache_ttl, mark);
+                    stored
+                }
+            },
         };
         let Some(bytes) = stored else {
             return Ok(None);
