@@ -1,6 +1,6 @@
-//! Several hosts over shared backends: KV and the Cache API in a database
-//! of each test's own on the tests' PostgreSQL server (see
-//! `support::backends`).
+//! Several hosts over shared backends: KV, the Cache API and Queues in a
+//! database of each test's own on the tests' PostgreSQL server, and R2's
+//! bytes in the tests' S3 bucket (see `support::backends`).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Isola, case, new_database, postgres_server, psql, request};
+use crate::support::{Isola, case, new_database, postgres_server, psql, request, s3_server};
 
 /// Writes `dir/isola.toml`: the shared-state Worker (on `state.test`) and
 /// a hello Worker for everything else, with KV at `kv`.
@@ -88,6 +88,68 @@ fn hosts_on_one_postgres_database_share_kv_and_the_cache() {
         state(&three, "GET", "/kv/greeting", None),
         (200, "hello from one".into())
     );
+}
+
+#[test]
+fn three_hosts_share_r2_objects_through_one_s3_bucket() {
+    let db = new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let r2 = format!("r2 = \"s3://isola-test/{db}?endpoint={}\"", s3_server());
+    let config = host_config_with(dir.path(), &format!("{}/{db}", postgres_server()), &r2);
+    let hosts: Vec<Isola> = (0..3).map(|_| Isola::serve(&[&config])).collect();
+
+    // Larger than one part, so that it goes up to S3 in parts.
+    let large: Vec<u8> = (0..6 << 20).map(|i: u32| (i % 253) as u8).collect();
+    let (status, etag) = state(&hosts[0], "PUT", "/r2/large.bin", Some(&large));
+    assert_eq!(status, 200, "{}", hosts[0].log());
+    assert_eq!(etag, format!("{:x}", <md5::Md5 as md5::Digest>::digest(&large)), "R2's etag: the MD5");
+    for host in &hosts[1..] {
+        let reply = request("GET", &host.url("/r2/large.bin"), &[("host", "state.test")], None);
+        assert_eq!(reply.status, 200, "{}", host.log());
+        assert!(reply.body == large, "the object reads back whole on every host");
+    }
+
+    state(&hosts[1], "PUT", "/r2/note", Some(b"first"));
+    state(&hosts[2], "PUT", "/r2/note", Some(b"second"));
+    assert_eq!(state(&hosts[0], "GET", "/r2/note", None), (200, "second".into()));
+    assert_eq!(state(&hosts[0], "DELETE", "/r2/note", None), (200, "deleted".into()));
+    for host in &hosts {
+        assert_eq!(state(host, "GET", "/r2/note", None), (404, "absent".into()));
+    }
+
+    // A host that starts later finds the objects where the others left them.
+    drop(hosts);
+    let late = Isola::serve(&[&config]);
+    let reply = request("GET", &late.url("/r2/large.bin"), &[("host", "state.test")], None);
+    assert_eq!(reply.body.len(), large.len());
+}
+
+#[test]
+fn a_reload_on_one_host_reaches_every_host() {
+    let db = new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let config = host_config(dir.path(), &format!("{}/{db}", postgres_server()));
+    let hosts: Vec<Isola> = (0..3).map(|_| Isola::serve(&[&config])).collect();
+    for host in &hosts {
+        assert_eq!(host.get("/").text(), "still serving");
+    }
+
+    std::fs::write(
+        dir.path().join("hello.js"),
+        "export default { fetch() { return new Response('new version') } }",
+    )
+    .unwrap();
+    let exit = hosts[0].command(&["reload", "hello"]);
+    assert!(exit.status.success(), "{}", exit.stderr);
+    assert!(exit.stdout.contains("hosts that share its database"), "{}", exit.stdout);
+    assert_eq!(hosts[0].get("/").text(), "new version");
+    for host in &hosts[1..] {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while host.get("/").text() != "new version" {
+            assert!(Instant::now() < deadline, "not reloaded:\n{}", host.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 #[test]

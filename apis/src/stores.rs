@@ -29,6 +29,9 @@ pub struct SharedStorage {
     pub kv_cache_ttl: Option<u64>,
     /// Queues: a PostgreSQL URL.
     pub queues: Option<String>,
+    /// R2's object bytes: an S3 bucket URL (`s3://bucket?endpoint=…`).
+    /// What R2 knows of the objects goes in `kv`'s database.
+    pub r2: Option<String>,
 }
 
 /// The stores every Worker of a host binds into.

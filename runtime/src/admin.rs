@@ -9,7 +9,7 @@
 //! | request | does |
 //! | --- | --- |
 //! | `GET /stats` | [`HostStats`] as JSON |
-//! | `POST /workers/{name}/reload` | reloads a Worker from its files (hot swap) |
+//! | `POST /workers/{name}/reload` | reloads a Worker from its files (hot swap), on every host sharing the database |
 //! | `POST /kv` | runs a [`KvCommand`] (JSON) on the server's KV store |
 
 use std::convert::Infallible;
@@ -118,8 +118,8 @@ async fn answer(
             Ok(json) => reply(http::StatusCode::OK, json),
             Err(e) => reply(http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         },
-        ("POST", ["workers", name, "reload"]) => match host.reload(name).await {
-            Ok(()) => reply(http::StatusCode::OK, format!("reloaded {name}\n")),
+        ("POST", ["workers", name, "reload"]) => match host.reload_everywhere(name).await {
+            Ok(done) => reply(http::StatusCode::OK, done),
             Err(e) => reply(http::StatusCode::UNPROCESSABLE_ENTITY, format!("{e}\n")),
         },
         ("POST", ["kv"]) => {

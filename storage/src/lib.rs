@@ -15,6 +15,7 @@
 //! - [`queues`]: Queues' messages, leases, retries and dead-letter moves,
 //!   in SQLite;
 //! - [`claims`]: which of several hosts fires a scheduled event.
+//! - [`signals`]: what hosts sharing a database tell one another.
 //!
 //! Backends today: KV and caches share one sled database per state
 //! directory (`sled_db`), live in memory (`memory`), or in PostgreSQL
@@ -37,6 +38,7 @@ mod memory;
 mod postgres;
 pub mod queues;
 pub mod r2;
+pub mod signals;
 mod sled_db;
 #[cfg(test)]
 mod test_support;

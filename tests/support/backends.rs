@@ -1,34 +1,39 @@
-//! The backends a host under test keeps KV, the Cache API and Queues in:
-//! the embedded ones (sled and SQLite in its state directory), or a database of its own on
-//! the tests' PostgreSQL server (`ISOLA_TEST_POSTGRES`, which `scripts/test`
-//! starts). Tests of what a Worker sees run on each, with the same
-//! assertions.
+//! The backends a host under test keeps KV, the Cache API, Queues and R2
+//! in: the embedded ones (sled, SQLite and files in its state directory),
+//! or the shared ones: a database of its own on the tests' PostgreSQL
+//! server (`ISOLA_TEST_POSTGRES`) and a prefix of its own in the tests' S3
+//! bucket (`ISOLA_TEST_S3`), which `scripts/test` starts. Tests of what a
+//! Worker sees run on each, with the same assertions.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::{Isola, StateDir};
 
-/// Where a host under test keeps KV, the Cache API and Queues.
+/// Where a host under test keeps KV, the Cache API, Queues and R2.
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Embedded,
-    Postgres,
+    /// PostgreSQL, and S3 for R2's bytes.
+    Shared,
 }
 
 impl Backend {
-    /// `isola serve WORKER` with KV, the Cache API and Queues in this backend, and
-    /// a state directory of its own.
+    /// `isola serve WORKER` with its stores in this backend, and a state
+    /// directory of its own.
     pub fn serve(self, worker: &str) -> Isola {
         match self {
             Self::Embedded => Isola::serve(&[worker]),
-            Self::Postgres => {
+            Self::Shared => {
                 let state = tempfile::tempdir().unwrap();
                 let config = state.path().join("isola.toml");
-                let db = format!("{}/{}", postgres_server(), new_database());
+                let name = new_database();
+                let db = format!("{}/{name}", postgres_server());
+                let r2 = format!("s3://isola-test/{name}?endpoint={}", s3_server());
                 std::fs::write(
                     &config,
                     format!(
-                        "[storage]\nkv = {db:?}\nqueues = {db:?}\n\n[[workers]]\npath = {worker:?}\n"
+                        "[storage]\nkv = {db:?}\nqueues = {db:?}\nr2 = {r2:?}\n\n\
+                         [[workers]]\npath = {worker:?}\n"
                     ),
                 )
                 .unwrap();
@@ -43,7 +48,7 @@ impl Backend {
 }
 
 /// Makes each `fn name(backend: Backend) { .. }` a module with a test per
-/// backend (`name::embedded`, `name::postgres`), so a failure names its
+/// backend (`name::embedded`, `name::shared`), so a failure names its
 /// backend.
 macro_rules! on_every_backend {
     ($(fn $name:ident($backend:ident: Backend) $body:block)*) => {$(
@@ -58,8 +63,8 @@ macro_rules! on_every_backend {
             }
 
             #[test]
-            fn postgres() {
-                case($crate::support::Backend::Postgres);
+            fn shared() {
+                case($crate::support::Backend::Shared);
             }
         }
     )*};
@@ -71,6 +76,16 @@ pub fn postgres_server() -> String {
     std::env::var("ISOLA_TEST_POSTGRES").expect(
         "ISOLA_TEST_POSTGRES names the PostgreSQL server the tests use \
          (postgres://user@host:port; scripts/test starts one)",
+    )
+}
+
+/// The tests' S3 server (`http://127.0.0.1:port`), which has the bucket
+/// `isola-test` and takes the keys in `AWS_ACCESS_KEY_ID` and
+/// `AWS_SECRET_ACCESS_KEY`.
+pub fn s3_server() -> String {
+    std::env::var("ISOLA_TEST_S3").expect(
+        "ISOLA_TEST_S3 names the S3 server the tests use \
+         (http://host:port, with the bucket isola-test; scripts/test starts one)",
     )
 }
 

@@ -4,7 +4,7 @@
 mod backends;
 
 pub(crate) use backends::on_every_backend;
-pub use backends::{Backend, new_database, postgres_server, psql};
+pub use backends::{Backend, new_database, postgres_server, psql, s3_server};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

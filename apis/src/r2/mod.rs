@@ -14,7 +14,7 @@ mod ops;
 use std::path::Path;
 use std::sync::Arc;
 
-use isola_storage::r2::{Bucket, R2Store};
+use isola_storage::r2::{Bucket, R2Store, S3Location};
 use serde::Deserialize;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
@@ -102,10 +102,18 @@ impl Binding for R2Binding {
 }
 
 impl Store for R2Store {
-    fn open(dir: Option<&Path>, _: &SharedStorage) -> Result<Self, String> {
-        match dir {
-            Some(dir) => R2Store::open(dir),
-            None => R2Store::memory(),
+    fn open(dir: Option<&Path>, shared: &SharedStorage) -> Result<Self, String> {
+        match (&shared.r2, &shared.kv, dir) {
+            (Some(bucket), Some(database), _) => {
+                S3Location::parse(bucket).and_then(|bucket| R2Store::shared(&bucket, database))
+            }
+            (Some(_), None, _) => {
+                return Err("R2 in an S3 bucket keeps what it knows of objects in KV's \
+                            PostgreSQL database: name it too"
+                    .into());
+            }
+            (None, _, Some(dir)) => R2Store::open(dir),
+            (None, _, None) => R2Store::memory(),
         }
         .map_err(|e| e.to_string())
     }

@@ -19,6 +19,7 @@
 //! kv = "postgres://isola@db.internal:5432/isola"   # KV and the Cache API
 //! kv_cache_ttl = 60        # seconds a host answers KV reads from its cache
 //! queues = "postgres://isola@db.internal:5432/isola"
+//! r2 = "s3://isola-objects?endpoint=http://minio.internal:9000"  # R2's bytes
 //!
 //! [[workers]]
 //! path = "shop"                       # script, wrangler config or directory
@@ -227,6 +228,7 @@ struct RawStorage {
     kv: Option<String>,
     kv_cache_ttl: Option<u64>,
     queues: Option<String>,
+    r2: Option<String>,
 }
 
 impl RawStorage {
@@ -244,6 +246,17 @@ impl RawStorage {
                 ));
             }
         }
+        if let Some(r2) = &self.r2 {
+            isola_storage::r2::S3Location::parse(r2)
+                .map_err(|e| ConfigError::new(source, format!("`storage.r2`: {e}")))?;
+            if self.kv.is_none() {
+                return Err(ConfigError::new(
+                    source,
+                    "`storage.r2` keeps object bytes in S3 and what R2 knows of them \
+                     (keys, metadata, uploads) in KV's database: give `storage.kv` too",
+                ));
+            }
+        }
         if self.kv.is_none() && self.kv_cache_ttl.is_some() {
             return Err(ConfigError::new(
                 source,
@@ -254,6 +267,7 @@ impl RawStorage {
             kv: self.kv,
             kv_cache_ttl: self.kv_cache_ttl,
             queues: self.queues,
+            r2: self.r2,
         })
     }
 }
@@ -575,6 +589,38 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn shared_r2_needs_an_s3_url_and_kvs_database() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "w.js", "export default {}");
+        let load = |storage: &str| {
+            let host = write(
+                dir.path(),
+                "isola.toml",
+                &format!("[storage]\n{storage}\n[[workers]]\npath = \"w.js\"\n"),
+            );
+            HostConfig::load(&[host], &LimitsConfig::default(), &LoadOptions::default())
+                .map(|config| config.options.storage)
+                .map_err(|e| e.to_string())
+        };
+        let kv = "kv = \"postgres://isola@db:5432/isola\"";
+        let shared = load(&format!(
+            "{kv}\nr2 = \"s3://objects?endpoint=http://s3:9000\""
+        ))
+        .unwrap();
+        assert_eq!(
+            shared.r2.as_deref(),
+            Some("s3://objects?endpoint=http://s3:9000")
+        );
+        let alone = load("r2 = \"s3://objects\"").unwrap_err();
+        assert!(alone.contains("give `storage.kv` too"), "{alone}");
+        let keyed = load(&format!("{kv}\nr2 = \"s3://objects?secret_access_key=x\"")).unwrap_err();
+        assert!(
+            keyed.contains("`storage.r2`") && keyed.contains("unknown parameter"),
+            "{keyed}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod error_page;
 mod metrics;
 mod origin;
 mod queues;
+mod reloads;
 mod slot;
 
 use std::collections::HashMap;
@@ -50,6 +51,8 @@ pub struct Host {
     default: Option<usize>,
     origin_client: OriginClient,
     options: HostOptions,
+    /// The reloads of other hosts this one has followed.
+    reloads_seen: reloads::Seen,
 }
 
 impl Host {
@@ -139,6 +142,7 @@ impl Host {
             default,
             origin_client: OriginClient::default(),
             options: config.options,
+            reloads_seen: reloads::Seen::default(),
         });
         for slot in &host.workers {
             tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
@@ -151,6 +155,7 @@ impl Host {
             }
         }
         tokio::spawn(alarms::run(Arc::downgrade(&host), objects));
+        tokio::spawn(reloads::follow(Arc::downgrade(&host)));
         let dispatch: Weak<dyn Dispatch> = Arc::downgrade(&host) as Weak<Self>;
         host.launcher.pool().services().connect(dispatch);
         Ok(host)
@@ -378,11 +383,13 @@ impl Host {
         let stores = self.stores();
         let kv = stores.opened::<isola_storage::KvStore>();
         let queues = stores.opened::<isola_storage::queues::QueueStore>();
+        let r2 = stores.opened::<isola_storage::r2::R2Store>();
         HostStats {
             warm_isolates: self.launcher.pool().warm(),
             workers: self.workers.iter().map(|slot| slot.stats()).collect(),
             backends: (kv.and_then(|kv| kv.health()).into_iter())
                 .chain(queues.and_then(|queues| queues.health()))
+                .chain(r2.map(|r2| r2.health()).unwrap_or_default())
                 .collect(),
         }
     }

@@ -32,6 +32,7 @@ use validate::{MAX_KEY_BYTES, list_limit, validate_key, validate_put};
 
 use crate::cache::{Cache, CacheBackend};
 use crate::claims::Claims;
+use crate::signals::Signals;
 pub use read_cache::DEFAULT_CACHE_TTL;
 use read_cache::ReadCache;
 
@@ -46,6 +47,7 @@ pub struct KvStore {
     reads: Option<Arc<ReadCache>>,
     /// Scheduled events claimed in the same database, where it is shared.
     claims: Claims,
+    signals: Signals,
 }
 
 impl KvStore {
@@ -57,6 +59,7 @@ impl KvStore {
             caches,
             reads: None,
             claims: Claims::default(),
+            signals: Signals::default(),
         }
     }
 
@@ -69,6 +72,17 @@ impl KvStore {
     /// where KV is one, else nowhere to contend.
     pub fn claims(&self) -> &Claims {
         &self.claims
+    }
+
+    /// This store, with hosts signalling one another in `signals`.
+    pub(crate) fn signalling_in(self, signals: Signals) -> Self {
+        Self { signals, ..self }
+    }
+
+    /// How this host signals the others: through the shared database
+    /// where KV is one, else not at all.
+    pub fn signals(&self) -> &Signals {
+        &self.signals
     }
 
     /// This store, remembering reads for `ttl` unless a Worker's

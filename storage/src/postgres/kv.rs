@@ -1,5 +1,6 @@
 //! The KV and cache tables' queries: what [`KvBackend`] and
-//! [`CacheBackend`] ask, one statement (or one transaction) each.
+//! [`CacheBackend`] ask, and the claims and signals hosts share, one
+//! statement (or one transaction) each.
 
 use std::ops::Bound;
 
@@ -11,6 +12,7 @@ use crate::claims::ClaimBackend;
 use crate::error::StoreError;
 use crate::health::BackendHealth;
 use crate::kv::{KvBackend, Visit, scan_start};
+use crate::signals::SignalBackend;
 
 /// A key and its bytes, as a page of a scan holds them.
 type Pair = (Vec<u8>, Vec<u8>);
@@ -370,6 +372,38 @@ impl ClaimBackend for PgStore {
                 transaction.commit().await?;
                 Ok(claimed == 1)
             }
+        })
+    }
+}
+
+impl SignalBackend for PgStore {
+    fn raise(&self, signal: &str) -> Result<i64, StoreError> {
+        self.writable()?;
+        let signal = signal.to_string();
+        // Once only: a raise that committed before its connection broke
+        // would count twice.
+        self.call_once(move |client| {
+            let signal = signal.clone();
+            async move {
+                let row = client
+                    .query_one(
+                        "INSERT INTO isola_signals (name, count) VALUES ($1, 1)
+                         ON CONFLICT (name) DO UPDATE SET count = isola_signals.count + 1
+                         RETURNING count",
+                        &[&signal],
+                    )
+                    .await?;
+                Ok(row.get(0))
+            }
+        })
+    }
+
+    fn counts(&self) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        self.call(|client| async move {
+            let rows = client
+                .query("SELECT name, count FROM isola_signals", &[])
+                .await?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
         })
     }
 }

@@ -9,8 +9,10 @@
 //!
 //! `isola_claims (event, due_ms)` records which scheduled events (cron
 //! firings) a host claimed, so that one host of those sharing the
-//! database fires each; `isola_queue_messages` holds Queues (see
-//! `queues`).
+//! database fires each; `isola_signals (name, count)` the signals hosts
+//! send one another (a Worker reloaded); `isola_queue_messages` holds Queues (see
+//! `queues`), and the `isola_r2_*` tables what R2 knows of the objects
+//! whose bytes are in a shared S3 bucket (see `r2`).
 //!
 //! Keys are `bytea`, which Postgres orders by their bytes: Cloudflare's
 //! order, whatever the database's collation (and cache names, which may
@@ -27,6 +29,7 @@
 
 mod kv;
 mod queues;
+mod r2;
 #[cfg(test)]
 mod tests;
 
@@ -43,6 +46,7 @@ use crate::error::StoreError;
 use crate::health::{BackendHealth, Health};
 use crate::kv::KvStore;
 use crate::queues::{QueueError, QueueStore};
+use crate::signals::Signals;
 
 /// How long one call (its retries included) may wait for the database.
 pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -76,6 +80,10 @@ const SCHEMA: &str = "
         due_ms bigint NOT NULL,
         PRIMARY KEY (event, due_ms)
     );
+    CREATE TABLE IF NOT EXISTS isola_signals (
+        name text PRIMARY KEY,
+        count bigint NOT NULL
+    );
     CREATE TABLE IF NOT EXISTS isola_queue_messages (
         seq bigserial PRIMARY KEY,
         id text NOT NULL,
@@ -90,6 +98,41 @@ const SCHEMA: &str = "
     );
     CREATE INDEX IF NOT EXISTS isola_queue_messages_visible
         ON isola_queue_messages (queue, visible_at);
+    CREATE TABLE IF NOT EXISTS isola_r2_buckets (
+        name text PRIMARY KEY,
+        created bigint NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS isola_r2_objects (
+        bucket text NOT NULL,
+        key bytea NOT NULL,
+        version text NOT NULL,
+        size bigint NOT NULL,
+        etag text NOT NULL,
+        uploaded bigint NOT NULL,
+        http_metadata text NOT NULL,
+        custom_metadata text NOT NULL,
+        checksums text NOT NULL,
+        blob text NOT NULL,
+        PRIMARY KEY (bucket, key)
+    );
+    CREATE TABLE IF NOT EXISTS isola_r2_uploads (
+        id text PRIMARY KEY,
+        bucket text NOT NULL,
+        key bytea NOT NULL,
+        http_metadata text NOT NULL,
+        custom_metadata text NOT NULL,
+        created bigint NOT NULL,
+        state integer NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS isola_r2_parts (
+        upload text NOT NULL,
+        number integer NOT NULL,
+        size bigint NOT NULL,
+        etag text NOT NULL,
+        md5 bytea NOT NULL,
+        blob text NOT NULL,
+        PRIMARY KEY (upload, number)
+    );
 ";
 
 /// A pool of connections to one database, and the runtime that drives it.
@@ -119,7 +162,8 @@ impl KvStore {
         let store = Arc::new(PgStore::open(url)?);
         Ok(Self::new(store.clone(), store.clone())
             .remembering_reads(cache_ttl)
-            .claiming_in(Claims::shared(store)))
+            .claiming_in(Claims::shared(store.clone()))
+            .signalling_in(Signals::shared(store)))
     }
 }
 
@@ -133,6 +177,13 @@ impl QueueStore {
 }
 
 impl PgStore {
+    /// The database at `url`, for R2's rows (see `r2`).
+    pub(crate) fn for_r2(url: &str) -> Result<Arc<Self>, crate::r2::R2Error> {
+        Self::open(url)
+            .map(Arc::new)
+            .map_err(crate::r2::R2Error::storage)
+    }
+
     pub(crate) fn open(url: &str) -> Result<Self, StoreError> {
         // What comes before `@` may hold a password: it stays out of
         // messages.
@@ -185,7 +236,7 @@ impl PgStore {
         // A host comes up while its database is away (its KV calls fail
         // until it is back), so that its other Workers serve meanwhile.
         if let Err(e) = store.call(|_| async { Ok(()) }) {
-            tracing::warn!("{e}: KV and the Cache API fail until it answers");
+            tracing::warn!("{e}: the stores it holds fail until it answers");
         }
         Ok(store)
     }

@@ -1,22 +1,25 @@
 //! Object bytes, kept in an [`ObjectStore`]: files under the state
 //! directory (`object_store`'s local store stages a file and renames it
-//! into place, so a blob is whole or absent), or memory. Every write gets a
-//! new blob named by a random version, so an object being replaced stays
-//! readable until its row is.
+//! into place, so a blob is whole or absent), an S3 bucket (a blob appears
+//! when its upload completes), or memory. Every write gets a new blob
+//! named by a random version, so an object being replaced stays readable
+//! until its row is.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 use super::R2Error;
 use super::digest::Digests;
 use super::error::ENTITY_TOO_LARGE;
+use crate::health::{BackendHealth, Health};
 
-/// Bytes gathered before a chunk goes to the store.
-const CHUNK: usize = 4 << 20;
+/// Bytes gathered before a chunk goes to the store: S3's smallest part.
+/// A body no longer than this is stored in one request.
+const CHUNK: usize = 5 << 20;
 
 /// Bytes read from a file at a time. `object_store`'s own file stream
 /// reads 8 KiB per trip to the blocking pool; one reader thread per body,
@@ -29,10 +32,13 @@ pub(super) struct Written {
     pub digests: Digests,
 }
 
-/// The blobs of one state directory.
-#[derive(Clone, Debug)]
+/// The blobs of one state directory, or of a shared bucket.
+#[derive(Clone)]
 pub(super) struct Blobs {
     store: Arc<dyn ObjectStore>,
+    /// How a networked store's calls went, and its name: None for files
+    /// and memory.
+    health: Option<Arc<(Health, String)>>,
 }
 
 /// A fresh random name (a version, an upload id).
@@ -42,7 +48,41 @@ pub(super) fn random_id() -> String {
 
 impl Blobs {
     pub fn new(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store }
+        Self {
+            store,
+            health: None,
+        }
+    }
+
+    /// Blobs in a networked store, whose calls `isola stats` reports
+    /// under `name`.
+    pub fn networked(store: Arc<dyn ObjectStore>, name: String) -> Self {
+        Self {
+            store,
+            health: Some(Arc::new((Health::default(), name))),
+        }
+    }
+
+    /// Counts a call to a networked store that started at `started`.
+    fn record<T, E: std::fmt::Display>(
+        &self,
+        started: std::time::Instant,
+        result: Result<T, E>,
+    ) -> Result<T, R2Error> {
+        if let Some(health) = &self.health {
+            let error = result.as_ref().err().map(ToString::to_string);
+            health.0.record(started.elapsed(), error.as_deref());
+        }
+        result.map_err(|e| match &self.health {
+            Some(health) => R2Error::storage(format!("{}: {e}", health.1)),
+            None => R2Error::storage(e),
+        })
+    }
+
+    /// How the networked store has answered, for `isola stats`.
+    pub fn health(&self) -> Option<BackendHealth> {
+        let health = self.health.as_ref()?;
+        Some(health.0.report("r2", &health.1))
     }
 
     /// Where the blob named `id` lives.
@@ -62,21 +102,44 @@ impl Blobs {
     where
         S: Stream<Item = Result<Bytes, String>> + Unpin,
     {
-        let upload = self
-            .store
-            .put_multipart(&Self::path(id))
-            .await
-            .map_err(R2Error::storage)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, CHUNK);
+        let path = Self::path(id);
+        let started = std::time::Instant::now();
+        // The first chunk is gathered before anything is sent: a body that
+        // ends within it is stored in one request.
+        let mut first = Vec::new();
         let mut size = 0u64;
+        let mut next = None;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(unreadable)?;
+            size += chunk.len() as u64;
+            if size > max {
+                return Err(ENTITY_TOO_LARGE);
+            }
+            digests.update(&chunk);
+            if size > CHUNK as u64 {
+                next = Some(chunk);
+                break;
+            }
+            first.push(chunk);
+        }
+        let Some(next) = next else {
+            let payload: PutPayload = first.into_iter().collect();
+            let put = self.store.put(&path, payload).await;
+            self.record(started, put)?;
+            return Ok(Written { size, digests });
+        };
+        let upload = self.store.put_multipart(&path).await;
+        let upload = self.record(started, upload)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, CHUNK);
+        for chunk in first.into_iter().chain([next]) {
+            writer.put(chunk);
+        }
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(error) => {
                     let _ = writer.abort().await;
-                    return Err(R2Error::Storage(format!(
-                        "the body could not be read: {error}"
-                    )));
+                    return Err(unreadable(error));
                 }
             };
             size += chunk.len() as u64;
@@ -90,7 +153,8 @@ impl Blobs {
             }
             writer.put(chunk);
         }
-        writer.finish().await.map_err(R2Error::storage)?;
+        let finished = writer.finish().await;
+        self.record(started, finished)?;
         Ok(Written { size, digests })
     }
 
@@ -105,11 +169,9 @@ impl Blobs {
             range: range.map(GetRange::Bounded),
             ..GetOptions::default()
         };
-        let result = self
-            .store
-            .get_opts(&Self::path(id), options)
-            .await
-            .map_err(R2Error::storage)?;
+        let started = std::time::Instant::now();
+        let result = self.store.get_opts(&Self::path(id), options).await;
+        let result = self.record(started, result)?;
         match result.payload {
             object_store::GetResultPayload::File(file, _) => Ok(read_file(file, result.range)),
             object_store::GetResultPayload::Stream(stream) => {
@@ -143,16 +205,34 @@ impl Blobs {
         Ok(count)
     }
 
+    /// Every blob's id.
+    #[cfg(test)]
+    pub async fn ids(&self) -> Vec<String> {
+        let listed = self.store.list(Some(&Path::from("blobs")));
+        let metas: Vec<_> = listed.collect().await;
+        metas
+            .into_iter()
+            .map(|meta| meta.unwrap().location.filename().unwrap().to_string())
+            .collect()
+    }
+
     /// Removes the blobs `ids`; one already gone is no error.
     pub async fn remove(&self, ids: impl IntoIterator<Item = String>) {
         for id in ids {
-            if let Err(error) = self.store.delete(&Self::path(&id)).await
-                && !matches!(error, object_store::Error::NotFound { .. })
-            {
+            let started = std::time::Instant::now();
+            let removed = match self.store.delete(&Self::path(&id)).await {
+                Err(object_store::Error::NotFound { .. }) => Ok(()),
+                other => other,
+            };
+            if let Err(error) = self.record(started, removed) {
                 tracing::warn!("R2 blob {id} could not be removed: {error}");
             }
         }
     }
+}
+
+fn unreadable(error: String) -> R2Error {
+    R2Error::Storage(format!("the body could not be read: {error}"))
 }
 
 /// The bytes of `file` in `range`, read on the blocking pool a few chunks

@@ -17,7 +17,7 @@ pub enum R2Error {
 }
 
 impl R2Error {
-    pub(super) fn storage(error: impl std::fmt::Display) -> Self {
+    pub(crate) fn storage(error: impl std::fmt::Display) -> Self {
         Self::Storage(error.to_string())
     }
 

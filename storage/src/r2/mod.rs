@@ -2,25 +2,29 @@
 //! ranged reads, checksums, listing and multipart uploads.
 //!
 //! Bytes live in an `object_store` store ([`blobs`]: files under the
-//! state directory, or memory; an S3 bucket can take their place), and
-//! everything else in SQLite ([`meta`]). A write streams its body into a
-//! new blob, hashing it as it goes, and only then records the object, so
-//! a crash leaves the old object or the new one and, at worst, a blob no
-//! row names, which the next start sweeps away. Nothing holds an object
-//! whole in memory.
+//! state directory, memory, or an S3 bucket that hosts share, [`s3`]), and
+//! everything else in SQLite, or in the hosts' shared PostgreSQL database
+//! ([`meta`]). A write streams its body into a new blob, hashing it as it
+//! goes, and only then records the object, so a crash leaves the old
+//! object or the new one and, at worst, a blob no row names, which a later
+//! start sweeps away. Nothing holds an object whole in memory.
 
 mod blobs;
 mod digest;
 mod error;
-mod meta;
+pub(crate) mod meta;
 mod multipart;
 mod rules;
+mod s3;
+#[cfg(test)]
+mod shared_tests;
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{BoxStream, Stream};
@@ -30,10 +34,12 @@ pub use digest::Checksums;
 pub use error::R2Error;
 pub use multipart::UploadedPart;
 pub use rules::{Conditions, MAX_PUT_BYTES, RangeSpec};
+pub use s3::S3Location;
 
 use blobs::{Blobs, random_id};
 use digest::Digests;
 use error::{INVALID_OBJECT_NAME, bad_digest};
+use meta::sqlite::SqliteMeta;
 use meta::{Meta, Row};
 use rules::{list_limit, validate_key, validate_metadata};
 
@@ -147,6 +153,17 @@ pub struct R2Store {
     blobs: Blobs,
 }
 
+/// How old a blob no row names must be before a host on its own removes
+/// it. The sweep runs while the host serves, and a file's time may read a
+/// little earlier than the clock: a margin keeps new writes, whose rows
+/// are not recorded yet, out of it.
+const LOCAL_SWEEP_GRACE: Duration = Duration::from_secs(60);
+
+/// How old a blob no row names must be before a host sharing the bucket
+/// removes it: far longer than a write takes, so that it is no other
+/// host's write under way.
+const SHARED_SWEEP_GRACE: Duration = Duration::from_secs(3600);
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -173,16 +190,44 @@ impl R2Store {
             .map_err(R2Error::storage)?
             .with_automatic_cleanup(true);
         let store = Self {
-            meta: Meta::open(Some(&root.join("meta.sqlite")))?,
+            meta: Arc::new(SqliteMeta::open(Some(&root.join("meta.sqlite")))?),
             blobs: Blobs::new(Arc::new(local)),
         };
-        let opened = chrono::Utc::now();
-        let keep = store.meta.referenced_blobs()?;
-        let blobs = store.blobs.clone();
-        let sweep = async move { blobs.sweep(&keep, opened).await };
+        store.sweep(LOCAL_SWEEP_GRACE)?;
+        Ok(store)
+    }
+
+    /// R2 state shared by the hosts that name the same bucket and
+    /// database: object bytes in the S3 bucket at `bucket`, what R2 knows
+    /// of them in the PostgreSQL database at `database`.
+    pub fn shared(bucket: &S3Location, database: &str) -> Result<Self, R2Error> {
+        let store = Self {
+            meta: crate::postgres::PgStore::for_r2(database)?,
+            blobs: Blobs::networked(bucket.connect()?, bucket.describe()),
+        };
+        // Another host may be between writing a blob and recording it: only
+        // blobs older than any write can be are leftovers.
+        store.sweep(SHARED_SWEEP_GRACE)?;
+        Ok(store)
+    }
+
+    /// Removes the blobs no row names that were written `grace` or more
+    /// before now: in the background when there is a runtime, or before it
+    /// returns.
+    fn sweep(&self, grace: Duration) -> Result<(), R2Error> {
+        let before = chrono::Utc::now() - chrono::TimeDelta::from_std(grace).unwrap_or_default();
+        let (meta, blobs) = (self.meta.clone(), self.blobs.clone());
+        let sweep = async move {
+            let keep = blocking(move || meta.referenced_blobs()).await?;
+            blobs.sweep(&keep, before).await
+        };
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
-                handle.spawn(sweep);
+                handle.spawn(async move {
+                    if let Err(error) = sweep.await {
+                        tracing::warn!("R2's unused blobs were not swept: {error}");
+                    }
+                });
             }
             Err(_) => {
                 let runtime = tokio::runtime::Builder::new_current_thread()
@@ -192,13 +237,23 @@ impl R2Store {
                 runtime.block_on(sweep)?;
             }
         }
-        Ok(store)
+        Ok(())
+    }
+
+    /// How the networked backends have answered, for `isola stats`: the
+    /// database, then the bucket. Empty for embedded state.
+    pub fn health(&self) -> Vec<crate::BackendHealth> {
+        self.meta
+            .health()
+            .into_iter()
+            .chain(self.blobs.health())
+            .collect()
     }
 
     /// R2 state that lives in memory only.
     pub fn memory() -> Result<Self, R2Error> {
         Ok(Self {
-            meta: Meta::open(None)?,
+            meta: Arc::new(SqliteMeta::open(None)?),
             blobs: Blobs::new(Arc::new(object_store::memory::InMemory::new())),
         })
     }
@@ -388,9 +443,7 @@ impl Bucket {
         let meta = self.store.meta.clone();
         let bucket = self.name.clone();
         let (written, row, replaced) = blocking(move || {
-            let (written, replaced) = meta.replace(&bucket, &row, |old| {
-                only_if.as_ref().is_none_or(|c| c.hold_for(old))
-            })?;
+            let (written, replaced) = meta.replace(&bucket, &row, only_if.as_ref())?;
             Ok((written, row, replaced))
         })
         .await?;

@@ -91,9 +91,54 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-#[tokio::test]
-async fn checksums_conditions_and_limits() {
-    let store = R2Store::memory().unwrap();
+/// Makes each `async fn case(store: R2Store)` a module with one test per
+/// backend (`case::memory`, `case::shared`: the tests' S3 bucket and
+/// PostgreSQL server), so a failure names its backend.
+macro_rules! on_every_backend {
+    ($(async fn $case:ident($store:ident: R2Store) $body:block)*) => {$(
+        mod $case {
+            use super::*;
+
+            async fn case($store: R2Store) $body
+
+            #[tokio::test]
+            async fn memory() {
+                case(R2Store::memory().unwrap()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn shared() {
+                case(shared_store()).await;
+            }
+        }
+    )*};
+}
+
+/// R2 in the tests' S3 bucket, under a prefix of its own, with its rows in
+/// a database of its own.
+pub(super) fn shared_store() -> R2Store {
+    let (bucket, database) = shared_location();
+    R2Store::shared(&bucket, &database).unwrap()
+}
+
+/// A fresh place for shared R2 state: a prefix of the tests' bucket and a
+/// database.
+pub(super) fn shared_location() -> (S3Location, String) {
+    let endpoint = std::env::var("ISOLA_TEST_S3").expect(
+        "ISOLA_TEST_S3 names the S3 server the tests use, with the bucket \
+         isola-test (scripts/test starts one)",
+    );
+    let prefix = format!("r2-{:016x}", rand::random::<u64>());
+    let url = format!("s3://isola-test/{prefix}?endpoint={endpoint}");
+    // Made on a thread of its own, which may start a runtime.
+    let database = std::thread::spawn(crate::test_support::postgres_database)
+        .join()
+        .unwrap();
+    (S3Location::parse(&url).unwrap(), database)
+}
+
+on_every_backend! {
+async fn checksums_conditions_and_limits(store: R2Store) {
     let bucket = store.bucket("b").unwrap();
     let wrong = PutOptions {
         checksums: Checksums {
@@ -161,9 +206,7 @@ async fn checksums_conditions_and_limits() {
     );
 }
 
-#[tokio::test]
-async fn lists_pages_and_delimited_prefixes() {
-    let store = R2Store::memory().unwrap();
+async fn lists_pages_and_delimited_prefixes(store: R2Store) {
     let bucket = store.bucket("b").unwrap();
     for key in ["a", "dir/1", "dir/2", "dir/sub/3", "e", "f"] {
         bucket
@@ -227,6 +270,7 @@ async fn lists_pages_and_delimited_prefixes() {
             .code(),
         Some(10022)
     );
+}
 }
 
 #[tokio::test]
@@ -315,6 +359,14 @@ async fn orphan_blobs_are_swept_on_open() {
     let orphan = dir.path().join("r2/blobs/ab/abcdef");
     std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
     std::fs::write(&orphan, b"torn").unwrap();
+    // Left by a crash some time ago: newer blobs may be writes under way.
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&orphan)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
     let store = R2Store::open(dir.path()).unwrap();
     let bucket = store.bucket("b").unwrap();
     bucket

@@ -1,10 +1,14 @@
-// KV and the Cache API as several hosts see them, for tests/cluster.rs.
+// KV, the Cache API, Queues and R2 as several hosts see them, for
+// tests/cluster.rs.
 //
 // PUT /kv/KEY      → stores the body under KEY
 // GET /kv/KEY      → the value, or 404
 // GET /kv?prefix=P → the keys listed under P, as JSON
 // PUT /cache/PATH  → caches the body for PATH for an hour
 // GET /cache/PATH  → the cached body, or 404
+// PUT /r2/KEY      → stores the body in the bucket under KEY
+// GET /r2/KEY      → the object's body, or 404
+// DELETE /r2/KEY   → deletes it
 // POST /jobs?from=F&n=N → sends N messages `F-0` … to the queue
 // A failing binding answers 503 with the error's name and message.
 //
@@ -33,6 +37,18 @@ export default {
         const n = Number(url.searchParams.get("n"));
         await env.JOBS.sendBatch(Array.from({ length: n }, (_, i) => ({ body: `${from}-${i}` })));
         return new Response("sent");
+      }
+      if (kind === "r2" && request.method === "PUT") {
+        const object = await env.FILES.put(name, request.body);
+        return new Response(object.etag);
+      }
+      if (kind === "r2" && request.method === "DELETE") {
+        await env.FILES.delete(name);
+        return new Response("deleted");
+      }
+      if (kind === "r2") {
+        const object = await env.FILES.get(name);
+        return object === null ? new Response("absent", { status: 404 }) : new Response(object.body);
       }
       if (kind === "kv" && !name) {
         const listed = await env.KV.list({ prefix: url.searchParams.get("prefix") ?? "" });

@@ -1,21 +1,17 @@
-//! What R2 knows about objects, apart from their bytes: buckets, each
-//! object's row (size, etag, metadata, checksums, and the blob that holds
-//! its bytes), and multipart uploads with their parts, in one SQLite
-//! database. A row is written only once its blob is complete, in one
-//! transaction with the removal of the row it replaces, so a reader sees
-//! the old object or the new one, never a torn one.
+//! R2's rows in one SQLite database, beside the host's blobs.
 
+use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Checksums, HttpMetadata, ObjectInfo, R2Error};
+use super::{MetaBackend, Part, Row, Upload, UploadState, json, parse};
+use crate::r2::{Checksums, Conditions, ObjectInfo, R2Error};
 
 /// The metadata database, shared by every bucket of a state directory.
-#[derive(Clone)]
-pub(super) struct Meta {
-    conn: Arc<Mutex<Connection>>,
+pub(crate) struct SqliteMeta {
+    conn: Mutex<Connection>,
 }
 
 const SCHEMA: &str = "
@@ -59,61 +55,8 @@ CREATE TABLE IF NOT EXISTS parts (
 const OBJECT_COLUMNS: &str =
     "key, version, size, etag, uploaded, http_metadata, custom_metadata, checksums, blob";
 
-/// An object's row: what JS sees, and where its bytes are.
-#[derive(Debug, Clone)]
-pub(super) struct Row {
-    pub info: ObjectInfo,
-    pub blob: String,
-}
-
-/// A multipart upload's row.
-#[derive(Debug, Clone)]
-pub(super) struct Upload {
-    pub bucket: String,
-    pub key: String,
-    pub http_metadata: HttpMetadata,
-    pub custom_metadata: std::collections::BTreeMap<String, String>,
-    pub state: UploadState,
-}
-
-/// Where a multipart upload is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum UploadState {
-    Open = 0,
-    Completed = 1,
-    Aborted = 2,
-}
-
-impl UploadState {
-    fn from_column(value: i64) -> Self {
-        match value {
-            0 => Self::Open,
-            1 => Self::Completed,
-            _ => Self::Aborted,
-        }
-    }
-}
-
-/// One uploaded part.
-#[derive(Debug, Clone)]
-pub(super) struct Part {
-    pub number: u32,
-    pub size: u64,
-    pub etag: String,
-    pub md5: Vec<u8>,
-    pub blob: String,
-}
-
 fn storage(error: impl std::fmt::Display) -> R2Error {
     R2Error::storage(error)
-}
-
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
-}
-
-fn parse<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
-    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// The object at `key` in `bucket`, if any.
@@ -167,7 +110,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     })
 }
 
-impl Meta {
+impl SqliteMeta {
     /// Opens (or creates) the database at `path`; in memory when None.
     pub fn open(path: Option<&Path>) -> Result<Self, R2Error> {
         let conn = match path {
@@ -194,16 +137,17 @@ impl Meta {
             .map_err(storage)?;
         conn.execute_batch(SCHEMA).map_err(storage)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: Mutex::new(conn),
         })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
 
-    /// Creates `name`; false when it exists already.
-    pub fn create_bucket(&self, name: &str, now: i64) -> Result<bool, R2Error> {
+impl MetaBackend for SqliteMeta {
+    fn create_bucket(&self, name: &str, now: i64) -> Result<bool, R2Error> {
         let n = self
             .conn()
             .execute(
@@ -214,8 +158,7 @@ impl Meta {
         Ok(n == 1)
     }
 
-    /// Every bucket, by name, with when it was made.
-    pub fn buckets(&self) -> Result<Vec<(String, i64)>, R2Error> {
+    fn buckets(&self) -> Result<Vec<(String, i64)>, R2Error> {
         let conn = self.conn();
         let mut statement = conn
             .prepare("SELECT name, created FROM buckets ORDER BY name")
@@ -226,7 +169,7 @@ impl Meta {
         rows.collect::<Result<_, _>>().map_err(storage)
     }
 
-    pub fn bucket_exists(&self, name: &str) -> Result<bool, R2Error> {
+    fn bucket_exists(&self, name: &str) -> Result<bool, R2Error> {
         self.conn()
             .query_row("SELECT 1 FROM buckets WHERE name = ?1", [name], |_| Ok(()))
             .optional()
@@ -234,9 +177,7 @@ impl Meta {
             .map_err(storage)
     }
 
-    /// Deletes an empty bucket; how many objects it holds otherwise
-    /// (and then deletes nothing).
-    pub fn delete_bucket(&self, name: &str) -> Result<u64, R2Error> {
+    fn delete_bucket(&self, name: &str) -> Result<u64, R2Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(storage)?;
         let count: i64 = tx
@@ -254,23 +195,20 @@ impl Meta {
         Ok(count as u64)
     }
 
-    pub fn object(&self, bucket: &str, key: &str) -> Result<Option<Row>, R2Error> {
+    fn object(&self, bucket: &str, key: &str) -> Result<Option<Row>, R2Error> {
         find(&self.conn(), bucket, key)
     }
 
-    /// Writes `new` in place of the object at its key, if `allowed` says
-    /// yes to the one there now (None when there is none); returns whether
-    /// it was written and the blob of the object it replaced.
-    pub fn replace(
+    fn replace(
         &self,
         bucket: &str,
         new: &Row,
-        allowed: impl FnOnce(Option<&ObjectInfo>) -> bool,
+        only_if: Option<&Conditions>,
     ) -> Result<(bool, Option<String>), R2Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(storage)?;
         let old = find(&tx, bucket, &new.info.key)?;
-        if !allowed(old.as_ref().map(|old| &old.info)) {
+        if !only_if.is_none_or(|c| c.hold_for(old.as_ref().map(|old| &old.info))) {
             return Ok((false, None));
         }
         insert_object(&tx, bucket, new)?;
@@ -278,8 +216,7 @@ impl Meta {
         Ok((true, old.map(|old| old.blob)))
     }
 
-    /// Deletes the objects at `keys`; returns the blobs they held.
-    pub fn delete(&self, bucket: &str, keys: &[String]) -> Result<Vec<String>, R2Error> {
+    fn delete(&self, bucket: &str, keys: &[String]) -> Result<Vec<String>, R2Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(storage)?;
         let mut blobs = Vec::new();
@@ -298,9 +235,7 @@ impl Meta {
         Ok(blobs)
     }
 
-    /// Up to `limit` objects of `bucket` whose key is at least `from` and
-    /// below `below` (when given), in key order.
-    pub fn scan(
+    fn scan(
         &self,
         bucket: &str,
         from: &str,
@@ -321,7 +256,7 @@ impl Meta {
             .map_err(storage)
     }
 
-    pub fn create_upload(&self, id: &str, upload: &Upload, now: i64) -> Result<(), R2Error> {
+    fn create_upload(&self, id: &str, upload: &Upload, now: i64) -> Result<(), R2Error> {
         self.conn()
             .execute(
                 "INSERT INTO uploads (id, bucket, key, http_metadata, custom_metadata, created) \
@@ -339,7 +274,7 @@ impl Meta {
         Ok(())
     }
 
-    pub fn upload(&self, id: &str) -> Result<Option<Upload>, R2Error> {
+    fn upload(&self, id: &str) -> Result<Option<Upload>, R2Error> {
         self.conn()
             .query_row(
                 "SELECT bucket, key, http_metadata, custom_metadata, state FROM uploads WHERE id = ?1",
@@ -358,9 +293,7 @@ impl Meta {
             .map_err(storage)
     }
 
-    /// Records `part` of upload `id`, if the upload is still open; returns
-    /// the blob of the part it replaces. Err(None) when the upload is gone.
-    pub fn put_part(&self, id: &str, part: &Part) -> Result<Option<Option<String>>, R2Error> {
+    fn put_part(&self, id: &str, part: &Part) -> Result<Option<Option<String>>, R2Error> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(storage)?;
         let open = tx
@@ -400,7 +333,7 @@ impl Meta {
         Ok(Some(old))
     }
 
-    pub fn parts(&self, id: &str) -> Result<Vec<Part>, R2Error> {
+    fn parts(&self, id: &str) -> Result<Vec<Part>, R2Error> {
         let conn = self.conn();
         let mut statement = conn
             .prepare_cached(
@@ -421,11 +354,7 @@ impl Meta {
         rows.collect::<Result<_, _>>().map_err(storage)
     }
 
-    /// Closes the open upload `id` as `state`, forgetting its parts, and,
-    /// when `object` is given, writes it in the same transaction. Returns
-    /// the blobs no longer referenced (its parts, and the object replaced),
-    /// or None when the upload was not open.
-    pub fn close_upload(
+    fn close_upload(
         &self,
         id: &str,
         state: UploadState,
@@ -465,8 +394,7 @@ impl Meta {
         Ok(Some(blobs))
     }
 
-    /// Every blob some row refers to, for sweeping the ones none does.
-    pub fn referenced_blobs(&self) -> Result<std::collections::HashSet<String>, R2Error> {
+    fn referenced_blobs(&self) -> Result<HashSet<String>, R2Error> {
         let conn = self.conn();
         let mut statement = conn
             .prepare("SELECT blob FROM objects UNION ALL SELECT blob FROM parts")
