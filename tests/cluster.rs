@@ -233,15 +233,15 @@ fn hosts_sharing_a_queue_deliver_each_message_once() {
 #[test]
 fn killing_one_host_of_three_mid_load_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
-    let config = host_config(
-        dir.path(),
-        &format!("{}/{}", postgres_server(), new_database()),
-    );
+    let db = new_database();
+    let r2 = format!("r2 = \"s3://isola-test/{db}?endpoint={}\"", s3_server());
+    let config = host_config_with(dir.path(), &format!("{}/{db}", postgres_server()), &r2);
     let mut hosts: Vec<Isola> = (0..3).map(|_| Isola::serve(&[&config])).collect();
-    let urls: Vec<String> = hosts.iter().map(|host| host.url("/kv/")).collect();
+    let urls: Vec<String> = hosts.iter().map(|host| host.url("/")).collect();
     let stop = AtomicBool::new(false);
-    // Each writer puts keys through its own host until told to stop; the
-    // keys whose write was acknowledged, and the failures after the kill.
+    // Each writer puts KV keys and R2 objects, in turn, through its own
+    // host until told to stop; the paths whose write was acknowledged,
+    // and the failures after the kill.
     let (acknowledged, refused) = std::thread::scope(|scope| {
         let writers: Vec<_> = urls
             .iter()
@@ -254,13 +254,14 @@ fn killing_one_host_of_three_mid_load_loses_no_acknowledged_write() {
                         if stop.load(Ordering::SeqCst) {
                             break;
                         }
-                        let key = format!("w{writer}-{i}");
-                        let put = ureq::put(&format!("{url}{key}"))
+                        let kind = if i % 2 == 0 { "kv" } else { "r2" };
+                        let path = format!("/{kind}/w{writer}-{i}");
+                        let put = ureq::put(&format!("{url}{}", &path[1..]))
                             .set("host", "state.test")
                             .timeout(Duration::from_secs(10))
-                            .send_bytes(key.as_bytes());
+                            .send_bytes(path.as_bytes());
                         match put {
-                            Ok(reply) if reply.status() == 200 => acknowledged.push(key),
+                            Ok(reply) if reply.status() == 200 => acknowledged.push(path),
                             _ => refused += 1,
                         }
                     }
@@ -279,12 +280,14 @@ fn killing_one_host_of_three_mid_load_loses_no_acknowledged_write() {
     });
     assert!(refused[2] > 0, "the killed host stopped answering");
     assert_eq!(refused[..2], [0, 0], "the other two kept serving");
-    assert!(acknowledged.iter().any(|k| k.starts_with("w2-")));
-    for key in &acknowledged {
+    for kind in ["/kv/w2-", "/r2/w2-"] {
+        assert!(acknowledged.iter().any(|p| p.starts_with(kind)), "{kind}");
+    }
+    for path in &acknowledged {
         for host in &hosts {
             assert_eq!(
-                state(host, "GET", &format!("/kv/{key}"), None),
-                (200, key.clone()),
+                state(host, "GET", path, None),
+                (200, path.clone()),
                 "an acknowledged write is kept"
             );
         }
