@@ -17,10 +17,8 @@ use crate::error::LoadError;
 /// How often a host looks for reloads made on the others.
 const WATCH: Duration = Duration::from_secs(1);
 
-/// The signal that the Worker `name` was reloaded.
-fn signal(name: &str) -> String {
-    format!("reload:{name}")
-}
+/// What the signal that a Worker was reloaded starts with, before its name.
+const RELOADED: &str = "reload:";
 
 /// The reload signals this host has acted on, by signal, with their
 /// counts then.
@@ -51,7 +49,7 @@ impl Host {
         if !signals.is_shared() {
             return Ok(format!("reloaded {name}\n"));
         }
-        let signal = signal(name);
+        let signal = format!("{RELOADED}{name}");
         let raised = {
             let signal = signal.clone();
             tokio::task::spawn_blocking(move || signals.raise(&signal)).await
@@ -102,7 +100,7 @@ pub(super) async fn follow(host: Weak<Host>) {
             return;
         };
         for (signal, count) in counts {
-            let Some(name) = signal.strip_prefix("reload:") else {
+            let Some(name) = signal.strip_prefix(RELOADED) else {
                 continue;
             };
             if !host.reloads_seen.record(&signal, count) || baseline {

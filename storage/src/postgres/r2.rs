@@ -28,8 +28,27 @@ use crate::health::BackendHealth;
 use crate::r2::meta::{MetaBackend, Part, Row, Upload, UploadState, json, parse};
 use crate::r2::{Conditions, ObjectInfo, R2Error};
 
-const OBJECT_COLUMNS: &str =
-    "key, version, size, etag, uploaded, http_metadata, custom_metadata, checksums, blob";
+/// An object's columns, in the order [`object_row`] reads them.
+macro_rules! object_columns {
+    () => {
+        "key, version, size, etag, uploaded, http_metadata, custom_metadata, checksums, blob"
+    };
+}
+
+/// The object at key `$2` of bucket `$1`.
+const FIND_OBJECT: &str = concat!(
+    "SELECT ",
+    object_columns!(),
+    " FROM isola_r2_objects WHERE bucket = $1 AND key = $2"
+);
+
+/// Up to `$4` objects of bucket `$1` from key `$2`, below `$3` if given.
+const SCAN_OBJECTS: &str = concat!(
+    "SELECT ",
+    object_columns!(),
+    " FROM isola_r2_objects WHERE bucket = $1 AND key >= $2 \
+     AND ($3::bytea IS NULL OR key < $3) ORDER BY key LIMIT $4"
+);
 
 const UPSERT_OBJECT: &str = "
     INSERT INTO isola_r2_objects (bucket, key, version, size, etag, uploaded,
@@ -203,15 +222,7 @@ impl MetaBackend for PgStore {
         self.call(move |client| {
             let (bucket, key) = (bucket.clone(), key.clone());
             async move {
-                let row = client
-                    .query_opt(
-                        &format!(
-                            "SELECT {OBJECT_COLUMNS} FROM isola_r2_objects \
-                             WHERE bucket = $1 AND key = $2"
-                        ),
-                        &[&bucket, &key],
-                    )
-                    .await?;
+                let row = client.query_opt(FIND_OBJECT, &[&bucket, &key]).await?;
                 Ok(row.as_ref().map(object_row))
             }
         })
@@ -234,13 +245,7 @@ impl MetaBackend for PgStore {
                 let transaction = client.transaction().await?;
                 transaction.execute(LOCK_KEY, &[&lock]).await?;
                 let old = transaction
-                    .query_opt(
-                        &format!(
-                            "SELECT {OBJECT_COLUMNS} FROM isola_r2_objects \
-                             WHERE bucket = $1 AND key = $2"
-                        ),
-                        &[&values.bucket, &values.key],
-                    )
+                    .query_opt(FIND_OBJECT, &[&values.bucket, &values.key])
                     .await?
                     .as_ref()
                     .map(object_row);
@@ -290,14 +295,7 @@ impl MetaBackend for PgStore {
             let (bucket, from, below) = (bucket.clone(), from.clone(), below.clone());
             async move {
                 let rows = client
-                    .query(
-                        &format!(
-                            "SELECT {OBJECT_COLUMNS} FROM isola_r2_objects \
-                             WHERE bucket = $1 AND key >= $2 \
-                             AND ($3::bytea IS NULL OR key < $3) ORDER BY key LIMIT $4"
-                        ),
-                        &[&bucket, &from, &below, &limit],
-                    )
+                    .query(SCAN_OBJECTS, &[&bucket, &from, &below, &limit])
                     .await?;
                 Ok(rows.iter().map(|r| object_row(r).info).collect())
             }

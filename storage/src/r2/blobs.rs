@@ -63,12 +63,14 @@ impl Blobs {
         }
     }
 
-    /// Counts a call to a networked store that started at `started`.
-    fn record<T, E: std::fmt::Display>(
+    /// Awaits `call` to the store, counting it (and how long it took)
+    /// when the store is networked; its error names the store.
+    async fn timed<T, E: std::fmt::Display>(
         &self,
-        started: std::time::Instant,
-        result: Result<T, E>,
+        call: impl std::future::Future<Output = Result<T, E>>,
     ) -> Result<T, R2Error> {
+        let started = std::time::Instant::now();
+        let result = call.await;
         if let Some(health) = &self.health {
             let error = result.as_ref().err().map(ToString::to_string);
             health.0.record(started.elapsed(), error.as_deref());
@@ -103,58 +105,55 @@ impl Blobs {
         S: Stream<Item = Result<Bytes, String>> + Unpin,
     {
         let path = Self::path(id);
-        let started = std::time::Instant::now();
-        // The first chunk is gathered before anything is sent: a body that
-        // ends within it is stored in one request.
-        let mut first = Vec::new();
+        // Chunks are gathered until they pass one part: a body that ends
+        // first is stored in one request, a longer one in parts.
+        let mut gathered = Vec::new();
+        let mut writer: Option<WriteMultipart> = None;
         let mut size = 0u64;
-        let mut next = None;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(unreadable)?;
-            size += chunk.len() as u64;
-            if size > max {
-                return Err(ENTITY_TOO_LARGE);
-            }
-            digests.update(&chunk);
-            if size > CHUNK as u64 {
-                next = Some(chunk);
-                break;
-            }
-            first.push(chunk);
-        }
-        let Some(next) = next else {
-            let payload: PutPayload = first.into_iter().collect();
-            let put = self.store.put(&path, payload).await;
-            self.record(started, put)?;
-            return Ok(Written { size, digests });
-        };
-        let upload = self.store.put_multipart(&path).await;
-        let upload = self.record(started, upload)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, CHUNK);
-        for chunk in first.into_iter().chain([next]) {
-            writer.put(chunk);
-        }
-        while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
+            let accepted = chunk.map_err(unreadable).and_then(|chunk| {
+                size += chunk.len() as u64;
+                if size > max {
+                    return Err(ENTITY_TOO_LARGE);
+                }
+                digests.update(&chunk);
+                Ok(chunk)
+            });
+            let chunk = match accepted {
                 Ok(chunk) => chunk,
                 Err(error) => {
-                    let _ = writer.abort().await;
-                    return Err(unreadable(error));
+                    if let Some(writer) = writer {
+                        let _ = writer.abort().await;
+                    }
+                    return Err(error);
                 }
             };
-            size += chunk.len() as u64;
-            if size > max {
-                let _ = writer.abort().await;
-                return Err(ENTITY_TOO_LARGE);
+            match writer.as_mut() {
+                Some(writer) => {
+                    writer
+                        .wait_for_capacity(2)
+                        .await
+                        .map_err(R2Error::storage)?;
+                    writer.put(chunk);
+                }
+                None => {
+                    gathered.push(chunk);
+                    if size > CHUNK as u64 {
+                        let upload = self.timed(self.store.put_multipart(&path)).await?;
+                        let mut parts = WriteMultipart::new_with_chunk_size(upload, CHUNK);
+                        gathered.drain(..).for_each(|chunk| parts.put(chunk));
+                        writer = Some(parts);
+                    }
+                }
             }
-            digests.update(&chunk);
-            if let Err(error) = writer.wait_for_capacity(2).await {
-                return Err(R2Error::storage(error));
-            }
-            writer.put(chunk);
         }
-        let finished = writer.finish().await;
-        self.record(started, finished)?;
+        match writer {
+            Some(writer) => self.timed(writer.finish()).await?,
+            None => {
+                let payload: PutPayload = gathered.into_iter().collect();
+                self.timed(self.store.put(&path, payload)).await?
+            }
+        };
         Ok(Written { size, digests })
     }
 
@@ -169,9 +168,9 @@ impl Blobs {
             range: range.map(GetRange::Bounded),
             ..GetOptions::default()
         };
-        let started = std::time::Instant::now();
-        let result = self.store.get_opts(&Self::path(id), options).await;
-        let result = self.record(started, result)?;
+        let result = self
+            .timed(self.store.get_opts(&Self::path(id), options))
+            .await?;
         match result.payload {
             object_store::GetResultPayload::File(file, _) => Ok(read_file(file, result.range)),
             object_store::GetResultPayload::Stream(stream) => {
@@ -219,12 +218,14 @@ impl Blobs {
     /// Removes the blobs `ids`; one already gone is no error.
     pub async fn remove(&self, ids: impl IntoIterator<Item = String>) {
         for id in ids {
-            let started = std::time::Instant::now();
-            let removed = match self.store.delete(&Self::path(&id)).await {
-                Err(object_store::Error::NotFound { .. }) => Ok(()),
-                other => other,
-            };
-            if let Err(error) = self.record(started, removed) {
+            let path = Self::path(&id);
+            let removed = self.timed(async {
+                match self.store.delete(&path).await {
+                    Err(object_store::Error::NotFound { .. }) => Ok(()),
+                    other => other,
+                }
+            });
+            if let Err(error) = removed.await {
                 tracing::warn!("R2 blob {id} could not be removed: {error}");
             }
         }
