@@ -278,3 +278,32 @@ fn a_self_fetch_chain_stops_when_its_client_leaves() {
     assert_eq!(requests(), stopped_at, "the chain went on after its client left");
     assert_eq!(isola.get("/").text(), "ok");
 }
+
+#[test]
+fn a_fetch_left_in_flight_is_dropped_when_its_request_ends() {
+    let isola = Isola::serve(&[case("self-fetch").join("worker.js").to_str().unwrap()]);
+    let requests = || isola.worker_stats("worker")["requests"].as_u64().unwrap();
+    // The answer waits for nothing; the chain it started is dropped with it,
+    // before the chain's first link has made its own subrequest.
+    assert_eq!(isola.get("/scatter").text(), "started");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let stopped_at = requests();
+    assert!(stopped_at <= 4, "the chain went on: {stopped_at} requests");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(requests(), stopped_at, "the chain went on after its request ended");
+}
+
+#[test]
+fn subrequests_count_across_the_whole_chain_of_a_self_fetch_fan_out() {
+    let isola = Isola::serve(&[case("self-fetch").join("worker.js").to_str().unwrap()]);
+    // Each level fetches itself three times: its own 50 subrequests, and
+    // the 16 levels of the loop limit, would let millions through. The
+    // chain shares the first request's 50.
+    assert_eq!(isola.get("/fan").text(), "3");
+    let requests = isola.worker_stats("worker")["requests"].as_u64().unwrap();
+    assert_eq!(requests, 51, "the first request and the 50 subrequests of its chain");
+    // A new request from outside is a new chain, with a budget of its own.
+    assert_eq!(isola.get("/fan").text(), "3");
+    let requests = isola.worker_stats("worker")["requests"].as_u64().unwrap();
+    assert_eq!(requests, 102);
+}

@@ -5,6 +5,7 @@
 // schedule plus an `ExecutionContext` as the handler's third argument. Both
 // share one list of `waitUntil` promises per invocation.
 
+import { op_worker_take_subrequest } from "ext:core/ops";
 import {
   abortSignal,
   core,
@@ -22,6 +23,7 @@ const {
   PromisePrototypeCatch,
   PromisePrototypeFinally,
   PromiseResolve,
+  ArrayPrototypeSplice,
   SafePromiseAll,
   Symbol,
   TypeError,
@@ -68,8 +70,42 @@ export class Invocation {
     this.controller = null;
     /** What else to stop if its client goes away (`onAbandon`). */
     this.onAbandoned = null;
+    /**
+     * Whether what it leaves in flight is dropped once it ends (a request
+     * to a Worker; a Durable Object's work outlives its requests).
+     */
+    this.dropsLeftovers = false;
     /** Its request's headers, flat (`[name, value, ...]`), if any. */
     this.headers = null;
+    /**
+     * The token of the chain of requests it belongs to, which share one
+     * subrequest budget (`runtime/src/limits/chain.rs`), if any.
+     */
+    this.chain = null;
+  }
+
+  /**
+   * Takes its request's flat `headers`, and out of them the chain's
+   * token, which the Worker does not see.
+   */
+  takeHeaders(headers) {
+    for (let i = 0; headers !== null && i < headers.length; i += 2) {
+      if (headers[i] === CHAIN_HEADER) {
+        this.chain = headers[i + 1];
+        ArrayPrototypeSplice(headers, i, 2);
+        break;
+      }
+    }
+    this.headers = headers;
+  }
+
+  /**
+   * What each of its subrequests carries: one less in `CF-EW-Via`, and
+   * its chain's token.
+   */
+  hopHeaders() {
+    const via = ["cf-ew-via", this.subrequestVia()];
+    return this.chain === null ? [via] : [via, [CHAIN_HEADER, this.chain]];
   }
 
   /**
@@ -106,9 +142,27 @@ export class Invocation {
    */
   abandon() {
     this.abandoned = true;
+    this.stop(new DOMException("The client disconnected.", "AbortError"));
+  }
+
+  /**
+   * Drops what a request left in flight once it has ended (answered, its
+   * `waitUntil` work settled, its response no longer produced by JS), as
+   * workerd cancels a request's leftover subrequests: a `fetch()` nobody
+   * waits for, a D1 call.
+   */
+  endIfDone() {
+    if (this.dropsLeftovers && !this.abandoned && !this.live()) {
+      this.stop(new DOMException("The request ended.", "AbortError"));
+    }
+  }
+
+  stop(reason) {
     this.answered = true;
-    this.controller?.abort(new DOMException("The client disconnected.", "AbortError"));
-    for (const stop of this.onAbandoned ?? []) {
+    this.controller?.abort(reason);
+    const stops = this.onAbandoned ?? [];
+    this.onAbandoned = null;
+    for (const stop of stops) {
       stop();
     }
   }
@@ -141,10 +195,14 @@ export class Invocation {
     return true;
   }
 
-  /** Counts one subrequest; false once the limit is passed. */
+  /**
+   * Counts one subrequest, against its own limit and its chain's; false
+   * once either is passed.
+   */
   takeSubrequest() {
     this.subrequests++;
-    return this.subrequests <= Invocation.subrequestLimit;
+    return this.subrequests <= Invocation.subrequestLimit &&
+      (this.chain === null || op_worker_take_subrequest(this.chain));
   }
 
   /**
@@ -158,7 +216,10 @@ export class Invocation {
         PromiseResolve(promise),
         (error) => reportUncaught("Uncaught (in waitUntil)", error),
       ),
-      () => this.pending--,
+      () => {
+        this.pending--;
+        this.endIfDone();
+      },
     );
     (this.waiting ??= []).push(settled);
   }
@@ -171,6 +232,9 @@ export class Invocation {
 
 /** How many Workers a chain of requests may pass through, as on Cloudflare. */
 const LOOP_LIMIT = 16;
+
+/** The header that carries a chain's token to its subrequests. */
+const CHAIN_HEADER = "isola-chain";
 
 /**
  * The invocation running now (the async context of its code), if any:

@@ -162,10 +162,13 @@ const remotes = new SafeWeakMap();
 /** Stubs the collector found unreachable let go of what they reach. */
 const collected = new SafeFinalizationRegistry((rid) => core.tryClose(rid));
 
-/** Headers a call to another Worker carries: one less hop for the loop limit. */
+/**
+ * Headers a call to another Worker carries: one less hop for the loop
+ * limit, and the chain whose subrequest budget it shares.
+ */
 export function hopHeaders() {
   const invocation = currentInvocation();
-  return invocation === null ? [] : [["cf-ew-via", invocation.subrequestVia()]];
+  return invocation === null ? [] : invocation.hopHeaders();
 }
 
 /** A stub of resource `rid`, a capability another isolate sent. */

@@ -262,6 +262,7 @@ function fail(id, invocation, error) {
     thrownObject ? String(error.name ?? "Error") : "Error",
     thrownObject ? String(error.message ?? "") : String(error),
   );
+  invocation.endIfDone();
 }
 
 function finish(id, invocation, response) {
@@ -278,7 +279,9 @@ function finish(id, invocation, response) {
     MapPrototypeDelete(unanswered, id);
   } catch (error) {
     fail(id, invocation, error);
+    return;
   }
+  invocation.endIfDone();
 }
 
 /**
@@ -290,7 +293,7 @@ function beginInvocation(id, headers) {
   const invocation = new Invocation();
   invocation.id = id;
   invocation.failRequest = (error) => fail(id, invocation, error);
-  invocation.headers = headers;
+  invocation.takeHeaders(headers);
   MapPrototypeSet(unanswered, id, invocation);
   return invocation;
 }
@@ -313,6 +316,7 @@ function onRequest(id, method, url, headers, hasBody, entrypoint, object) {
     ? fetchHandler
     : entrypointFetchHandler(entrypoint);
   const invocation = beginInvocation(id, headers);
+  invocation.dropsLeftovers = object === null;
   let result;
   try {
     result = within(

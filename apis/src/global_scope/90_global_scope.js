@@ -247,8 +247,8 @@ function workerFetch(input, init = undefined) {
 
 /**
  * The request `fetch(input, init)` sends for the invocation running now:
- * aborted if that invocation's client goes away, and carrying one less in
- * `CF-EW-Via` (Cloudflare's loop limit).
+ * aborted if that invocation's client goes away, and carrying its hop
+ * headers (one less in `CF-EW-Via`, Cloudflare's loop limit; its chain).
  */
 function subrequest(input, init) {
   const invocation = currentInvocation();
@@ -266,7 +266,9 @@ function subrequest(input, init) {
     ? invocation.signal
     : abortSignal.AbortSignal.any([own, invocation.signal]);
   const outgoing = new Request(input, { ...init, signal });
-  outgoing.headers.set("cf-ew-via", invocation.subrequestVia());
+  for (const { 0: name, 1: value } of invocation.hopHeaders()) {
+    outgoing.headers.set(name, value);
+  }
   return outgoing;
 }
 

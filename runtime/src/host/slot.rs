@@ -23,6 +23,7 @@ use crate::assets::{Assets, Head};
 use crate::error::LoadError;
 use crate::exchange::{Call, Event, Exchange, Failure, Outcome, QueueDelivery, Scheduled};
 use crate::instance::{Instance, Launcher};
+use crate::limits::Chain;
 use crate::worker::WorkerVersion;
 
 pub struct WorkerSlot {
@@ -144,7 +145,7 @@ impl WorkerSlot {
         &self,
         launcher: &Launcher,
         origin_client: &OriginClient,
-        request: http::Request<B>,
+        mut request: http::Request<B>,
     ) -> http::Response<ResponseBody>
     where
         B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
@@ -168,6 +169,8 @@ impl WorkerSlot {
         if via.and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok()) == Some(0) {
             return self.fail(Failure::LoopLimit);
         }
+        // Held while the request runs, so that its subrequests find it.
+        let _chain = Chain::join(request.headers_mut(), self.entry.limits.subrequests);
         let max_body = self.entry.limits.request_bytes;
         let declared = request
             .headers()

@@ -28,7 +28,7 @@ use isola_apis::services::{ObjectId, RPC_ANSWER, Thrown};
 use crate::exchange::{
     Call, Event, Exchange, Failure, Outcome, QueueDelivery, Reply, Rpc, Scheduled,
 };
-use crate::limits::{Limits, Monitor};
+use crate::limits::{Chain, Limits, Monitor};
 use crate::modules::ModuleSources;
 
 /// Most requests handed to JS by one `op_worker_next_requests` call.
@@ -346,6 +346,7 @@ deno_core::extension!(
         op_worker_abandoned,
         op_worker_clock,
         op_worker_charge_cpu,
+        op_worker_take_subrequest,
     ],
     state = |state| {
         state.put(HostState::default());
@@ -645,6 +646,13 @@ async fn op_worker_abandoned(state: Rc<RefCell<OpState>>) -> Vec<u32> {
         std::task::Poll::Ready(gone)
     })
     .await
+}
+
+/// Counts a subrequest against the chain of requests `token` names
+/// ([`Chain`]); false once the chain's budget is spent.
+#[op2(fast)]
+fn op_worker_take_subrequest(#[string] token: &str) -> bool {
+    Chain::take(token)
 }
 
 /// `console.*` from a Worker: one log line per call, tagged with its name.

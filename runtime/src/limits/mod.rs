@@ -1,8 +1,11 @@
-//! Resource limits, with Cloudflare's defaults, and the [`Monitor`] that
-//! holds a running Worker to them.
+//! Resource limits, with Cloudflare's defaults, the [`Monitor`] that
+//! holds a running Worker to them, and the [`Chain`] of requests that
+//! share one subrequest budget.
 
+mod chain;
 mod monitor;
 
+pub use chain::Chain;
 pub use monitor::{Exceeded, Monitor};
 
 use std::time::Duration;
