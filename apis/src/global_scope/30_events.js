@@ -16,6 +16,7 @@ import {
 } from "ext:isola_global_scope/00_infra.js";
 
 const {
+  ArrayPrototypeSplice,
   MathMin,
   NumberParseInt,
   ObjectFreeze,
@@ -23,7 +24,6 @@ const {
   PromisePrototypeCatch,
   PromisePrototypeFinally,
   PromiseResolve,
-  ArrayPrototypeSplice,
   SafePromiseAll,
   Symbol,
   TypeError,
@@ -75,8 +75,12 @@ export class Invocation {
      * to a Worker; a Durable Object's work outlives its requests).
      */
     this.dropsLeftovers = false;
-    /** Its request's headers, flat (`[name, value, ...]`), if any. */
-    this.headers = null;
+    /**
+     * What its subrequests carry in `CF-EW-Via`: how many more Workers a
+     * chain of requests may pass through (Cloudflare's loop limit), one
+     * less than its own request carried.
+     */
+    this.via = String(LOOP_LIMIT - 1);
     /**
      * The token of the chain of requests it belongs to, which share one
      * subrequest budget (`runtime/src/limits/chain.rs`), if any.
@@ -85,18 +89,26 @@ export class Invocation {
   }
 
   /**
-   * Takes its request's flat `headers`, and out of them the chain's
-   * token, which the Worker does not see.
+   * Reads its request's flat `headers` (`[name, value, ...]`) for what its
+   * subrequests carry on, and takes the chain's token out of them: the
+   * Worker does not see it.
    */
   takeHeaders(headers) {
-    for (let i = 0; headers !== null && i < headers.length; i += 2) {
-      if (headers[i] === CHAIN_HEADER) {
+    let via = null;
+    for (let i = 0; headers !== null && i < headers.length;) {
+      if (headers[i] === CHAIN_HEADER && this.chain === null) {
         this.chain = headers[i + 1];
         ArrayPrototypeSplice(headers, i, 2);
-        break;
+        continue;
       }
+      if (headers[i] === "cf-ew-via" && via === null) {
+        via = headers[i + 1];
+      }
+      i += 2;
     }
-    this.headers = headers;
+    const given = NumberParseInt(via, 10);
+    const left = given >= 0 ? MathMin(given, LOOP_LIMIT) : LOOP_LIMIT;
+    this.via = String(left > 0 ? left - 1 : 0);
   }
 
   /**
@@ -104,26 +116,8 @@ export class Invocation {
    * its chain's token.
    */
   hopHeaders() {
-    const via = ["cf-ew-via", this.subrequestVia()];
+    const via = ["cf-ew-via", this.via];
     return this.chain === null ? [via] : [via, [CHAIN_HEADER, this.chain]];
-  }
-
-  /**
-   * What its subrequests carry in `CF-EW-Via`: how many more Workers a
-   * chain of requests may pass through (Cloudflare's loop limit), one
-   * less than its own request carried.
-   */
-  subrequestVia() {
-    let left = LOOP_LIMIT;
-    const flat = this.headers;
-    for (let i = 0; flat !== null && i < flat.length; i += 2) {
-      if (flat[i] === "cf-ew-via") {
-        const given = NumberParseInt(flat[i + 1], 10);
-        left = given >= 0 ? MathMin(given, LOOP_LIMIT) : left;
-        break;
-      }
-    }
-    return String(left > 0 ? left - 1 : 0);
   }
 
   /** The signal its subrequests carry: aborted if its client goes away. */
@@ -157,6 +151,7 @@ export class Invocation {
     }
   }
 
+  /** Aborts its subrequests and stops what registered with `onAbandon`. */
   stop(reason) {
     this.answered = true;
     this.controller?.abort(reason);

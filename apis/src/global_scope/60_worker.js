@@ -286,8 +286,8 @@ function finish(id, invocation, response) {
 
 /**
  * A new invocation for request or call `id`, among those not answered yet;
- * its `headers` hold `CF-EW-Via`, what is left of the loop limit for the
- * calls it makes.
+ * its `headers` hold what the calls it makes carry on: `CF-EW-Via`, what is
+ * left of the loop limit, and its chain's token.
  */
 function beginInvocation(id, headers) {
   const invocation = new Invocation();
