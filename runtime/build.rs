@@ -11,7 +11,8 @@
 //! `rust_guest("bot_detector")`; a test fails while that list is not empty.
 //!
 //! It also embeds the JS of the isolate's extensions (see
-//! [`embed_extension_js`]).
+//! [`embed_extension_js`]), and with QuickJS, has the linker route the
+//! engine's runtime creation and freeing through `src/isolate/heap.rs`.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -54,6 +55,11 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::write(out.join("black_box_tests.rs"), modules).expect("write the test list");
     embed_extension_js(repo, &crate_dir, &out);
+    if std::env::var_os("CARGO_FEATURE_QUICKJS").is_some() {
+        for symbol in ["JS_NewRuntime", "JS_FreeRuntime"] {
+            println!("cargo::rustc-link-arg=-Wl,--wrap={symbol}");
+        }
+    }
 }
 
 /// The crates whose extension JS deno_core finds by path.

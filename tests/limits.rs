@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{Isola, Origin, case};
+use crate::support::{Isola, Origin, case, eventually};
 
 /// An isola.toml in a temporary directory, naming files by absolute path.
 fn host_config(text: &str) -> tempfile::TempDir {
@@ -114,6 +114,7 @@ fn an_allocation_bomb_is_stopped_at_the_memory_limit() {
 #[test]
 fn a_memory_bomb_is_stopped_near_its_limit_and_its_memory_given_back() {
     const LIMIT: u64 = 64 << 20;
+    const BOMBS: u64 = 20;
     let dir = bomb_beside_hello();
     let isola = serve(dir.path());
     assert_eq!(isola.get("/").text(), "hello\n");
@@ -121,7 +122,7 @@ fn a_memory_bomb_is_stopped_near_its_limit_and_its_memory_given_back() {
     // back; start counting after it.
     assert_eq!(isola.get("/bomb/").status, 503);
     let start = isola.rss_bytes();
-    for _ in 0..5 {
+    for _ in 0..BOMBS {
         assert_eq!(isola.get("/bomb/").status, 503);
         // At its peak, the process holds at most 1.5 times the limit more.
         let peak = isola.peak_rss_bytes();
@@ -130,12 +131,19 @@ fn a_memory_bomb_is_stopped_near_its_limit_and_its_memory_given_back() {
             "peak RSS {peak} from {start} with a {LIMIT}-byte limit"
         );
     }
-    let end = isola.rss_bytes();
+    // Each stopped isolate's memory comes back once its thread has freed
+    // it: the process ends within 20% of where it started.
+    let bound = start + start / 5;
+    let settled = eventually(|| isola.rss_bytes() < bound);
     assert!(
-        end < start + LIMIT,
-        "RSS {end} after five bombs, from {start}"
+        settled,
+        "RSS {} after {BOMBS} bombs, from {start}",
+        isola.rss_bytes()
     );
-    assert_eq!(isola.worker_stats("bomb")["errors"]["memory_limit"], 6);
+    assert_eq!(
+        isola.worker_stats("bomb")["errors"]["memory_limit"],
+        BOMBS + 1
+    );
     assert_eq!(isola.get("/").text(), "hello\n");
 }
 

@@ -16,6 +16,20 @@ use std::time::{Duration, Instant};
 /// How long a test waits for the server to start or for a log line.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// Whether `condition` holds within [`PATIENCE`], checked every 20 ms.
+pub fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The repository's root directory.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -307,14 +321,7 @@ impl Isola {
 
     /// Waits until the log contains `needle`; false if it never does.
     pub fn wait_for_log(&self, needle: &str) -> bool {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if self.log().contains(needle) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        false
+        eventually(|| self.log().contains(needle))
     }
 
     pub fn get(&self, path: &str) -> Reply {

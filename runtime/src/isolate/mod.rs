@@ -15,6 +15,8 @@
 //! error, and the thread exits, since its state may be broken.
 
 mod engine;
+#[cfg(feature = "quickjs")]
+mod heap;
 mod loader;
 mod ops;
 mod peer;

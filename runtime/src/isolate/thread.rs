@@ -191,10 +191,10 @@ fn run(memory_bytes: usize, warm: impl FnOnce(WarmIsolate)) {
     });
 }
 
-/// Returns the pages of a disposed isolate to the system. The allocator
-/// keeps freed memory in the arena of the thread that used it, and an
-/// isolate thread's arena is left holding the isolate's whole heap (up to its
-/// memory limit) after the isolate is gone.
+/// Returns the pages of a disposed isolate to the system. Its JS heap went
+/// with its runtime (see `heap.rs`), but the C allocator keeps what the
+/// thread freed besides (ArrayBuffer contents, the host's own state) in the
+/// thread's arena, up to the isolate's memory limit, after it is gone.
 fn give_back_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only releases free pages; it touches no live
