@@ -302,6 +302,24 @@ fn a_fetch_left_in_flight_is_dropped_when_its_request_ends() {
 }
 
 #[test]
+fn a_fetch_left_in_flight_is_dropped_once_its_streamed_answer_ends() {
+    let isola = Isola::serve(&[case("self-fetch").join("worker.js").to_str().unwrap()]);
+    let requests = || isola.worker_stats("worker")["requests"].as_u64().unwrap();
+    // The answer's body is a stream its Worker writes for 50 ms; the chain
+    // it started (a link every 100 ms) is dropped when that stream ends.
+    assert_eq!(isola.get("/stream-scatter").text(), "started");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let stopped_at = requests();
+    assert!(stopped_at <= 3, "the chain went on: {stopped_at} requests");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert_eq!(
+        requests(),
+        stopped_at,
+        "the chain went on after its request's streamed answer ended"
+    );
+}
+
+#[test]
 fn subrequests_count_across_the_whole_chain_of_a_self_fetch_fan_out() {
     let isola = Isola::serve(&[case("self-fetch").join("worker.js").to_str().unwrap()]);
     // Each level fetches itself three times: its own 50 subrequests, and

@@ -43,6 +43,7 @@ const {
   ObjectKeys,
   ObjectPrototype,
   ObjectPrototypeIsPrototypeOf,
+  PromisePrototypeThen,
   PromiseReject,
   Proxy,
   RangeError,
@@ -65,6 +66,7 @@ const {
   wireHeaderList,
 } = responseNs;
 const {
+  _isClosedPromise,
   getReadableStreamResourceBacking,
   readableStreamForRid,
   ReadableStreamPrototype,
@@ -332,15 +334,16 @@ const NO_WEBSOCKET =
 /**
  * Hands `response` to the host as the answer to exchange `id`. Returns,
  * when JS goes on producing the response after that (a body stream it
- * writes, a WebSocket), a function that tells whether it still is; else
- * null. Throws a TypeError, before anything is sent, when the body was
- * used.
+ * writes, a WebSocket), a function that tells whether it still is, and
+ * calls `done` once it no longer is; else null. Throws a TypeError, before
+ * anything is sent, when the body was used.
  */
-export function sendResponse(id, response) {
+export function sendResponse(id, response, done) {
   const webSocket = response[webSocketKey];
   if (webSocket !== undefined) {
     const inner = toInnerResponse(response);
     op_worker_respond_websocket(id, wireHeaderList(inner), handOver(webSocket));
+    webSocket.addEventListener("close", done);
     return () => webSocket.readyState !== WebSocket.CLOSED;
   }
   if (responseBodyUsed(response)) {
@@ -396,5 +399,7 @@ export function sendResponse(id, response) {
   }
   const rid = resourceForReadableStream(source, innerBody.length ?? undefined);
   op_worker_respond_stream(id, status, headerList, rid);
+  // Settles once the stream is closed, cancelled or errored.
+  PromisePrototypeThen(source[_isClosedPromise].promise, done, done);
   return () => source[streams._state] === "readable";
 }

@@ -274,7 +274,7 @@ function finish(id, invocation, response) {
     return;
   }
   try {
-    invocation.producing = sendResponse(id, response);
+    invocation.producing = sendResponse(id, response, () => invocation.endIfDone());
     invocation.answered = true;
     MapPrototypeDelete(unanswered, id);
   } catch (error) {
