@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{Isola, PATIENCE, copy_case, run_in};
+use crate::support::{Isola, PATIENCE, copy_case, eventually, run_in};
 
 /// Waits until `GET /` answers with `message`; panics with the server's log
 /// if it never does.
@@ -139,11 +139,10 @@ fn edits_reload_and_broken_edits_keep_the_last_good_version() {
         "wrangler.toml",
         &config.replace("GREETING = \"hello\"", "GREETING = \"bonjour\""),
     );
-    let deadline = Instant::now() + PATIENCE;
-    while isola.get("/").json()["greeting"] != "bonjour" {
-        assert!(Instant::now() < deadline, "config edit not picked up");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        eventually(|| isola.get("/").json()["greeting"] == "bonjour"),
+        "config edit not picked up"
+    );
 }
 
 #[test]

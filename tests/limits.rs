@@ -3,6 +3,7 @@
 //! host keeps serving its other Workers.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::support::{Isola, Origin, case, eventually};
 
@@ -245,7 +246,7 @@ fn timers_stop_with_the_request_that_set_them() {
     assert_eq!(isola.get("/spin").text(), "spinning");
     // Left behind by an answered request, the interval and the timeout
     // never run: no request is live to run them for.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(300));
     assert_eq!(isola.get("/ticks").text(), "0");
 
     // While a request is live they do: its body, its waitUntil work, its
@@ -258,7 +259,7 @@ fn timers_stop_with_the_request_that_set_them() {
     let deadline = std::time::Instant::now() + crate::support::PATIENCE;
     while isola.get("/waited").text() != "true" {
         assert!(std::time::Instant::now() < deadline, "waitUntil's timer never ran");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(20));
     }
     let url = isola.url("/socket").replacen("http://", "ws://", 1);
     let (mut socket, _) = tungstenite::connect(url).unwrap();
@@ -276,46 +277,53 @@ fn a_self_fetch_chain_stops_when_its_client_leaves() {
     let requests = || isola.worker_stats("worker")["requests"].as_u64().unwrap();
     // A client that gives up after a moment, while the chain grows.
     let impatient = ureq::AgentBuilder::new()
-        .timeout(std::time::Duration::from_millis(300))
+        .timeout(Duration::from_millis(300))
         .build();
     assert!(impatient.get(&isola.url("/chain")).call().is_err());
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(300));
     let stopped_at = requests();
     assert!(stopped_at > 2, "the chain never grew: {stopped_at}");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(500));
     assert_eq!(requests(), stopped_at, "the chain went on after its client left");
     assert_eq!(isola.get("/").text(), "ok");
 }
 
-#[test]
-fn a_fetch_left_in_flight_is_dropped_when_its_request_ends() {
+/// Asks the self-fetch Worker for `path`, whose answer starts a chain of
+/// self-fetches it leaves behind, and checks that the chain is dropped with
+/// the request: at most `most` requests 300 ms later, and not one more in
+/// the `quiet` time after that.
+fn assert_leftover_chain_dropped(path: &str, most: u64, quiet: Duration, after: &str) {
     let isola = Isola::serve(&[case("self-fetch").join("worker.js").to_str().unwrap()]);
     let requests = || isola.worker_stats("worker")["requests"].as_u64().unwrap();
+    assert_eq!(isola.get(path).text(), "started");
+    std::thread::sleep(Duration::from_millis(300));
+    let stopped_at = requests();
+    assert!(stopped_at <= most, "the chain went on: {stopped_at} requests");
+    std::thread::sleep(quiet);
+    assert_eq!(requests(), stopped_at, "the chain went on after {after}");
+}
+
+#[test]
+fn a_fetch_left_in_flight_is_dropped_when_its_request_ends() {
     // The answer waits for nothing; the chain it started is dropped with it,
     // before the chain's first link has made its own subrequest.
-    assert_eq!(isola.get("/scatter").text(), "started");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let stopped_at = requests();
-    assert!(stopped_at <= 4, "the chain went on: {stopped_at} requests");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(requests(), stopped_at, "the chain went on after its request ended");
+    assert_leftover_chain_dropped(
+        "/scatter",
+        4,
+        Duration::from_millis(500),
+        "its request ended",
+    );
 }
 
 #[test]
 fn a_fetch_left_in_flight_is_dropped_once_its_streamed_answer_ends() {
-    let isola = Isola::serve(&[case("self-fetch").join("worker.js").to_str().unwrap()]);
-    let requests = || isola.worker_stats("worker")["requests"].as_u64().unwrap();
     // The answer's body is a stream its Worker writes for 50 ms; the chain
     // it started (a link every 100 ms) is dropped when that stream ends.
-    assert_eq!(isola.get("/stream-scatter").text(), "started");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let stopped_at = requests();
-    assert!(stopped_at <= 3, "the chain went on: {stopped_at} requests");
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    assert_eq!(
-        requests(),
-        stopped_at,
-        "the chain went on after its request's streamed answer ended"
+    assert_leftover_chain_dropped(
+        "/stream-scatter",
+        3,
+        Duration::from_millis(700),
+        "its request's streamed answer ended",
     );
 }
 
