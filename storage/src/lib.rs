@@ -16,6 +16,8 @@
 //!   in SQLite;
 //! - [`claims`]: which of several hosts fires a scheduled event.
 //! - [`signals`]: what hosts sharing a database tell one another.
+//! - [`replica`]: SQLite databases replicated to object storage, for the
+//!   host that takes one over when its owner dies.
 //!
 //! Backends today: KV and caches share one sled database per state
 //! directory (`sled_db`), live in memory (`memory`), or in PostgreSQL
@@ -27,6 +29,7 @@
 //! them directly or through a running server.
 
 pub mod alarms;
+pub mod background;
 pub mod cache;
 pub mod claims;
 pub mod d1;
@@ -38,6 +41,7 @@ mod memory;
 mod postgres;
 pub mod queues;
 pub mod r2;
+pub mod replica;
 pub mod signals;
 mod sled_db;
 #[cfg(test)]

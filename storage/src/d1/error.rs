@@ -36,6 +36,16 @@ pub enum D1Error {
     Exec { line: String, message: String },
     #[error("the D1 database {path} cannot be opened: {message}")]
     Open { path: PathBuf, message: String },
+    /// The call committed here but could not be replicated (or this host
+    /// no longer owns the database), so it is not acknowledged.
+    #[error("D1_ERROR: the write could not be replicated: {0}: SQLITE_IOERR")]
+    Replication(String),
+    /// The host that owns the database could not be reached.
+    #[error("D1_ERROR: the database's host could not be reached: {0}")]
+    Unreachable(String),
+    /// What the host that owns the database answered, word for word.
+    #[error("{0}")]
+    Remote(String),
     /// A migration file or the migrations directory is unusable.
     #[error("{0}")]
     Migration(String),

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use database_id::validate_database_id;
 pub use error::D1Error;
@@ -46,7 +46,7 @@ pub enum Durability {
 }
 
 /// One statement and what is bound to its `?` parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statement {
     pub sql: String,
     pub params: Vec<Value>,
@@ -62,7 +62,7 @@ impl Statement {
 }
 
 /// What one statement returned.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueryResult {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
@@ -70,7 +70,7 @@ pub struct QueryResult {
 }
 
 /// D1's `meta` for one statement.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
     /// Milliseconds the statement took.
     pub duration: f64,
@@ -138,6 +138,17 @@ pub trait D1Backend: Send + Sync {
     fn savepoint(&self, step: SavepointStep) -> Result<(), D1Error>;
 }
 
+/// What follows each commit of a SQLite database: its replication
+/// (`crate::replica`). Both calls run with the database's lock held and
+/// no transaction open, with the host's rights; an error fails the call
+/// whose commit it follows, which then is not acknowledged.
+pub(crate) trait CommitHook: Send {
+    /// The database was opened; nothing has run on it yet.
+    fn opened(&mut self, conn: &rusqlite::Connection) -> Result<(), D1Error>;
+    /// A call ended; it may have committed.
+    fn committed(&mut self, conn: &rusqlite::Connection) -> Result<(), D1Error>;
+}
+
 /// A step of [`D1Backend::savepoint`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SavepointStep {
@@ -172,11 +183,35 @@ impl D1Database {
     /// `durability` says.
     pub fn open_with(path: &Path, durability: Durability) -> Result<Self, D1Error> {
         Ok(Self {
-            backend: Arc::new(sqlite::Sqlite::open(path, durability)?),
+            backend: Arc::new(sqlite::Sqlite::open(path, durability, None)?),
             path: Some(path.to_path_buf()),
             limits: Limits::default(),
             cancel: None,
         })
+    }
+
+    /// Opens the database file at `path` with `hook` told of every commit.
+    pub(crate) fn open_hooked(
+        path: &Path,
+        durability: Durability,
+        hook: Box<dyn CommitHook>,
+    ) -> Result<Self, D1Error> {
+        Ok(Self {
+            backend: Arc::new(sqlite::Sqlite::open(path, durability, Some(hook))?),
+            path: Some(path.to_path_buf()),
+            limits: Limits::default(),
+            cancel: None,
+        })
+    }
+
+    /// A database whose calls `backend` runs (one on another host, say).
+    pub fn with_backend(backend: Arc<dyn D1Backend>) -> Self {
+        Self {
+            backend,
+            path: None,
+            limits: Limits::default(),
+            cancel: None,
+        }
     }
 
     /// A database that lives in memory only.

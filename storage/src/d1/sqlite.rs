@@ -16,7 +16,9 @@ use rusqlite::{Connection, StatementStatus};
 use super::confine::{self, Host};
 use super::limit;
 use super::watch::{CancelToken, Limits, Watch, Watchdog};
-use super::{D1Backend, D1Error, Durability, Meta, QueryResult, SavepointStep, Statement, Value};
+use super::{
+    CommitHook, D1Backend, D1Error, Durability, Meta, QueryResult, SavepointStep, Statement, Value,
+};
 
 /// One SQLite database.
 pub(super) struct Sqlite {
@@ -24,16 +26,37 @@ pub(super) struct Sqlite {
 }
 
 /// The connection, the key that lets the host's own statements past its
-/// authorizer, and what stops a call that runs too long.
+/// authorizer, what stops a call that runs too long, and what follows each
+/// commit (replication), if anything.
 struct Db {
     conn: Connection,
     host: Host,
     watchdog: Watchdog,
+    hook: Option<Box<dyn CommitHook>>,
+}
+
+impl Db {
+    /// Tells the hook that a call ended, once no transaction is open: a
+    /// call inside a transaction that spans calls committed nothing yet.
+    fn after_call(&mut self) -> Result<(), D1Error> {
+        match &mut self.hook {
+            Some(hook) if self.conn.is_autocommit() => {
+                let conn = &self.conn;
+                self.host.run(|| hook.committed(conn))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Sqlite {
-    /// Opens (or creates) the database file at `path`.
-    pub(super) fn open(path: &Path, durability: Durability) -> Result<Self, D1Error> {
+    /// Opens (or creates) the database file at `path`, with `hook` told of
+    /// every commit.
+    pub(super) fn open(
+        path: &Path,
+        durability: Durability,
+        hook: Option<Box<dyn CommitHook>>,
+    ) -> Result<Self, D1Error> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| D1Error::open(path, e))?;
         }
@@ -59,17 +82,30 @@ impl Sqlite {
         if existed {
             crate::integrity::check(&conn).map_err(|e| D1Error::open(path, e))?;
         }
-        Self::configure(conn).map_err(|e| D1Error::open(path, e))
+        let sqlite = Self::configure(conn, hook).map_err(|e| D1Error::open(path, e))?;
+        {
+            let mut db = sqlite.lock();
+            let Db {
+                conn, host, hook, ..
+            } = &mut *db;
+            if let Some(hook) = hook {
+                host.run(|| hook.opened(conn))?;
+            }
+        }
+        Ok(sqlite)
     }
 
     /// A database that lives in memory only.
     pub(super) fn memory() -> Result<Self, D1Error> {
         let memory = Path::new(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| D1Error::open(memory, e))?;
-        Self::configure(conn).map_err(|e| D1Error::open(memory, e))
+        Self::configure(conn, None).map_err(|e| D1Error::open(memory, e))
     }
 
-    fn configure(mut conn: Connection) -> rusqlite::Result<Self> {
+    fn configure(
+        mut conn: Connection,
+        hook: Option<Box<dyn CommitHook>>,
+    ) -> rusqlite::Result<Self> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Another process (the CLI, a second server) may hold the write lock
         // for a moment.
@@ -81,6 +117,7 @@ impl Sqlite {
                 conn,
                 host,
                 watchdog,
+                hook,
             }),
         })
     }
@@ -103,6 +140,7 @@ impl Sqlite {
             conn,
             host,
             watchdog,
+            ..
         } = &mut *db;
         // A savepoint, which is a transaction of its own when none is open,
         // and nests inside the one `transactionSync` keeps open.
@@ -111,6 +149,7 @@ impl Sqlite {
         let outcome = watch.check().and_then(|()| work(&tx, host, &mut watch));
         let outcome = watch.finish(outcome)?;
         tx.commit().map_err(D1Error::sqlite)?;
+        db.after_call()?;
         Ok(outcome)
     }
 }
@@ -162,7 +201,7 @@ impl D1Backend for Sqlite {
     }
 
     fn savepoint(&self, step: SavepointStep) -> Result<(), D1Error> {
-        let db = self.lock();
+        let mut db = self.lock();
         let sql = match step {
             SavepointStep::Begin => format!("SAVEPOINT {SPANNING_SAVEPOINT}"),
             SavepointStep::Release => format!("RELEASE {SPANNING_SAVEPOINT}"),
@@ -175,7 +214,8 @@ impl D1Backend for Sqlite {
         };
         db.host
             .run(|| db.conn.execute_batch(&sql))
-            .map_err(D1Error::sqlite)
+            .map_err(D1Error::sqlite)?;
+        db.after_call()
     }
 
     fn script(

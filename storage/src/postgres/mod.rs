@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
+use crate::background::Background;
 use crate::claims::Claims;
 use crate::error::StoreError;
 use crate::health::{BackendHealth, Health};
@@ -203,11 +204,7 @@ impl PgStore {
         }
         config.connect_timeout(CALL_TIMEOUT);
         config.application_name("isola");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("isola-postgres")
-            .enable_all()
-            .build()
+        let runtime = Background::start("isola-postgres", 2)
             .map_err(|e| StoreError::Database(format!("{name}: cannot start a runtime: {e}")))?;
         let manager = Manager::from_config(
             config,
@@ -226,7 +223,7 @@ impl PgStore {
             .map_err(|e| StoreError::Database(format!("{name}: {e}")))?;
         let store = Self {
             pool,
-            runtime: Background(Some(runtime)),
+            runtime,
             url,
             name,
             schema: Arc::default(),
@@ -303,11 +300,10 @@ impl PgStore {
         };
         let name = &self.name;
         let started = Instant::now();
-        let task = self
+        let answer = match self
             .runtime
-            .handle()
-            .spawn(async move { tokio::time::timeout(CALL_TIMEOUT, attempts).await });
-        let answer = match futures::executor::block_on(task) {
+            .wait(async move { tokio::time::timeout(CALL_TIMEOUT, attempts).await })
+        {
             Ok(Ok(answer)) => answer,
             Ok(Err(_)) => Err(StoreError::Database(format!(
                 "{name} did not answer within {} s",
@@ -381,25 +377,4 @@ fn explain(error: &tokio_postgres::Error) -> String {
 /// Whether `error` is the connection failing rather than the query.
 fn io_failure(error: &tokio_postgres::Error) -> bool {
     std::error::Error::source(error).is_some_and(|source| source.is::<std::io::Error>())
-}
-
-/// A runtime that is shut down without waiting when dropped, which also
-/// works where blocking is not allowed (inside another runtime).
-struct Background(Option<tokio::runtime::Runtime>);
-
-impl Background {
-    fn handle(&self) -> &tokio::runtime::Handle {
-        self.0
-            .as_ref()
-            .expect("the runtime lives until drop")
-            .handle()
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
-        }
-    }
 }

@@ -88,7 +88,7 @@ impl S3Location {
     }
 
     /// A client for the bucket, credentials from the environment.
-    pub(super) fn connect(&self) -> Result<Arc<dyn ObjectStore>, R2Error> {
+    pub(crate) fn connect(&self) -> Result<Arc<dyn ObjectStore>, R2Error> {
         let named = |e: object_store::Error| R2Error::storage(format!("{}: {e}", self.describe()));
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&self.bucket)
