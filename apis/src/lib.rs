@@ -49,7 +49,7 @@ pub mod websocket;
 pub mod wit;
 
 pub use binding::{BannerRow, Binding, BindingKind, JsBinding, WorkerBindings};
-pub use stores::{SharedStorage, Store, Stores};
+pub use stores::{Placement, SharedStorage, Store, Stores};
 
 /// Every kind of binding a Worker's config can declare.
 pub static BINDINGS: &[&dyn BindingKind] = &[

@@ -32,7 +32,28 @@ pub struct SharedStorage {
     /// R2's object bytes: an S3 bucket URL (`s3://bucket?endpoint=…`).
     /// What R2 knows of the objects goes in `kv`'s database.
     pub r2: Option<String>,
+    /// D1 databases and Durable Objects' storage, when this host is one
+    /// of a deployment's (`[cluster]`): each lives on its owner.
+    pub cluster: Option<Placement>,
 }
+
+/// The deployment's databases, as this host serves and reaches them.
+#[derive(Clone)]
+pub struct Placement(pub Arc<isola_cluster::Databases>);
+
+impl std::fmt::Debug for Placement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Placement({})", self.0.cluster().host())
+    }
+}
+
+impl PartialEq for Placement {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Placement {}
 
 /// The stores every Worker of a host binds into.
 #[derive(Clone, Default)]

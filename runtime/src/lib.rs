@@ -25,6 +25,7 @@
 pub mod admin;
 pub mod assets;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod dev;
 pub mod env;

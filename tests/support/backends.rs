@@ -89,6 +89,14 @@ pub fn s3_server() -> String {
     )
 }
 
+/// The tests' etcd server (`http://127.0.0.1:port`).
+pub fn etcd_server() -> String {
+    std::env::var("ISOLA_TEST_ETCD").expect(
+        "ISOLA_TEST_ETCD names the etcd server the tests use \
+         (http://host:port; scripts/test starts one)",
+    )
+}
+
 /// Creates an empty database on the tests' server (through `psql`); its
 /// name.
 pub fn new_database() -> String {

@@ -4,7 +4,7 @@
 mod backends;
 
 pub(crate) use backends::on_every_backend;
-pub use backends::{Backend, new_database, postgres_server, psql, s3_server};
+pub use backends::{Backend, etcd_server, new_database, postgres_server, psql, s3_server};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -130,6 +130,8 @@ fn isola_command(args: &[&str]) -> Command {
         .args(args)
         .env("ISOLA_CACHE_DIR", cache_dir())
         .env("ISOLA_LOG", "info")
+        // What the hosts of a `[cluster]` deployment under test share.
+        .env("ISOLA_CLUSTER_SECRET", "the-tests-deployment-secret")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

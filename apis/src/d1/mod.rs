@@ -20,7 +20,7 @@ use isola_storage::d1::{D1Database, D1Error, validate_database_id};
 use serde::Deserialize;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, entries};
-use crate::stores::{SharedStorage, Store, Stores};
+use crate::stores::{Placement, SharedStorage, Store, Stores};
 
 /// The `d1_databases` kind.
 pub struct D1Databases;
@@ -121,13 +121,17 @@ impl Binding for D1Binding {
 pub struct D1Store {
     /// Where database files live; in memory when None.
     dir: Option<PathBuf>,
+    /// The deployment's owners, which hold the databases when this host
+    /// is one of several.
+    cluster: Option<Placement>,
     open: Arc<Mutex<HashMap<String, D1Database>>>,
 }
 
 impl Store for D1Store {
-    fn open(dir: Option<&Path>, _: &SharedStorage) -> Result<Self, String> {
+    fn open(dir: Option<&Path>, shared: &SharedStorage) -> Result<Self, String> {
         Ok(Self {
             dir: dir.map(|dir| dir.join("d1")),
+            cluster: shared.cluster.clone(),
             open: Arc::default(),
         })
     }
@@ -147,9 +151,10 @@ impl D1Store {
         if let Some(db) = open.get(id) {
             return Ok(db.clone());
         }
-        let db = match self.path(id) {
-            Some(path) => D1Database::open(&path)?,
-            None => D1Database::memory()?,
+        let db = match (&self.cluster, self.path(id)) {
+            (Some(Placement(databases)), _) => databases.d1(id),
+            (None, Some(path)) => D1Database::open(&path)?,
+            (None, None) => D1Database::memory()?,
         };
         open.insert(id.to_string(), db.clone());
         Ok(db)

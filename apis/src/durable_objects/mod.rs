@@ -34,7 +34,7 @@ use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 
 use crate::binding::{BannerRow, Binding, BindingKind, JsBinding, Prepared, WorkerBindings};
-use crate::stores::{SharedStorage, Store, Stores};
+use crate::stores::{Placement, SharedStorage, Store, Stores};
 
 /// The `durable_objects` kind.
 pub struct DurableObjects;
@@ -250,13 +250,16 @@ pub struct ObjectStore {
     origins: Arc<std::sync::Mutex<HashMap<(String, String), String>>>,
     /// How long an object stays in memory without an event, in ms.
     idle_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// The deployment's owners, when this host is one of several: an
+    /// object runs, and keeps its database, on its owner.
+    cluster: Option<Placement>,
 }
 
 /// Cloudflare evicts an idle object after 70 to 140 seconds.
 pub const DEFAULT_IDLE: std::time::Duration = std::time::Duration::from_secs(70);
 
 impl Store for ObjectStore {
-    fn open(dir: Option<&Path>, _: &SharedStorage) -> Result<Self, String> {
+    fn open(dir: Option<&Path>, shared: &SharedStorage) -> Result<Self, String> {
         let root = dir.map(|dir| dir.join("do"));
         Ok(Self {
             alarms: Arc::new(AlarmIndex::open(root.as_deref())?),
@@ -266,6 +269,7 @@ impl Store for ObjectStore {
             idle_ms: Arc::new(std::sync::atomic::AtomicU64::new(
                 DEFAULT_IDLE.as_millis() as u64
             )),
+            cluster: shared.cluster.clone(),
         })
     }
 }
@@ -322,6 +326,18 @@ impl ObjectStore {
             .unwrap_or_else(|| class.to_string())
     }
 
+    /// The key that names object `id` of `worker`'s `class` in a
+    /// deployment (its owner, its replica): `do/<worker>-<class>/<id>`, as
+    /// its folder and file are named.
+    pub fn object_key(&self, worker: &str, class: &str, id: &str) -> String {
+        format!("do/{worker}-{}/{id}", self.origin(worker, class))
+    }
+
+    /// The deployment's owners, when this host is one of several.
+    pub fn cluster(&self) -> Option<&Placement> {
+        self.cluster.as_ref()
+    }
+
     /// Wakes those waiting on [`ObjectStore::alarm_set`].
     pub fn notify_alarm_set(&self) {
         self.changed.notify_waiters();
@@ -365,17 +381,20 @@ fn op_do_open(
         .objects()
         .ok_or_else(|| JsErrorBox::generic("This host keeps no Durable Object storage"))?;
     let origin = store.origin(&worker, class);
-    let db = match &store.root {
-        Some(root) => {
-            let path = root
-                .join(format!("{worker}-{origin}"))
-                .join(format!("{id}.sqlite"));
+    let folder = format!("{worker}-{origin}");
+    let db = match (&store.root, &store.cluster) {
+        (Some(root), Some(Placement(databases))) => {
+            let path = root.join(&folder).join(format!("{id}.sqlite"));
+            databases.open_object(&format!("do/{folder}/{id}"), &path)
+        }
+        (Some(root), None) => {
+            let path = root.join(&folder).join(format!("{id}.sqlite"));
             // An acknowledged write must survive the host being killed, as
             // workerd's do; waiting for the disk on every commit would cap
             // an object at a few hundred writes a second.
             D1Database::open_with(&path, Durability::Process)
         }
-        None => D1Database::memory(),
+        (None, _) => D1Database::memory(),
     }
     .map_err(|e| JsErrorBox::generic(format!("Durable Object {class} {id}: {e}")))?;
     db.batch_as_host(&[Statement::new(

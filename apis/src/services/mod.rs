@@ -43,7 +43,7 @@ pub struct Call {
 
 /// A Durable Object: its class, its id (64 hex digits) and the name it was
 /// made from (`idFromName`), if any.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ObjectId {
     pub class: String,
     pub id: String,

@@ -16,7 +16,7 @@ use crate::config::{HostConfig, LoadOptions, memory_bytes};
 use crate::host::Host;
 use crate::limits::LimitsConfig;
 use crate::outbound::Outbound;
-use crate::{admin, server};
+use crate::{admin, cluster, server};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -122,6 +122,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             tracing::warn!("{warning}");
         }
     }
+    if let Some(options) = &config.options.cluster {
+        anyhow::ensure!(
+            !args.no_persist,
+            "[cluster] keeps local copies of the databases this host owns: \
+             it cannot run with --no-persist"
+        );
+        let databases = cluster::join(options, &args.state.persist_to)?;
+        config.options.storage.cluster = Some(isola_apis::Placement(databases));
+    }
     let stores = if args.no_persist {
         Stores::memory()
     } else {
@@ -168,7 +177,16 @@ pub(super) fn run_host<T>(
             .options
             .max_connections
             .unwrap_or_else(server::default_max_connections);
+        let internal = match (&config.options.cluster, &config.options.storage.cluster) {
+            (Some(options), Some(placement)) => {
+                Some((cluster::bind(options).await?, placement.0.clone()))
+            }
+            _ => None,
+        };
         let host = Host::start(config, stores).await?;
+        if let Some((listener, databases)) = internal {
+            tokio::spawn(cluster::serve_internal(listener, host.clone(), databases));
+        }
         let server = server::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;

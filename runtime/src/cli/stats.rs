@@ -70,5 +70,28 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
                 .unwrap_or_default()
         );
     }
+    if let Some(cluster) = &stats.cluster {
+        println!(
+            "host {} of {} ({}); took over {} database(s) from other owners",
+            cluster.host,
+            cluster.hosts.len(),
+            cluster.hosts.join(", "),
+            cluster.takeovers
+        );
+        for owned in &cluster.owned {
+            println!(
+                "  owns {} (token {}): {} segments replicated, {} pending{}",
+                owned.key,
+                owned.token,
+                owned.segments,
+                owned.pending,
+                owned
+                    .failed
+                    .as_ref()
+                    .map(|e| format!("; replication failed: {e}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
     Ok(())
 }

@@ -21,6 +21,13 @@
 //! queues = "postgres://isola@db.internal:5432/isola"
 //! r2 = "s3://isola-objects?endpoint=http://minio.internal:9000"  # R2's bytes
 //!
+//! [cluster]                # owners of D1 databases and Durable Objects
+//! etcd = ["http://etcd.internal:2379"]                          # (`super::cluster`)
+//! host = "web-1"
+//! listen = "0.0.0.0:8788"
+//! url = "http://web-1.internal:8788"
+//! replicas = "s3://isola-replicas?endpoint=http://minio.internal:9000"
+//!
 //! [[workers]]
 //! path = "shop"                       # script, wrangler config or directory
 //! routes = ["shop.localhost/*"]       # replaces the Worker's own routes
@@ -38,6 +45,7 @@ use isola_apis::SharedStorage;
 use isola_apis::durable_objects::ObjectBinding;
 use isola_apis::services::ServiceBinding;
 
+use super::cluster::{ClusterOptions, RawCluster};
 use super::{ConfigError, LoadOptions, RoutePattern, WorkerConfig};
 use crate::limits::{Limits, LimitsConfig};
 use crate::outbound::Outbound;
@@ -153,6 +161,8 @@ pub struct HostOptions {
     pub object_idle: std::time::Duration,
     /// The stores kept in backends other hosts share.
     pub storage: SharedStorage,
+    /// This host's place in a deployment of several (`[cluster]`).
+    pub cluster: Option<ClusterOptions>,
 }
 
 impl Default for HostOptions {
@@ -167,6 +177,7 @@ impl Default for HostOptions {
             default_worker: None,
             object_idle: isola_apis::durable_objects::DEFAULT_IDLE,
             storage: SharedStorage::default(),
+            cluster: None,
         }
     }
 }
@@ -217,6 +228,7 @@ struct RawHostConfig {
     limits: LimitsConfig,
     #[serde(default)]
     storage: RawStorage,
+    cluster: Option<RawCluster>,
     #[serde(default)]
     workers: Vec<RawWorker>,
 }
@@ -268,6 +280,7 @@ impl RawStorage {
             kv_cache_ttl: self.kv_cache_ttl,
             queues: self.queues,
             r2: self.r2,
+            cluster: None,
         })
     }
 }
@@ -405,6 +418,10 @@ impl HostConfig {
             .collect::<Result<_, _>>()
             .map_err(|m| ConfigError::new(path, format!("`outbound.allow`: {m}")))?;
         host.options.storage = raw.storage.validated(path)?;
+        host.options.cluster = raw
+            .cluster
+            .map(|cluster| cluster.validated(path))
+            .transpose()?;
         Ok(host)
     }
 

@@ -7,6 +7,7 @@
 //!   or an `isola.toml`.
 
 mod assets;
+mod cluster;
 mod cron;
 mod dev_vars;
 mod environment;
@@ -19,6 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use assets::{AssetsConfig, FirstRun, HtmlHandling, NotFoundHandling, RunWorkerFirst};
+pub use cluster::{ClusterOptions, SECRET_VAR};
 pub use cron::Schedule;
 pub use host::{
     HostConfig, HostOptions, PoolConfig, WorkerEntry, assets_apart, default_cf, memory_bytes,

@@ -87,4 +87,7 @@ pub struct HostStats {
     /// The shared backends the host's stores live in, if any.
     #[serde(default)]
     pub backends: Vec<isola_storage::BackendHealth>,
+    /// This host's place in a deployment of several, if it is in one.
+    #[serde(default)]
+    pub cluster: Option<isola_cluster::ClusterStats>,
 }

@@ -53,6 +53,10 @@ pub struct Host {
     options: HostOptions,
     /// The reloads of other hosts this one has followed.
     reloads_seen: reloads::Seen,
+    /// Where calls on objects that other hosts own go, when this host is
+    /// one of a deployment's.
+    forwarder: Option<crate::cluster::Forwarder>,
+    objects: ObjectStore,
 }
 
 impl Host {
@@ -134,6 +138,9 @@ impl Host {
             .iter()
             .map(|slot| (slot.name().to_string(), slot.clone()))
             .collect();
+        let forwarder = objects
+            .cluster()
+            .map(|placement| crate::cluster::Forwarder::new(placement.0.clone()));
         let host = Arc::new(Self {
             launcher,
             workers,
@@ -143,6 +150,8 @@ impl Host {
             origin_client: OriginClient::default(),
             options: config.options,
             reloads_seen: reloads::Seen::default(),
+            forwarder,
+            objects: objects.clone(),
         });
         for slot in &host.workers {
             tokio::spawn(cron::run(Arc::downgrade(&host), slot.clone()));
@@ -391,6 +400,7 @@ impl Host {
                 .chain(queues.and_then(|queues| queues.health()))
                 .chain(r2.map(|r2| r2.health()).unwrap_or_default())
                 .collect(),
+            cluster: self.forwarder.as_ref().map(|f| f.stats()),
         }
     }
 }
@@ -406,8 +416,78 @@ fn load_assets(config: &WorkerConfig, has_worker: bool) -> Result<Option<Arc<Ass
     Ok(Some(Arc::new(assets)))
 }
 
+impl Host {
+    /// The key of `object` of Worker `worker` in a deployment.
+    pub fn object_key(&self, worker: &str, object: &ObjectId) -> Result<String, String> {
+        if !self.by_name.contains_key(worker) {
+            return Err(format!("no Worker is named {worker:?}"));
+        }
+        Ok(self.objects.object_key(worker, &object.class, &object.id))
+    }
+
+    /// Answers a call on this host, wherever its object's owner is.
+    pub async fn dispatch_here(
+        self: Arc<Self>,
+        target: Target,
+        request: http::Request<RequestBody>,
+    ) -> Option<http::Response<ResponseBody>> {
+        match target {
+            Target::Worker(name) => {
+                let slot = self.by_name.get(&name)?.clone();
+                let request = request.map(IoBody);
+                Some(
+                    slot.handle(&self.launcher, &self.origin_client, request)
+                        .await,
+                )
+            }
+            Target::Assets(name) => {
+                let assets = self.by_name.get(&name)?.assets()?;
+                let url = url::Url::parse(&request.uri().to_string()).ok()?;
+                let head = Head::new(request.method().clone(), &url, request.headers().clone());
+                Some(assets.fetch(&head).await)
+            }
+        }
+    }
+
+    /// Sends a call on an object that another host owns to that host; None
+    /// when this host owns it (or is alone).
+    async fn forward(
+        &self,
+        target: &Target,
+        request: http::Request<RequestBody>,
+    ) -> Result<http::Response<ResponseBody>, http::Request<RequestBody>> {
+        let (Some(forwarder), Target::Worker(worker)) = (&self.forwarder, target) else {
+            return Err(request);
+        };
+        let Some(object) = request
+            .extensions()
+            .get::<isola_apis::services::Call>()
+            .and_then(|call| call.object.as_ref())
+        else {
+            return Err(request);
+        };
+        let key = match self.object_key(worker, object) {
+            Ok(key) => key,
+            Err(_) => return Err(request),
+        };
+        let failed = |why: String| {
+            tracing::warn!("Durable Object {key}: {why}");
+            error_response(Failure::Unavailable)
+        };
+        match forwarder.owner(&key).await {
+            Ok(None) => Err(request),
+            Ok(Some(url)) => Ok(forwarder
+                .forward(&url, worker, request)
+                .await
+                .unwrap_or_else(failed)),
+            Err(why) => Ok(failed(why)),
+        }
+    }
+}
+
 /// A service binding's call: the named Worker answers, as it would a
-/// request routed to it; `env.ASSETS`: its assets do.
+/// request routed to it; `env.ASSETS`: its assets do. A call on a Durable
+/// Object that another host owns goes to that host.
 impl Dispatch for Host {
     fn dispatch(
         self: Arc<Self>,
@@ -415,21 +495,9 @@ impl Dispatch for Host {
         request: http::Request<RequestBody>,
     ) -> BoxFuture<'static, Option<http::Response<ResponseBody>>> {
         Box::pin(async move {
-            match target {
-                Target::Worker(name) => {
-                    let slot = self.by_name.get(&name)?.clone();
-                    let request = request.map(IoBody);
-                    Some(
-                        slot.handle(&self.launcher, &self.origin_client, request)
-                            .await,
-                    )
-                }
-                Target::Assets(name) => {
-                    let assets = self.by_name.get(&name)?.assets()?;
-                    let url = url::Url::parse(&request.uri().to_string()).ok()?;
-                    let head = Head::new(request.method().clone(), &url, request.headers().clone());
-                    Some(assets.fetch(&head).await)
-                }
+            match self.forward(&target, request).await {
+                Ok(response) => Some(response),
+                Err(request) => self.dispatch_here(target, request).await,
             }
         })
     }
