@@ -271,6 +271,33 @@ fn killing_the_owner_of_a_busy_object_loses_no_acknowledged_write() {
 }
 
 #[test]
+fn an_alarm_whose_owner_died_fires_once_on_the_host_that_takes_the_object_over() {
+    let mut deployment = Deployment::start("sync");
+    let first = deployment.hosts[0].as_ref().unwrap();
+    let (status, body) = try_request("POST", &first.url("/alarm/sleepy?in=2500"), None).unwrap();
+    assert_eq!((status, body.as_str()), (200, "{\"fired\":0}"));
+    let owner = deployment.owner_of("do/owners-Counter/");
+    deployment.hosts[owner].take().unwrap().kill();
+    let survivor = deployment.live().next().unwrap();
+    let mut fired = serde_json::Value::Null;
+    assert!(
+        crate::support::eventually(|| {
+            fired = try_request("GET", &survivor.url("/alarm/sleepy"), None)
+                .filter(|(status, _)| *status == 200)
+                .and_then(|(_, body)| serde_json::from_str(&body).ok())
+                .unwrap_or_default();
+            fired["fired"] == 1
+        }),
+        "the alarm never ran after its owner died: {fired}"
+    );
+    // Once: no other host runs it again.
+    std::thread::sleep(Duration::from_secs(2));
+    for host in deployment.live() {
+        assert_eq!(json(host, "/alarm/sleepy")["fired"], 1);
+    }
+}
+
+#[test]
 fn a_cluster_config_with_a_bad_etcd_url_is_refused_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("isola.toml");

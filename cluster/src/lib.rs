@@ -17,6 +17,10 @@
 //!   write is acknowledged, that the key still carries that revision
 //!   (`isola_storage::replica::Fence`).
 //!
+//! - **Alarms** of Durable Objects are recorded under
+//!   `<prefix>/alarms/<key>` (without a lease), so that whichever host owns
+//!   an object next finds its alarm and fires it.
+//!
 //! Each host reads the whole view (hosts and owners) every
 //! [`REFRESH`]; a claim updates it at once. [`Databases`] serves D1
 //! databases and Durable Objects' storage on their owners.
@@ -151,6 +155,51 @@ impl Cluster {
     /// [`place`](Self::place) asks etcd (after a forwarded call failed).
     pub fn forget(&self, key: &str) {
         self.inner.write().forget(key);
+    }
+
+    /// Whether this host owns `key`, or would claim it (no host owns it
+    /// and the hash chooses this one).
+    pub fn would_own(&self, key: &str) -> bool {
+        let view = self.inner.read();
+        match view.owner(key) {
+            Some((host, _)) => host == self.inner.config.host,
+            None => view.choose(key) == Some(self.inner.config.host.as_str()),
+        }
+    }
+
+    /// Records object `key`'s alarm where every host sees it.
+    pub fn put_alarm(&self, key: &str, record: &str) -> Result<(), String> {
+        let mut client = self.inner.client.clone();
+        let etcd_key = format!("{}/alarms/{key}", self.inner.config.prefix);
+        let value = record.to_string();
+        self.inner
+            .call(async move { client.put(etcd_key, value, None).await })?
+            .map_err(|e| format!("etcd: {e}"))?;
+        self.inner.write().set_alarm(key, Some(record));
+        Ok(())
+    }
+
+    /// Removes object `key`'s alarm record: any, or only `record` (an
+    /// alarm set again meanwhile stays).
+    pub fn remove_alarm(&self, key: &str, record: Option<&str>) -> Result<(), String> {
+        let mut client = self.inner.client.clone();
+        let etcd_key = format!("{}/alarms/{key}", self.inner.config.prefix);
+        let txn = match record {
+            Some(record) => {
+                Txn::new().when([Compare::value(etcd_key.clone(), CompareOp::Equal, record)])
+            }
+            None => Txn::new(),
+        }
+        .and_then([TxnOp::delete(etcd_key, None)]);
+        let removed = self
+            .inner
+            .call(async move { client.txn(txn).await })?
+            .map_err(|e| format!("etcd: {e}"))?
+            .succeeded();
+        if removed {
+            self.inner.write().set_alarm(key, None);
+        }
+        Ok(())
     }
 
     /// This host's name.

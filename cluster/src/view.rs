@@ -6,11 +6,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
-/// The hosts (name → URL) and owners (key → host and token).
+/// The hosts (name → URL), owners (key → host and token) and Durable
+/// Object alarms (key → record).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct View {
     hosts: BTreeMap<String, String>,
     owners: HashMap<String, (String, u64)>,
+    alarms: BTreeMap<String, String>,
 }
 
 impl View {
@@ -23,6 +25,8 @@ impl View {
                 view.hosts.insert(host.to_string(), value);
             } else if let Some(object) = key.strip_prefix("owners/") {
                 view.owners.insert(object.to_string(), (value, revision));
+            } else if let Some(object) = key.strip_prefix("alarms/") {
+                view.alarms.insert(object.to_string(), value);
             }
         }
         view
@@ -42,6 +46,18 @@ impl View {
             .collect();
         owners.sort();
         owners
+    }
+
+    /// The pending alarms of objects, by key, with their records.
+    pub fn alarms(&self) -> &BTreeMap<String, String> {
+        &self.alarms
+    }
+
+    pub(crate) fn set_alarm(&mut self, key: &str, record: Option<&str>) {
+        match record {
+            Some(record) => self.alarms.insert(key.to_string(), record.to_string()),
+            None => self.alarms.remove(key),
+        };
     }
 
     pub(crate) fn owner(&self, key: &str) -> Option<(&str, u64)> {

@@ -255,6 +255,39 @@ pub struct ObjectStore {
     cluster: Option<Placement>,
 }
 
+/// An object's alarm as a deployment records it (`isola_cluster`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AlarmRecord {
+    pub worker: String,
+    pub class: String,
+    pub id: String,
+    /// Milliseconds since the epoch.
+    pub at: f64,
+}
+
+impl AlarmRecord {
+    pub fn of(owner: &AlarmOwner, at: f64) -> Self {
+        Self {
+            worker: owner.worker.clone(),
+            class: owner.class.clone(),
+            id: owner.id.clone(),
+            at,
+        }
+    }
+
+    pub fn owner(&self) -> AlarmOwner {
+        AlarmOwner {
+            worker: self.worker.clone(),
+            class: self.class.clone(),
+            id: self.id.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a record serializes")
+    }
+}
+
 /// Cloudflare evicts an idle object after 70 to 140 seconds.
 pub const DEFAULT_IDLE: std::time::Duration = std::time::Duration::from_secs(70);
 
@@ -336,6 +369,49 @@ impl ObjectStore {
     /// The deployment's owners, when this host is one of several.
     pub fn cluster(&self) -> Option<&Placement> {
         self.cluster.as_ref()
+    }
+
+    /// Sets `owner`'s alarm to `at`: in this host's index, and, in a
+    /// deployment, where the object's next owner finds it.
+    pub fn set_alarm(&self, owner: &AlarmOwner, at: f64) -> Result<(), String> {
+        if let Some(Placement(databases)) = &self.cluster {
+            let key = self.object_key(&owner.worker, &owner.class, &owner.id);
+            databases
+                .cluster()
+                .put_alarm(&key, &AlarmRecord::of(owner, at).to_json())?;
+        }
+        self.alarms.set(owner, at)
+    }
+
+    /// Moves `owner`'s alarm due at `at`, which failed, to `next` (its
+    /// `retries`th retry), here and where the deployment records it.
+    pub fn retry_alarm(
+        &self,
+        owner: &AlarmOwner,
+        at: f64,
+        next: f64,
+        retries: u32,
+    ) -> Result<(), String> {
+        self.alarms.retry(owner, at, next, retries)?;
+        if let Some(Placement(databases)) = &self.cluster {
+            let key = self.object_key(&owner.worker, &owner.class, &owner.id);
+            databases
+                .cluster()
+                .put_alarm(&key, &AlarmRecord::of(owner, next).to_json())?;
+        }
+        Ok(())
+    }
+
+    /// Removes `owner`'s alarm: any, or only the one due at `ran_at` (it
+    /// ran; one set again meanwhile stays).
+    pub fn delete_alarm(&self, owner: &AlarmOwner, ran_at: Option<f64>) -> Result<(), String> {
+        self.alarms.delete(owner, ran_at)?;
+        if let Some(Placement(databases)) = &self.cluster {
+            let key = self.object_key(&owner.worker, &owner.class, &owner.id);
+            let record = ran_at.map(|at| AlarmRecord::of(owner, at).to_json());
+            databases.cluster().remove_alarm(&key, record.as_deref())?;
+        }
+        Ok(())
     }
 
     /// Wakes those waiting on [`ObjectStore::alarm_set`].
@@ -497,8 +573,7 @@ fn op_do_set_alarm(state: &mut OpState, #[smi] handle: u32, at: f64) -> Result<(
     let store = object_store(state)?;
     let object = open_object(state, handle)?;
     store
-        .alarms
-        .set(&object.owner, at)
+        .set_alarm(&object.owner, at)
         .map_err(JsErrorBox::generic)?;
     store.notify_alarm_set();
     Ok(())
@@ -521,7 +596,6 @@ fn op_do_delete_alarm(state: &mut OpState, #[smi] handle: u32) -> Result<(), JsE
     let store = object_store(state)?;
     let object = open_object(state, handle)?;
     store
-        .alarms
-        .delete(&object.owner, None)
+        .delete_alarm(&object.owner, None)
         .map_err(JsErrorBox::generic)
 }

@@ -163,6 +163,7 @@ impl Host {
                 ));
             }
         }
+        tokio::spawn(alarms::adopt(Arc::downgrade(&host), objects.clone()));
         tokio::spawn(alarms::run(Arc::downgrade(&host), objects));
         tokio::spawn(reloads::follow(Arc::downgrade(&host)));
         let dispatch: Weak<dyn Dispatch> = Arc::downgrade(&host) as Weak<Self>;

@@ -7,6 +7,21 @@ export class Counter extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hits (id TEXT PRIMARY KEY)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS fired (at INTEGER)");
+  }
+
+  /** Sets the alarm `ms` from now. */
+  async wakeIn(ms) {
+    await this.ctx.storage.setAlarm(Date.now() + ms);
+  }
+
+  async alarm() {
+    this.ctx.storage.sql.exec("INSERT INTO fired (at) VALUES (?)", Date.now());
+  }
+
+  /** How many times the alarm ran. */
+  fired() {
+    return this.ctx.storage.sql.exec("SELECT count(*) AS n FROM fired").one().n;
   }
 
   /** Counts hit `id` (once, however often it is sent); the count. */
@@ -40,6 +55,13 @@ export default {
     if (what === "todos") {
       const { results } = await env.DB.prepare("SELECT id FROM todos ORDER BY id").all();
       return Response.json(results.map((row) => row.id));
+    }
+    if (what === "alarm") {
+      const stub = env.COUNTER.get(env.COUNTER.idFromName(name));
+      if (request.method === "POST") {
+        await stub.wakeIn(Number(url.searchParams.get("in")));
+      }
+      return Response.json({ fired: await stub.fired() });
     }
     if (what === "counter") {
       const stub = env.COUNTER.get(env.COUNTER.idFromName(name));
