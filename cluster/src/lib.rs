@@ -121,6 +121,12 @@ impl Cluster {
         Ok(Self { inner })
     }
 
+    /// Where `key` is served, if this host's view names its owner: what
+    /// [`place`](Self::place) answers without asking etcd.
+    pub fn known(&self, key: &str) -> Option<Placement> {
+        self.inner.known(&self.inner.read(), key)
+    }
+
     /// Where `key` is served: here if this host owns it, or if no host
     /// does and the hash chooses this one (which then claims it).
     pub fn place(&self, key: &str) -> Result<Placement, String> {
@@ -310,17 +316,7 @@ impl Inner {
         &self,
         work: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, String> {
-        match self
-            .runtime
-            .wait(async move { tokio::time::timeout(CALL_TIMEOUT, work).await })
-        {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) => Err(format!(
-                "etcd did not answer within {} s",
-                CALL_TIMEOUT.as_secs()
-            )),
-            Err(e) => Err(format!("etcd: {e}")),
-        }
+        self.runtime.wait_for("etcd", CALL_TIMEOUT, work)
     }
 }
 

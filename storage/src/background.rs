@@ -4,6 +4,7 @@
 //! blocking pool, or in the `isola` command.
 
 use std::future::Future;
+use std::time::Duration;
 
 /// A runtime that is shut down without waiting when dropped, which also
 /// works where blocking is not allowed (inside another runtime).
@@ -33,6 +34,24 @@ impl Background {
         work: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, tokio::task::JoinError> {
         futures::executor::block_on(self.handle().spawn(work))
+    }
+
+    /// [`wait`](Self::wait) for at most `limit`; the error names `service`
+    /// (`etcd`, a database, a bucket), which did not answer in time.
+    pub fn wait_for<T: Send + 'static>(
+        &self,
+        service: &str,
+        limit: Duration,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T, String> {
+        match self.wait(async move { tokio::time::timeout(limit, work).await }) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_)) => Err(format!(
+                "{service} did not answer within {} s",
+                limit.as_secs()
+            )),
+            Err(e) => Err(format!("{service}: {e}")),
+        }
     }
 }
 

@@ -300,17 +300,11 @@ impl PgStore {
         };
         let name = &self.name;
         let started = Instant::now();
-        let answer = match self
+        let answer = self
             .runtime
-            .wait(async move { tokio::time::timeout(CALL_TIMEOUT, attempts).await })
-        {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(_)) => Err(StoreError::Database(format!(
-                "{name} did not answer within {} s",
-                CALL_TIMEOUT.as_secs()
-            ))),
-            Err(e) => Err(StoreError::Database(format!("{name}: {e}"))),
-        };
+            .wait_for(name, CALL_TIMEOUT, attempts)
+            .map_err(StoreError::Database)
+            .and_then(|answer| answer);
         let error = answer.as_ref().err().map(ToString::to_string);
         self.health.record(started.elapsed(), error.as_deref());
         answer
