@@ -117,15 +117,6 @@ impl Replicas {
         })
     }
 
-    /// The bucket, for messages and `isola stats`.
-    pub fn describe(&self) -> &str {
-        &self.describe
-    }
-
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
     /// Restores database `name` into `path` (replacing what is there) from
     /// its newest replica, opens it, and starts the generation of `fence`'s
     /// token with a snapshot: from then on every commit is replicated.
@@ -248,19 +239,9 @@ impl Replicas {
         &self,
         work: impl Future<Output = object_store::Result<T>> + Send + 'static,
     ) -> Result<T, String> {
-        let describe = self.describe.clone();
-        match self
-            .runtime
-            .wait(async move { tokio::time::timeout(REQUEST_TIMEOUT, work).await })
-        {
-            Ok(Ok(Ok(value))) => Ok(value),
-            Ok(Ok(Err(e))) => Err(format!("{describe}: {e}")),
-            Ok(Err(_)) => Err(format!(
-                "{describe} did not answer within {} s",
-                REQUEST_TIMEOUT.as_secs()
-            )),
-            Err(e) => Err(format!("{describe}: {e}")),
-        }
+        self.runtime
+            .wait_for(&self.describe, REQUEST_TIMEOUT, work)?
+            .map_err(|e| format!("{}: {e}", self.describe))
     }
 }
 
@@ -364,26 +345,16 @@ impl Plan {
 
 /// The owner's side of one database's replica: a [`CommitHook`].
 struct Replica {
-    replicas: Replicas,
-    name: String,
     path: PathBuf,
     wal: PathBuf,
-    fence: Arc<dyn Fence>,
+    /// What writes the objects (on this thread, or behind `queue`).
+    sender: Arc<Sender>,
     /// Where the next read of the log starts; None: at its start.
     position: Option<wal::Position>,
     next_seq: u64,
     since_snapshot: u64,
-    status: ReplicaStatus,
-    /// The background sender of an asynchronous replica.
-    sender: Option<SyncSender<Upload>>,
-}
-
-/// An object for the background sender, and the sequence it belongs to.
-struct Upload {
-    object: Object,
-    bytes: Vec<u8>,
-    /// Remove what a snapshot replaces once it is written.
-    compact: bool,
+    /// The way to the background sender of an asynchronous replica.
+    queue: Option<SyncSender<(Object, Vec<u8>)>>,
 }
 
 impl Replica {
@@ -394,31 +365,29 @@ impl Replica {
         fence: Arc<dyn Fence>,
         status: ReplicaStatus,
     ) -> Self {
-        let sender = (replicas.mode == Mode::Async).then(|| {
-            let (sender, receiver) = sync_channel(ASYNC_WINDOW);
-            let worker = Sender {
-                replicas: replicas.clone(),
-                name: name.to_string(),
-                fence: fence.clone(),
-                status: status.clone(),
-            };
-            std::thread::Builder::new()
-                .name("isola-replica".into())
-                .spawn(move || worker.run(receiver))
-                .expect("a thread for the replica");
-            sender
-        });
-        Self {
+        let sender = Arc::new(Sender {
             replicas: replicas.clone(),
             name: name.to_string(),
+            fence,
+            status,
+        });
+        let queue = (replicas.mode == Mode::Async).then(|| {
+            let (queue, uploads) = sync_channel(ASYNC_WINDOW);
+            let worker = sender.clone();
+            std::thread::Builder::new()
+                .name("isola-replica".into())
+                .spawn(move || worker.run(uploads))
+                .expect("a thread for the replica");
+            queue
+        });
+        Self {
             path: path.to_path_buf(),
             wal: with_suffix(path, "-wal"),
-            fence,
+            sender,
             position: None,
             next_seq: 0,
             since_snapshot: 0,
-            status,
-            sender,
+            queue,
         }
     }
 
@@ -444,39 +413,27 @@ impl Replica {
     /// Writes the next object, now or through the background sender, and
     /// checks the fence before the commit it carries is acknowledged.
     fn send(&mut self, snapshot: bool, bytes: Vec<u8>) -> Result<(), D1Error> {
-        if let Some(why) = self.status.progress().failed {
+        let sender = &self.sender;
+        if let Some(why) = sender.status.progress().failed {
             return Err(D1Error::Replication(why));
         }
         let object = Object {
-            generation: self.fence.token(),
+            generation: sender.fence.token(),
             seq: self.next_seq,
             snapshot,
         };
         self.next_seq += 1;
-        let upload = Upload {
-            object,
-            bytes,
-            compact: snapshot,
-        };
-        match &self.sender {
-            Some(sender) => {
-                self.status.update(|p| p.pending += 1);
-                sender
-                    .send(upload)
+        match &self.queue {
+            Some(queue) => {
+                sender.status.update(|p| p.pending += 1);
+                queue
+                    .send((object, bytes))
                     .map_err(|_| D1Error::Replication("the replica's sender stopped".into()))
             }
-            None => {
-                let worker = Sender {
-                    replicas: self.replicas.clone(),
-                    name: self.name.clone(),
-                    fence: self.fence.clone(),
-                    status: self.status.clone(),
-                };
-                worker.write(upload).map_err(|why| {
-                    worker.status.update(|p| p.failed = Some(why.clone()));
-                    D1Error::Replication(why)
-                })
-            }
+            None => sender.write(object, bytes).map_err(|why| {
+                sender.status.update(|p| p.failed = Some(why.clone()));
+                D1Error::Replication(why)
+            }),
         }
     }
 }
@@ -503,7 +460,7 @@ impl CommitHook for Replica {
         self.since_snapshot += frames.segment.len() as u64;
         self.send(false, frames.segment)?;
         let size = std::fs::metadata(&self.path).map_or(0, |m| m.len());
-        if self.since_snapshot >= self.replicas.snapshot_after.max(size) {
+        if self.since_snapshot >= self.sender.replicas.snapshot_after.max(size) {
             self.snapshot(conn)?;
         }
         Ok(())
@@ -520,9 +477,9 @@ struct Sender {
 }
 
 impl Sender {
-    fn run(self, uploads: Receiver<Upload>) {
-        for upload in uploads {
-            let outcome = self.write(upload);
+    fn run(&self, uploads: Receiver<(Object, Vec<u8>)>) {
+        for (object, bytes) in uploads {
+            let outcome = self.write(object, bytes);
             self.status.update(|p| {
                 p.pending = p.pending.saturating_sub(1);
                 if let Err(why) = outcome {
@@ -533,13 +490,9 @@ impl Sender {
         }
     }
 
-    /// Writes one object, then checks the fence.
-    fn write(&self, upload: Upload) -> Result<(), String> {
-        let Upload {
-            object,
-            bytes,
-            compact,
-        } = upload;
+    /// Writes one object, then checks the fence; after a snapshot, removes
+    /// what it replaces.
+    fn write(&self, object: Object, bytes: Vec<u8>) -> Result<(), String> {
         self.replicas.put(&object.path(&self.name), bytes)?;
         self.fence
             .check()
@@ -551,7 +504,7 @@ impl Sender {
                 p.segments += 1;
             }
         });
-        if compact {
+        if object.snapshot {
             self.compact(object);
         }
         Ok(())

@@ -58,6 +58,24 @@ fn counts(db: &D1Database) -> Vec<i64> {
         .collect()
 }
 
+/// Opens `name` at `path` under `lease`, with the table the tests count
+/// rows in.
+fn open_counts(
+    replicas: &Replicas,
+    name: &str,
+    path: &Path,
+    lease: Arc<dyn Fence>,
+) -> (D1Database, ReplicaStatus, Restored) {
+    let opened = replicas
+        .open(name, path, Durability::Process, lease)
+        .unwrap();
+    opened
+        .0
+        .exec("CREATE TABLE IF NOT EXISTS counts (n INTEGER PRIMARY KEY, pad BLOB)")
+        .unwrap();
+    opened
+}
+
 /// Restores `name` into a fresh file of `dir` and opens it plainly.
 fn restored(replicas: &Replicas, name: &str, dir: &Path) -> D1Database {
     let path = dir.join(format!("restored-{}.sqlite", rand::random::<u32>()));
@@ -69,16 +87,12 @@ fn restored(replicas: &Replicas, name: &str, dir: &Path) -> D1Database {
 fn every_acknowledged_commit_is_in_the_restored_copy() {
     let dir = tempfile::tempdir().unwrap();
     let replicas = in_memory(Mode::Sync);
-    let (db, status, _) = replicas
-        .open(
-            "shop",
-            &dir.path().join("a.sqlite"),
-            Durability::Process,
-            Lease::new(1),
-        )
-        .unwrap();
-    db.exec("CREATE TABLE counts (n INTEGER PRIMARY KEY, pad BLOB)")
-        .unwrap();
+    let (db, status, _) = open_counts(
+        &replicas,
+        "shop",
+        &dir.path().join("a.sqlite"),
+        Lease::new(1),
+    );
     for n in 0..50 {
         insert(&db, n).unwrap();
     }
@@ -99,16 +113,12 @@ fn every_acknowledged_commit_is_in_the_restored_copy() {
 fn a_rolled_back_transaction_is_not_replicated() {
     let dir = tempfile::tempdir().unwrap();
     let replicas = in_memory(Mode::Sync);
-    let (db, _, _) = replicas
-        .open(
-            "shop",
-            &dir.path().join("a.sqlite"),
-            Durability::Process,
-            Lease::new(1),
-        )
-        .unwrap();
-    db.exec("CREATE TABLE counts (n INTEGER PRIMARY KEY, pad BLOB)")
-        .unwrap();
+    let (db, _, _) = open_counts(
+        &replicas,
+        "shop",
+        &dir.path().join("a.sqlite"),
+        Lease::new(1),
+    );
     insert(&db, 1).unwrap();
     // Enough rows to spill pages into the log before the batch fails on
     // its last statement and rolls back.
@@ -130,16 +140,12 @@ fn a_snapshot_replaces_the_segments_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut replicas = in_memory(Mode::Sync);
     replicas.snapshot_after = 64 * 1024;
-    let (db, status, _) = replicas
-        .open(
-            "shop",
-            &dir.path().join("a.sqlite"),
-            Durability::Process,
-            Lease::new(7),
-        )
-        .unwrap();
-    db.exec("CREATE TABLE counts (n INTEGER PRIMARY KEY, pad BLOB)")
-        .unwrap();
+    let (db, status, _) = open_counts(
+        &replicas,
+        "shop",
+        &dir.path().join("a.sqlite"),
+        Lease::new(7),
+    );
     for n in 0..100 {
         insert(&db, n).unwrap();
     }
@@ -162,28 +168,22 @@ fn a_new_owner_continues_and_the_old_one_is_fenced() {
     let dir = tempfile::tempdir().unwrap();
     let replicas = in_memory(Mode::Sync);
     let first = Lease::new(1);
-    let (old, _, _) = replicas
-        .open(
-            "shop",
-            &dir.path().join("a.sqlite"),
-            Durability::Process,
-            first.clone(),
-        )
-        .unwrap();
-    old.exec("CREATE TABLE counts (n INTEGER PRIMARY KEY, pad BLOB)")
-        .unwrap();
+    let (old, _, _) = open_counts(
+        &replicas,
+        "shop",
+        &dir.path().join("a.sqlite"),
+        first.clone(),
+    );
     insert(&old, 1).unwrap();
 
     // The lease passes to another host, which restores what was written.
     first.held.store(false, Ordering::SeqCst);
-    let (new, _, took_over) = replicas
-        .open(
-            "shop",
-            &dir.path().join("b.sqlite"),
-            Durability::Process,
-            Lease::new(2),
-        )
-        .unwrap();
+    let (new, _, took_over) = open_counts(
+        &replicas,
+        "shop",
+        &dir.path().join("b.sqlite"),
+        Lease::new(2),
+    );
     assert_eq!(counts(&new), vec![1]);
     assert_eq!(took_over.generation, Some(1));
     insert(&new, 2).unwrap();
@@ -204,16 +204,12 @@ fn a_new_owner_continues_and_the_old_one_is_fenced() {
 fn an_asynchronous_replica_catches_up() {
     let dir = tempfile::tempdir().unwrap();
     let replicas = in_memory(Mode::Async);
-    let (db, status, _) = replicas
-        .open(
-            "shop",
-            &dir.path().join("a.sqlite"),
-            Durability::Process,
-            Lease::new(1),
-        )
-        .unwrap();
-    db.exec("CREATE TABLE counts (n INTEGER PRIMARY KEY, pad BLOB)")
-        .unwrap();
+    let (db, status, _) = open_counts(
+        &replicas,
+        "shop",
+        &dir.path().join("a.sqlite"),
+        Lease::new(1),
+    );
     for n in 0..200 {
         insert(&db, n).unwrap();
     }
@@ -236,16 +232,12 @@ fn a_replica_in_a_real_s3_bucket_restores() {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (db, _, _) = replicas
-        .open(
-            "todo",
-            &dir.path().join("a.sqlite"),
-            Durability::Process,
-            Lease::new(3),
-        )
-        .unwrap();
-    db.exec("CREATE TABLE counts (n INTEGER PRIMARY KEY, pad BLOB)")
-        .unwrap();
+    let (db, _, _) = open_counts(
+        &replicas,
+        "todo",
+        &dir.path().join("a.sqlite"),
+        Lease::new(3),
+    );
     for n in 0..20 {
         insert(&db, n).unwrap();
     }
