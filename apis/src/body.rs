@@ -21,6 +21,13 @@ pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
 /// A request body, from a client or another Worker.
 pub type RequestBody = BoxBody<Bytes, BodyError>;
 
+/// A request body of `bytes`, known up front.
+pub fn request_body(bytes: impl Into<Bytes>) -> RequestBody {
+    http_body_util::Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
 /// How many chunks a streaming body buffers before the Worker waits.
 pub const STREAM_BUFFER_CHUNKS: usize = 4;
 

@@ -290,11 +290,7 @@ impl D1Backend for Placed {
         limits: &Limits,
         cancel: Option<&CancelToken>,
     ) -> Result<Vec<QueryResult>, D1Error> {
-        let call = Call::Batch {
-            statements: statements.to_vec(),
-            as_host: false,
-        };
-        self.results(call, limits, cancel)
+        self.results(Call::batch(statements, false), limits, cancel)
     }
 
     fn script(
@@ -326,11 +322,7 @@ impl D1Backend for Placed {
         limits: &Limits,
         cancel: Option<&CancelToken>,
     ) -> Result<Vec<QueryResult>, D1Error> {
-        let call = Call::Batch {
-            statements: statements.to_vec(),
-            as_host: true,
-        };
-        self.results(call, limits, cancel)
+        self.results(Call::batch(statements, true), limits, cancel)
     }
 
     fn savepoint(&self, _step: SavepointStep) -> Result<(), D1Error> {

@@ -34,6 +34,16 @@ pub enum Call {
     Dump,
 }
 
+impl Call {
+    /// `statements` in one transaction, with the host's rights if `as_host`.
+    pub fn batch(statements: &[Statement], as_host: bool) -> Self {
+        Self::Batch {
+            statements: statements.to_vec(),
+            as_host,
+        }
+    }
+}
+
 /// A call with the limits the caller's handle set.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Request {

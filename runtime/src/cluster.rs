@@ -19,13 +19,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use isola_apis::body::{BodyError, IoBody, RequestBody, ResponseBody};
+use isola_apis::body::{BodyError, IoBody, RequestBody, ResponseBody, request_body};
 use isola_apis::services::rpc::Payload;
 use isola_apis::services::{Call, ObjectId, RPC_ANSWER, Rpc, Target, Thrown};
 use isola_cluster::wire::{self, MISDIRECTED, SECRET_HEADER};
@@ -108,13 +108,19 @@ impl Forwarder {
         self.databases.stats()
     }
 
-    /// Where object `key` is served: None here, or the owner's URL.
+    /// Where object `key` is served: None here, or the owner's URL. Only
+    /// a claim, which asks etcd, leaves the async runtime.
     pub async fn owner(&self, key: &str) -> Result<Option<String>, String> {
-        let databases = self.databases.clone();
-        let key = key.to_string();
-        let placed = tokio::task::spawn_blocking(move || databases.cluster().place(&key))
-            .await
-            .map_err(|e| e.to_string())??;
+        let placed = match self.databases.cluster().known(key) {
+            Some(placed) => placed,
+            None => {
+                let databases = self.databases.clone();
+                let key = key.to_string();
+                tokio::task::spawn_blocking(move || databases.cluster().place(&key))
+                    .await
+                    .map_err(|e| e.to_string())??
+            }
+        };
         Ok(match placed {
             Placement::Here(_) => None,
             Placement::There { url, .. } => Some(url),
@@ -147,7 +153,7 @@ impl Forwarder {
                             .into(),
                     );
                 }
-                (Some((path, apply)), full(args.bytes))
+                (Some((path, apply)), request_body(args.bytes))
             }
             Some(_) => return Err("a call on a stub cannot be forwarded to another host".into()),
             None => (None, body),
@@ -343,7 +349,7 @@ async fn call(
                     streams: Arc::default(),
                 },
             };
-            (Some(rpc), full(Bytes::new()))
+            (Some(rpc), request_body(Bytes::new()))
         }
         None => (None, body),
     };
@@ -380,10 +386,6 @@ async fn call(
         return http::Response::from_parts(parts, ResponseBody::full(payload.bytes));
     }
     http::Response::from_parts(parts, body)
-}
-
-fn full(bytes: Bytes) -> RequestBody {
-    Full::new(bytes).map_err(|never| match never {}).boxed()
 }
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -15,13 +15,15 @@ use deno_core::{ByteString, OpState, ResourceId, op2};
 use deno_error::JsErrorBox;
 use futures::future::BoxFuture;
 use http_body::Body;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use tokio::sync::mpsc;
 
 use crate::binding::{
     BannerRow, Binding, BindingKind, JsBinding, Prepared, WorkerBindings, entries,
 };
-use crate::body::{BodyError, ChannelBody, RequestBody, RequestBodyResource, ResponseBody};
+use crate::body::{
+    BodyError, ChannelBody, RequestBody, RequestBodyResource, ResponseBody, request_body,
+};
 use crate::durable_objects::ObjectRoute;
 use crate::stores::Stores;
 
@@ -344,7 +346,7 @@ async fn op_service_fetch(
         rpc: None,
     });
     let body = match body {
-        None => empty(),
+        None => request_body(Bytes::new()),
         Some(rid) => {
             let resource = state
                 .borrow_mut()
@@ -439,7 +441,14 @@ async fn op_service_rpc(
             args,
         }),
     });
-    let request = build(&binding, "POST", &url, &headers, empty(), call)?;
+    let request = build(
+        &binding,
+        "POST",
+        &url,
+        &headers,
+        request_body(Bytes::new()),
+        call,
+    )?;
     let answer = send(&state, &binding, target, request, |_| Some(()))
         .await?
         .0;
@@ -450,13 +459,6 @@ async fn op_service_rpc(
 /// An entrypoint's name as JS passes it: empty for the default export.
 fn named(entrypoint: String) -> Option<String> {
     (!entrypoint.is_empty()).then_some(entrypoint)
-}
-
-/// A request body with nothing in it.
-fn empty() -> RequestBody {
-    Full::new(Bytes::new())
-        .map_err(|never| match never {})
-        .boxed()
 }
 
 /// A request to another Worker, with what the call asks beyond it.
