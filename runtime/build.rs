@@ -6,9 +6,10 @@
 //! `apis/src/<api>/` and this crate's `src/<api>/`): this writes their
 //! `mod` lines. It also lists the examples under `guests/` (JS Workers in
 //! `guests/js/` and `guests/wasm-bindgen/`, Rust guests in `guests/rust/`
-//! whose crate is a `cdylib`) that no test names, by a path
-//! (`guests/js/hello`) or by the helpers `guest("hello")` and
-//! `rust_guest("bot_detector")`; a test fails while that list is not empty.
+//! and Spin apps in `guests/spin/` whose crate is a `cdylib`) that no test
+//! names, by a path (`guests/js/hello`) or by the helpers `guest("hello")`,
+//! `rust_guest("bot_detector")` and `spin_app("todo")`; a test fails while
+//! that list is not empty.
 //!
 //! It also embeds the JS of the isolate's extensions (see
 //! [`embed_extension_js`]), and with QuickJS, has the linker route the
@@ -220,16 +221,17 @@ impl Example {
 
 fn examples(repo: &Path) -> Vec<Example> {
     let mut examples = Vec::new();
-    for kind in ["js", "wasm-bindgen", "rust"] {
+    for kind in ["js", "wasm-bindgen", "rust", "spin"] {
         for dir in files(&repo.join("guests").join(kind)) {
             let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let helper_call = match kind {
                 "js" => Some(format!("guest({name:?})")),
                 "rust" => Some(format!("rust_guest({:?})", name.replace('-', "_"))),
+                "spin" => Some(format!("spin_app({name:?})")),
                 _ => None,
             };
             let is_example = match kind {
-                "rust" => fs::read_to_string(dir.join("Cargo.toml"))
+                "rust" | "spin" => fs::read_to_string(dir.join("Cargo.toml"))
                     .is_ok_and(|manifest| manifest.contains("cdylib")),
                 _ => dir.join("wrangler.toml").is_file(),
             };

@@ -43,6 +43,7 @@ pub mod queues;
 pub mod r2;
 pub mod services;
 pub mod sockets;
+pub mod spin;
 pub mod stores;
 pub mod unsafe_eval;
 pub mod websocket;

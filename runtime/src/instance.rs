@@ -54,10 +54,11 @@ impl Launcher {
     ) -> Result<Instance, LoadError> {
         let bindings = WorkerBindings::prepare(&worker.name, &worker.config.bindings, &self.stores)
             .map_err(|e| LoadError(format!("cannot open the Worker's bindings: {e}")))?;
-        let serving = match &worker.guest {
-            Some(guest) => {
+        let serving = match &worker.guests {
+            Some(guests) => {
                 let denied = self.outbound.denied(origin);
-                crate::wasm::start(guest.clone(), limits, bindings, origin, denied)
+                let name = worker.name.clone();
+                crate::wasm::start(name, guests.clone(), limits, bindings, origin, denied)
             }
             None => {
                 let net = self.outbound.access(origin);

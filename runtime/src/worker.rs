@@ -15,7 +15,7 @@ use crate::config::WorkerConfig;
 use crate::env::{self, Description};
 use crate::error::LoadError;
 use crate::modules::{ModuleRules, ModuleSources, Scope};
-use crate::wasm::Guest;
+use crate::wasm::{Guest, GuestOptions, Guests, SpinGuests};
 
 /// How a Worker's entry script is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,8 @@ pub enum ScriptKind {
     Module,
     /// `addEventListener("fetch", event => event.respondWith(...))`.
     ServiceWorker,
-    /// A WASI 0.2 component exporting `wasi:http/incoming-handler`.
+    /// A WASI 0.2 component exporting `wasi:http/incoming-handler`, or a
+    /// Spin app of such components.
     Wasm,
 }
 
@@ -41,8 +42,8 @@ pub struct WorkerVersion {
     pub description: String,
     /// The config it was made from: bindings, schedules, ...
     pub config: WorkerConfig,
-    /// The compiled guest, for a Wasm Worker.
-    pub guest: Option<Arc<Guest>>,
+    /// The compiled guests, for a Wasm Worker.
+    pub guests: Option<Arc<Guests>>,
     pub sources: Arc<ModuleSources>,
 }
 
@@ -54,10 +55,36 @@ impl WorkerVersion {
             .main
             .clone()
             .ok_or_else(|| LoadError(format!("{}: no `main` to run", config.source.display())))?;
-        if path.extension().is_some_and(|e| e == "wasm") {
+        let guests = if let Some(app) = &config.spin {
+            let mut guests = Vec::with_capacity(app.components.len());
+            for component in &app.components {
+                let name = format!("{}/{}", config.name, component.id);
+                let guest = Guest::load(&name, &component.source, component.options.clone())
+                    .map_err(|e| LoadError(format!("{}: {}", config.source.display(), e.0)))?;
+                guests.push(Arc::new(guest));
+            }
+            let routes = app
+                .routes
+                .iter()
+                .map(|(route, index)| (route.clone(), guests[*index].clone()))
+                .collect();
+            Some(Guests::Spin(SpinGuests::new(routes)))
+        } else if path.extension().is_some_and(|e| e == "wasm") {
+            let options = GuestOptions {
+                env: env::variables(&config),
+                ..GuestOptions::default()
+            };
+            Some(Guests::One(Arc::new(Guest::load(
+                &config.name,
+                &path,
+                options,
+            )?)))
+        } else {
+            None
+        };
+        if let Some(guests) = guests {
             let main = ModuleSpecifier::from_file_path(&path)
                 .map_err(|()| LoadError(format!("{}: not an absolute path", path.display())))?;
-            let guest = Guest::load(&config.name, &path, env::variables(&config))?;
             let node = config.node_compat();
             return Ok(Arc::new(Self {
                 name: config.name.as_str().into(),
@@ -65,7 +92,7 @@ impl WorkerVersion {
                 path,
                 kind: ScriptKind::Wasm,
                 description: String::new(),
-                guest: Some(Arc::new(guest)),
+                guests: Some(Arc::new(guests)),
                 config,
                 sources: Arc::new(ModuleSources::new(
                     ModuleRules::default(),
@@ -110,7 +137,7 @@ impl WorkerVersion {
             description: serde_json::to_string(&Description::new(&config, cf))
                 .map_err(|e| LoadError(format!("{}: {e}", config.source.display())))?,
             config,
-            guest: None,
+            guests: None,
             sources,
         }))
     }

@@ -68,6 +68,13 @@ pub fn rust_guest(name: &str) -> PathBuf {
         .join(format!("{name}.wasm"))
 }
 
+/// The folder of the Spin app `guests/spin/<name>` (its `spin.toml`), its
+/// component built as Spin's template builds it (scripts/build-guests).
+pub fn spin_app(name: &str) -> PathBuf {
+    build_guests();
+    repo().join("guests/spin").join(name)
+}
+
 /// The JS or Python component `name` (`hello-js`, `counter-js`,
 /// `hello-py`) from guests/components/, built by scripts/build-guests and
 /// compiled into the tests' cache with `isola compile`: compiling a
@@ -182,6 +189,19 @@ impl Isola {
             StateDir::Temporary(tempfile::tempdir().unwrap()),
             false,
         )
+    }
+
+    /// Like [`Isola::serve`], with `env` set in the server's environment.
+    pub fn serve_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let state = StateDir::Temporary(tempfile::tempdir().unwrap());
+        let mut all = vec!["serve"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--allow-net", "127.0.0.1", "--port", "0"]);
+        all.extend_from_slice(&["--host", "127.0.0.1", "--persist-to"]);
+        all.push(state.path().to_str().unwrap());
+        let mut command = isola_command(&all);
+        command.envs(env.iter().copied());
+        Self::start(command, state)
     }
 
     /// Like [`Isola::serve`], keeping state in `dir` (which outlives it).

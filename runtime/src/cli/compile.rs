@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use crate::wasm::Guest;
+use crate::wasm::{Guest, GuestOptions};
 
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -30,7 +30,7 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     })?;
     for path in &args.guests {
         let started = Instant::now();
-        Guest::load("guest", path, Vec::new())?;
+        Guest::load("guest", path, GuestOptions::default())?;
         println!(
             "{}: compiled and linked in {:.2} s",
             path.display(),

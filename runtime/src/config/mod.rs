@@ -5,6 +5,7 @@
 //! - [`HostConfig`]: what one `isola serve` runs: its Workers with their
 //!   routes, origins and limits, and the isolate pool; from the command line
 //!   or an `isola.toml`.
+//! - A Spin app's `spin.toml` is read as one Worker ([`SpinApp`]).
 
 mod assets;
 mod cluster;
@@ -14,6 +15,7 @@ mod environment;
 mod host;
 mod redirect;
 mod route;
+mod spin;
 mod wrangler;
 
 use std::fmt;
@@ -27,6 +29,7 @@ pub use host::{
     service_targets,
 };
 pub use route::RoutePattern;
+pub use spin::{SpinApp, SpinComponent};
 pub use wrangler::{
     Blob, DevSettings, LoadOptions, ModuleRule, RuleKind, WorkerConfig, find_config_above,
     is_script,

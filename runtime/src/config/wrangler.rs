@@ -21,6 +21,7 @@ use isola_apis::{BINDINGS, Binding};
 
 use super::assets::AssetsConfig;
 use super::cron::Schedule;
+use super::spin::SpinApp;
 use super::{ConfigError, dev_vars};
 use crate::limits::LimitsConfig;
 
@@ -67,6 +68,8 @@ pub struct WorkerConfig {
     pub dev: DevSettings,
     /// Top-level fields of the config file that this host ignores.
     pub ignored_fields: Vec<String>,
+    /// The app, for a Spin manifest (`spin.toml`).
+    pub spin: Option<Arc<SpinApp>>,
 }
 
 /// A `[[rules]]` entry: imports of files matching `globs` (relative to the
@@ -266,6 +269,10 @@ impl WorkerConfig {
 
     /// Like [`WorkerConfig::load`], as `options` say.
     pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Self, ConfigError> {
+        let file = config_path(path)?;
+        if super::spin::is_manifest(&file) {
+            return super::spin::load(&file, options);
+        }
         let mut config = Self::read(path, options.env.as_deref(), options.main.as_deref())?;
         if options.dev_vars {
             let dir = config.source.parent().unwrap_or(Path::new("/"));
@@ -312,7 +319,7 @@ impl WorkerConfig {
     }
 
     /// A Worker made of one script and no config: named after the file.
-    fn from_script(main: PathBuf) -> Self {
+    pub(super) fn from_script(main: PathBuf) -> Self {
         let name = main
             .file_stem()
             .and_then(|s| s.to_str())
@@ -337,6 +344,7 @@ impl WorkerConfig {
             assets: None,
             dev: DevSettings::default(),
             ignored_fields: Vec::new(),
+            spin: None,
         }
     }
 
@@ -449,6 +457,7 @@ impl WorkerConfig {
                 .filter(|(field, value)| !declares_nothing(value) && !is_default(field, value))
                 .map(|(field, _)| field)
                 .collect(),
+            spin: None,
         })
     }
 
@@ -535,18 +544,23 @@ fn config_path(path: &Path) -> Result<PathBuf, ConfigError> {
 }
 
 /// The config file in `dir`, looked for under wrangler's names in
-/// wrangler's order of preference.
+/// wrangler's order of preference, then a Spin app's manifest.
 fn find_config(dir: &Path) -> Result<PathBuf, ConfigError> {
-    ["wrangler.json", "wrangler.jsonc", "wrangler.toml"]
-        .iter()
-        .map(|name| dir.join(name))
-        .find(|path| path.is_file())
-        .ok_or_else(|| {
-            ConfigError::new(
-                dir,
-                "no wrangler.json, wrangler.jsonc or wrangler.toml in this directory",
-            )
-        })
+    [
+        "wrangler.json",
+        "wrangler.jsonc",
+        "wrangler.toml",
+        "spin.toml",
+    ]
+    .iter()
+    .map(|name| dir.join(name))
+    .find(|path| path.is_file())
+    .ok_or_else(|| {
+        ConfigError::new(
+            dir,
+            "no wrangler.json, wrangler.jsonc, wrangler.toml or spin.toml in this directory",
+        )
+    })
 }
 
 /// The wrangler config that applies in `dir`: the first found there or in

@@ -18,13 +18,22 @@
 //! secrets as environment variables, and its outgoing HTTP follows the
 //! Workers rules in [`outgoing`].
 //!
+//! A Spin app (`spin.toml`) is one Worker whose components are guests
+//! behind Spin's routes ([`spin`]); each reaches what its manifest grants
+//! (`isola_apis::spin`) and sends only where its `allowed_outbound_hosts`
+//! say ([`allowed_hosts`]). A core module built for wasm32-wasip1, as
+//! Spin's templates build them, is made a component at load with the
+//! preview1 adapter, as Spin does.
+//!
 //! To the host a guest is an instance like an isolate: [`start`] returns
 //! the queue its requests go to (each runs in a wasmtime instance of its
 //! own), so routing, limits, fail-open, hot swap and metrics are the same
 //! for JS and Wasm Workers.
 
+mod allowed_hosts;
 mod outgoing;
 mod serve;
+mod spin;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -35,13 +44,16 @@ use wasmtime::{
     Cache, CacheConfig, Config, Enabled, Engine, InstanceAllocationStrategy,
     PoolingAllocationConfig, Store, Trap, UpdateDeadline,
 };
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+pub use allowed_hosts::AllowedHosts;
 pub use serve::start;
+pub use spin::{SpinGuests, SpinRoute};
 
 use isola_apis::WorkerBindings;
+use isola_apis::spin::SpinGrants;
 use isola_apis::wit::GuestBindings;
 
 use crate::error::LoadError;
@@ -161,26 +173,71 @@ impl Runtime {
     }
 }
 
+/// What a guest gets beside its code.
+#[derive(Debug, Clone, Default)]
+pub struct GuestOptions {
+    /// Its environment variables: the Worker's vars and secrets, or a Spin
+    /// component's `environment`.
+    pub env: Vec<(String, String)>,
+    /// What a Spin component's manifest grants it.
+    pub spin: Arc<SpinGrants>,
+    /// Where a Spin component may send requests; `None` for other guests.
+    pub allowed_hosts: Option<Arc<AllowedHosts>>,
+    /// Folders it sees, read-only: (on the host, in the guest).
+    pub files: Vec<(PathBuf, String)>,
+}
+
+/// What a Wasm Worker serves.
+pub enum Guests {
+    /// One guest answers every request.
+    One(Arc<Guest>),
+    /// A Spin app: its components, by route.
+    Spin(SpinGuests),
+}
+
+impl Guests {
+    /// The guest a Worker of one guest runs.
+    pub fn single(&self) -> Option<&Arc<Guest>> {
+        match self {
+            Self::One(guest) => Some(guest),
+            Self::Spin(_) => None,
+        }
+    }
+}
+
 /// A compiled and linked guest, ready to instantiate.
 pub struct Guest {
     pub name: Arc<str>,
     pre: ProxyPre<GuestState>,
-    /// Its environment variables: the Worker's vars and secrets.
-    env: Vec<(String, String)>,
+    options: GuestOptions,
 }
 
 impl Guest {
-    /// Compiles the component at `path` and links it against the imports
-    /// the host provides; the error names the file and says what is wrong
-    /// (not a component, an import the host lacks, ...). The guest will see
-    /// `env` as its environment.
-    pub fn load(name: &str, path: &Path, env: Vec<(String, String)>) -> Result<Self, LoadError> {
+    /// Compiles the component at `path` (a core module is made a component
+    /// first) and links it against the imports the host provides; the
+    /// error names the file and says what is wrong (not a component, an
+    /// import the host lacks, ...).
+    pub fn load(name: &str, path: &Path, options: GuestOptions) -> Result<Self, LoadError> {
         let runtime = runtime()?;
         let failed = |what: &str, e: wasmtime::Error| {
             LoadError(format!("{}: {what}: {e:#}", path.display()))
         };
-        let component = Component::from_file(&runtime.engine, path)
+        let bytes =
+            std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
+        let bytes = if wasmparser::Parser::is_core_wasm(&bytes) {
+            componentized(&bytes).map_err(|e| {
+                LoadError(format!(
+                    "{}: cannot be made a component: {e}",
+                    path.display()
+                ))
+            })?
+        } else {
+            bytes
+        };
+        let component = Component::from_binary(&runtime.engine, &bytes)
             .map_err(|e| failed("not a valid WebAssembly component", e))?;
+        refuse_unoffered_spin_imports(&runtime.engine, &component)
+            .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
         let pre = runtime
             .linker
             .instantiate_pre(&component)
@@ -190,9 +247,50 @@ impl Guest {
         Ok(Self {
             name: name.into(),
             pre,
-            env,
+            options,
         })
     }
+}
+
+/// A component of `module`, a core module built for wasm32-wasip1 with the
+/// component types of its imports and exports embedded (as `wit-bindgen`
+/// and so the Spin SDKs embed them): its WASI preview1 imports are adapted
+/// to WASI 0.2.
+fn componentized(module: &[u8]) -> Result<Vec<u8>, String> {
+    use wasi_preview1_component_adapter_provider::{
+        WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+    };
+    wit_component::ComponentEncoder::default()
+        .module(module)
+        .and_then(|encoder| {
+            encoder.validate(true).adapter(
+                WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
+                WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+            )
+        })
+        .and_then(|mut encoder| encoder.encode())
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// Refuses a Spin interface this host does not offer (Redis, MQTT,
+/// PostgreSQL, MySQL, LLM, ...), naming it and what is offered.
+fn refuse_unoffered_spin_imports(engine: &Engine, component: &Component) -> Result<(), String> {
+    let offered = isola_apis::spin::OFFERED;
+    let ty = component.component_type();
+    let refused: Vec<&str> = ty
+        .imports(engine)
+        .map(|(name, _)| name)
+        .filter(|name| isola_apis::spin::is_spin_interface(name) && !offered.contains(name))
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "imports {}, Spin interface{} this host does not offer (it offers {})",
+        refused.join(", "),
+        if refused.len() == 1 { "" } else { "s" },
+        offered.join(", ")
+    ))
 }
 
 impl Guest {
@@ -224,7 +322,7 @@ impl Guest {
         let state = GuestState::new(
             self,
             Arc::default(),
-            Outgoing::new(0, None, None, Arc::from([])),
+            Outgoing::new(0, None, None, Arc::from([]), None),
         );
         let mut store = self.store(state, Duration::from_secs(1));
         self.pre
@@ -251,12 +349,20 @@ pub(crate) struct GuestState {
 
 impl GuestState {
     fn new(guest: &Guest, bindings: Arc<WorkerBindings>, outgoing: Outgoing) -> Self {
+        let options = &guest.options;
+        let mut wasi = WasiCtx::builder();
+        wasi.inherit_stderr().envs(&options.env);
+        for (host, guest_path) in &options.files {
+            // Checked when the app was loaded; a folder gone since is
+            // simply not there for the guest.
+            let _ = wasi.preopened_dir(host, guest_path, FsPerms::ReadOnly);
+        }
         Self {
             table: ResourceTable::new(),
-            wasi: WasiCtx::builder().inherit_stderr().envs(&guest.env).build(),
+            wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             outgoing,
-            bindings: GuestBindings::new(bindings),
+            bindings: GuestBindings::new(bindings, options.spin.clone()),
         }
     }
 }

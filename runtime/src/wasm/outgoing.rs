@@ -9,6 +9,8 @@
 //!   Worker's subrequest to its own zone goes to the zone's origin on
 //!   Cloudflare. That is how a guest is middleware: it forwards the request
 //!   it was given;
+//! - a Spin component sends only where its `allowed_outbound_hosts` say
+//!   ([`AllowedHosts`]); elsewhere it gets `http-request-denied`;
 //! - the host's outbound policy (`crate::outbound`): an address in the
 //!   denied ranges, written or resolved, is `destination-ip-prohibited`.
 //!   A plain `http:` request then goes to the address that was checked
@@ -24,6 +26,8 @@ use std::sync::Arc;
 use ipnet::IpNet;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
+use super::AllowedHosts;
+
 /// The outgoing-request policy of one guest instance.
 pub(crate) struct Outgoing {
     /// Subrequests this request may still make.
@@ -33,6 +37,8 @@ pub(crate) struct Outgoing {
     origin: Option<Arc<url::Url>>,
     /// Where it may not go.
     denied: Arc<[IpNet]>,
+    /// Where a Spin component may go (any other guest: anywhere not denied).
+    allowed: Option<Arc<AllowedHosts>>,
 }
 
 impl Outgoing {
@@ -41,12 +47,14 @@ impl Outgoing {
         own: Option<http::uri::Authority>,
         origin: Option<Arc<url::Url>>,
         denied: Arc<[IpNet]>,
+        allowed: Option<Arc<AllowedHosts>>,
     ) -> Self {
         Self {
             left: subrequests,
             own,
             origin,
             denied,
+            allowed,
         }
     }
 
@@ -83,6 +91,11 @@ impl WasiHttpHooks for Outgoing {
         options: Option<RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> Sent {
+        if let Some(allowed) = &self.allowed
+            && !allowed.allows(request.uri())
+        {
+            return Box::new(async { Err(Error::HttpRequestDenied) });
+        }
         if self.left == 0 {
             return Box::new(async {
                 Err(Error::InternalError(Some("Too many subrequests.".into())))

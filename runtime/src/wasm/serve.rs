@@ -1,5 +1,6 @@
 //! A guest's requests: each one the host queues runs in an instance of its
-//! own, in a task of its own, so requests to one guest run in parallel.
+//! own, in a task of its own, so requests to one guest run in parallel. A
+//! Spin app's request first finds its component by route.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,13 +17,15 @@ use isola_apis::WorkerBindings;
 use isola_apis::body::{BodyError, RequestBody, ResponseBody};
 use isola_apis::services::Thrown;
 
-use super::{Guest, GuestState, Outgoing};
+use super::{Guest, GuestState, Guests, Outgoing};
 use crate::exchange::{Event, Exchange, Failure, Outcome, QueueDelivery, Scheduled, Serving};
 use crate::limits::{Limits, Monitor};
 
 /// One guest as it is served: what each of its requests needs.
 struct Served {
-    guest: Arc<Guest>,
+    /// The Worker's name, for its log lines.
+    name: Arc<str>,
+    guests: Arc<Guests>,
     limits: Limits,
     bindings: Arc<WorkerBindings>,
     origin: Option<Arc<url::Url>>,
@@ -30,18 +33,20 @@ struct Served {
     denied: Arc<[IpNet]>,
 }
 
-/// Starts serving `guest` with `limits`, its `bindings`, in front of
+/// Starts serving `guests` as the Worker `name` with `limits`, its `bindings`, in front of
 /// `origin`, its subrequests kept from the `denied` addresses; the handle
 /// takes its requests.
 pub fn start(
-    guest: Arc<Guest>,
+    name: Arc<str>,
+    guests: Arc<Guests>,
     limits: Limits,
     bindings: WorkerBindings,
     origin: Option<&url::Url>,
     denied: Vec<IpNet>,
 ) -> Serving {
     let serving = Arc::new(Served {
-        guest,
+        name,
+        guests,
         limits,
         bindings: Arc::new(bindings),
         origin: origin.cloned().map(Arc::new),
@@ -51,7 +56,6 @@ pub fn start(
     let monitor = Monitor::detached();
     let busy = monitor.clone();
     tokio::spawn(async move {
-        let guest = &serving.guest;
         while let Some(event) = events.recv().await {
             match event {
                 Event::Fetch(exchange) => {
@@ -62,7 +66,7 @@ pub fn start(
                     tracing::error!(
                         target: "worker",
                         "[{}] a Wasm guest has no scheduled or queue handler",
-                        guest.name
+                        serving.name
                     );
                     let _ = reply.send(Outcome::failed(Failure::Exception));
                 }
@@ -94,7 +98,7 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
         };
         let detail = format!(
             "{} is a Wasm guest, which serves HTTP requests only: {what} cannot be called",
-            serving.guest.name
+            serving.name
         );
         let _ = reply.send(Outcome::Failed {
             failure: Failure::Exception,
@@ -107,10 +111,23 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
         });
         return;
     }
-    let outcome = match run(&serving, incoming(method, &url, headers, body)).await {
+    let mut headers = headers;
+    let guest = match serving.guests.as_ref() {
+        Guests::One(guest) => Some(guest.clone()),
+        Guests::Spin(app) => url::Url::parse(&url)
+            .ok()
+            .and_then(|parsed| app.route(&parsed, &mut headers)),
+    };
+    let Some(guest) = guest else {
+        let mut response = http::Response::new(ResponseBody::Empty);
+        *response.status_mut() = http::StatusCode::NOT_FOUND;
+        let _ = reply.send(Outcome::Response(response));
+        return;
+    };
+    let outcome = match run(&serving, &guest, incoming(method, &url, headers, body)).await {
         Ok(response) => Outcome::Response(response),
         Err((failure, detail)) => {
-            tracing::error!(target: "worker", "[{}] {detail}", serving.guest.name);
+            tracing::error!(target: "worker", "[{}] {detail}", guest.name);
             Outcome::Failed {
                 failure,
                 pass_through: false,
@@ -153,6 +170,7 @@ fn incoming(
 /// Runs one request in a fresh instance: its response, or why it failed.
 async fn run(
     serving: &Served,
+    guest: &Guest,
     request: Result<(Scheme, http::Request<WasiBody>), String>,
 ) -> Result<http::Response<ResponseBody>, (Failure, String)> {
     let internal = |e: &dyn std::fmt::Display| (Failure::Unavailable, e.to_string());
@@ -162,8 +180,8 @@ async fn run(
         request.uri().authority().cloned(),
         serving.origin.clone(),
         serving.denied.clone(),
+        guest.options.allowed_hosts.clone(),
     );
-    let guest = &serving.guest;
     let state = GuestState::new(guest, serving.bindings.clone(), outgoing);
     let mut store = guest.store(state, serving.limits.cpu);
     let request = store

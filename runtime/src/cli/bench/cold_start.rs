@@ -214,7 +214,12 @@ async fn guest_rows(
 ) -> anyhow::Result<Vec<Row>> {
     let config = WorkerConfig::load(path)?;
     let version = WorkerVersion::prepare(config.clone(), &default_cf())?;
-    let guest = version.guest.clone().context("not a Wasm guest")?;
+    let guest = version
+        .guests
+        .as_ref()
+        .and_then(|guests| guests.single())
+        .cloned()
+        .context("not a Wasm guest of one component")?;
     let held = args.instances.min(100);
     let mut instances = Vec::with_capacity(held);
     let mut times = Vec::with_capacity(args.instances);

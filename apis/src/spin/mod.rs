@@ -1,0 +1,76 @@
+//! Spin's interfaces for Spin components (`fermyon:spin@2.0.0`, what
+//! spin-sdk 2 to 5 import): key-value on the Worker's KV namespaces, SQLite
+//! on its D1 databases, and the component's variables.
+//!
+//! A Spin component names a store by label (`Store::open("default")`); the
+//! host binds each label its app uses as a KV namespace and a D1 database
+//! of that id, so a JS Worker that binds the same id shares the data. A
+//! component reaches only the labels its manifest grants it
+//! ([`SpinGrants`]); another component's label is `access-denied`, as in
+//! Spin. The WIT is `apis/wit/deps/spin/`.
+
+mod key_value;
+mod sqlite;
+mod variables;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::wit::GuestBindings;
+
+pub use variables::is_variable_name;
+
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "wit",
+        world: "fermyon:spin/spin-imports",
+        imports: { default: async },
+        with: {
+            "fermyon:spin/key-value.store": super::key_value::Store,
+            "fermyon:spin/sqlite.connection": super::sqlite::Connection,
+        },
+    });
+}
+
+/// What one Spin component may reach, from its manifest entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpinGrants {
+    /// `key_value_stores`: the labels it may open.
+    pub key_value_stores: BTreeSet<String>,
+    /// `sqlite_databases`: the labels it may open.
+    pub sqlite_databases: BTreeSet<String>,
+    /// Its `[component.NAME.variables]`, resolved against the app's.
+    pub variables: BTreeMap<String, String>,
+}
+
+/// The Spin interfaces this host offers, as they are named in imports.
+pub const OFFERED: &[&str] = &[
+    "fermyon:spin/key-value@2.0.0",
+    "fermyon:spin/sqlite@2.0.0",
+    "fermyon:spin/variables@2.0.0",
+];
+
+/// The binding a Spin app's key-value label is bound under (apart from its
+/// SQLite database of the same label).
+pub fn key_value_binding(label: &str) -> String {
+    format!("spin key-value {label}")
+}
+
+/// The binding a Spin app's SQLite label is bound under.
+pub fn sqlite_binding(label: &str) -> String {
+    format!("spin sqlite {label}")
+}
+
+/// Whether an import named `name` is one of Spin's own interfaces.
+pub fn is_spin_interface(name: &str) -> bool {
+    name.starts_with("fermyon:spin/") || name.starts_with("spin:")
+}
+
+/// Adds the interfaces to `linker`.
+pub(crate) fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut GuestBindings,
+) -> wasmtime::Result<()> {
+    generated::SpinImports::add_to_linker::<T, HasSelf<GuestBindings>>(linker, get)
+}
