@@ -164,18 +164,16 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<WorkerConfig, ConfigEr
             manifest.spin_manifest_version
         )));
     }
-    if let Some(base) = manifest
+    let base = manifest
         .application
         .trigger
         .get("http")
-        .and_then(|h| h.get("base"))
-    {
-        if base.as_str() != Some("/") {
-            return Err(fail(format!(
-                "`application.trigger.http.base` {base} is not supported: write the prefix \
-                 into each route (Spin 3 removed `base`)"
-            )));
-        }
+        .and_then(|h| h.get("base"));
+    if let Some(base) = base.filter(|base| base.as_str() != Some("/")) {
+        return Err(fail(format!(
+            "`application.trigger.http.base` {base} is not supported: write the prefix \
+             into each route (Spin 3 removed `base`)"
+        )));
     }
     let dir = path.parent().unwrap_or(Path::new("/"));
     let values = variable_values(&manifest.variables, options).map_err(fail)?;
@@ -534,6 +532,101 @@ mod tests {
                 .contains("nobody")
         );
         assert!(expand("{{ who", &values).is_err());
+    }
+
+    /// `spin.toml` with `text` in a folder holding `app.wasm`.
+    fn load_manifest(text: &str) -> Result<WorkerConfig, String> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.wasm"), b"\0asm").unwrap();
+        let path = dir.path().join("spin.toml");
+        std::fs::write(&path, text).unwrap();
+        load(&path, &LoadOptions::default()).map_err(|e| e.to_string())
+    }
+
+    const APP: &str = r#"
+        spin_manifest_version = 2
+        [application]
+        name = "shop"
+        [variables]
+        tone = { default = "warm" }
+        [[trigger.http]]
+        route = "/cart/..."
+        component = "cart"
+        [component.cart]
+        source = "app.wasm"
+        key_value_stores = ["default", "carts"]
+        sqlite_databases = ["default"]
+        [component.cart.variables]
+        greeting = "a {{ tone }} welcome"
+    "#;
+
+    #[test]
+    fn a_manifest_is_one_worker_whose_labels_are_its_stores() {
+        let config = load_manifest(APP).unwrap();
+        assert_eq!(config.name, "shop");
+        let mut bound: Vec<&str> = config.bindings.iter().map(|b| b.binding()).collect();
+        bound.sort();
+        assert_eq!(
+            bound,
+            [
+                "spin key-value carts",
+                "spin key-value default",
+                "spin sqlite default"
+            ]
+        );
+        let app = config.spin.unwrap();
+        let grants = &app.components[0].options.spin;
+        assert_eq!(grants.variables["greeting"], "a warm welcome");
+        assert_eq!(app.routes.len(), 1);
+    }
+
+    #[test]
+    fn what_this_host_cannot_serve_is_named() {
+        let cases = [
+            (
+                "spin_manifest_version = 2",
+                "spin_manifest_version = 1",
+                "version 1",
+            ),
+            ("[[trigger.http]]", "[[trigger.redis]]", "`trigger.redis`"),
+            (
+                "source = \"app.wasm\"",
+                "source = { url = \"https://x/a.wasm\", digest = \"d\" }",
+                "not a file",
+            ),
+            (
+                "source = \"app.wasm\"",
+                "source = \"gone.wasm\"",
+                "gone.wasm",
+            ),
+            (
+                "component = \"cart\"",
+                "component = \"till\"",
+                "[component.till]",
+            ),
+            (
+                "route = \"/cart/...\"",
+                "route = \"cart\"",
+                "must start with",
+            ),
+            ("{{ tone }}", "{{ mood }}", "\"mood\""),
+            (
+                "sqlite_databases",
+                "ai_models = [\"llama2-chat\"]\nsqlite_databases",
+                "ai_models",
+            ),
+            (
+                "tone = { default = \"warm\" }",
+                "tone = { required = true }",
+                "SPIN_VARIABLE_TONE",
+            ),
+        ];
+        for (from, to, needle) in cases {
+            assert!(APP.contains(from), "{from}");
+            let error = load_manifest(&APP.replacen(from, to, 1)).unwrap_err();
+            assert!(error.contains(needle), "{needle} in {error}");
+            assert!(error.contains("spin.toml"), "{error}");
+        }
     }
 
     #[test]

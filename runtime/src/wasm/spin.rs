@@ -135,17 +135,6 @@ impl SpinGuests {
         Self { routes }
     }
 
-    /// Every component, each once.
-    pub fn guests(&self) -> impl Iterator<Item = &Arc<Guest>> {
-        let mut seen = Vec::new();
-        self.routes.iter().filter_map(move |(_, guest)| {
-            (!seen.iter().any(|g| Arc::ptr_eq(g, guest))).then(|| {
-                seen.push(guest.clone());
-                guest
-            })
-        })
-    }
-
     /// The component for a request to `url`, its `spin-*` headers added to
     /// `headers`; `None` where no route matches.
     pub fn route(&self, url: &url::Url, headers: &mut HeaderMap) -> Option<Arc<Guest>> {

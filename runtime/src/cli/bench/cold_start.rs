@@ -5,7 +5,8 @@
 //! Workers global scope; loading a hello Worker into a warm isolate to its
 //! first response; then for each Wasm guest (by default the hellos of
 //! guests/: Rust, JS through componentize-js, Python through
-//! componentize-py), instantiating it from its `InstancePre` with the
+//! componentize-py, and the Spin app `guests/spin/todo` as spin-sdk builds
+//! it for wasm32-wasip1), instantiating it from its `InstancePre` with the
 //! pooling allocator, its first response with the module compiled, and
 //! from a cold module (compilation included, no disk cache). From outside:
 //! `isola serve` started to its first 200 for the same JS hello as a Worker
@@ -65,10 +66,12 @@ pub struct ColdStartArgs {
 const HELLO_JS: &str = "export default { fetch: () => new Response('Hello World!') }\n";
 
 /// The guests measured when none is named.
-const DEFAULT_GUESTS: [(&str, &str); 3] = [
+const DEFAULT_GUESTS: [(&str, &str); 4] = [
     ("Rust", "target/guests/wasm32-wasip2/release/hello.wasm"),
     ("JS component", "target/guests/components/hello-js.wasm"),
     ("Python component", "target/guests/components/hello-py.wasm"),
+    // A core module: its cold start includes making it a component.
+    ("Rust Spin app", "target/guests/wasm32-wasip1/release/spin_todo.wasm"),
 ];
 
 fn labelled_path(text: &str) -> Result<(String, PathBuf), String> {
