@@ -142,7 +142,6 @@ impl SpinGuests {
             .routes
             .iter()
             .find_map(|(route, guest)| Some((route, guest, route.matches(url.path())?)))?;
-        let client = headers.get("cf-connecting-ip").cloned();
         let mut set = |name: &str, value: &str| {
             if let (Ok(name), Ok(value)) =
                 (HeaderName::try_from(name), HeaderValue::try_from(value))
@@ -158,9 +157,6 @@ impl SpinGuests {
         set("spin-base-path", "/");
         for (name, value) in &matched.params {
             set(&format!("spin-path-match-{name}"), value);
-        }
-        if let Some(client) = client.as_ref().and_then(|v| v.to_str().ok()) {
-            set("spin-client-addr", client);
         }
         Some(guest.clone())
     }
