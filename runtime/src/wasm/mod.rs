@@ -225,7 +225,7 @@ impl Guest {
         let bytes =
             std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
         let bytes = if wasmparser::Parser::is_core_wasm(&bytes) {
-            componentized(&bytes).map_err(|e| {
+            component_of(&bytes).map_err(|e| {
                 LoadError(format!(
                     "{}: cannot be made a component: {e}",
                     path.display()
@@ -250,6 +250,36 @@ impl Guest {
             options,
         })
     }
+}
+
+/// The component of the core module `module`: from the cache directory,
+/// where an earlier load left it, or made now and left there, since making
+/// it takes tens of milliseconds and compiling it is cached only by the
+/// component's bytes.
+fn component_of(module: &[u8]) -> Result<Vec<u8>, String> {
+    use sha2::Digest as _;
+    let adapter = wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER;
+    let Some(dir) = cache_dir() else {
+        return componentized(module);
+    };
+    let key = sha2::Sha256::new()
+        .chain_update(module)
+        .chain_update(adapter)
+        .finalize();
+    let file = dir.join("components").join(format!("{key:x}.wasm"));
+    if let Ok(cached) = std::fs::read(&file)
+        && wasmparser::Parser::is_component(&cached)
+    {
+        return Ok(cached);
+    }
+    let component = componentized(module)?;
+    // A cache that cannot be written only costs the next start the time.
+    let _ = std::fs::create_dir_all(dir.join("components")).and_then(|()| {
+        let partial = file.with_extension(format!("{}.partial", std::process::id()));
+        std::fs::write(&partial, &component)?;
+        std::fs::rename(&partial, &file)
+    });
+    Ok(component)
 }
 
 /// A component of `module`, a core module built for wasm32-wasip1 with the

@@ -71,7 +71,10 @@ const DEFAULT_GUESTS: [(&str, &str); 4] = [
     ("JS component", "target/guests/components/hello-js.wasm"),
     ("Python component", "target/guests/components/hello-py.wasm"),
     // A core module: its cold start includes making it a component.
-    ("Rust Spin app", "target/guests/wasm32-wasip1/release/spin_todo.wasm"),
+    (
+        "Rust Spin app",
+        "target/guests/wasm32-wasip1/release/spin_todo.wasm",
+    ),
 ];
 
 fn labelled_path(text: &str) -> Result<(String, PathBuf), String> {
