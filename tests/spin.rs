@@ -19,14 +19,14 @@ fn serve_todo(args: &[&str], origin: &Origin) -> Isola {
     )
 }
 
-fn manifest(app: &str) -> String {
-    spin_app(app).join("spin.toml").display().to_string()
+fn manifest(app: std::path::PathBuf) -> String {
+    app.join("spin.toml").display().to_string()
 }
 
 #[test]
 fn a_spin_app_answers_on_its_routes_with_spins_headers() {
     let origin = Origin::start();
-    let isola = serve_todo(&[&manifest("todo")], &origin);
+    let isola = serve_todo(&[&manifest(spin_app("todo"))], &origin);
 
     // A trailing wildcard: the component sees what it matched.
     let reply = isola.get("/todo/some/where");
@@ -61,7 +61,7 @@ fn a_spin_app_answers_on_its_routes_with_spins_headers() {
 #[test]
 fn a_spin_app_keeps_data_reads_variables_files_and_sends_where_allowed() {
     let origin = Origin::start();
-    let isola = serve_todo(&[&manifest("todo")], &origin);
+    let isola = serve_todo(&[&manifest(spin_app("todo"))], &origin);
 
     // Key-value.
     assert_eq!(isola.get("/todo/kv/colour").status, 404);
@@ -135,14 +135,14 @@ fn a_spin_app_and_a_js_worker_share_a_store_and_a_database() {
 #[test]
 fn a_spin_app_is_refused_naming_what_it_lacks() {
     // An interface this host does not offer.
-    let refused = run(&["serve", &manifest("notify"), "--port", "0"]);
+    let refused = run(&["serve", &manifest(spin_app("notify")), "--port", "0"]);
     assert!(!refused.status.success());
     for needle in ["spin_notify.wasm", "fermyon:spin/redis@2.0.0", "does not offer"] {
         assert!(refused.stderr.contains(needle), "{needle}: {}", refused.stderr);
     }
 
     // A required variable with no value.
-    let missing = run(&["serve", &manifest("todo"), "--port", "0"]);
+    let missing = run(&["serve", &manifest(spin_app("todo")), "--port", "0"]);
     assert!(!missing.status.success());
     for needle in ["spin.toml", "\"who\"", "SPIN_VARIABLE_WHO"] {
         assert!(missing.stderr.contains(needle), "{needle}: {}", missing.stderr);
