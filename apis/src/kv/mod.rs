@@ -6,11 +6,13 @@
 //! - [`ops`]: `op_kv_*`, which check Cloudflare's limits and run the store
 //!   work on tokio's blocking pool;
 //! - [`wit`]: the same for Wasm guests (`isola:bindings/kv`);
-//! - [`wasi_keyvalue`]: the standard `wasi:keyvalue` on the same namespaces;
+//! - [`wasi_keyvalue`]: the standard `wasi:keyvalue` on the same namespaces
+//!   (and Spin's key-value, `crate::spin`), through [`guest`];
 //! - the store: [`isola_storage::kv`].
 //!
 //! Black-box tests: `tests.rs` beside this file.
 
+pub(crate) mod guest;
 mod ops;
 pub(crate) mod wasi_keyvalue;
 mod wit;

@@ -13,6 +13,7 @@
 use isola_storage::kv::{KvError, Namespace, Put, Version};
 use wasmtime::component::{Linker, Resource};
 
+use super::guest;
 use crate::wit::{GuestBindings, blocking};
 
 mod generated {
@@ -57,11 +58,7 @@ fn other(error: impl ToString) -> Error {
 async fn kv<T: Send + 'static>(
     work: impl FnOnce(u64) -> Result<T, KvError> + Send + 'static,
 ) -> Result<T, Error> {
-    blocking(
-        move || work(isola_storage::unix_now()).map_err(other),
-        Error::Other,
-    )
-    .await
+    guest::run(Error::Other, work).await
 }
 
 impl GuestBindings {
@@ -87,8 +84,7 @@ impl store::HostBucket for GuestBindings {
         bucket: Resource<Bucket>,
         key: String,
     ) -> Result<Option<Vec<u8>>, Error> {
-        let namespace = self.namespace_of(&bucket)?;
-        kv(move |now| Ok(namespace.read(&key, now)?.map(|entry| entry.value))).await
+        guest::get(Error::Other, self.namespace_of(&bucket)?, key).await
     }
 
     async fn set(
@@ -97,22 +93,15 @@ impl store::HostBucket for GuestBindings {
         key: String,
         value: Vec<u8>,
     ) -> Result<(), Error> {
-        let namespace = self.namespace_of(&bucket)?;
-        let put = Put {
-            value,
-            ..Put::default()
-        };
-        kv(move |now| namespace.write(&key, put, now)).await
+        guest::set(Error::Other, self.namespace_of(&bucket)?, key, value).await
     }
 
     async fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), Error> {
-        let namespace = self.namespace_of(&bucket)?;
-        kv(move |_| namespace.remove(&key)).await
+        guest::delete(Error::Other, self.namespace_of(&bucket)?, key).await
     }
 
     async fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> Result<bool, Error> {
-        let namespace = self.namespace_of(&bucket)?;
-        kv(move |now| Ok(namespace.read(&key, now)?.is_some())).await
+        guest::exists(Error::Other, self.namespace_of(&bucket)?, key).await
     }
 
     async fn list_keys(

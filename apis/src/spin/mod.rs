@@ -67,6 +67,30 @@ pub fn is_spin_interface(name: &str) -> bool {
     name.starts_with("fermyon:spin/") || name.starts_with("spin:")
 }
 
+/// Why a Spin component cannot open a label.
+pub(crate) enum Refused {
+    /// The app binds no such label.
+    Unknown,
+    /// The app does, but this component's manifest entry does not list it.
+    Denied,
+}
+
+impl GuestBindings {
+    /// What the app binds as `binding`, if this component is `granted` it.
+    pub(crate) fn spin_bound<T: Clone + 'static>(
+        &self,
+        binding: &str,
+        granted: bool,
+    ) -> Result<T, Refused> {
+        let bound = self.worker.get::<T>(binding).ok_or(Refused::Unknown)?;
+        if granted {
+            Ok(bound.clone())
+        } else {
+            Err(Refused::Denied)
+        }
+    }
+}
+
 /// Adds the interfaces to `linker`.
 pub(crate) fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,

@@ -4,6 +4,7 @@
 use isola_storage::d1::{self, D1Database};
 use wasmtime::component::Resource;
 
+use super::Refused;
 use super::generated::fermyon::spin::sqlite::{
     Error, Host, HostConnection, QueryResult, RowResult, Value,
 };
@@ -40,17 +41,13 @@ impl Host for GuestBindings {}
 
 impl HostConnection for GuestBindings {
     async fn open(&mut self, label: String) -> Result<Resource<Connection>, Error> {
-        let bound = self
-            .worker
-            .get::<D1Database>(&super::sqlite_binding(&label))
-            .cloned();
-        let database = match bound {
-            Some(_) if !self.spin.sqlite_databases.contains(&label) => {
-                return Err(Error::AccessDenied);
-            }
-            Some(database) => database,
-            None => return Err(Error::NoSuchDatabase),
-        };
+        let granted = self.spin.sqlite_databases.contains(&label);
+        let database = self
+            .spin_bound::<D1Database>(&super::sqlite_binding(&label), granted)
+            .map_err(|refused| match refused {
+                Refused::Unknown => Error::NoSuchDatabase,
+                Refused::Denied => Error::AccessDenied,
+            })?;
         self.handles.push(Connection(database)).map_err(io)
     }
 

@@ -51,11 +51,14 @@ impl AllowedHosts {
         let Some(host) = uri.host() else {
             return false;
         };
-        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
         let port = uri.port_u16().or_else(|| default_port(scheme)).unwrap_or(0);
         self.0
             .iter()
-            .any(|allowed| allowed.allows(scheme, host, port))
+            .any(|allowed| allowed.allows(scheme, &host, port))
     }
 }
 
@@ -122,15 +125,15 @@ impl Allowed {
         })
     }
 
+    /// `host` is lower-case.
     fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
         let scheme_ok = self.scheme.as_deref().is_none_or(|s| s == scheme);
-        let host = host.to_ascii_lowercase();
         let host_ok = match &self.host {
             Host::Any => true,
             Host::Under(domain) => host
                 .strip_suffix(domain.as_str())
                 .is_some_and(|head| head.ends_with('.')),
-            Host::Exactly(name) => *name == host,
+            Host::Exactly(name) => name == host,
         };
         let port_ok = match self.ports {
             Ports::Any => true,
