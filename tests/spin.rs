@@ -1,8 +1,10 @@
 //! Spin apps served unchanged: `guests/spin/todo`, a Rust app on
-//! `spin-sdk` built for wasm32-wasip1 as Spin's template builds it, read
+//! `spin-sdk` 5 built for wasm32-wasip1 as Spin's template builds it, read
 //! from its `spin.toml` (routes, key-value, SQLite, variables, files,
-//! outbound hosts), beside a JS Worker sharing its data; and an app using
-//! an interface this host does not offer, refused with its name.
+//! outbound hosts), beside a JS Worker sharing its data;
+//! `guests/spin/notes`, on spin-sdk 7 (WASIp3, Spin's async interfaces);
+//! and an app using an interface this host does not offer, refused with
+//! its name.
 
 use crate::support::{Isola, Origin, case, request, run, spin_app};
 
@@ -130,6 +132,94 @@ fn a_spin_app_and_a_js_worker_share_a_store_and_a_database() {
     assert_eq!(put.status, 200);
     assert_eq!(isola.post("/todo/count", b"").text(), "42");
     assert_eq!(isola.get("/todo/kv/hits").text(), "42");
+}
+
+#[test]
+fn a_spin_app_on_the_current_sdk_keeps_data_streams_and_sends_where_allowed() {
+    let origin = Origin::start();
+    let url = origin.url();
+    let isola = Isola::serve_with_env(
+        &[&manifest(spin_app("notes"))],
+        &[("SPIN_VARIABLE_ORIGIN", url.as_str())],
+    );
+    assert_eq!(
+        isola.get("/notes/hello").text(),
+        "hello from spin-sdk 7",
+        "{}",
+        isola.log()
+    );
+
+    // Key-value through `spin:key-value@3`, its keys as a stream.
+    assert_eq!(isola.get("/notes/kv/colour").status, 404);
+    let put = request("PUT", &isola.url("/notes/kv/colour"), &[], Some(b"teal"));
+    assert_eq!(put.status, 200, "{}", put.text());
+    assert_eq!(isola.get("/notes/kv/colour").text(), "teal");
+    assert_eq!(isola.post("/notes/count", b"").text(), "1");
+    assert_eq!(isola.post("/notes/count", b"").text(), "2");
+    assert_eq!(isola.get("/notes/keys").text(), "colour,hits");
+    let deleted = request("DELETE", &isola.url("/notes/kv/colour"), &[], None);
+    assert_eq!(deleted.text(), "exists: false");
+    assert_eq!(isola.get("/notes/keys").text(), "hits");
+
+    // SQLite through `spin:sqlite@3.1`: the rows as a stream, each type,
+    // and what the last write left on the connection.
+    assert_eq!(isola.post("/notes/notes", b"first").text(), "note 1 (1 changed)");
+    assert_eq!(isola.post("/notes/notes", b"second").text(), "note 2 (1 changed)");
+    assert_eq!(
+        isola.get("/notes/notes").text(),
+        "id,text,size,raw,none\ni:1,t:first,r:5,b:5,null\ni:2,t:second,r:6,b:6,null"
+    );
+    let bad = isola.post("/notes/sql", b"SELECT * FROM nowhere");
+    assert_eq!(bad.status, 500);
+    assert!(bad.text().contains("no such table: nowhere"), "{}", bad.text());
+
+    // Variables through `spin:variables@3`, and the environment.
+    assert_eq!(isola.get("/notes/variable/motto").text(), "keep it short!");
+    assert_eq!(isola.get("/plain/variable/motto").status, 404);
+    assert_eq!(isola.get("/notes/env/NOTES_MODE").text(), "testing");
+
+    // A body the guest goes on writing after it has returned the response.
+    let lines = isola.get("/notes/lines/300").text();
+    assert_eq!(lines.lines().count(), 300);
+    assert_eq!(lines.lines().last(), Some("line 300"));
+
+    // Outbound HTTP through `wasi:http@0.3`, to an allowed host.
+    let sent = isola.get("/notes/outbound");
+    assert_eq!(sent.status, 200, "{}", sent.text());
+    assert!(sent.text().contains("origin: GET /from-spin"), "{}", sent.text());
+    assert_eq!(origin.requests().len(), 1);
+
+    // The `plain` component is granted no store, database or host.
+    for (path, body) in [("/plain/count", &b""[..]), ("/plain/notes", b"x")] {
+        let refused = isola.post(path, body);
+        assert_eq!(refused.status, 500);
+        assert!(refused.text().contains("AccessDenied"), "{path}: {}", refused.text());
+    }
+    let sent = isola.get("/plain/outbound");
+    assert_eq!(sent.status, 502, "{}", sent.text());
+    assert!(sent.text().contains("HttpRequestDenied"), "{}", sent.text());
+    assert_eq!(origin.requests().len(), 1, "the denied request was not sent");
+}
+
+#[test]
+fn a_body_the_guest_could_not_finish_is_cut_not_short() {
+    let isola = Isola::serve_with_env(&[&manifest(spin_app("notes")), "--cpu-ms", "5"], &[]);
+    // Far more lines than 5 ms of CPU can write: the instance is stopped
+    // after its response has begun, and the client must see the cut.
+    let response = ureq::get(&isola.url("/notes/lines/50000000"))
+        .call()
+        .expect("the response begins");
+    assert_eq!(response.status(), 200);
+    let mut body = Vec::new();
+    let read = std::io::Read::read_to_end(&mut response.into_reader(), &mut body);
+    assert!(read.is_err(), "a cut body read as whole ({} bytes)", body.len());
+    assert!(
+        crate::support::eventually(|| isola.log().contains("exceeded its CPU time limit")),
+        "{}",
+        isola.log()
+    );
+    // The host and the app go on serving.
+    assert_eq!(isola.get("/notes/hello").text(), "hello from spin-sdk 7");
 }
 
 #[test]

@@ -1,7 +1,8 @@
-//! Pure-Wasm guests: WASI 0.2 components that export
-//! `wasi:http/incoming-handler` (the proxy world), run on wasmtime the way
-//! Fastly Compute runs them. A guest is compiled once per version (and
-//! cached on disk by wasmtime's cache), linked once (`ProxyPre`), and
+//! Pure-Wasm guests: components that export `wasi:http/incoming-handler`
+//! (WASI 0.2's proxy world) or `wasi:http/handler@0.3.0` (WASIp3, as
+//! spin-sdk 6 and 7 build them), run on wasmtime the way Fastly Compute
+//! runs them. A guest is compiled once per version (and cached on disk by
+//! wasmtime's cache), linked once ([`Handler`]), and
 //! instantiated afresh for every request from the pooling allocator, whose
 //! copy-on-write memory images make that cost microseconds.
 //!
@@ -34,6 +35,7 @@ mod allowed_hosts;
 mod outgoing;
 mod serve;
 mod spin;
+mod wasip3;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -46,6 +48,7 @@ use wasmtime::{
 };
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p3::bindings::ServicePre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 pub use allowed_hosts::AllowedHosts;
@@ -159,15 +162,18 @@ impl Runtime {
             .decommit_batch_size(16);
         let mut config = Config::new();
         config
+            .wasm_component_model_async(true)
             .memory_init_cow(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
         let engine = ticking_engine(config)?;
-        // All of WASI 0.2 (Rust's std imports the CLI interfaces too, as
-        // `wasmtime serve` provides them), with no files, sockets or
-        // environment granted, and `wasi:http`.
+        // All of WASI 0.2 and 0.3 (Rust's std imports the CLI interfaces
+        // too, as `wasmtime serve` provides them), with no files, sockets
+        // or environment granted, and `wasi:http` of both.
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+        wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
         isola_apis::wit::add_to_linker(&mut linker, |state: &mut GuestState| &mut state.bindings)?;
         Ok(Self { engine, linker })
     }
@@ -208,8 +214,17 @@ impl Guests {
 /// A compiled and linked guest, ready to instantiate.
 pub struct Guest {
     pub name: Arc<str>,
-    pre: ProxyPre<GuestState>,
+    handler: Handler,
     options: GuestOptions,
+}
+
+/// The `wasi:http` handler a guest exports, linked.
+#[derive(Clone)]
+enum Handler {
+    /// WASI 0.2's `wasi:http/incoming-handler`.
+    P2(ProxyPre<GuestState>),
+    /// WASIp3's `wasi:http/handler@0.3.0`.
+    P3(ServicePre<GuestState>),
 }
 
 impl Guest {
@@ -242,11 +257,18 @@ impl Guest {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| failed("cannot be linked", e))?;
-        let pre = ProxyPre::new(pre)
-            .map_err(|e| failed("does not export wasi:http/incoming-handler", e))?;
+        let handler = match ProxyPre::new(pre.clone()) {
+            Ok(proxy) => Handler::P2(proxy),
+            Err(_) => Handler::P3(ServicePre::new(pre).map_err(|e| {
+                failed(
+                    "exports neither wasi:http/incoming-handler@0.2 nor wasi:http/handler@0.3.0",
+                    e,
+                )
+            })?),
+        };
         Ok(Self {
             name: name.into(),
-            pre,
+            handler,
             options,
         })
     }
@@ -331,7 +353,11 @@ impl Guest {
     /// other requests instead of holding one; it traps once it has run
     /// through `cpu` worth of ticks.
     fn store(&self, state: GuestState, cpu: Duration) -> Store<GuestState> {
-        let mut store = Store::new(self.pre.engine(), state);
+        let engine = match &self.handler {
+            Handler::P2(pre) => pre.engine(),
+            Handler::P3(pre) => pre.engine(),
+        };
+        let mut store = Store::new(engine, state);
         let budget =
             u64::try_from((cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1)).unwrap_or(u64::MAX);
         let mut used = 0u64;
@@ -355,9 +381,11 @@ impl Guest {
             Outgoing::new(0, None, None, Arc::from([]), None),
         );
         let mut store = self.store(state, Duration::from_secs(1));
-        self.pre
-            .instantiate_async(&mut store)
-            .await
+        let instantiated = match &self.handler {
+            Handler::P2(pre) => pre.instantiate_async(&mut store).await.map(drop),
+            Handler::P3(pre) => pre.instantiate_async(&mut store).await.map(drop),
+        };
+        instantiated
             .map_err(|e| LoadError(format!("{}: cannot be instantiated: {e:#}", self.name)))?;
         Ok(IdleInstance { _store: store })
     }

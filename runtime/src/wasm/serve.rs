@@ -8,7 +8,8 @@ use std::time::Instant;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use tokio::sync::{mpsc, oneshot};
-use wasmtime::Trap;
+use wasmtime::{Store, Trap};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::{WasiBody, WasiHttpView};
 
@@ -17,7 +18,7 @@ use isola_apis::WorkerBindings;
 use isola_apis::body::{BodyError, RequestBody, ResponseBody};
 use isola_apis::services::Thrown;
 
-use super::{Guest, GuestState, Guests, Outgoing};
+use super::{Guest, GuestState, Guests, Handler, Outgoing};
 use crate::exchange::{Event, Exchange, Failure, Outcome, QueueDelivery, Scheduled, Serving};
 use crate::limits::{Limits, Monitor};
 
@@ -167,13 +168,15 @@ fn incoming(
     Ok((scheme, request))
 }
 
+/// What a guest's run gives back: its response, or why it failed.
+pub(super) type Answered = Result<http::Response<ResponseBody>, (Failure, String)>;
+
 /// Runs one request in a fresh instance: its response, or why it failed.
 async fn run(
     serving: &Served,
     guest: &Guest,
     request: Result<(Scheme, http::Request<WasiBody>), String>,
-) -> Result<http::Response<ResponseBody>, (Failure, String)> {
-    let internal = |e: &dyn std::fmt::Display| (Failure::Unavailable, e.to_string());
+) -> Answered {
     let (scheme, request) = request.map_err(|e| internal(&e))?;
     let outgoing = Outgoing::new(
         serving.limits.subrequests,
@@ -183,7 +186,24 @@ async fn run(
         guest.options.allowed_hosts.clone(),
     );
     let state = GuestState::new(guest, serving.bindings.clone(), outgoing);
-    let mut store = guest.store(state, serving.limits.cpu);
+    let store = guest.store(state, serving.limits.cpu);
+    match &guest.handler {
+        Handler::P2(pre) => run_p2(store, pre.clone(), scheme, request).await,
+        Handler::P3(pre) => super::wasip3::run(store, pre.clone(), request, &guest.name).await,
+    }
+}
+
+pub(super) fn internal(e: &dyn std::fmt::Display) -> (Failure, String) {
+    (Failure::Unavailable, e.to_string())
+}
+
+/// Calls WASI 0.2's `wasi:http/incoming-handler`.
+async fn run_p2(
+    mut store: Store<GuestState>,
+    pre: ProxyPre<GuestState>,
+    scheme: Scheme,
+    request: http::Request<WasiBody>,
+) -> Answered {
     let request = store
         .data_mut()
         .http()
@@ -198,7 +218,6 @@ async fn run(
 
     // The guest may go on writing the body after it has set the response,
     // so it runs in a task of its own.
-    let pre = guest.pre.clone();
     let task = tokio::spawn(async move {
         let proxy = pre.instantiate_async(&mut store).await?;
         proxy
@@ -206,13 +225,25 @@ async fn run(
             .call_handle(&mut store, request, out)
             .await
     });
-    match receiver.await {
+    let answer = receiver
+        .await
+        .map(|answer| answer.map_err(|code| format!("{code:?}")));
+    answered(answer, task).await
+}
+
+/// The response a guest set, or why there is none: the error code it
+/// answered with, or, where it set nothing, how its task ended.
+pub(super) async fn answered(
+    answer: Result<Result<http::Response<WasiBody>, String>, oneshot::error::RecvError>,
+    task: tokio::task::JoinHandle<wasmtime::Result<()>>,
+) -> Answered {
+    match answer {
         Ok(Ok(response)) => Ok(response.map(|body| {
             ResponseBody::Boxed(body.map_err(|e| Box::new(e) as BodyError).boxed_unsync())
         })),
         Ok(Err(code)) => Err((
             Failure::Exception,
-            format!("the guest answered with an error: {code:?}"),
+            format!("the guest answered with an error: {code}"),
         )),
         Err(_) => Err(match task.await {
             Ok(Ok(())) => (
@@ -226,7 +257,7 @@ async fn run(
 }
 
 /// The failure a guest's error means, and how to say it.
-fn why(error: &wasmtime::Error) -> (Failure, String) {
+pub(super) fn why(error: &wasmtime::Error) -> (Failure, String) {
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => (
             Failure::CpuLimit,
