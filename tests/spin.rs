@@ -132,6 +132,11 @@ fn a_spin_app_and_a_js_worker_share_a_store_and_a_database() {
     assert_eq!(put.status, 200);
     assert_eq!(isola.post("/todo/count", b"").text(), "42");
     assert_eq!(isola.get("/todo/kv/hits").text(), "42");
+
+    // The app on spin-sdk 7 counts on, and reads the others' rows.
+    assert_eq!(isola.post("/notes/count", b"").text(), "43");
+    assert_eq!(isola.get("/js/kv/hits").text(), "43");
+    assert_eq!(isola.post("/notes/sql", b"SELECT * FROM items").text(), "1 rows");
 }
 
 #[test]

@@ -50,7 +50,8 @@ async fn route(request: Request) -> anyhow::Result<Answer> {
     // The first segment is the component's route (`notes` or `plain`).
     let segments: Vec<&str> = path.split('/').skip(2).collect();
     match (method.as_str(), segments.as_slice()) {
-        ("GET", ["hello"]) => ok("hello from spin-sdk 7"),
+        // `/` too, where the guest is served alone, without its manifest.
+        ("GET", ["hello"] | []) => ok("hello from spin-sdk 7"),
         ("POST", ["count"]) => count().await,
         ("PUT", ["kv", key]) => {
             let value = request.into_body().bytes().await?;

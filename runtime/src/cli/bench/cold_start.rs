@@ -66,7 +66,7 @@ pub struct ColdStartArgs {
 const HELLO_JS: &str = "export default { fetch: () => new Response('Hello World!') }\n";
 
 /// The guests measured when none is named.
-const DEFAULT_GUESTS: [(&str, &str); 4] = [
+const DEFAULT_GUESTS: [(&str, &str); 5] = [
     ("Rust", "target/guests/wasm32-wasip2/release/hello.wasm"),
     ("JS component", "target/guests/components/hello-js.wasm"),
     ("Python component", "target/guests/components/hello-py.wasm"),
@@ -74,6 +74,11 @@ const DEFAULT_GUESTS: [(&str, &str); 4] = [
     (
         "Rust Spin app",
         "target/guests/wasm32-wasip1/release/spin_todo.wasm",
+    ),
+    // spin-sdk 7: a WASIp3 component.
+    (
+        "Rust Spin app (WASIp3)",
+        "target/guests/wasm32-wasip2/release/spin_notes.wasm",
     ),
 ];
 
