@@ -136,7 +136,10 @@ fn a_spin_app_and_a_js_worker_share_a_store_and_a_database() {
     // The app on spin-sdk 7 counts on, and reads the others' rows.
     assert_eq!(isola.post("/notes/count", b"").text(), "43");
     assert_eq!(isola.get("/js/kv/hits").text(), "43");
-    assert_eq!(isola.post("/notes/sql", b"SELECT * FROM items").text(), "1 rows");
+    assert_eq!(
+        isola.post("/notes/sql", b"SELECT * FROM items").text(),
+        "1 rows, changes 0, rowid 0"
+    );
 }
 
 #[test]
@@ -174,6 +177,16 @@ fn a_spin_app_on_the_current_sdk_keeps_data_streams_and_sends_where_allowed() {
         isola.get("/notes/notes").text(),
         "id,text,size,raw,none\ni:1,t:first,r:5,b:5,null\ni:2,t:second,r:6,b:6,null"
     );
+    // `changes` and `last-insert-rowid` are the connection's own: an
+    // UPDATE's rows, and no rowid, since this connection inserted none.
+    assert_eq!(
+        isola.post("/notes/sql", b"UPDATE notes SET size = 0").text(),
+        "0 rows, changes 2, rowid 0"
+    );
+    assert_eq!(
+        isola.post("/notes/sql", b"INSERT INTO notes (text) VALUES ('third') RETURNING id").text(),
+        "1 rows, changes 1, rowid 3"
+    );
     let bad = isola.post("/notes/sql", b"SELECT * FROM nowhere");
     assert_eq!(bad.status, 500);
     assert!(bad.text().contains("no such table: nowhere"), "{}", bad.text());
@@ -187,6 +200,15 @@ fn a_spin_app_on_the_current_sdk_keeps_data_streams_and_sends_where_allowed() {
     let lines = isola.get("/notes/lines/300").text();
     assert_eq!(lines.lines().count(), 300);
     assert_eq!(lines.lines().last(), Some("line 300"));
+
+    // Work the guest left running after its answer is done, not dropped.
+    assert_eq!(isola.post("/notes/later", b"").text(), "accepted");
+    assert!(
+        crate::support::eventually(|| isola.get("/notes/kv/later").status == 200),
+        "{}",
+        isola.log()
+    );
+    assert_eq!(isola.get("/notes/kv/later").text(), "written after the answer");
 
     // Outbound HTTP through `wasi:http@0.3`, to an allowed host.
     let sent = isola.get("/notes/outbound");

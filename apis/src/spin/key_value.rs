@@ -22,9 +22,10 @@ impl GuestBindings {
         let namespace = self
             .spin_bound::<Namespace>(&super::key_value_binding(label), granted)
             .map_err(StoreError::Refused)?;
+        // The table refuses a handle only when it is full.
         self.handles
             .push(Store(namespace))
-            .map_err(|e| StoreError::Other(e.to_string()))
+            .map_err(|_| StoreError::TableFull)
     }
 
     fn store(&self, store: &Resource<Store>) -> Result<Namespace, String> {
@@ -37,10 +38,10 @@ impl GuestBindings {
     }
 }
 
-/// Why a store cannot be opened or used, in either version's terms.
+/// Why a store cannot be opened, in either version's terms.
 enum StoreError {
     Refused(Refused),
-    Other(String),
+    TableFull,
 }
 
 /// Every key of `namespace`, read page by page.
@@ -57,25 +58,23 @@ fn all_keys(namespace: &Namespace, now: u64) -> Result<Vec<String>, KvError> {
     }
 }
 
-impl From<StoreError> for v2::Error {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Refused(Refused::Unknown) => Self::NoSuchStore,
-            StoreError::Refused(Refused::Denied) => Self::AccessDenied,
-            StoreError::Other(message) => Self::Other(message),
+/// Each version's error for a [`StoreError`]; their variants are alike.
+macro_rules! store_error {
+    ($version:ident) => {
+        impl From<StoreError> for $version::Error {
+            fn from(error: StoreError) -> Self {
+                match error {
+                    StoreError::Refused(Refused::Unknown) => Self::NoSuchStore,
+                    StoreError::Refused(Refused::Denied) => Self::AccessDenied,
+                    StoreError::TableFull => Self::StoreTableFull,
+                }
+            }
         }
-    }
+    };
 }
 
-impl From<StoreError> for v3::Error {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Refused(Refused::Unknown) => Self::NoSuchStore,
-            StoreError::Refused(Refused::Denied) => Self::AccessDenied,
-            StoreError::Other(message) => Self::Other(message),
-        }
-    }
-}
+store_error!(v2);
+store_error!(v3);
 
 impl v2::Host for GuestBindings {}
 

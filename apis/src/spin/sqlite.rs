@@ -13,9 +13,10 @@ use super::generated::fermyon::spin::sqlite as v2;
 use super::generated3::spin::sqlite::sqlite as v3;
 use crate::wit::{GuestBindings, blocking};
 
-/// An open connection: its database, and what the last statement that
-/// wrote left (`last-insert-rowid`, `changes`), as SQLite keeps them per
-/// connection.
+/// An open connection: its database, and what its last `INSERT`,
+/// `UPDATE` or `DELETE` left (`last-insert-rowid`, `changes`), as SQLite
+/// keeps them per connection. The D1 database's own SQLite connection is
+/// shared by every Worker and app, so each Spin connection keeps its own.
 pub struct Connection {
     database: D1Database,
     last_write: LastWrite,
@@ -23,7 +24,7 @@ pub struct Connection {
 
 #[derive(Clone, Copy, Default)]
 struct LastWrite {
-    rowid: i64,
+    rowid: Option<i64>,
     changes: u64,
 }
 
@@ -72,9 +73,7 @@ impl GuestBindings {
         if let (Some(wrote), Ok(connection)) = (wrote, self.handles.get_mut(connection)) {
             let last = &mut connection.last_write;
             last.changes = wrote.changes;
-            if wrote.rowid != 0 {
-                last.rowid = wrote.rowid;
-            }
+            last.rowid = wrote.rowid.or(last.rowid);
         }
     }
 }
@@ -96,15 +95,11 @@ async fn execute(
         SqlError::Io,
     )
     .await?;
-    // A statement that returns no rows' columns is a write (or DDL): it
-    // sets what `changes` and `last-insert-rowid` report.
-    let wrote = result.columns.is_empty().then_some(LastWrite {
-        rowid: if result.meta.changes > 0 {
-            result.meta.last_row_id
-        } else {
-            0
-        },
-        changes: result.meta.changes,
+    // Only an INSERT, UPDATE or DELETE sets what `changes` reports, and
+    // only an insert the rowid, as SQLite does on a connection.
+    let wrote = result.meta.dml_changes.map(|changes| LastWrite {
+        rowid: result.meta.inserted_row_id,
+        changes,
     });
     Ok((
         Rows {
@@ -234,7 +229,7 @@ impl v3::HostConnection for GuestBindings {
     }
 
     async fn last_insert_rowid(&mut self, connection: Resource<Connection>) -> i64 {
-        self.last_write(&connection).rowid
+        self.last_write(&connection).rowid.unwrap_or(0)
     }
 
     async fn changes(&mut self, connection: Resource<Connection>) -> u64 {
@@ -302,7 +297,7 @@ impl<T> v3::HostConnectionWithStore<T> for HasSelf<GuestBindings> {
         accessor: &Accessor<T, Self>,
         connection: Resource<Connection>,
     ) -> i64 {
-        accessor.with(|mut access| access.get().last_write(&connection).rowid)
+        accessor.with(|mut access| access.get().last_write(&connection).rowid.unwrap_or(0))
     }
 
     async fn changes_async(accessor: &Accessor<T, Self>, connection: Resource<Connection>) -> u64 {

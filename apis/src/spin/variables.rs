@@ -38,23 +38,22 @@ impl GuestBindings {
     }
 }
 
-impl From<Missing> for v2::Error {
-    fn from(missing: Missing) -> Self {
-        match missing {
-            Missing::InvalidName(message) => Self::InvalidName(message),
-            Missing::Undefined(message) => Self::Undefined(message),
+/// Each version's error for a [`Missing`]; their variants are alike.
+macro_rules! missing_error {
+    ($version:ident) => {
+        impl From<Missing> for $version::Error {
+            fn from(missing: Missing) -> Self {
+                match missing {
+                    Missing::InvalidName(message) => Self::InvalidName(message),
+                    Missing::Undefined(message) => Self::Undefined(message),
+                }
+            }
         }
-    }
+    };
 }
 
-impl From<Missing> for v3::Error {
-    fn from(missing: Missing) -> Self {
-        match missing {
-            Missing::InvalidName(message) => Self::InvalidName(message),
-            Missing::Undefined(message) => Self::Undefined(message),
-        }
-    }
-}
+missing_error!(v2);
+missing_error!(v3);
 
 impl v2::Host for GuestBindings {
     async fn get(&mut self, name: String) -> Result<String, v2::Error> {

@@ -227,6 +227,15 @@ enum Handler {
     P3(ServicePre<GuestState>),
 }
 
+impl Handler {
+    fn engine(&self) -> &Engine {
+        match self {
+            Self::P2(pre) => pre.engine(),
+            Self::P3(pre) => pre.engine(),
+        }
+    }
+}
+
 impl Guest {
     /// Compiles the component at `path` (a core module is made a component
     /// first) and links it against the imports the host provides; the
@@ -257,14 +266,16 @@ impl Guest {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| failed("cannot be linked", e))?;
-        let handler = match ProxyPre::new(pre.clone()) {
-            Ok(proxy) => Handler::P2(proxy),
-            Err(_) => Handler::P3(ServicePre::new(pre).map_err(|e| {
-                failed(
-                    "exports neither wasi:http/incoming-handler@0.2 nor wasi:http/handler@0.3.0",
-                    e,
-                )
-            })?),
+        let handler = if exports_p3_handler(&runtime.engine, &component) {
+            Handler::P3(
+                ServicePre::new(pre)
+                    .map_err(|e| failed("does not export wasi:http/handler@0.3.0", e))?,
+            )
+        } else {
+            Handler::P2(
+                ProxyPre::new(pre)
+                    .map_err(|e| failed("does not export wasi:http/incoming-handler", e))?,
+            )
         };
         Ok(Self {
             name: name.into(),
@@ -324,6 +335,15 @@ fn componentized(module: &[u8]) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("{e:#}"))
 }
 
+/// Whether `component` exports WASIp3's `wasi:http/handler` (0.3.x), the
+/// export spin-sdk 6 and 7 build; others are served as WASI 0.2 proxies.
+fn exports_p3_handler(engine: &Engine, component: &Component) -> bool {
+    component
+        .component_type()
+        .exports(engine)
+        .any(|(name, _)| name.starts_with("wasi:http/handler@0.3"))
+}
+
 /// Refuses a Spin interface this host does not offer (Redis, MQTT,
 /// PostgreSQL, MySQL, LLM, ...), naming it and what is offered.
 fn refuse_unoffered_spin_imports(engine: &Engine, component: &Component) -> Result<(), String> {
@@ -353,11 +373,7 @@ impl Guest {
     /// other requests instead of holding one; it traps once it has run
     /// through `cpu` worth of ticks.
     fn store(&self, state: GuestState, cpu: Duration) -> Store<GuestState> {
-        let engine = match &self.handler {
-            Handler::P2(pre) => pre.engine(),
-            Handler::P3(pre) => pre.engine(),
-        };
-        let mut store = Store::new(engine, state);
+        let mut store = Store::new(self.handler.engine(), state);
         let budget =
             u64::try_from((cpu.as_nanos() / EPOCH_TICK.as_nanos()).max(1)).unwrap_or(u64::MAX);
         let mut used = 0u64;

@@ -81,6 +81,15 @@ pub struct Meta {
     pub size_after: u64,
     pub rows_read: u64,
     pub rows_written: u64,
+    /// What SQLite's `changes()` reported right after the statement, if it
+    /// was an `INSERT`, `UPDATE` or `DELETE` (the statements that set it):
+    /// its own rows, triggers' not counted, where `changes` counts all.
+    #[serde(skip)]
+    pub dml_changes: Option<u64>,
+    /// The rowid the statement inserted, if it inserted one; `last_row_id`
+    /// is the connection's, whoever inserted it.
+    #[serde(skip)]
+    pub inserted_row_id: Option<i64>,
 }
 
 /// What `exec` returns.

@@ -343,15 +343,40 @@ fn run_prepared(
             size_after,
             rows_read: (rows.len() as u64).max(scanned),
             rows_written: changes,
+            dml_changes: is_dml(last).then(|| conn.changes()),
+            inserted_row_id: (last_row_id != last_row_id_before).then_some(last_row_id),
         },
         columns,
         rows,
     })
 }
 
+/// Whether `statement` is one that sets SQLite's `changes()`: an
+/// `INSERT`, `UPDATE`, `DELETE` or `REPLACE`, perhaps after a `WITH`.
+fn is_dml(statement: &rusqlite::Statement<'_>) -> bool {
+    if statement.readonly() {
+        return false;
+    }
+    let sql = statement.expanded_sql().unwrap_or_default();
+    let first = past_comments(&sql)
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH"
+    )
+}
+
 /// Whether `sql` holds nothing but whitespace and comments (SQLite prepares
 /// such text into a statement that cannot run).
 fn is_blank(sql: &str) -> bool {
+    past_comments(sql).is_empty()
+}
+
+/// `sql` from its first token: past leading whitespace and comments.
+fn past_comments(sql: &str) -> &str {
     let mut rest = sql.trim_start();
     loop {
         if let Some(comment) = rest.strip_prefix("--") {
@@ -365,7 +390,7 @@ fn is_blank(sql: &str) -> bool {
                 .map_or("", |(_, after)| after)
                 .trim_start();
         } else {
-            return rest.is_empty();
+            return rest;
         }
     }
 }

@@ -18,6 +18,9 @@ async fn handle(request: Request) -> impl IntoResponse {
     if let Some(count) = request.uri().path().strip_prefix("/notes/lines/") {
         return lines(count.parse().unwrap_or(0)).into_response();
     }
+    if request.uri().path() == "/notes/later" {
+        return later().into_response();
+    }
     match route(request).await {
         Ok(answer) => answer.into_response(),
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{error:#}")).into_response(),
@@ -81,7 +84,12 @@ async fn route(request: Request) -> anyhow::Result<Answer> {
             let statement = String::from_utf8(request.into_body().bytes().await?.to_vec())?;
             let db = Connection::open_default().await?;
             let rows = db.execute(statement, []).await?.collect().await?;
-            ok(format!("{} rows", rows.len()))
+            ok(format!(
+                "{} rows, changes {}, rowid {}",
+                rows.len(),
+                db.changes().await,
+                db.last_insert_rowid().await
+            ))
         }
         ("GET", ["variable", name]) => match variables::get(name).await {
             Ok(value) => ok(value),
@@ -101,6 +109,19 @@ async fn route(request: Request) -> anyhow::Result<Answer> {
         }
         _ => Ok((StatusCode::NOT_FOUND, format!("no route {method} {path}"))),
     }
+}
+
+/// Answers at once, and writes `later` to the store afterwards, in a task
+/// that outlives the handler.
+fn later() -> impl IntoResponse {
+    spin_sdk::wasip3::spawn(async {
+        // Long after the answer has gone.
+        spin_sdk::wasip3::clocks::monotonic_clock::wait_for(200_000_000).await;
+        if let Ok(store) = Store::open_default().await {
+            let _ = store.set("later", "written after the answer").await;
+        }
+    });
+    "accepted"
 }
 
 /// Adds one to the decimal counter under `hits` and answers the new count.
