@@ -250,6 +250,28 @@ fn a_body_the_guest_could_not_finish_is_cut_not_short() {
 }
 
 #[test]
+fn a_guest_whose_client_left_before_its_answer_is_stopped() {
+    let isola = Isola::serve_with_env(&[&manifest(spin_app("notes"))], &[]);
+    // The guest waits a second before it answers and writes; the client
+    // gives up long before.
+    let gave_up = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_millis(200))
+        .build()
+        .get(&isola.url("/notes/slow"))
+        .call();
+    assert!(gave_up.is_err(), "answered before the client left");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        isola.get("/notes/kv/slow").status,
+        404,
+        "the guest went on after its client left"
+    );
+    // A client that waits gets the answer, and the write lands.
+    assert_eq!(isola.get("/notes/slow").text(), "slow answer");
+    assert_eq!(isola.get("/notes/kv/slow").text(), "answered");
+}
+
+#[test]
 fn a_spin_app_is_refused_naming_what_it_lacks() {
     // An interface this host does not offer.
     let refused = run(&["serve", &manifest(spin_app("notify")), "--port", "0"]);

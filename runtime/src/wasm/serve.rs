@@ -87,7 +87,7 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
         headers,
         body,
         call,
-        reply,
+        mut reply,
     } = exchange;
     // A guest serves `wasi:http` requests: it has no named entrypoints and
     // no RPC methods.
@@ -125,7 +125,16 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
         let _ = reply.send(Outcome::Response(response));
         return;
     };
-    let outcome = match run(&serving, &guest, incoming(method, &url, headers, body)).await {
+    let ran = tokio::select! {
+        ran = run(&serving, &guest, incoming(method, &url, headers, body)) => Some(ran),
+        // The client left before its answer: the guest's instance stops.
+        () = reply.closed() => None,
+    };
+    monitor.add_cpu(started.elapsed());
+    let Some(ran) = ran else {
+        return;
+    };
+    let outcome = match ran {
         Ok(response) => Outcome::Response(response),
         Err((failure, detail)) => {
             tracing::error!(target: "worker", "[{}] {detail}", guest.name);
@@ -137,7 +146,6 @@ async fn answer(serving: Arc<Served>, exchange: Exchange, monitor: Arc<Monitor>)
             }
         }
     };
-    monitor.add_cpu(started.elapsed());
     let _ = reply.send(outcome);
 }
 
@@ -225,18 +233,30 @@ async fn run_p2(
             .call_handle(&mut store, request, out)
             .await
     });
-    let answer = receiver
-        .await
-        .map(|answer| answer.map_err(|code| format!("{code:?}")));
+    let answer = async {
+        receiver
+            .await
+            .map(|answer| answer.map_err(|code| format!("{code:?}")))
+    };
     answered(answer, task).await
 }
 
 /// The response a guest set, or why there is none: the error code it
 /// answered with, or, where it set nothing, how its task ended.
+///
+/// Awaited until the guest answers; dropped before that (its client left),
+/// it stops the guest's instance, as a JS Worker's work is cancelled when
+/// its client leaves. Once answered, the task goes on: it may be writing
+/// the body.
 pub(super) async fn answered(
-    answer: Result<Result<http::Response<WasiBody>, String>, oneshot::error::RecvError>,
+    answer: impl Future<
+        Output = Result<Result<http::Response<WasiBody>, String>, oneshot::error::RecvError>,
+    >,
     task: tokio::task::JoinHandle<wasmtime::Result<()>>,
 ) -> Answered {
+    let unanswered = StopUnanswered(Some(task.abort_handle()));
+    let answer = answer.await;
+    unanswered.answered();
     match answer {
         Ok(Ok(response)) => Ok(response.map(|body| {
             ResponseBody::Boxed(body.map_err(|e| Box::new(e) as BodyError).boxed_unsync())
@@ -253,6 +273,24 @@ pub(super) async fn answered(
             Ok(Err(error)) => why(&error),
             Err(joined) => internal(&joined),
         }),
+    }
+}
+
+/// Aborts a guest's task when dropped, unless [`StopUnanswered::answered`]
+/// said the guest answered first.
+struct StopUnanswered(Option<tokio::task::AbortHandle>);
+
+impl StopUnanswered {
+    fn answered(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for StopUnanswered {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
     }
 }
 

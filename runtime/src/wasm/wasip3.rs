@@ -90,7 +90,7 @@ pub(super) async fn run(
         }
         outcome
     });
-    answered(receiver.await, task).await
+    answered(receiver, task).await
 }
 
 /// A guest's response body that ends cleanly only if its instance was

@@ -95,6 +95,13 @@ async fn route(request: Request) -> anyhow::Result<Answer> {
             Ok(value) => ok(value),
             Err(error) => Ok((StatusCode::NOT_FOUND, format!("{error:?}"))),
         },
+        ("GET", ["slow"]) => {
+            // A second before it answers, then a write: a client that
+            // left before the answer should stop it first.
+            spin_sdk::wasip3::clocks::monotonic_clock::wait_for(1_000_000_000).await;
+            Store::open_default().await?.set("slow", "answered").await?;
+            ok("slow answer")
+        }
         ("GET", ["env", name]) => ok(std::env::var(name).unwrap_or_default()),
         ("GET", ["outbound"]) => {
             let origin = variables::get("origin").await?;
