@@ -272,6 +272,39 @@ fn timers_stop_with_the_request_that_set_them() {
 }
 
 #[test]
+fn a_timers_cpu_time_is_charged_to_the_request_that_set_it() {
+    // One isolate serves all: eight requests wait on timers while one
+    // computes 200 ms in its timers' callbacks. Shared among the nine in
+    // flight, that would be 22 ms each, under everyone's 50 ms limit; it
+    // is the one request's alone, so it alone fails.
+    let isola = Isola::serve(&[
+        &file("timer-cpu.js"),
+        "--isolates",
+        "1",
+        "--concurrency",
+        "64",
+        "--cpu-ms",
+        "50",
+    ]);
+    assert_eq!(isola.get("/warm").text(), "waited");
+    let waiting: Vec<_> = (0..8)
+        .map(|_| {
+            let url = isola.url("/wait");
+            std::thread::spawn(move || crate::support::request("GET", &url, &[], None))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let burnt = isola.get("/burn");
+    assert_eq!(burnt.status, 503, "{}", burnt.text());
+    assert!(burnt.text().contains("Error 1102"), "{}", burnt.text());
+    for waited in waiting {
+        let waited = waited.join().unwrap();
+        assert_eq!(waited.status, 200, "{}", waited.text());
+        assert_eq!(waited.text(), "waited");
+    }
+}
+
+#[test]
 fn a_self_fetch_chain_stops_when_its_client_leaves() {
     let isola = Isola::serve(&[case("self-fetch").join("worker.js").to_str().unwrap()]);
     let requests = || isola.worker_stats("worker")["requests"].as_u64().unwrap();

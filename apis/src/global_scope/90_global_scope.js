@@ -36,6 +36,7 @@ import {
   urlPattern,
   webidl,
 } from "ext:isola_global_scope/00_infra.js";
+import { op_worker_callback_begin, op_worker_callback_end } from "ext:core/ops";
 import { structuredClone } from "ext:isola_global_scope/10_cloning.js";
 import { URL } from "ext:isola_global_scope/16_url.js";
 import { Request } from "ext:isola_global_scope/20_http.js";
@@ -173,7 +174,8 @@ const scheduler = ObjectFreeze({
  * whose code queued it, if that request is still waiting for its response
  * (else it is logged). A timer's callback runs only while that request is
  * live (see `Invocation.live`); once it is not, `cancel` stops the timer,
- * as workerd cancels a request's timers with it.
+ * as workerd cancels a request's timers with it. A timer's CPU time is
+ * charged to that request alone.
  */
 function guardCallback(callback, cancel = undefined) {
   if (typeof callback !== "function") {
@@ -185,12 +187,22 @@ function guardCallback(callback, cancel = undefined) {
       cancel();
       return undefined;
     }
+    // A timer's callback runs in a turn of its own: its CPU time is the
+    // request's that set it, not shared by every request in flight.
+    const charged = cancel !== undefined && invocation !== null;
+    if (charged) {
+      op_worker_callback_begin();
+    }
     try {
       return FunctionPrototypeApply(callback, this, args);
     } catch (error) {
       const failed = invocation !== null && invocation.failUnanswered(error);
       if (!failed) {
         reportUncaught("Uncaught (in timer)", error);
+      }
+    } finally {
+      if (charged) {
+        op_worker_callback_end(invocation.id);
       }
     }
   };

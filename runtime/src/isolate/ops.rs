@@ -54,6 +54,12 @@ pub struct HostState {
     /// Requests the host failed while their JS may still run (over the CPU
     /// limit), for `op_worker_abandoned` to report.
     failed: Vec<u32>,
+    /// Thread CPU time when the running timer callback began
+    /// ([`op_worker_callback_begin`]).
+    callback_since: Option<u64>,
+    /// CPU time of this turn already charged to one request (its timers'
+    /// callbacks), which [`HostState::charge`] does not share again.
+    charged_in_turn: u64,
     pub entrypoints: Option<Entrypoints>,
 }
 
@@ -147,9 +153,11 @@ impl HostState {
         self.exchanges.len()
     }
 
-    /// Shares `used_ns` of CPU time among the requests in flight and fails
-    /// those over the CPU limit.
+    /// Shares `used_ns` of CPU time, less what the turn charged to single
+    /// requests already, among the requests in flight and fails those over
+    /// the CPU limit.
     pub fn charge(&mut self, used_ns: u64) {
+        let used_ns = used_ns.saturating_sub(std::mem::take(&mut self.charged_in_turn));
         if self.exchanges.is_empty() {
             return;
         }
@@ -346,6 +354,8 @@ deno_core::extension!(
         op_worker_abandoned,
         op_worker_clock,
         op_worker_charge_cpu,
+        op_worker_callback_begin,
+        op_worker_callback_end,
         op_worker_take_subrequest,
     ],
     state = |state| {
@@ -388,6 +398,30 @@ fn op_worker_charge_cpu(state: &mut OpState, id: u32, since: f64) {
         monitor.add_cpu(used);
     }
     host.charge_request(id, u64::try_from(used.as_nanos()).unwrap_or(u64::MAX));
+}
+
+/// Marks the start of a timer's callback, whose CPU time
+/// [`op_worker_callback_end`] charges to the request that set the timer.
+#[op2(fast)]
+fn op_worker_callback_begin(state: &mut OpState) {
+    let host = state.borrow_mut::<HostState>();
+    host.callback_since = host.monitor.as_ref().map(|monitor| monitor.now());
+}
+
+/// Charges the CPU time since [`op_worker_callback_begin`] to request `id`
+/// alone, if it is in flight (else the turn's time stays shared); past its
+/// limit the request fails as a CPU stop fails it.
+#[op2(fast)]
+fn op_worker_callback_end(state: &mut OpState, id: u32) {
+    let host = state.borrow_mut::<HostState>();
+    let (Some(since), Some(monitor)) = (host.callback_since.take(), &host.monitor) else {
+        return;
+    };
+    let used = monitor.now().saturating_sub(since);
+    if host.exchanges.contains_key(&id) {
+        host.charged_in_turn = host.charged_in_turn.saturating_add(used);
+        host.charge_request(id, used);
+    }
 }
 
 #[op2]
