@@ -195,13 +195,11 @@ impl<T> v3::HostStoreWithStore<T> for HasSelf<GuestBindings> {
         accessor: &Accessor<T, Self>,
         store: Resource<Store>,
     ) -> wasmtime::Result<(StreamReader<String>, FutureReader<Result<(), v3::Error>>)> {
-        let keys = match namespace_of(accessor, &store) {
-            Ok(namespace) => {
-                guest::run(v3::Error::Other, move |now| all_keys(&namespace, now)).await
-            }
-            Err(error) => Err(error),
+        let keys = async {
+            let namespace = namespace_of(accessor, &store)?;
+            guest::run(v3::Error::Other, move |now| all_keys(&namespace, now)).await
         };
-        let (keys, result) = match keys {
+        let (keys, result) = match keys.await {
             Ok(keys) => (keys, Ok(())),
             Err(error) => (Vec::new(), Err(error)),
         };

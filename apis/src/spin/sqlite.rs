@@ -62,6 +62,13 @@ impl GuestBindings {
             .map_err(|_| SqlError::InvalidConnection)
     }
 
+    fn connection_database(
+        &self,
+        connection: &Resource<Connection>,
+    ) -> Result<D1Database, SqlError> {
+        Ok(self.connection(connection)?.database.clone())
+    }
+
     fn last_write(&self, connection: &Resource<Connection>) -> LastWrite {
         self.connection(connection)
             .map(|connection| connection.last_write)
@@ -178,8 +185,12 @@ async fn run_on(
     statement: String,
     parameters: Vec<d1::Value>,
 ) -> Result<Rows, SqlError> {
-    let database = bindings.connection(connection)?.database.clone();
-    let (rows, wrote) = execute(database, statement, parameters).await?;
+    let (rows, wrote) = execute(
+        bindings.connection_database(connection)?,
+        statement,
+        parameters,
+    )
+    .await?;
     bindings.record(connection, wrote);
     Ok(rows)
 }
@@ -267,18 +278,13 @@ impl<T> v3::HostConnectionWithStore<T> for HasSelf<GuestBindings> {
             v3::Error,
         >,
     > {
-        let database = accessor.with(|mut access| {
-            access
-                .get()
-                .connection(&connection)
-                .map(|connection| connection.database.clone())
-        });
         let parameters = parameters.into_iter().map(Into::into).collect();
-        let executed = match database {
-            Ok(database) => execute(database, statement, parameters).await,
-            Err(error) => Err(error),
+        let executed = async {
+            let database =
+                accessor.with(|mut access| access.get().connection_database(&connection))?;
+            execute(database, statement, parameters).await
         };
-        let (rows, wrote) = match executed {
+        let (rows, wrote) = match executed.await {
             Ok(executed) => executed,
             Err(error) => return Ok(Err(error.into())),
         };
