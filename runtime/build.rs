@@ -57,7 +57,19 @@ fn main() {
     fs::write(out.join("black_box_tests.rs"), modules).expect("write the test list");
     embed_extension_js(repo, &crate_dir, &out);
     if std::env::var_os("CARGO_FEATURE_QUICKJS").is_some() {
-        for symbol in ["JS_NewRuntime", "JS_FreeRuntime"] {
+        // src/isolate/heap.rs stands in for each of these.
+        for symbol in [
+            "JS_NewRuntime",
+            "JS_FreeRuntime",
+            "v8__FunctionTemplate__New",
+            "v8__ObjectTemplate__New",
+            "v8__Template__Set",
+            "v8__Template__SetIntrinsicDataProperty",
+            "v8__FunctionTemplate__SetClassName",
+            "v8__FunctionTemplate__SetAccessorProperty",
+            "v8__ObjectTemplate__SetAccessorProperty",
+            "v8__ObjectTemplate__SetNativeDataProperty",
+        ] {
             println!("cargo::rustc-link-arg=-Wl,--wrap={symbol}");
         }
     }
