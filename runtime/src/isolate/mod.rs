@@ -21,6 +21,8 @@ mod loader;
 mod ops;
 mod peer;
 mod pool;
+#[cfg(feature = "quickjs")]
+mod static_strings;
 mod thread;
 
 use std::time::Duration;
