@@ -57,10 +57,11 @@ fn main() {
     fs::write(out.join("black_box_tests.rs"), modules).expect("write the test list");
     embed_extension_js(repo, &crate_dir, &out);
     if std::env::var_os("CARGO_FEATURE_QUICKJS").is_some() {
-        // src/isolate/heap.rs and src/isolate/static_strings.rs stand in
-        // for each of these.
+        // src/isolate/heap.rs and src/isolate/facade.rs stand in for each
+        // of these.
         for symbol in [
             "v8__String__NewExternalOneByteConst",
+            "v8__Private__ForApi",
             "JS_NewRuntime",
             "JS_FreeRuntime",
             "v8__FunctionTemplate__New",

@@ -163,6 +163,7 @@ extern "C" fn __wrap_JS_NewRuntime() -> *mut c_void {
 extern "C" fn __wrap_JS_FreeRuntime(runtime: *mut c_void) {
     // SAFETY: the caller frees a runtime it owns, as it would unwrapped.
     unsafe { __real_JS_FreeRuntime(runtime) };
+    super::facade::forget_private_keys();
     let Some(freed) = HEAPS.with_borrow_mut(|heaps| {
         let freed = heaps.remove(&(runtime as usize));
         choose_template_heap(heaps);

@@ -16,13 +16,13 @@
 
 mod engine;
 #[cfg(feature = "quickjs")]
+mod facade;
+#[cfg(feature = "quickjs")]
 mod heap;
 mod loader;
 mod ops;
 mod peer;
 mod pool;
-#[cfg(feature = "quickjs")]
-mod static_strings;
 mod thread;
 
 use std::time::Duration;
