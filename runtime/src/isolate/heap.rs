@@ -108,8 +108,9 @@ fn template_arena() -> Option<mi::mi_arena_id_t> {
         let mut size = 0;
         // SAFETY: `arena` was just reserved.
         let start = unsafe { mi_arena_area(arena, &mut size) } as usize;
-        ARENA_END.store(start + size, Ordering::Relaxed);
+        // The start first: until the end is set, the range is empty.
         ARENA_START.store(start, Ordering::Relaxed);
+        ARENA_END.store(start + size, Ordering::Release);
         Some(arena as usize)
     });
     arena.map(|arena| arena as mi::mi_arena_id_t)
@@ -117,7 +118,9 @@ fn template_arena() -> Option<mi::mi_arena_id_t> {
 
 fn in_template_arena(block: *mut u8) -> bool {
     let block = block as usize;
-    block >= ARENA_START.load(Ordering::Relaxed) && block < ARENA_END.load(Ordering::Relaxed)
+    // Any other thread may free while the arena is being reserved: an end
+    // seen set comes with its start.
+    block < ARENA_END.load(Ordering::Acquire) && block >= ARENA_START.load(Ordering::Relaxed)
 }
 
 /// Points the thread's templates at its one runtime's heap, or nowhere.
