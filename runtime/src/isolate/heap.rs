@@ -125,8 +125,9 @@ fn in_template_arena(block: *mut u8) -> bool {
 
 /// Points the thread's templates at its one runtime's heap, or nowhere.
 fn choose_template_heap(heaps: &HashMap<usize, Heaps>) {
-    let only = match heaps.values().collect::<Vec<_>>()[..] {
-        [only] => only.templates,
+    let mut all = heaps.values();
+    let only = match (all.next(), all.next()) {
+        (Some(only), None) => only.templates,
         _ => std::ptr::null_mut(),
     };
     TEMPLATE_HEAP.set(only);
@@ -193,11 +194,20 @@ pub struct Allocator;
 #[global_allocator]
 static ALLOCATOR: Allocator = Allocator;
 
+/// A mimalloc heap allocation function: `mi_heap_malloc` or `mi_heap_zalloc`.
+type HeapAlloc = unsafe extern "C" fn(*mut mi::mi_heap_t, usize) -> *mut c_void;
+
 impl Allocator {
-    /// The template heap to take `layout` from, if any.
-    fn taker(layout: Layout) -> Option<*mut mi::mi_heap_t> {
+    /// A block for `layout` from the template heap, by `take`, while a
+    /// wrapped template function runs and `layout` is one a template holds.
+    fn from_template_heap(layout: Layout, take: HeapAlloc) -> Option<*mut u8> {
         let heap = TAKING.get();
-        (!heap.is_null() && layout.align() <= TEMPLATE_ALIGN).then_some(heap)
+        if heap.is_null() || layout.align() > TEMPLATE_ALIGN {
+            return None;
+        }
+        // SAFETY: `heap` is this thread's and alive while `TAKING` names it.
+        let block = unsafe { take(heap, layout.size()) };
+        (!block.is_null()).then(|| block.cast())
     }
 }
 
@@ -205,27 +215,15 @@ impl Allocator {
 // template arena by mimalloc, all others by the system allocator.
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if let Some(heap) = Self::taker(layout) {
-            // SAFETY: `heap` is this thread's and alive while `TAKING` names it.
-            let block = unsafe { mi::mi_heap_malloc(heap, layout.size()) };
-            if !block.is_null() {
-                return block.cast();
-            }
-        }
         // SAFETY: as the caller's contract.
-        unsafe { System.alloc(layout) }
+        Self::from_template_heap(layout, mi::mi_heap_malloc)
+            .unwrap_or_else(|| unsafe { System.alloc(layout) })
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if let Some(heap) = Self::taker(layout) {
-            // SAFETY: as in `alloc`.
-            let block = unsafe { mi::mi_heap_zalloc(heap, layout.size()) };
-            if !block.is_null() {
-                return block.cast();
-            }
-        }
         // SAFETY: as the caller's contract.
-        unsafe { System.alloc_zeroed(layout) }
+        Self::from_template_heap(layout, mi::mi_heap_zalloc)
+            .unwrap_or_else(|| unsafe { System.alloc_zeroed(layout) })
     }
 
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
