@@ -248,8 +248,11 @@ fn a_spin_app_on_the_current_sdk_keeps_data_streams_and_sends_where_allowed() {
 
 #[test]
 fn a_body_the_guest_could_not_finish_is_cut_not_short() {
-    let isola = Isola::serve_with_env(&[&manifest(spin_app("notes")), "--cpu-ms", "5"], &[]);
-    // Far more lines than 5 ms of CPU can write: the instance is stopped
+    // The budget counts epoch ticks, which pass while a loaded machine has
+    // the guest's thread waiting too; 100 ms leaves room for the guest to
+    // start and begin its answer on any machine.
+    let isola = Isola::serve_with_env(&[&manifest(spin_app("notes")), "--cpu-ms", "100"], &[]);
+    // Far more lines than 100 ms of CPU can write: the instance is stopped
     // after its response has begun, and the client must see the cut.
     let response = ureq::get(&isola.url("/notes/lines/50000000"))
         .call()
